@@ -25,8 +25,12 @@ try {
   const bin = join(root, 'node_modules', '.bin');
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   execFileSync('buf', ['generate', '--template', templateFile], { cwd: root, env, stdio: 'inherit' });
-  const fresh = list(out).map((f) => relative(out, f)).sort();
-  const committed = list(join(root, 'src/gen')).map((f) => relative(join(root, 'src/gen'), f)).sort();
+  const fresh = list(out)
+    .map((f) => relative(out, f))
+    .sort();
+  const committed = list(join(root, 'src/gen'))
+    .map((f) => relative(join(root, 'src/gen'), f))
+    .sort();
   const problems = [];
   for (const f of new Set([...fresh, ...committed])) {
     if (!fresh.includes(f)) problems.push(`src/gen/${f} is committed but no longer generated`);

@@ -1,5 +1,18 @@
-import { type DescMessage, type DescService, fromBinary, type MessageShape, toBinary } from '@bufbuild/protobuf';
-import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import {
+  type DescMessage,
+  type DescService,
+  fromBinary,
+  type MessageShape,
+  toBinary,
+} from '@bufbuild/protobuf';
+import type { MethodDefinition } from '@grpc/grpc-js';
+
+/**
+ * A grpc-js service definition whose methods can be swapped (per app protocol
+ * version); assignable to grpc-js `ServiceDefinition`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: grpc-js definitions are untyped per method.
+export type MethodMap = Record<string, MethodDefinition<any, any>>;
 
 /**
  * Builds a grpc-js service definition from a protobuf-es service descriptor, with
@@ -7,9 +20,8 @@ import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
  * Botkube's older app protocols reuse the `executor.Executor` paths with other
  * message layouts, which we declare in separate proto packages.
  */
-export function grpcServiceDefinition(service: DescService, path = service.typeName): ServiceDefinition {
-  // biome-ignore lint/suspicious/noExplicitAny: grpc-js definitions are untyped per method.
-  const definition: Record<string, MethodDefinition<any, any>> = {};
+export function grpcServiceDefinition(service: DescService, path = service.typeName): MethodMap {
+  const definition: MethodMap = {};
   for (const method of service.methods) {
     definition[method.localName] = {
       path: `/${path}/${method.name}`,
@@ -22,7 +34,7 @@ export function grpcServiceDefinition(service: DescService, path = service.typeN
       originalName: method.name,
     };
   }
-  return definition as ServiceDefinition;
+  return definition;
 }
 
 /**

@@ -1,0 +1,155 @@
+import { create } from '@bufbuild/protobuf';
+import { EmptySchema } from '@bufbuild/protobuf/wkt';
+import { PluginError } from '../../errors/switchboard-error.js';
+import {
+  type ExternalRequestResponse,
+  ExternalRequestSchema,
+  type MetadataResponse,
+  Source,
+  type StreamRequest,
+  StreamRequestSchema,
+  type StreamResponse,
+} from '../../gen/source_pb.js';
+import {
+  StreamRequestSchema as V1StreamRequestSchema,
+  StreamResponseSchema as V1StreamResponseSchema,
+} from '../../gen/switchboard/compat/v1_pb.js';
+import { encodeEvent } from '../../sdk/api/event.js';
+import { plaintextMessage } from '../../sdk/api/message.js';
+import { grpcMethodDefinition, grpcServiceDefinition } from '../../sdk/rpc/service-definition.js';
+import { metadataFromProto, type PluginMetadataInfo } from './metadata.js';
+import type { PluginHandle } from './plugin-handle.js';
+import { type CallOptions, serverStreamCall, unaryCall } from './rpc-call.js';
+
+/** Where a stream or webhook call comes from, as Botkube sends it. */
+export interface SourceCallContext {
+  interactive: boolean;
+  clusterName: string;
+  /** The source group name. */
+  sourceName: string;
+  incomingWebhook: { baseUrl: string; fullUrlForSource: string };
+}
+
+export interface StreamCall {
+  /** Raw YAML of the stream's one config. */
+  config: Uint8Array;
+  context: SourceCallContext;
+  kubeConfig?: Uint8Array;
+}
+
+export interface ExternalRequestCall {
+  payload: Uint8Array;
+  config: Uint8Array;
+  context: SourceCallContext;
+}
+
+/** Calls to a source plugin. Events are JSON source.Event bytes, as the plugin wrote them. */
+export interface SourceClient {
+  /** One stream; it ends when the plugin ends it (OK) and throws PluginError on failure. */
+  stream(call: StreamCall, options?: CallOptions): AsyncIterable<Uint8Array>;
+  handleExternalRequest(call: ExternalRequestCall, options?: CallOptions): Promise<Uint8Array>;
+  metadata(options?: CallOptions): Promise<PluginMetadataInfo>;
+}
+
+const v3 = grpcServiceDefinition(Source);
+const streamV1 = grpcMethodDefinition({
+  path: '/source.Source/Stream',
+  input: V1StreamRequestSchema,
+  output: V1StreamResponseSchema,
+  responseStream: true,
+});
+
+function sourceContext(context: SourceCallContext) {
+  return {
+    isInteractivitySupported: context.interactive,
+    clusterName: context.clusterName,
+    sourceName: context.sourceName,
+    incomingWebhook: {
+      baseURL: context.incomingWebhook.baseUrl,
+      fullURLForSource: context.incomingWebhook.fullUrlForSource,
+    },
+  };
+}
+
+/** Creates a client over a handle; streams have no deadline, unary calls do. */
+export function createSourceClient(
+  handle: PluginHandle,
+  options: { defaultDeadlineMs?: number } = {},
+): SourceClient {
+  const defaultDeadline = options.defaultDeadlineMs ?? 30_000;
+  const limits = (opts: CallOptions) => ({ ...opts, deadlineMs: opts.deadlineMs ?? defaultDeadline });
+
+  async function* stream(call: StreamCall, opts: CallOptions = {}): AsyncGenerator<Uint8Array> {
+    const instance = await handle.acquire(defaultDeadline);
+    if (instance.appVersion === 1) {
+      const request = create(V1StreamRequestSchema, {
+        configs: [{ rawYAML: call.config }],
+        context: {
+          isInteractivitySupported: call.context.interactive,
+          kubeConfig: call.kubeConfig ?? new Uint8Array(),
+          clusterName: call.context.clusterName,
+        },
+      });
+      for await (const response of serverStreamCall(instance, streamV1 as never, request as never, opts)) {
+        const { event, output } = response as { event: Uint8Array; output: Uint8Array };
+        // Early app-protocol-1 sources sent plain text in `output`.
+        yield event.length > 0
+          ? event
+          : encodeEvent({ message: plaintextMessage(Buffer.from(output).toString('utf8')) });
+      }
+      return;
+    }
+    const request = create(StreamRequestSchema, {
+      configs: [{ rawYAML: call.config }],
+      // Always present: Go adapters dereference it.
+      context: {
+        sourceContext: sourceContext(call.context),
+        kubeConfig: call.kubeConfig ?? new Uint8Array(),
+      },
+    });
+    for await (const response of serverStreamCall<StreamRequest, StreamResponse>(
+      instance,
+      v3.stream as never,
+      request,
+      opts,
+    )) {
+      yield response.event;
+    }
+  }
+
+  return {
+    stream,
+    async handleExternalRequest(call, opts = {}) {
+      const instance = await handle.acquire(opts.deadlineMs ?? defaultDeadline);
+      if (instance.appVersion === 1) {
+        throw new PluginError(
+          'SB_ERR_PLUGIN_UNIMPLEMENTED',
+          `plugin ${instance.name} speaks app protocol 1, which has no incoming webhooks`,
+          { details: { plugin: instance.name } },
+        );
+      }
+      const request = create(ExternalRequestSchema, {
+        payload: call.payload,
+        config: { rawYAML: call.config },
+        context: { sourceContext: sourceContext(call.context) },
+      });
+      const response = await unaryCall<unknown, ExternalRequestResponse>(
+        instance,
+        v3.handleExternalRequest as never,
+        request,
+        limits(opts),
+      );
+      return response.event;
+    },
+    async metadata(opts = {}) {
+      const instance = await handle.acquire(opts.deadlineMs ?? defaultDeadline);
+      const response = await unaryCall<unknown, MetadataResponse>(
+        instance,
+        v3.metadata as never,
+        create(EmptySchema),
+        limits(opts),
+      );
+      return metadataFromProto(response);
+    },
+  };
+}

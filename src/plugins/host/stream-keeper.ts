@@ -1,0 +1,58 @@
+import { hasCode } from '../../errors/switchboard-error.js';
+import { type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from './backoff.js';
+import type { SourceClient, StreamCall } from './source-client.js';
+
+export type StreamState = 'opening' | 'open' | 'waiting' | 'unsupported' | 'closed';
+
+export interface StreamKeeperOptions {
+  client: SourceClient;
+  call: StreamCall;
+  onEvent(event: Uint8Array): void | Promise<void>;
+  /** State changes with the reason (stream ended, plugin restarted, error text). */
+  onState?(state: StreamState, reason?: string): void;
+  backoff?: BackoffPolicy;
+  /** A stream that stayed open this long resets the backoff. */
+  stableAfterMs?: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Keeps one source stream open for as long as `signal` is not aborted: it is
+ * re-opened with backoff after the plugin ends it, after an error, and after the
+ * plugin restarts (acquire waits for the new process). A source answering
+ * UNIMPLEMENTED handles only webhooks, so the keeper stops quietly.
+ * Resolves when stopped.
+ */
+export async function keepStreaming(options: StreamKeeperOptions): Promise<void> {
+  const policy = options.backoff ?? defaultBackoff;
+  const stableAfterMs = options.stableAfterMs ?? 30_000;
+  let attempt = 0;
+  while (!options.signal.aborted) {
+    options.onState?.('opening');
+    const openedAt = Date.now();
+    let reason: string;
+    try {
+      let first = true;
+      for await (const event of options.client.stream(options.call, { signal: options.signal })) {
+        if (first) {
+          options.onState?.('open');
+          first = false;
+        }
+        await options.onEvent(event);
+      }
+      reason = 'the plugin ended the stream';
+    } catch (err) {
+      if (options.signal.aborted) break;
+      if (hasCode(err, 'SB_ERR_PLUGIN_UNIMPLEMENTED')) {
+        options.onState?.('unsupported', 'the source does not stream (webhook-only)');
+        return;
+      }
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    if (options.signal.aborted) break;
+    attempt = Date.now() - openedAt > stableAfterMs ? 1 : attempt + 1;
+    options.onState?.('waiting', reason);
+    await sleep(backoffDelay(policy, attempt), options.signal);
+  }
+  options.onState?.('closed');
+}

@@ -1,0 +1,25 @@
+/**
+ * Switchboard plugin SDK: write executor and source plugins in TypeScript that
+ * run under Switchboard and under Botkube (go-plugin gRPC, app protocols 1-3).
+ */
+export * from './api/event.js';
+export * from './api/message.js';
+export { ConfigMergeError, mergeConfigs } from './config-merge.js';
+export {
+  type ExecuteInput,
+  type ExecuteMessageContext,
+  type ExecuteOutput,
+  type ExecutorPlugin,
+  serveExecutor,
+} from './executor.js';
+export { magicCookieKey, magicCookieValue } from './handshake.js';
+export type { PluginMetadata, SchemaSpec } from './metadata.js';
+export type { PluginLogger } from './serve/plugin-log.js';
+export {
+  type ExternalRequestInput,
+  type SourceContext,
+  type SourcePlugin,
+  type SourcePluginMetadata,
+  type StreamInput,
+  serveSource,
+} from './source.js';

@@ -1,0 +1,146 @@
+import { randomInt } from 'node:crypto';
+import { unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Server,
+  ServerCredentials,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { Health } from '../../gen/goplugin/health_pb.js';
+import { GRPCController, GRPCStdio, type StdioData } from '../../gen/goplugin/plugin_pb.js';
+import { formatHandshakeLine, magicCookieKey, magicCookieValue, negotiateAppVersion } from '../handshake.js';
+import { grpcServiceDefinition } from '../rpc/service-definition.js';
+import { createSelfSignedCertificate } from '../tls/x509.js';
+import { createPluginLogger, type PluginLogger, redirectConsole } from './plugin-log.js';
+import { controllerImplementation, healthImplementation, stdioImplementation } from './side-services.js';
+
+/** One gRPC service a plugin serves next to go-plugin's side services. */
+export interface ServedService {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface PluginServerOptions {
+  /** Module name in the plugin's log lines. */
+  name: string;
+  /** App protocol versions this plugin can serve. */
+  appVersions: readonly number[];
+  /** The application services for the negotiated app protocol version. */
+  services(appVersion: number, log: PluginLogger): ServedService[];
+}
+
+/** A plugin that has printed its handshake and is serving. */
+export interface RunningPlugin {
+  appVersion: number;
+  address: string;
+  log: PluginLogger;
+  /** Stops serving, removes the socket and exits the process with `code`. */
+  exit(code?: number): Promise<never>;
+}
+
+const notPluginNotice =
+  'This binary is a plugin. These are not meant to be executed directly: run it through ' +
+  'Switchboard (`switchboard plugin run <binary> metadata`) or a Botkube agent, which start it ' +
+  'with the handshake cookie.\n';
+
+/** Unix socket paths longer than this fail to bind on Linux (sun_path is 108 bytes). */
+const maxSocketPath = 107;
+
+/**
+ * Runs the go-plugin server side: checks the cookie, negotiates the app protocol,
+ * listens on a fresh unix socket (TLS when the host asks for AutoMTLS), serves the
+ * app services plus health/controller/stdio, and prints the handshake line.
+ * Exits the process with status 1 and a notice on stderr when run without the
+ * host's cookie, writing nothing to stdout.
+ */
+export async function servePlugin(options: PluginServerOptions): Promise<RunningPlugin> {
+  const env = process.env;
+  const writeStderr = (line: string) => process.stderr.write(line);
+  if (env[magicCookieKey] !== magicCookieValue) {
+    writeSync(2, notPluginNotice);
+    process.exit(1);
+  }
+  const log = createPluginLogger(options.name, writeStderr);
+  const appVersion = negotiateAppVersion(env.PLUGIN_PROTOCOL_VERSIONS, options.appVersions);
+
+  const server = new Server({
+    'grpc.max_receive_message_length': -1,
+    'grpc.max_send_message_length': -1,
+  });
+  let exiting = false;
+  const stdioStreams = new Set<ServerWritableStream<unknown, StdioData>>();
+  const socketDir = env.PLUGIN_UNIX_SOCKET_DIR || env.TMPDIR || tmpdir();
+  const socketPath = join(socketDir, `plugin${randomInt(1e9, 1e10)}`);
+
+  const exit = async (code = 0): Promise<never> => {
+    if (!exiting) {
+      exiting = true;
+      for (const stream of stdioStreams) stream.end();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 500);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      try {
+        unlinkSync(socketPath);
+      } catch {
+        // Already gone: grpc-js may remove it on shutdown.
+      }
+    }
+    process.exit(code);
+  };
+
+  server.addService(grpcServiceDefinition(Health), healthImplementation());
+  server.addService(
+    grpcServiceDefinition(GRPCController),
+    controllerImplementation(() => void exit(0)),
+  );
+  server.addService(grpcServiceDefinition(GRPCStdio), stdioImplementation(stdioStreams));
+  for (const service of options.services(appVersion, log)) {
+    server.addService(service.definition, service.implementation);
+  }
+
+  if (socketPath.length > maxSocketPath) {
+    writeSync(
+      2,
+      `plugin socket path ${socketPath} is longer than ${maxSocketPath} bytes; use a shorter TMPDIR\n`,
+    );
+    process.exit(1);
+  }
+
+  let credentials = ServerCredentials.createInsecure();
+  let serverCertDer: Uint8Array | undefined;
+  const clientCert = env.PLUGIN_CLIENT_CERT;
+  if (clientCert !== undefined && clientCert !== '') {
+    const own = createSelfSignedCertificate({ commonName: 'localhost', dnsNames: ['localhost'], isCa: true });
+    credentials = ServerCredentials.createSsl(
+      Buffer.from(clientCert),
+      [{ private_key: Buffer.from(own.keyPem), cert_chain: Buffer.from(own.certPem) }],
+      true,
+    );
+    serverCertDer = own.certDer;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.bindAsync(`unix://${socketPath}`, credentials, (err) => (err ? reject(err) : resolve()));
+  });
+
+  // The handshake goes to the real fd 1 synchronously, before anything else can.
+  writeSync(1, formatHandshakeLine({ appVersion, network: 'unix', address: socketPath, serverCertDer }));
+  redirectConsole(options.name, writeStderr);
+
+  // go-plugin swallows interrupts: Ctrl-C reaches the whole process group and the
+  // host decides when the plugin stops.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void exit(0));
+
+  return { appVersion, address: socketPath, log, exit };
+}
