@@ -289,7 +289,8 @@ function streamingExecute(plugin: ExecutorPlugin, appVersion: number, log: Plugi
       }
       if (!call.cancelled) call.end();
     })().catch((err: unknown) => {
-      if (!call.cancelled) call.destroy(Object.assign(new Error(errorText(err)), toStatus(err)));
+      // emit('error') makes grpc-js send the status; destroy() would leave the caller waiting.
+      if (!call.cancelled) call.emit('error', toStatus(err));
     });
   };
 }

@@ -149,11 +149,11 @@ function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogg
   return (call: ServerWritableStream<StreamRequest | V1StreamRequest, unknown>) => {
     const produce = plugin.stream;
     if (!produce) {
-      call.destroy(
-        Object.assign(new Error('this source only handles incoming webhooks'), {
-          code: status.UNIMPLEMENTED,
-        }),
-      );
+      // emit('error') makes grpc-js send the status; destroy() would leave the host waiting.
+      call.emit('error', {
+        code: status.UNIMPLEMENTED,
+        details: 'this source only handles incoming webhooks',
+      });
       return;
     }
     const controller = new AbortController();
@@ -189,8 +189,7 @@ function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogg
       if (!call.cancelled) call.end();
     })().catch((err: unknown) => {
       log.error('stream failed', { error: err instanceof Error ? err.message : String(err) });
-      if (!call.cancelled)
-        call.destroy(Object.assign(new Error(String(toStatus(err).details)), toStatus(err)));
+      if (!call.cancelled) call.emit('error', toStatus(err));
     });
   };
 }

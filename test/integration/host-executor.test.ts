@@ -138,6 +138,20 @@ describe('host ↔ TypeScript executor plugin', () => {
     expect(text((await client.execute(call('fixture stream 2 1'))).message)).toBe('line 1\nline 2\n');
   });
 
+  it('reports a plugin error on the streaming RPC at once', async () => {
+    const { client } = await launch();
+    const started = Date.now();
+    const consume = async () => {
+      for await (const _ of client.executeStreaming(call('fixture fail mid-stream'))) {
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_CALL',
+      message: expect.stringContaining('fixture failure: mid-stream'),
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('enforces the deadline and the cancellation reaches the plugin', async () => {
     const { client } = await launch();
     const marker = join(await mkdtemp(join(tmpdir(), 'sb-cancel-')), 'marker');

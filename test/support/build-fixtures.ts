@@ -55,3 +55,11 @@ export async function buildGoFixtures(): Promise<{ dir: string } | { error: stri
     return { error: `Go fixtures failed to build (run .ci/install-deps.sh): ${e.stderr || e.message}` };
   }
 }
+
+/** Compiles src/ to dist/ so CLI tests run the real `bin/run.js` on current code. */
+export async function buildCli(): Promise<void> {
+  await promisify(execFile)(join(repoRoot, 'node_modules/.bin/tsc'), [
+    '-p',
+    join(repoRoot, 'tsconfig.build.json'),
+  ]);
+}

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { buildGoFixtures, buildTsFixtures } from './build-fixtures.js';
+import { buildCli, buildGoFixtures, buildTsFixtures } from './build-fixtures.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,9 +8,9 @@ declare module 'vitest' {
   }
 }
 
-/** Builds every fixture plugin once per test run. */
+/** Builds every fixture plugin, and dist/ for the CLI tests, once per test run. */
 export default async function setup(project: TestProject) {
-  const [ts, go] = await Promise.all([buildTsFixtures(), buildGoFixtures()]);
+  const [ts, go] = await Promise.all([buildTsFixtures(), buildGoFixtures(), buildCli()]);
   project.provide('tsFixtures', ts);
   project.provide('goFixtures', go);
 }

@@ -31,20 +31,29 @@ export function readLines(
   });
 }
 
-/** Keeps the last `size` lines (each cut to `width` characters) for error reports. */
+/**
+ * Keeps the last `size` lines (each cut to `width` characters) for error reports,
+ * plus the first Go `panic:` line: a deep stack trace would otherwise push the one
+ * line that says what went wrong out of the tail.
+ */
 export class LineTail {
   readonly #lines: string[] = [];
+  #panic: string | undefined;
   constructor(
     private readonly size = 20,
     private readonly width = 500,
   ) {}
 
   push(line: string): void {
-    this.#lines.push(line.length > this.width ? `${line.slice(0, this.width)}…` : line);
+    const kept = line.length > this.width ? `${line.slice(0, this.width)}…` : line;
+    if (this.#panic === undefined && /^(panic|fatal error): /.test(kept)) this.#panic = kept;
+    this.#lines.push(kept);
     if (this.#lines.length > this.size) this.#lines.shift();
   }
 
   lines(): string[] {
+    if (this.#panic !== undefined && !this.#lines.includes(this.#panic))
+      return [this.#panic, '…', ...this.#lines];
     return [...this.#lines];
   }
 

@@ -119,7 +119,14 @@ export function startPluginProcess(options: PluginProcessOptions): Promise<Plugi
           'SB_ERR_PLUGIN_START_TIMEOUT',
           `plugin ${options.name} printed no handshake within ${options.startTimeoutMs} ms and was killed` +
             `${tail.describe()}`,
-          { details: { plugin: options.name, binary: options.binary, stderrTail: tail.lines() } },
+          {
+            details: {
+              plugin: options.name,
+              binary: options.binary,
+              pid: child.pid,
+              stderrTail: tail.lines(),
+            },
+          },
         ),
       );
     }, options.startTimeoutMs);

@@ -141,6 +141,12 @@ export async function servePlugin(options: PluginServerOptions): Promise<Running
   // host decides when the plugin stops.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => void exit(0));
+  // Plugins run in their own process group, so a host killed with SIGKILL takes
+  // nothing with it; a plugin whose parent changed has been orphaned and leaves.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void exit(0);
+  }, 1000).unref();
 
   return { appVersion, address: socketPath, log, exit };
 }

@@ -167,8 +167,10 @@ export default class PluginRun extends Command {
         this.log(flags.json ? JSON.stringify(parsed, null, 2) : renderMessageText(parsed.message));
       }
     } catch (err) {
-      if (err instanceof SwitchboardError) this.error(err.message, { exit: 1, code: err.code });
-      throw err;
+      if (!(err instanceof SwitchboardError)) throw err;
+      // Printed as is: oclif's formatter wraps long lines and would split stderr tails and paths.
+      process.stderr.write(`Error: ${err.message}\n`);
+      this.exit(1);
     } finally {
       process.removeListener('SIGINT', stop);
       await instance?.stop();

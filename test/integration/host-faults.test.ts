@@ -1,0 +1,171 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
+import { createTestLogger } from '../support/test-logger.js';
+
+const fixture = inject('tsFixtures')['executor-fixture'] as string;
+
+function launchWith(
+  env: Record<string, string>,
+  options: { startTimeoutMs?: number; autoMtls?: boolean; binary?: string } = {},
+) {
+  return launchPlugin({
+    name: 'faulty',
+    binary: options.binary ?? fixture,
+    logger: createTestLogger().logger,
+    envExtra: env,
+    startTimeoutMs: options.startTimeoutMs ?? 5000,
+    ...(options.autoMtls === undefined ? {} : { autoMtls: options.autoMtls }),
+  });
+}
+
+async function script(body: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'sb-script-')), 'plugin.sh');
+  await writeFile(path, `#!/bin/sh\n${body}\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('plugin start failures', () => {
+  it('refuses a garbage handshake, quoting what the plugin printed', async () => {
+    await expect(launchWith({ FIXTURE_HANDSHAKE: 'hello world' })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_HANDSHAKE',
+      message: expect.stringContaining('plugin faulty: unrecognised handshake line "hello world"'),
+    });
+  });
+
+  it('refuses a wrong app version, naming the announced and the accepted versions', async () => {
+    await expect(launchWith({ FIXTURE_HANDSHAKE: '1|9|unix|/tmp/nowhere|grpc|' })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_VERSION',
+      message: expect.stringContaining('announced app protocol version "9", but this host accepts [1, 2, 3]'),
+    });
+  });
+
+  it('refuses a wrong core version and a netrpc plugin', async () => {
+    await expect(launchWith({ FIXTURE_HANDSHAKE: '2|3|unix|/tmp/x|grpc|' })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_VERSION',
+    });
+    await expect(launchWith({ FIXTURE_HANDSHAKE: '1|3|unix|/tmp/x|netrpc|' })).rejects.toMatchObject({
+      message: expect.stringContaining('speaks protocol "netrpc"'),
+    });
+  });
+
+  it('times out a slow start, kills the plugin and shows its stderr', async () => {
+    const started = Date.now();
+    const error = await launchWith({ FIXTURE_START_DELAY_MS: '5000' }, { startTimeoutMs: 400 }).catch(
+      (e) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(error).toMatchObject({
+      code: 'SB_ERR_PLUGIN_START_TIMEOUT',
+      message: expect.stringMatching(
+        /printed no handshake within 400 ms and was killed; last stderr lines:\n {2}warming up slowly/,
+      ),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(error.details.pid)).toBe(false);
+  });
+
+  it('reports a plugin that exits before its handshake, with exit code and stderr', async () => {
+    await expect(launchWith({ FIXTURE_EXIT_AT_START: '3' })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_EXITED',
+      message: expect.stringMatching(
+        /exited \(code 3\) before printing its handshake; last stderr lines:\n {2}panic: fixture asked/,
+      ),
+    });
+  });
+
+  it('recognises a plugin that refuses the magic cookie', async () => {
+    const binary = await script(
+      "echo 'This binary is a plugin. These are not meant to be executed directly.' >&2\nexit 1",
+    );
+    await expect(launchWith({}, { binary })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_NOT_PLUGIN',
+      message: expect.stringContaining('did not accept the Botkube magic cookie'),
+    });
+  });
+
+  it('says why a binary cannot be started', async () => {
+    await expect(launchWith({}, { binary: '/nonexistent/plugin' })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_SPAWN',
+      message: 'could not start plugin faulty from /nonexistent/plugin: the file does not exist',
+    });
+    const notExecutable = join(await mkdtemp(join(tmpdir(), 'sb-noexec-')), 'plugin');
+    await writeFile(notExecutable, '#!/bin/sh\n');
+    await expect(launchWith({}, { binary: notExecutable })).rejects.toMatchObject({
+      message: expect.stringContaining('is not executable'),
+    });
+  });
+
+  it('refuses a plugin that ignores the AutoMTLS request, and reports an unreachable socket', async () => {
+    await expect(
+      launchWith({ FIXTURE_HANDSHAKE: '1|3|unix|/tmp/sb-no-such-socket|grpc|' }),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_TLS',
+      message: expect.stringContaining('set autoMtls: false for this plugin'),
+    });
+    await expect(
+      launchWith(
+        { FIXTURE_HANDSHAKE: '1|3|unix|/tmp/sb-no-such-socket|grpc|' },
+        { autoMtls: false, startTimeoutMs: 500 },
+      ),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_HANDSHAKE',
+      message: expect.stringContaining('could not be reached'),
+    });
+  });
+});
+
+describe('a TypeScript plugin run without the host', () => {
+  it('exits 1 with a notice on stderr and nothing on stdout', () => {
+    const result = spawnSync(fixture, [], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^This binary is a plugin\. These are not meant to be executed directly/);
+  });
+});
+
+describe('a plugin whose host dies', () => {
+  it('exits by itself instead of lingering as an orphan', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const cli = spawn(
+      join(process.cwd(), 'bin/run.js'),
+      ['plugin', 'run', fixture, 'execute', 'fixture sleep 60000'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const childOf = (ppid: number) =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .find((d) => {
+          try {
+            return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(ppid);
+          } catch {
+            return false;
+          }
+        });
+    const { waitFor } = await import('../support/test-logger.js');
+    const pluginPid = Number(await waitFor(() => childOf(cli.pid as number), 10_000, 'plugin process'));
+    await new Promise((r) => setTimeout(r, 300));
+    cli.kill('SIGKILL');
+    await waitFor(() => !alive(pluginPid), 5000, 'orphaned plugin to exit');
+  });
+});

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
+import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
+import { createSourceClient, type SourceCallContext } from '../../src/plugins/host/source-client.js';
+import { parseEvent } from '../../src/sdk/api/event.js';
+import { createTestLogger } from '../support/test-logger.js';
+
+const binary = inject('tsFixtures')['source-fixture'] as string;
+const running: PluginInstance[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((p) => p.stop()));
+});
+
+async function client(appVersions?: number[]) {
+  const instance = await launchPlugin({
+    name: 'test/ticker',
+    binary,
+    logger: createTestLogger().logger,
+    ...(appVersions ? { appVersions } : {}),
+  });
+  running.push(instance);
+  return createSourceClient(instanceHandle(instance));
+}
+
+const context: SourceCallContext = {
+  interactive: true,
+  clusterName: 'prod-eu',
+  sourceName: 'ticks',
+  incomingWebhook: { baseUrl: 'http://sb:2115', fullUrlForSource: 'http://sb:2115/sources/v1/ticks' },
+};
+const yaml = (s: string) => new TextEncoder().encode(s);
+
+describe('host ↔ TypeScript source plugin', () => {
+  it('streams events with the Botkube context and ends when the plugin closes the stream', async () => {
+    const source = await client();
+    const events = [];
+    for await (const event of source.stream({ config: yaml('count: 3\nclose: true\n'), context }))
+      events.push(parseEvent(event));
+    expect(events.map((e) => e.message.baseBody.plaintext)).toEqual([
+      'tick 1 from ticks',
+      'tick 2 from ticks',
+      'tick 3 from ticks',
+    ]);
+    expect(events[0]?.rawObject).toMatchObject({ i: 1, source: 'ticks', cluster: 'prod-eu' });
+    expect(events[0]?.analyticsLabels).toEqual({ kind: 'tick' });
+  });
+
+  it("ends the stream with the plugin's error, after the events it sent", async () => {
+    const source = await client();
+    const seen: string[] = [];
+    const consume = async () => {
+      for await (const e of source.stream({ config: yaml('count: 1\nfailWith: source broke\n'), context })) {
+        seen.push(parseEvent(e).message.baseBody.plaintext ?? '');
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_CALL',
+      message: expect.stringContaining('source.Source/Stream failed: source broke'),
+    });
+    expect(seen).toEqual(['tick 1 from ticks']);
+  });
+
+  it('writes Go-compatible event JSON (capitalised keys)', async () => {
+    const source = await client();
+    for await (const event of source.stream({ config: yaml('count: 1\nclose: true\n'), context })) {
+      expect(Object.keys(JSON.parse(Buffer.from(event).toString()))).toEqual([
+        'Message',
+        'RawObject',
+        'AnalyticsLabels',
+      ]);
+    }
+  });
+
+  it('cancels an open stream when the consumer stops reading', async () => {
+    const source = await client();
+    const controller = new AbortController();
+    let seen = 0;
+    for await (const _ of source.stream(
+      { config: yaml('count: 100000\nintervalMs: 1\n'), context },
+      { signal: controller.signal },
+    )) {
+      seen += 1;
+      if (seen === 5) break;
+    }
+    expect(seen).toBe(5);
+    // The plugin is still healthy and serves a new stream.
+    const again = [];
+    for await (const e of source.stream({ config: yaml('count: 1\nclose: true\n'), context })) again.push(e);
+    expect(again).toHaveLength(1);
+  });
+
+  it('carries 50,000 events in order with backpressure', async () => {
+    const source = await client();
+    let expected = 1;
+    for await (const event of source.stream({
+      config: yaml('count: 50000\nclose: true\npayloadBytes: 200\n'),
+      context,
+    })) {
+      const { i } = parseEvent(event).rawObject as { i: number };
+      expect(i).toBe(expected);
+      expected += 1;
+    }
+    expect(expected - 1).toBe(50_000);
+  });
+
+  it('turns an incoming webhook into an event, and reports metadata with the payload schema', async () => {
+    const source = await client();
+    const event = parseEvent(
+      await source.handleExternalRequest({
+        payload: yaml('{"alert":"disk full"}'),
+        config: yaml(''),
+        context,
+      }),
+    );
+    expect(event.message.baseBody.plaintext).toBe('webhook for ticks: {"alert":"disk full"}');
+    expect(event.rawObject).toEqual({ alert: 'disk full' });
+    expect(await source.metadata()).toMatchObject({
+      version: '1.2.3',
+      externalRequest: { payloadJsonSchema: { value: '{"type":"object"}' } },
+    });
+  });
+
+  it('returns the plugin error for a bad webhook payload', async () => {
+    const source = await client();
+    await expect(
+      source.handleExternalRequest({ payload: yaml('not json'), config: yaml(''), context }),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_CALL',
+      message: expect.stringContaining('HandleExternalRequest failed'),
+    });
+  });
+
+  it('speaks app protocol 1 (no webhooks there)', async () => {
+    const source = await client([1]);
+    const events = [];
+    for await (const e of source.stream({ config: yaml('count: 2\nclose: true\n'), context }))
+      events.push(parseEvent(e));
+    expect(events.map((e) => (e.rawObject as { cluster: string }).cluster)).toEqual(['prod-eu', 'prod-eu']);
+    await expect(
+      source.handleExternalRequest({ payload: yaml('{}'), config: yaml(''), context }),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_UNIMPLEMENTED',
+    });
+  });
+});

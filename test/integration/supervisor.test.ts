@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
+import { createSourceClient } from '../../src/plugins/host/source-client.js';
+import { keepStreaming, type StreamState } from '../../src/plugins/host/stream-keeper.js';
+import {
+  type PluginStatus,
+  PluginSupervisor,
+  type SupervisorOptions,
+} from '../../src/plugins/host/supervisor.js';
+import { parseEvent } from '../../src/sdk/api/event.js';
+import { parseMessage } from '../../src/sdk/api/message.js';
+import { createTestLogger, waitFor } from '../support/test-logger.js';
+
+const fixtures = inject('tsFixtures');
+const supervisors: PluginSupervisor[] = [];
+const fastBackoff = { initialDelayMs: 50, maxDelayMs: 400, multiplier: 2, jitter: 0 };
+
+afterEach(async () => {
+  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
+});
+
+function supervise(
+  binary: string,
+  options: Partial<SupervisorOptions> & { env?: Record<string, string> } = {},
+) {
+  const changes: PluginStatus[] = [];
+  const supervisor = new PluginSupervisor({
+    launch: {
+      name: 'sup/fixture',
+      binary,
+      autoMtls: false,
+      envExtra: options.env ?? {},
+      startTimeoutMs: 5000,
+    },
+    logger: createTestLogger().logger,
+    healthCheckIntervalMs: 0,
+    backoff: fastBackoff,
+    ...options,
+    onStateChange: (s) => changes.push(s),
+  });
+  supervisors.push(supervisor);
+  return { supervisor, changes };
+}
+
+const call = (command: string): ExecuteCall => ({
+  command,
+  configs: [],
+  context: { interactive: false, incomingWebhookBaseUrl: '' },
+});
+const text = (bytes: Uint8Array) => parseMessage(bytes).baseBody.codeBlock;
+
+describe('PluginSupervisor', () => {
+  it('reports status of a running plugin', async () => {
+    const { supervisor } = supervise(fixtures['executor-fixture'] as string);
+    await supervisor.start();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(supervisor.status()).toMatchObject({
+      name: 'sup/fixture',
+      state: 'running',
+      pid: expect.any(Number),
+      appVersion: 3,
+      restarts: 0,
+      recentCrashes: 0,
+    });
+    expect(supervisor.status().uptimeMs).toBeGreaterThan(0);
+  });
+
+  it('restarts a plugin that crashes mid-call; the caller gets a clear error', async () => {
+    const { supervisor } = supervise(fixtures['executor-fixture'] as string);
+    await supervisor.start();
+    const client = createExecutorClient(supervisor);
+    const firstPid = supervisor.status().pid;
+    await expect(client.execute(call('fixture crash'))).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_EXITED',
+      message: expect.stringMatching(
+        /plugin sup\/fixture exited \(code 2\) during executor.Executor\/Execute; last stderr lines:\n {2}panic: fixture crash requested/,
+      ),
+    });
+    // The next call waits through the restart and reaches the new process.
+    expect(text((await client.execute(call('fixture echo again'))).message)).toBe('again');
+    const status = supervisor.status();
+    expect(status).toMatchObject({
+      state: 'running',
+      restarts: 1,
+      lastError: expect.stringContaining('exited (code 2)'),
+    });
+    expect(status.pid).not.toBe(firstPid);
+  });
+
+  it('restarts a hung plugin found by health checks', async () => {
+    const { supervisor } = supervise(fixtures['executor-fixture'] as string, {
+      healthCheckIntervalMs: 100,
+      healthCheckTimeoutMs: 150,
+      healthCheckFailures: 2,
+    });
+    await supervisor.start();
+    const client = createExecutorClient(supervisor);
+    await expect(client.execute(call('fixture hang'), { deadlineMs: 300 })).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_DEADLINE',
+    });
+    await waitFor(
+      () => supervisor.status().restarts === 1 && supervisor.status().state === 'running',
+      5000,
+      'restart',
+    );
+    expect(supervisor.status().lastError).toMatch(/stopped answering health checks \(2 failed/);
+    expect(text((await client.execute(call('fixture echo alive'))).message)).toBe('alive');
+  });
+
+  it('backs off exponentially and quarantines a crash loop with the reason', async () => {
+    const { supervisor, changes } = supervise(fixtures['executor-fixture'] as string, {
+      env: { FIXTURE_EXIT_AFTER_MS: '30' },
+      quarantine: { maxCrashes: 4, windowMs: 60_000 },
+    });
+    await supervisor.start();
+    await waitFor(() => supervisor.status().state === 'quarantined', 10_000, 'quarantine');
+    const status = supervisor.status();
+    expect(status.restarts).toBe(3);
+    expect(status.quarantineReason).toMatch(
+      /crashed 4 times within 60 s; last: exited \(code 7\): panic: fixture exit timer fired/,
+    );
+    await expect(supervisor.acquire(100)).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_QUARANTINED' });
+    // Delays between a crash and the next start grow: 50, 100, 200 ms (no jitter).
+    const restartTimes = changes
+      .filter((c) => c.state === 'running')
+      .map((c) => Date.parse(c.startedAt as string));
+    expect(restartTimes).toHaveLength(4);
+    const gaps = restartTimes.slice(1).map((t, i) => t - (restartTimes[i] as number));
+    expect(gaps[1] as number).toBeGreaterThan((gaps[0] as number) + 30);
+    expect(gaps[2] as number).toBeGreaterThan((gaps[1] as number) + 60);
+    // An operator can reactivate it.
+    await expect(supervisor.reactivate()).resolves.toBeUndefined();
+    expect(supervisor.status().state).toBe('running');
+  });
+
+  it('rejects the first start when the plugin cannot start, and quarantines after retries', async () => {
+    const { supervisor } = supervise(fixtures['executor-fixture'] as string, {
+      env: { FIXTURE_EXIT_AT_START: '5' },
+      quarantine: { maxCrashes: 3, windowMs: 60_000 },
+    });
+    await expect(supervisor.start()).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_EXITED' });
+    await waitFor(() => supervisor.status().state === 'quarantined', 5000, 'quarantine');
+    expect(supervisor.status().quarantineReason).toContain('before printing its handshake');
+  });
+
+  it('is unavailable once stopped', async () => {
+    const { supervisor } = supervise(fixtures['executor-fixture'] as string);
+    await supervisor.start();
+    const pid = supervisor.status().pid as number;
+    await supervisor.stop();
+    expect(supervisor.status().state).toBe('stopped');
+    await expect(supervisor.acquire(100)).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_UNAVAILABLE' });
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+describe('keepStreaming', () => {
+  const context = {
+    interactive: false,
+    clusterName: 'c1',
+    sourceName: 'ticks',
+    incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
+  };
+
+  it('re-opens the stream after the plugin crashes and restarts', async () => {
+    const { supervisor } = supervise(fixtures['source-fixture'] as string);
+    await supervisor.start();
+    const events: number[] = [];
+    const states: string[] = [];
+    const controller = new AbortController();
+    const done = keepStreaming({
+      client: createSourceClient(supervisor),
+      call: { config: new TextEncoder().encode('count: 2\n'), context },
+      onEvent: (e) => void events.push((parseEvent(e).rawObject as { i: number }).i),
+      onState: (state: StreamState, reason?: string) =>
+        void states.push(reason ? `${state}: ${reason}` : state),
+      backoff: fastBackoff,
+      signal: controller.signal,
+    });
+    await waitFor(() => events.length === 2, 5000, 'first events');
+    process.kill(supervisor.status().pid as number, 'SIGKILL');
+    await waitFor(() => events.length === 4, 10_000, 'events after restart');
+    controller.abort();
+    await done;
+    expect(events).toEqual([1, 2, 1, 2]);
+    expect(states.some((s) => /^waiting: plugin sup\/fixture exited \(signal SIGKILL\)/.test(s))).toBe(true);
+    expect(supervisor.status().restarts).toBe(1);
+  });
+
+  it('re-opens a stream the plugin ended normally', async () => {
+    const { supervisor } = supervise(fixtures['source-fixture'] as string);
+    await supervisor.start();
+    const events: number[] = [];
+    const controller = new AbortController();
+    const done = keepStreaming({
+      client: createSourceClient(supervisor),
+      call: { config: new TextEncoder().encode('count: 1\nclose: true\n'), context },
+      onEvent: (e) => void events.push((parseEvent(e).rawObject as { i: number }).i),
+      backoff: fastBackoff,
+      signal: controller.signal,
+    });
+    await waitFor(() => events.length >= 3, 5000, 'three stream openings');
+    controller.abort();
+    await done;
+    expect(supervisor.status().restarts).toBe(0);
+  });
+});
