@@ -25,7 +25,7 @@ import {
 } from '../gen/switchboard/v1/streaming_pb.js';
 import { codeBlockMessage, encodeMessage, type Message, plaintextMessage } from './api/message.js';
 import { mergeConfigs } from './config-merge.js';
-import { type PluginMetadata, schemaToProto, validateMetadata } from './metadata.js';
+import { metadataResponseFields, type PluginMetadata, validateMetadata } from './metadata.js';
 import { grpcMethodDefinition, grpcServiceDefinition } from './rpc/service-definition.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { type ServedService, servePlugin } from './serve/plugin-server.js';
@@ -98,12 +98,7 @@ export async function serveExecutor(plugin: ExecutorPlugin): Promise<void> {
 
 function executorServices(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): ServedService[] {
   const metadata = create(MetadataResponseSchema, {
-    version: plugin.metadata.version,
-    description: plugin.metadata.description,
-    jsonSchema: schemaToProto(plugin.metadata.jsonSchema),
-    dependencies: plugin.metadata.dependencies ?? {},
-    documentationUrl: plugin.metadata.documentationUrl ?? '',
-    recommended: plugin.metadata.recommended ?? false,
+    ...metadataResponseFields(plugin.metadata),
   });
 
   const execute =

@@ -32,3 +32,15 @@ export function validateMetadata(metadata: PluginMetadata): void {
     }
   }
 }
+
+/** The MetadataResponse fields executors and sources share (field names as generated). */
+export function metadataResponseFields(metadata: PluginMetadata) {
+  return {
+    version: metadata.version,
+    description: metadata.description,
+    jsonSchema: schemaToProto(metadata.jsonSchema),
+    dependencies: metadata.dependencies ?? {},
+    documentationUrl: metadata.documentationUrl ?? '',
+    recommended: metadata.recommended ?? false,
+  };
+}

@@ -22,7 +22,13 @@ import {
 import { encodeEvent, type SourceEvent } from './api/event.js';
 import { mergeConfigs } from './config-merge.js';
 import { toStatus } from './executor.js';
-import { type PluginMetadata, type SchemaSpec, schemaToProto, validateMetadata } from './metadata.js';
+import {
+  metadataResponseFields,
+  type PluginMetadata,
+  type SchemaSpec,
+  schemaToProto,
+  validateMetadata,
+} from './metadata.js';
 import { grpcMethodDefinition, grpcServiceDefinition } from './rpc/service-definition.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { type ServedService, servePlugin } from './serve/plugin-server.js';
@@ -88,12 +94,7 @@ export async function serveSource(plugin: SourcePlugin): Promise<void> {
 function sourceServices(plugin: SourcePlugin, appVersion: number, log: PluginLogger): ServedService[] {
   const payloadSchema = schemaToProto(plugin.metadata.externalRequestPayloadSchema);
   const metadata = create(MetadataResponseSchema, {
-    version: plugin.metadata.version,
-    description: plugin.metadata.description,
-    jsonSchema: schemaToProto(plugin.metadata.jsonSchema),
-    dependencies: plugin.metadata.dependencies ?? {},
-    documentationUrl: plugin.metadata.documentationUrl ?? '',
-    recommended: plugin.metadata.recommended ?? false,
+    ...metadataResponseFields(plugin.metadata),
     ...(plugin.handleExternalRequest
       ? { externalRequest: { ...(payloadSchema ? { payload: { jsonSchema: payloadSchema } } : {}) } }
       : {}),

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function launch(
   extra: Record<string, string> = {},
-  options: { autoMtls?: boolean; appVersions?: number[] } = {},
+  options: { autoMtls?: boolean; appVersions?: number[]; logLevel?: 'error' } = {},
 ) {
   const { logger, lines } = createTestLogger();
   const instance = await launchPlugin({
@@ -191,6 +191,14 @@ describe('host ↔ TypeScript executor plugin', () => {
     const warning = await waitFor(() => lines.find((l) => l.msg === 'structured warning'));
     expect(warning).toMatchObject({ level: 40, plugin: 'test/fixture', key: 'value', module: 'executor' });
     await waitFor(() => lines.find((l) => l.msg === 'hello from console.log' && l.level === 30));
+  });
+
+  it('applies a per-plugin log level to the plugin output', async () => {
+    const { client, lines } = await launch({}, { logLevel: 'error' });
+    await client.execute(call('fixture log'));
+    await client.execute(call('fixture fail loudly')).catch(() => {});
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lines.filter((l) => l.plugin === 'test/fixture' && (l.level as number) < 50)).toEqual([]);
   });
 
   it('stops gracefully and kills what the plugin started', async () => {
