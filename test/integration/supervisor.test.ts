@@ -23,7 +23,7 @@ function supervise(
   binary: string,
   options: Partial<SupervisorOptions> & { env?: Record<string, string> } = {},
 ) {
-  const changes: PluginStatus[] = [];
+  const changes: (PluginStatus & { at: number })[] = [];
   const supervisor = new PluginSupervisor({
     launch: {
       name: 'sup/fixture',
@@ -36,7 +36,7 @@ function supervise(
     healthCheckIntervalMs: 0,
     backoff: fastBackoff,
     ...options,
-    onStateChange: (s) => changes.push(s),
+    onStateChange: (s) => changes.push({ ...s, at: Date.now() }),
   });
   supervisors.push(supervisor);
   return { supervisor, changes };
@@ -120,14 +120,19 @@ describe('PluginSupervisor', () => {
       /crashed 4 times within 60 s; last: exited \(code 7\): panic: fixture exit timer fired/,
     );
     await expect(supervisor.acquire(100)).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_QUARANTINED' });
-    // Delays between a crash and the next start grow: 50, 100, 200 ms (no jitter).
-    const restartTimes = changes
-      .filter((c) => c.state === 'running')
-      .map((c) => Date.parse(c.startedAt as string));
-    expect(restartTimes).toHaveLength(4);
-    const gaps = restartTimes.slice(1).map((t, i) => t - (restartTimes[i] as number));
-    expect(gaps[1] as number).toBeGreaterThan((gaps[0] as number) + 30);
-    expect(gaps[2] as number).toBeGreaterThan((gaps[1] as number) + 60);
+    // The wait between a crash being recorded (first 'restarting') and the next launch
+    // attempt (second 'restarting') doubles: 50, 100, 200 ms with no jitter.
+    const waits: number[] = [];
+    for (let i = 1; i < changes.length; i++) {
+      const [before, now] = [changes[i - 1], changes[i]];
+      if (before?.state === 'restarting' && now?.state === 'restarting') waits.push(now.at - before.at);
+    }
+    expect(waits).toHaveLength(3);
+    waits.forEach((wait, i) => {
+      const nominal = 50 * 2 ** i;
+      expect(wait).toBeGreaterThanOrEqual(nominal - 2);
+      expect(wait).toBeLessThan(nominal + 150);
+    });
     // An operator can reactivate it.
     await expect(supervisor.reactivate()).resolves.toBeUndefined();
     expect(supervisor.status().state).toBe('running');
