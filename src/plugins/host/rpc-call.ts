@@ -22,7 +22,7 @@ export interface CallTarget {
 }
 
 /** How long a failed call waits for the process exit that probably caused it. */
-const exitGraceMs = 300;
+const exitGraceMs = 1000;
 
 /** Runs one unary RPC with a deadline and cancellation, mapping failures to {@link PluginError}. */
 export function unaryCall<Req, Res>(
