@@ -4,6 +4,8 @@ import { magicCookieKey, magicCookieValue } from '../../sdk/handshake.js';
  * Host variables a plugin may see by default: what programs need to run at all,
  * locale, time zone, and proxy/CA settings for plugins that call out. Everything
  * else (chat tokens, agent secrets, cloud credentials) stays in the agent.
+ * NODE_EXTRA_CA_CERTS is left out on purpose: Node reads the file at every start
+ * (50-75 ms per plugin, docs/benchmarks.md); allow it for the plugins that need it.
  */
 export const defaultEnvironmentAllowList: readonly string[] = [
   'PATH',
@@ -21,7 +23,6 @@ export const defaultEnvironmentAllowList: readonly string[] = [
   'no_proxy',
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
-  'NODE_EXTRA_CA_CERTS',
 ];
 
 /** Names that look like credentials are never copied from the host, even when allow-listed. */
