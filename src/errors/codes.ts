@@ -19,6 +19,7 @@ export const errorCodes = {
   SB_ERR_SDK_NO_COOKIE: 'A plugin built with the SDK was run without the host magic cookie.',
   SB_ERR_SDK_CONFIG: 'A plugin could not parse or merge its YAML configuration.',
   SB_ERR_TLS: 'AutoMTLS material could not be created or used.',
+  SB_ERR_DELIVERY: 'A message could not be delivered to a chat platform or sink.',
   SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
 } as const;
 

@@ -1,0 +1,42 @@
+import type { Destination } from '../delivery/destination.js';
+
+/** How a command reached the agent. */
+export type CommandOrigin = 'typed' | 'button' | 'select' | 'multi-select' | 'text-input' | 'automation';
+
+/** A chat message or interaction that may carry a command for the agent. */
+export interface InboundCommand {
+  /** The bot instance it arrived on (`<group>/<platform>`). */
+  botId: string;
+  channel: { id: string; name: string };
+  user: { id: string; mention: string; displayName: string };
+  /** Raw text as the platform delivered it (mention still in it for typed commands). */
+  text: string;
+  origin: CommandOrigin;
+  /** Thread to answer in. */
+  threadId?: string;
+  /** Link to the message, when the platform has one. */
+  url?: string;
+  /** Slack block-action state, forwarded to plugins as slackState. */
+  interactionState?: Uint8Array;
+}
+
+/** Connection state shown in `/status` and `status`. */
+export interface BotStatus {
+  state: 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'stopped';
+  /** Reconnects since start. */
+  reconnects: number;
+  lastError?: string;
+}
+
+/**
+ * A two-way chat platform: a destination for messages plus an inbound
+ * transport. Bots never import bridges; the agent passes `onCommand` in.
+ */
+export interface Bot extends Destination {
+  /** Connects; commands arrive through `onCommand` until stop(). Rejects with a clear error on bad credentials. */
+  start(onCommand: (command: InboundCommand) => void): Promise<void>;
+  stop(): Promise<void>;
+  status(): BotStatus;
+  /** The text a message must start with to address this bot (its mention), for command cleaning. */
+  mentionPattern(): RegExp;
+}

@@ -1,0 +1,56 @@
+import type { Message } from '../sdk/api/message.js';
+
+/** What a destination can do; renderers and the bridges adapt to it. */
+export interface DestinationCapabilities {
+  /** Messages can be edited after posting (streaming output updates one message). */
+  edit: boolean;
+  /** Files can be attached (long output). */
+  files: boolean;
+  /** Replies can go into a thread. */
+  threads: boolean;
+  /** Buttons and selects run commands when clicked. */
+  interactive: boolean;
+  /** Longest text one message may carry, in characters, after rendering. */
+  maxMessageLength: number;
+}
+
+/** Where one outbound message goes. */
+export interface Address {
+  /** The bot or sink instance, e.g. `team-a/socketSlack`. */
+  destinationId: string;
+  /** Platform channel ID (empty for sinks). */
+  channelId: string;
+  /** Reply in this thread, when the platform has threads. */
+  threadId?: string;
+}
+
+/** One message on its way out. */
+export interface Outbound {
+  address: Address;
+  message: Message;
+  /** Replace a message posted earlier (streaming output, `replaceOriginal`). */
+  replaces?: PostedRef;
+  /** Attach this file (output too long for a message). */
+  file?: { name: string; content: Uint8Array };
+  /** For sinks: the source's raw object, which sinks receive instead of the rendered message. */
+  rawObject?: unknown;
+  /** Source group names the event came from (sinks report them). */
+  sources?: string[];
+}
+
+/** A posted message, for later edits. */
+export interface PostedRef {
+  channelId: string;
+  messageId: string;
+}
+
+/**
+ * Anything messages are delivered to: a chat bot's channels or a sink. The
+ * delivery pipeline is the only caller; bridges and bots never call each other.
+ */
+export interface Destination {
+  readonly id: string;
+  readonly capabilities: DestinationCapabilities;
+  /** Posts (or, with `replaces`, edits) one message. Throws DeliveryError on failure. */
+  deliver(outbound: Outbound): Promise<PostedRef | undefined>;
+}

@@ -1,0 +1,85 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log/logger.js';
+import { checkWebhookAuth, type WebhookAuth } from './webhook-auth.js';
+
+/** What the HTTP server needs from the agent; it imports no bot, host or bridge. */
+export interface HttpHandlers {
+  /** True once plugins and platforms are up (readiness). */
+  ready(): boolean;
+  /** The JSON `/status` document. */
+  status(): unknown;
+  metrics: Registry;
+  /** Incoming webhooks: undefined when the source group does not exist or takes no webhooks. */
+  webhook(source: string): { auth: WebhookAuth; handle(body: Buffer): Promise<void> } | undefined;
+}
+
+export interface HttpServerOptions {
+  handlers: HttpHandlers;
+  logger: Logger;
+  /** Largest accepted webhook body in bytes. */
+  bodyLimit?: number;
+}
+
+/**
+ * The agent's HTTP API: `/healthz` (alive), `/readyz` (ready: 200, else 503),
+ * `/status` (JSON), `/metrics` (Prometheus) and `POST /sources/v1/{source}`
+ * (incoming webhooks, authenticated per source, size-limited, JSON errors with
+ * Botkube's response shapes).
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const { handlers } = options;
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: true,
+  });
+
+  // Webhooks hash the raw body, so every body is kept as bytes, whatever its type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    const message =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `request body is larger than ${options.bodyLimit ?? 1024 * 1024} bytes`
+        : error.message;
+    void reply.status(status).send({ error: message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: `no route ${request.method} ${request.url}` });
+  });
+
+  app.get('/healthz', async () => ({ status: 'alive' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = handlers.ready();
+    return reply.status(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/status', async () => handlers.status());
+  app.get('/metrics', async (_request, reply) => {
+    return reply.type(handlers.metrics.contentType).send(await handlers.metrics.metrics());
+  });
+
+  app.post<{ Params: { source: string } }>('/sources/v1/:source', async (request, reply) => {
+    const source = request.params.source;
+    const target = handlers.webhook(source);
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (!target) return reply.status(404).send({ error: `source "${source}" not found` });
+    const refusal = checkWebhookAuth(target.auth, request.headers, body);
+    if (refusal) return reply.status(401).send({ error: refusal });
+    if (body.length === 0) return reply.status(400).send({ error: 'empty body; send the event as JSON' });
+    try {
+      JSON.parse(body.toString('utf8'));
+    } catch {
+      return reply.status(400).send({ error: 'body is not valid JSON' });
+    }
+    try {
+      await target.handle(body);
+    } catch (err) {
+      return reply.status(500).send({ error: err instanceof Error ? err.message : String(err) });
+    }
+    return reply.status(200).send({ success: true });
+  });
+  return app as unknown as FastifyInstance;
+}
