@@ -51,7 +51,7 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   const flush = () => {
     pendingEdit = undefined;
     lastEdit = now();
-    const snapshot = fit(current(), options.capabilities.maxMessageLength).message;
+    const snapshot = fitToLimit(current(), options.capabilities.maxMessageLength).message;
     editing = editing.then(async () => {
       if (posted) await options.replier.edit(posted, snapshot);
       else posted = await options.replier.post(snapshot);
@@ -96,7 +96,7 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   if (pendingEdit) clearTimeout(pendingEdit);
   await editing;
 
-  const { message, cut } = fit(final, options.capabilities.maxMessageLength);
+  const { message, cut } = fitToLimit(final, options.capabilities.maxMessageLength);
   const file =
     cut && options.capabilities.files
       ? { name: 'output.txt', content: new TextEncoder().encode(fullText(final)) }
@@ -118,7 +118,7 @@ function fullText(message: Message): string {
  * Cuts the body so the message fits the platform, keeping the end of the output
  * (the most recent lines matter most while a command runs).
  */
-function fit(message: Message, maxLength: number): { message: Message; cut: boolean } {
+function fitToLimit(message: Message, maxLength: number): { message: Message; cut: boolean } {
   const body = message.baseBody.codeBlock ?? message.baseBody.plaintext;
   // Room for the header, fences and the "cut" note.
   const budget = Math.max(100, maxLength - 400);
