@@ -1,0 +1,73 @@
+import type { Address } from '../../delivery/destination.js';
+import type { Outbox } from '../../delivery/outbox.js';
+import type { Logger } from '../../log/logger.js';
+import type { AgentMetrics } from '../../metrics/metrics.js';
+import { parseEvent, type SourceEvent } from '../../sdk/api/event.js';
+
+/** Where events of one source group go. */
+export interface SourceFanout {
+  /** Bot channels bound to the group; the notification toggle is checked per event. */
+  channels: Address[];
+  /** Sinks bound to the group; they receive the raw object. */
+  sinks: Address[];
+}
+
+export interface EventDispatcherOptions {
+  fanout(group: string): SourceFanout;
+  notificationsEnabled(address: Address): boolean;
+  outbox: Outbox;
+  /** Runs the actions bound to the group (event → command); may be absent. */
+  actions?(group: string, event: SourceEvent): Promise<void>;
+  logger: Logger;
+  metrics?: AgentMetrics;
+}
+
+/**
+ * Sends one source event everywhere its group is bound: the rendered message to
+ * each bot channel whose notifications are on, the raw object to each sink, and
+ * the event to the group's actions. A bad event is logged and dropped without
+ * affecting the stream.
+ */
+export function createEventDispatcher(options: EventDispatcherOptions) {
+  const log = options.logger.child({ component: 'source-bridge' });
+  return async function dispatch(group: string, bytes: Uint8Array): Promise<void> {
+    options.metrics?.eventsIn.inc({ source: group });
+    let event: SourceEvent;
+    try {
+      event = parseEvent(bytes);
+    } catch (err) {
+      log.warn(
+        { source: group, err: (err as Error).message },
+        'source sent an event that is not valid JSON; dropped',
+      );
+      return;
+    }
+    if (event.message.type === 'skipMessage') return;
+    const { channels, sinks } = options.fanout(group);
+    const sends: Promise<unknown>[] = [];
+    for (const address of channels) {
+      if (!options.notificationsEnabled(address)) continue;
+      sends.push(options.outbox.send({ address, message: event.message, sources: [group] }));
+      options.metrics?.eventsOut.inc({ source: group, destination: address.destinationId });
+    }
+    for (const address of sinks) {
+      sends.push(
+        options.outbox.send({
+          address,
+          message: event.message,
+          rawObject: event.rawObject ?? null,
+          sources: [group],
+        }),
+      );
+      options.metrics?.eventsOut.inc({ source: group, destination: address.destinationId });
+    }
+    await Promise.all(sends);
+    if (options.actions) {
+      await options
+        .actions(group, event)
+        .catch((err: unknown) =>
+          log.warn({ source: group, err: (err as Error).message }, 'actions failed for an event'),
+        );
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import { DeliveryError } from '../../src/delivery/delivery-error.js';
+import type {
+  Destination,
+  DestinationCapabilities,
+  Outbound,
+  PostedRef,
+} from '../../src/delivery/destination.js';
+
+/**
+ * A test platform: a real Destination that keeps what it is given, and can be
+ * told to fail. It stands where a chat platform or sink would be.
+ */
+export class RecordingDestination implements Destination {
+  readonly received: Outbound[] = [];
+  failNext = 0;
+  #n = 0;
+
+  constructor(
+    readonly id: string,
+    readonly capabilities: DestinationCapabilities = {
+      edit: true,
+      files: true,
+      threads: true,
+      interactive: true,
+      maxMessageLength: 4000,
+    },
+  ) {}
+
+  async deliver(outbound: Outbound): Promise<PostedRef> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new DeliveryError(`${this.id} is down`, { reason: 'unavailable', retryable: true });
+    }
+    this.received.push(outbound);
+    this.#n += 1;
+    return { channelId: outbound.address.channelId, messageId: String(this.#n) };
+  }
+
+  texts(channelId?: string): string[] {
+    return this.received
+      .filter((o) => channelId === undefined || o.address.channelId === channelId)
+      .map((o) => o.message.baseBody.plaintext ?? o.message.baseBody.codeBlock ?? '');
+  }
+}
