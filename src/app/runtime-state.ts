@@ -1,0 +1,73 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** What chat commands change at run time, kept across restarts. */
+export interface RuntimeStateData {
+  /** `<destinationId>|<channelId>` → notifications on (true) or off (false). Absent: the config decides. */
+  notifications: Record<string, boolean>;
+  /** Action name → enabled. Absent: the config decides. */
+  actions: Record<string, boolean>;
+}
+
+/**
+ * Runtime changes made by built-in commands, persisted to one JSON file with an
+ * atomic write (temp file + rename), so a crash never leaves half a file. The
+ * config stays the default; this file only records deviations from it.
+ */
+export class RuntimeState {
+  #data: RuntimeStateData = { notifications: {}, actions: {} };
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(readonly path: string) {}
+
+  /** Loads the file; a missing file is an empty state, a corrupt one an error naming the file. */
+  static async load(path: string): Promise<RuntimeState> {
+    const state = new RuntimeState(path);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
+      throw err;
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<RuntimeStateData>;
+      state.#data = { notifications: { ...parsed.notifications }, actions: { ...parsed.actions } };
+    } catch (err) {
+      throw new Error(
+        `runtime state file ${path} is not valid JSON (${(err as Error).message}); fix or delete it`,
+      );
+    }
+    return state;
+  }
+
+  notifications(destinationId: string, channelId: string, configured: boolean): boolean {
+    return this.#data.notifications[`${destinationId}|${channelId}`] ?? configured;
+  }
+
+  action(name: string, configured: boolean): boolean {
+    return this.#data.actions[name] ?? configured;
+  }
+
+  setNotifications(destinationId: string, channelId: string, enabled: boolean): Promise<void> {
+    this.#data.notifications[`${destinationId}|${channelId}`] = enabled;
+    return this.#save();
+  }
+
+  setAction(name: string, enabled: boolean): Promise<void> {
+    this.#data.actions[name] = enabled;
+    return this.#save();
+  }
+
+  #save(): Promise<void> {
+    const snapshot = JSON.stringify(this.#data, null, 2);
+    // Writes are serialised so an older snapshot can never overwrite a newer one.
+    this.#writing = this.#writing.then(async () => {
+      await mkdir(dirname(this.path), { recursive: true });
+      const temp = `${this.path}.${process.pid}.tmp`;
+      await writeFile(temp, `${snapshot}\n`, { mode: 0o600 });
+      await rename(temp, this.path);
+    });
+    return this.#writing;
+  }
+}
