@@ -19,7 +19,28 @@ export const errorCodes = {
   SB_ERR_SDK_NO_COOKIE: 'A plugin built with the SDK was run without the host magic cookie.',
   SB_ERR_SDK_CONFIG: 'A plugin could not parse or merge its YAML configuration.',
   SB_ERR_TLS: 'AutoMTLS material could not be created or used.',
+  SB_ERR_COMMAND_SYNTAX: 'A chat command could not be parsed (unterminated quote, flag without its value).',
+  SB_ERR_TEMPLATE: 'A template (an action command) could not be compiled or rendered.',
   SB_ERR_DELIVERY: 'A message could not be delivered to a chat platform or sink.',
+  SB_ERR_REPO_KEY: 'A plugin key is not of the form repo/name[@version].',
+  SB_ERR_REPO_CONFIG: 'A repository is not configured, or its options (URL, public keys) are invalid.',
+  SB_ERR_REPO_FETCH:
+    'A repository index or artifact could not be downloaded (HTTP status, network error or timeout).',
+  SB_ERR_REPO_INDEX_INVALID: 'A repository index is not valid YAML or does not follow the index format.',
+  SB_ERR_REPO_SIGNATURE:
+    'A repository index signature is missing or does not verify against the configured keys.',
+  SB_ERR_REPO_NOT_FOUND: 'The repository offers no plugin of that name, or not that version.',
+  SB_ERR_REPO_PLATFORM: 'The repository has no build of the plugin for this OS and architecture.',
+  SB_ERR_REPO_CHECKSUM: 'A download or cached file does not match its checksum, or has no checksum.',
+  SB_ERR_REPO_ARCHIVE:
+    'An archive is corrupt, of an unsupported format, or has unsafe or unexpected entries.',
+  SB_ERR_REPO_SIZE_LIMIT: 'A download or extracted file is larger than the configured cap.',
+  SB_ERR_REPO_LOCK: 'The plugin cache lock could not be taken in time.',
+  SB_ERR_PUBLISH: 'Building plugin archives or generating an index failed.',
+  SB_ERR_CONFIG_INVALID:
+    'The agent configuration (files, environment overrides, secrets) is invalid; every problem is listed.',
+  SB_ERR_CONFIG_PLUGIN:
+    "A plugin entry's config does not match the JSON Schema the plugin publishes, or that schema is unusable.",
   SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
 } as const;
 

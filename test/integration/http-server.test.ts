@@ -119,7 +119,7 @@ describe('HTTP server', () => {
     const { url } = await start({}, 1024);
     const big = await post(`${url}/sources/v1/open`, JSON.stringify({ x: 'y'.repeat(5000) }));
     expect(big.status).toBe(413);
-    expect((await big.json()).error).toBe('request body is larger than 1024 bytes');
+    expect(((await big.json()) as { error: string }).error).toBe('request body is larger than 1024 bytes');
     expect((await post(`${url}/sources/v1/open`, '{}')).status).toBe(200);
   });
 
