@@ -36,6 +36,18 @@ export class RecordingDestination implements Destination {
     return { channelId: outbound.address.channelId, messageId: String(this.#n) };
   }
 
+  /** The text of each posted message as it stands after all edits, in posting order. */
+  finalTexts(channelId?: string): string[] {
+    const latest = new Map<string, string>();
+    let n = 0;
+    for (const o of this.received) {
+      if (channelId !== undefined && o.address.channelId !== channelId) continue;
+      const key = o.replaces ? o.replaces.messageId : `new-${n++}`;
+      latest.set(key, o.message.baseBody.plaintext ?? o.message.baseBody.codeBlock ?? '');
+    }
+    return [...latest.values()];
+  }
+
   texts(channelId?: string): string[] {
     return this.received
       .filter((o) => channelId === undefined || o.address.channelId === channelId)

@@ -43,11 +43,13 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   let text = '';
   let replaced: Message | undefined;
   let posted: PostedRef | undefined;
-  let lastEdit = 0;
+  // The first live post waits one interval too: quick commands then produce one message, not post + edit.
+  let lastEdit = now();
   let pendingEdit: ReturnType<typeof setTimeout> | undefined;
   let editing: Promise<void> = Promise.resolve();
 
-  const current = (): Message => withHeader(replaced ?? codeBlockMessage(text), options.header);
+  const shape = (m: Message) => (options.transform ? options.transform(m) : m);
+  const current = (): Message => withHeader(shape(replaced ?? codeBlockMessage(text)), options.header);
   const flush = () => {
     pendingEdit = undefined;
     lastEdit = now();
@@ -60,7 +62,7 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   const scheduleEdit = () => {
     if (!live || pendingEdit) return;
     const wait = Math.max(0, lastEdit + interval - now());
-    pendingEdit = setTimeout(flush, posted === undefined && lastEdit === 0 ? 0 : wait);
+    pendingEdit = setTimeout(flush, wait);
   };
 
   let result: CommandResult = 'ok';
@@ -79,7 +81,7 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
       scheduleEdit();
     }
     const answer = replaced ?? codeBlockMessage(text === '' ? '(no output)' : text);
-    final = withHeader(options.transform ? options.transform(answer) : answer, options.header);
+    final = withHeader(shape(answer), options.header);
   } catch (err) {
     const code = (err as { code?: string }).code;
     result =

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { InboundCommand } from '../../src/bots/bot.js';
+import {
+  type CommandTopology,
+  createCommandHandler,
+  type ExecutorEntryView,
+} from '../../src/bridge/executor/command-handler.js';
+import { createDirectOutbox } from '../../src/delivery/outbox.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
+import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
+import { plaintextMessage } from '../../src/sdk/api/message.js';
+import { RecordingDestination } from '../support/recording-destination.js';
+import { createTestLogger, waitFor } from '../support/test-logger.js';
+
+let supervisor: PluginSupervisor;
+beforeAll(async () => {
+  supervisor = new PluginSupervisor({
+    launch: {
+      name: 'local/fixture',
+      binary: inject('tsFixtures')['executor-fixture'] as string,
+      autoMtls: false,
+    },
+    logger: createTestLogger().logger,
+    healthCheckIntervalMs: 0,
+  });
+  await supervisor.start();
+});
+afterAll(() => supervisor.stop());
+
+const yaml = (s: string) => new TextEncoder().encode(s);
+const groups: Record<string, ExecutorEntryView[]> = {
+  base: [{ group: 'base', key: 'local/fixture', name: 'fixture', rawConfig: yaml('prefix: "base:"\n') }],
+  override: [
+    { group: 'override', key: 'local/fixture', name: 'fixture', rawConfig: yaml('prefix: "team:"\n') },
+  ],
+};
+const topology: CommandTopology = {
+  clusterName: 'prod',
+  aliases: { fe: { command: 'fixture echo' } },
+  passthroughPlugins: [],
+  incomingWebhookBaseUrl: 'http://sb:2115/sources/v1',
+  channel: (d, c) =>
+    d === 'slack' && c === 'C-ops'
+      ? {
+          destinationId: 'slack',
+          channelId: 'C-ops',
+          channelName: 'ops',
+          executorGroups: ['base', 'override'],
+        }
+      : d === 'slack' && c === 'C-lobby'
+        ? { destinationId: 'slack', channelId: 'C-lobby', channelName: 'lobby', executorGroups: [] }
+        : undefined,
+  executorEntries: (names) => names.flatMap((n) => groups[n] ?? []),
+  knownExecutors: () => new Set(['fixture', 'kubectl']),
+};
+
+function setup(options: { limit?: number; executorMissing?: boolean } = {}) {
+  const { logger, lines } = createTestLogger();
+  const slack = new RecordingDestination('slack');
+  const metrics = createMetrics();
+  const handle = createCommandHandler({
+    topology: () => topology,
+    executor: (key) =>
+      options.executorMissing || key !== 'local/fixture' ? undefined : createExecutorClient(supervisor),
+    builtins: {
+      respond: async (command, channel) =>
+        plaintextMessage(`builtin ${command.verb} in ${channel.channelName}`),
+    },
+    outbox: createDirectOutbox({ destination: (id) => (id === 'slack' ? slack : undefined), logger }),
+    capabilities: () => slack.capabilities,
+    mention: () => /^<@UBOT>/,
+    deadlineMs: () => 2000,
+    ...(options.limit ? { maxConcurrentPerChannel: options.limit } : {}),
+    logger,
+    metrics,
+  });
+  const say = (text: string, channelId = 'C-ops', origin: InboundCommand['origin'] = 'typed') =>
+    handle({
+      botId: 'slack',
+      channel: { id: channelId, name: channelId },
+      user: { id: 'U1', mention: '<@U1>', displayName: 'Ada' },
+      text,
+      origin,
+      threadId: '171.5',
+    });
+  return { slack, say, lines, metrics };
+}
+
+describe('command handler', () => {
+  it('runs a bound plugin with the configs of every bound group, in binding order', async () => {
+    const { slack, say } = setup();
+    await say('<@UBOT> fixture echo hi');
+    expect(slack.texts()).toEqual(['team:hi']); // one post, no edit
+    const reply = slack.received[0];
+    expect(reply?.address).toEqual({ destinationId: 'slack', channelId: 'C-ops', threadId: '171.5' });
+    expect(reply?.message.sections?.at(-1)?.context?.[0]?.text).toBe('`fixture echo hi` on `prod`');
+  });
+
+  it('passes the chat context to the plugin', async () => {
+    const { slack, say } = setup();
+    await say('fixture context');
+    const context = JSON.parse(slack.texts()[0] as string);
+    expect(context).toMatchObject({
+      interactive: true,
+      incomingWebhookBaseUrl: 'http://sb:2115/sources/v1',
+      message: {
+        text: 'fixture context',
+        parentActivityId: '171.5',
+        user: { mention: '<@U1>', displayName: 'Ada' },
+      },
+    });
+  });
+
+  it('expands aliases, applies --filter to the output, and stays silent for another cluster', async () => {
+    const { slack, say } = setup();
+    await say('fe aliased');
+    await say('fixture stream 3 1 --filter "line 2"');
+    await say('fixture echo hi --cluster-name staging');
+    expect(slack.finalTexts()).toEqual(['team:aliased', 'line 2\n']);
+    expect(slack.texts().some((t) => t.includes('line 1'))).toBe(false);
+  });
+
+  it('routes <plugin> help to the Help RPC and built-ins to the responder', async () => {
+    const { slack, say } = setup();
+    await say('fixture help');
+    await say('ping');
+    await say('');
+    expect(slack.texts()).toEqual(['fixture help', 'builtin ping in ops', 'builtin help in ops']);
+  });
+
+  it('answers unknown, unbound and broken commands, and says nothing in unconfigured channels', async () => {
+    const { slack, say } = setup();
+    await say('frobnicate now');
+    await say('fixture echo x', 'C-lobby');
+    await say('kubectl get pods');
+    await say('fixture echo "unterminated');
+    await say('fixture echo hi', 'C-elsewhere');
+    const texts = slack.texts();
+    expect(texts[0]).toBe('`frobnicate` is not a command here. Use `help` to see what you can run.');
+    expect(texts[1]).toMatch(/^The fixture executor is not enabled in this channel/);
+    expect(texts[2]).toMatch(/^The kubectl executor is not enabled in this channel/);
+    expect(texts[3]).toMatch(/quote/i);
+    expect(texts).toHaveLength(4);
+  });
+
+  it('says so when the executor is not running', async () => {
+    const { slack, say } = setup({ executorMissing: true });
+    await say('fixture echo x');
+    expect(slack.texts()).toEqual(['The fixture executor is not running. An operator can check `status`.']);
+  });
+
+  it('limits commands running at once per channel', async () => {
+    const { slack, say } = setup({ limit: 1 });
+    await Promise.all([
+      say('fixture sleep 300'),
+      new Promise((r) => setTimeout(r, 100)).then(() => say('fixture echo second')),
+    ]);
+    expect(slack.texts()).toContain(
+      '1 commands are already running in this channel; wait for one to finish and try again.',
+    );
+    expect(slack.texts()).toContain('slept 300');
+  });
+
+  it('writes an audit line and metrics for every command', async () => {
+    const { say, lines, metrics } = setup();
+    await say('fixture fail oops', 'C-ops', 'button');
+    const line = await waitFor(() => lines.find((l) => l.audit === true));
+    expect(line).toMatchObject({
+      user: 'Ada',
+      channel: 'C-ops',
+      origin: 'button',
+      command: 'fixture fail oops',
+      result: 'error',
+    });
+    expect(await metrics.registry.getSingleMetricAsString('switchboard_commands_total')).toContain(
+      'switchboard_commands_total{executor="fixture",result="error"} 1',
+    );
+  });
+});
