@@ -59,7 +59,7 @@ describe('switchboard plugin run', () => {
 
   it('prints help with buttons as the commands they run', async () => {
     expect((await cli('plugin', 'run', executor, 'help')).stdout).toBe(
-      'fixture help\n[Echo] → {{BotName}} fixture echo hi\n',
+      'fixture help\n\n[Echo] → fixture echo hi\n',
     );
   });
 

@@ -9,7 +9,10 @@ import { launchPlugin, type PluginInstance } from '../../../plugins/host/plugin-
 import { createSourceClient, type SourceCallContext } from '../../../plugins/host/source-client.js';
 import { parseEvent } from '../../../sdk/api/event.js';
 import { parseMessage } from '../../../sdk/api/message.js';
-import { renderMessageText } from '../../render-text.js';
+import { renderMessageText as renderRich } from '../../../core/render-text.js';
+import type { Message } from '../../../sdk/api/message.js';
+
+const renderMessageText = (message: Message): string => renderRich(message, { format: 'plain' }).full.replace(/\n$/, '');
 
 const operations = ['metadata', 'help', 'execute', 'stream', 'webhook'] as const;
 type Operation = (typeof operations)[number];
