@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
+import { renderMessageText as renderRich } from '../../../core/render-text.js';
 import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { createRootLogger, type LogLevel } from '../../../log/logger.js';
 import { createExecutorClient } from '../../../plugins/host/executor-client.js';
@@ -8,11 +9,11 @@ import { instanceHandle } from '../../../plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../../plugins/host/plugin-instance.js';
 import { createSourceClient, type SourceCallContext } from '../../../plugins/host/source-client.js';
 import { parseEvent } from '../../../sdk/api/event.js';
-import { parseMessage } from '../../../sdk/api/message.js';
-import { renderMessageText as renderRich } from '../../../core/render-text.js';
 import type { Message } from '../../../sdk/api/message.js';
+import { parseMessage } from '../../../sdk/api/message.js';
 
-const renderMessageText = (message: Message): string => renderRich(message, { format: 'plain' }).full.replace(/\n$/, '');
+const renderMessageText = (message: Message): string =>
+  renderRich(message, { format: 'plain' }).full.replace(/\n$/, '');
 
 const operations = ['metadata', 'help', 'execute', 'stream', 'webhook'] as const;
 type Operation = (typeof operations)[number];

@@ -1,0 +1,125 @@
+/**
+ * Checks on the parsed, secret-resolved config that need whole-config context: Slack token
+ * prefixes (as Botkube checks them), port clashes, and warnings about a config that will not
+ * do much (nothing enabled) or is open (unauthenticated incoming webhooks).
+ */
+import type { ConfigIssue } from './issues.js';
+import type { Config } from './schema.js';
+import { describeSecretSource, Secret } from './secret.js';
+import { boundGroups, usedPlugins } from './used-plugins.js';
+
+export function checkPlatforms(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const ports = new Map<number, string>([[config.settings.healthPort, 'settings.healthPort']]);
+  const claim = (port: number, owner: string, path: (string | number)[]) => {
+    const holder = ports.get(port);
+    if (holder !== undefined) {
+      issues.push({
+        severity: 'error',
+        code: 'conflict',
+        path,
+        message: `port ${port} is already used by ${holder}`,
+      });
+    } else {
+      ports.set(port, owner);
+    }
+  };
+  // /metrics and webhooks may share the health server's port (one listener serves them all).
+  if (config.settings.metricsPort !== config.settings.healthPort)
+    ports.set(config.settings.metricsPort, 'settings.metricsPort');
+  const webhook = config.plugins.incomingWebhook;
+  if (webhook.enabled && !ports.has(webhook.port)) ports.set(webhook.port, 'plugins.incomingWebhook.port');
+
+  let enabled = 0;
+  for (const [groupName, group] of Object.entries(config.communications)) {
+    const base = ['communications', groupName];
+    // The schema checks inline values; a secret read from an empty file or variable is caught here.
+    const required: [keyof typeof group, Record<string, unknown> | undefined, string[]][] = [
+      ['socketSlack', group.socketSlack, ['botToken', 'appToken']],
+      ['discord', group.discord, ['token']],
+      ['webhook', group.webhook, ['url']],
+    ];
+    for (const [platform, section, keys] of required) {
+      if (!section?.enabled) continue;
+      for (const key of keys) {
+        const value = section[key];
+        if (value instanceof Secret && value.isEmpty() && value.source.kind !== 'inline') {
+          issues.push({
+            severity: 'error',
+            code: 'missing',
+            path: [...base, platform, key],
+            message: `${key} is required when the platform is enabled, but its ${describeSecretSource(value.source)} is empty`,
+          });
+        }
+      }
+    }
+    const slack = group.socketSlack;
+    if (slack?.enabled) {
+      for (const [field, prefix] of [
+        ['botToken', 'xoxb-'],
+        ['appToken', 'xapp-'],
+      ] as const) {
+        const token = slack[field];
+        if (token.resolved && !token.isEmpty() && !token.reveal().startsWith(prefix)) {
+          issues.push({
+            severity: 'error',
+            code: 'format',
+            path: [...base, 'socketSlack', field],
+            message: `${field} must start with "${prefix}" (see https://api.slack.com/authentication/token-types)`,
+          });
+        }
+      }
+    }
+    if (group.console?.enabled)
+      claim(group.console.port, `communications.${groupName}.console`, [...base, 'console', 'port']);
+    for (const platform of [
+      'socketSlack',
+      'discord',
+      'rocketChat',
+      'console',
+      'webhook',
+      'elasticsearch',
+    ] as const) {
+      if (group[platform]?.enabled) enabled += 1;
+    }
+  }
+  if (enabled === 0) {
+    issues.push({
+      severity: 'warning',
+      code: 'missing',
+      path: ['communications'],
+      message:
+        'no chat platform or sink is enabled; events and commands have nowhere to go (enable console for a local web chat)',
+    });
+  }
+
+  // Only groups whose plugins run can receive webhooks; name those left open.
+  const running = boundGroups(config).sources;
+  const open = Object.entries(config.sources)
+    .filter(
+      ([group, { plugins }]) => running.has(group) && Object.values(plugins).some((entry) => entry.enabled),
+    )
+    .map(([group]) => group)
+    .filter((group) => !Object.hasOwn(webhook.auth, group));
+  if (webhook.enabled && open.length > 0) {
+    issues.push({
+      severity: 'warning',
+      code: 'missing',
+      path: ['plugins', 'incomingWebhook', 'auth'],
+      message: `incoming webhooks accept unauthenticated requests for source group${open.length === 1 ? '' : 's'} ${open.join(', ')}; set plugins.incomingWebhook.auth.<group> (bearer or hmac), or disable plugins.incomingWebhook`,
+    });
+  }
+
+  for (const plugin of usedPlugins(config)) {
+    const repo = plugin.key.split('/')[0] as string;
+    if (!Object.hasOwn(config.plugins.repositories, repo)) {
+      issues.push({
+        severity: 'warning',
+        code: 'missing',
+        path: [plugin.kind === 'source' ? 'sources' : 'executors', plugin.groups[0] as string, plugin.key],
+        message: `plugin ${plugin.key} comes from repository "${repo}", which is not under plugins.repositories (fine only for a built-in repository)`,
+      });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,69 @@
+/**
+ * THE configuration schema: the one source of truth for the config's shape, its defaults
+ * (here and nowhere else), the inferred `Config` type, config.schema.json and docs/config.md.
+ * It accepts Botkube's model unchanged (communications, sources, executors, actions, aliases,
+ * settings, plugins, analytics, configWatcher) and adds Switchboard's platforms and settings.
+ *
+ * Per-platform and per-sink slices live in ./slices/ for now, because src/bots/* and
+ * src/sinks/* do not exist yet; each moves next to its bot or sink (as config.ts) when that
+ * lands, and this file keeps composing them.
+ */
+import { z } from 'zod';
+import { Actions, Aliases } from './slices/automation.js';
+import { keyedBy } from './slices/common.js';
+import { CommunicationGroup } from './slices/communications.js';
+import { ExecutorGroups, SourceGroups } from './slices/plugin-groups.js';
+import { Plugins } from './slices/plugins.js';
+import { Analytics, ConfigWatcherSettings, Settings } from './slices/settings.js';
+
+export const Config = z
+  .strictObject({
+    communications: z
+      .record(z.string(), CommunicationGroup)
+      .prefault({})
+      .meta({
+        ...keyedBy('<group>'),
+        description:
+          'Communication groups: named sets of chat platforms and sinks, with their channels and bindings.',
+      }),
+    sources: SourceGroups,
+    executors: ExecutorGroups,
+    actions: Actions,
+    aliases: Aliases,
+    settings: Settings.meta({
+      description: 'Agent settings: cluster name, logging, HTTP ports, command limits.',
+    }),
+    plugins: Plugins.meta({
+      description:
+        'Plugin repositories, process runtime (timeouts, AutoMTLS, environment), restarts and incoming webhooks.',
+    }),
+    analytics: Analytics.meta({ description: 'Botkube analytics switch; Switchboard sends no analytics.' }),
+    configWatcher: ConfigWatcherSettings.meta({
+      description: 'Reloading the configuration when its files change.',
+    }),
+  })
+  .meta({
+    title: 'Switchboard configuration',
+    description: 'Configuration of the Switchboard agent; a Botkube configuration is valid as is.',
+  });
+
+/** The validated configuration, with defaults applied. `loadConfig` returns it deep-frozen. */
+export type Config = z.infer<typeof Config>;
+
+export type { Action, Alias } from './slices/automation.js';
+export type { BotBindings, ChannelById, ChannelByName, SinkBindings } from './slices/common.js';
+export type { BotPlatform, CommunicationGroup, SinkPlatform } from './slices/communications.js';
+export type { Console } from './slices/console.js';
+export type { Discord } from './slices/discord.js';
+export type { PluginEntry, PluginGroup, PluginRbac } from './slices/plugin-groups.js';
+export type {
+  PluginRuntime,
+  PluginRuntimeOverride,
+  Plugins,
+  Repository,
+  WebhookAuth,
+} from './slices/plugins.js';
+export type { RocketChat } from './slices/rocket-chat.js';
+export type { Settings } from './slices/settings.js';
+export type { ElasticsearchIndex, ElasticsearchSink, WebhookSink } from './slices/sinks.js';
+export type { MessageTrigger, SlackChannel, SocketSlack } from './slices/socket-slack.js';

@@ -1,0 +1,30 @@
+/**
+ * Discord (`communications.<group>.discord`), Botkube's schema. Lives in config/ until
+ * src/bots/discord/ exists, then moves there as config.ts.
+ */
+import { z } from 'zod';
+import {
+  ChannelById,
+  channels,
+  flag,
+  requireChannelsWhenEnabled,
+  requireWhenEnabled,
+  secret,
+  text,
+} from './common.js';
+
+export const Discord = z
+  .strictObject({
+    enabled: flag.prefault(false).meta({ description: 'Run the Discord bot.' }),
+    token: secret.prefault('').meta({ description: 'Bot token. Required when enabled.' }),
+    botID: text
+      .prefault('')
+      .meta({ description: 'Application (bot user) ID, used to recognise mentions. Required when enabled.' }),
+    channels: channels(ChannelById),
+  })
+  .superRefine((discord, ctx) => {
+    requireWhenEnabled(discord, ctx, ['token', 'botID']);
+    requireChannelsWhenEnabled(discord, ctx);
+  })
+  .meta({ description: 'Discord bot (gateway v10); channels are addressed by ID.' });
+export type Discord = z.infer<typeof Discord>;

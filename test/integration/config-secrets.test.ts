@@ -1,0 +1,101 @@
+import { inspect } from 'node:util';
+import { describe, expect } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError, formatIssue, loadConfig, redactConfig, Secret } from '../../src/config/index.js';
+import { test } from '../support/temp-dir.js';
+
+const config = `communications:
+  team:
+    socketSlack:
+      enabled: true
+      botToken: {fromFile: secrets/bot-token}
+      appToken: {fromEnv: SLACK_APP_TOKEN}
+      channels: {ops: {name: ops}}
+    webhook:
+      enabled: true
+      url: {fromFile: SECRET_DIR/webhook-url}
+      headers:
+        X-Api-Key: {fromEnv: HOOK_KEY}
+plugins:
+  incomingWebhook:
+    auth:
+      pods: {type: hmac, secret: {fromEnv: HOOK_HMAC}}
+  runtime:
+    env:
+      extra: {GITHUB_TOKEN: inline-github-token}
+sources:
+  pods:
+    botkube/kubernetes: {enabled: true}
+`;
+
+const env = { SLACK_APP_TOKEN: 'xapp-from-env', HOOK_KEY: 'key-from-env', HOOK_HMAC: 'hmac-from-env' };
+const secrets = [
+  'xoxb-from-file',
+  'xapp-from-env',
+  'https://hooks.example/T0/B0/abc',
+  'key-from-env',
+  'hmac-from-env',
+];
+
+describe('secrets from files and the environment', () => {
+  test('are read at load time, relative to the config file, one trailing newline dropped', async ({
+    dir,
+  }) => {
+    await dir.write('conf/secrets/bot-token', 'xoxb-from-file\n');
+    const url = await dir.write('elsewhere/webhook-url', 'https://hooks.example/T0/B0/abc');
+    const file = await dir.write('conf/config.yaml', config.replace('SECRET_DIR/webhook-url', url));
+
+    const { config: loaded } = await loadConfig({ files: [file], env });
+
+    const team = loaded.communications.team;
+    expect(team?.socketSlack?.botToken.reveal()).toBe('xoxb-from-file');
+    expect(team?.socketSlack?.botToken.source).toEqual({
+      kind: 'file',
+      path: `${dir.path}/conf/secrets/bot-token`,
+    });
+    expect(team?.socketSlack?.appToken.reveal()).toBe('xapp-from-env');
+    expect(team?.webhook?.url.reveal()).toBe('https://hooks.example/T0/B0/abc');
+    expect(team?.webhook?.headers['X-Api-Key']?.reveal()).toBe('key-from-env');
+    const auth = loaded.plugins.incomingWebhook.auth.pods;
+    expect(auth?.type === 'hmac' && auth.secret.reveal()).toBe('hmac-from-env');
+    expect(auth).toMatchObject({ header: 'X-Hub-Signature-256' });
+    expect(loaded.plugins.runtime.env.extra.GITHUB_TOKEN).toBeInstanceOf(Secret);
+  });
+
+  test('never appear when the config is printed, logged or stringified', async ({ dir }) => {
+    await dir.write('secrets/bot-token', 'xoxb-from-file\n');
+    const url = await dir.write('webhook-url', 'https://hooks.example/T0/B0/abc\n');
+    const file = await dir.write('config.yaml', config.replace('SECRET_DIR/webhook-url', url));
+    const { config: loaded } = await loadConfig({ files: [file], env });
+
+    const outputs = [
+      stringify(redactConfig(loaded)),
+      JSON.stringify(loaded),
+      inspect(loaded, { depth: null }),
+      String(loaded.communications.team?.socketSlack?.botToken),
+    ];
+    for (const output of outputs) {
+      for (const secret of [...secrets, 'inline-github-token']) expect(output).not.toContain(secret);
+    }
+    expect(outputs[0]).toContain('botToken: "[redacted]"');
+  });
+
+  test('an empty secret file counts as missing for an enabled platform', async ({ dir }) => {
+    await dir.write('secrets/bot-token', '\n');
+    const file = await dir.write(
+      'config.yaml',
+      config
+        .replace('url: {fromFile: SECRET_DIR/webhook-url}', 'url: https://x')
+        .replace(/ {4}webhook:[\s\S]*?plugins:/, 'plugins:'),
+    );
+    const failure = await loadConfig({ files: [file], env }).then(
+      () => new ConfigError([]),
+      (err: unknown) => err as ConfigError,
+    );
+    expect(failure.issues.map(formatIssue)).toEqual([
+      expect.stringMatching(
+        /config\.yaml:5:17: communications\.team\.socketSlack\.botToken: botToken is required when the platform is enabled, but its from file .*secrets\/bot-token is empty/,
+      ),
+    ]);
+  });
+});
