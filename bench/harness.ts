@@ -19,12 +19,14 @@ import {
   readContext,
 } from './lib/context.js';
 import { renderTable } from './lib/report.js';
+import { repoInstall } from './repo-install.js';
 import { streamThroughput } from './stream-throughput.js';
 
 const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>> = {
   'cold-start': coldStart,
   execute: executeRtt,
   stream: streamThroughput,
+  'repo-install': repoInstall,
 };
 
 function cpuModel(): string {

@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 const repoRoot = new URL('..', import.meta.url).pathname;
 const outDir = join(repoRoot, '.cache', 'bench');
 const resultsDir = join(repoRoot, 'bench', 'results');
-const benchmarkNames = ['cold-start', 'execute', 'stream'];
+const benchmarkNames = ['cold-start', 'execute', 'stream', 'repo-install'];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]
 

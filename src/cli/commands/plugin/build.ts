@@ -1,0 +1,47 @@
+import { relative } from 'node:path';
+import { Command, Flags } from '@oclif/core';
+import { SwitchboardError } from '../../../errors/switchboard-error.js';
+import { buildPlugins, defaultPlatforms } from '../../../plugins/publish/build-plugins.js';
+import { parsePlatformList } from '../../../plugins/repository/cli-support.js';
+import { platformLabel } from '../../../plugins/repository/index-format.js';
+
+/** Bundles the built-in plugins and packs reproducible per-platform archives. */
+export default class PluginBuild extends Command {
+  static override summary =
+    'Bundle plugins/*/plugin.json entries into reproducible <type>_<name>_<os>_<arch>.tar.gz archives';
+  static override description =
+    'Each entry is bundled with esbuild into one executable ESM file; every platform gets the same file. Archives are byte-for-byte reproducible (fixed mtime, uid/gid 0, sorted entries, fixed gzip header), so their checksums can be committed in index.yaml.';
+  static override examples = [
+    '<%= config.bin %> plugin build',
+    '<%= config.bin %> plugin build --plugins-dir plugins --output dist/plugins --platforms linux/amd64,linux/arm64',
+  ];
+
+  static override flags = {
+    'plugins-dir': Flags.string({
+      default: 'plugins',
+      description: 'directory of <dir>/plugin.json plugins',
+    }),
+    output: Flags.string({ default: 'dist/plugins', description: 'where the archives go' }),
+    platforms: Flags.string({
+      default: defaultPlatforms.map(platformLabel).join(','),
+      description: 'comma-separated os/arch list',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(PluginBuild);
+    try {
+      const built = await buildPlugins({
+        pluginsDir: flags['plugins-dir'],
+        outputDir: flags.output,
+        platforms: parsePlatformList(flags.platforms),
+      });
+      for (const a of built) this.log(`${a.sha256}  ${relative(process.cwd(), a.path)}`);
+      if (built.length === 0) this.warn(`no plugin.json in ${flags['plugins-dir']}/*/`);
+    } catch (err) {
+      if (!(err instanceof SwitchboardError)) throw err;
+      process.stderr.write(`Error: ${err.message}\n`);
+      this.exit(1);
+    }
+  }
+}

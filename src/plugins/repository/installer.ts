@@ -1,0 +1,331 @@
+import { chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
+import type { Logger } from '../../log/logger.js';
+import { fetchArtifact } from './artifact-fetch.js';
+import { mapLimit, writeFileAtomic } from './atomic-file.js';
+import { acquireCacheLock } from './cache-lock.js';
+import { createFetcher, type Fetcher, type ProgressCallback } from './fetcher.js';
+import { redactUrl } from './getter-url.js';
+import {
+  currentPlatform,
+  type IndexArtifact,
+  type IndexEntry,
+  type Platform,
+  type PluginType,
+  platformLabel,
+} from './index-format.js';
+import {
+  binaryName,
+  type InstallRecord,
+  installPaths,
+  listRecords,
+  sha256File,
+  verifyInstalled,
+} from './install-record.js';
+import { defaultLimits, type InstallOptions } from './options.js';
+import { type PluginKey, parseRequest } from './plugin-key.js';
+import { type LoadedIndex, loadRepositoryIndex } from './repository-index.js';
+import { normalizeVersion, resolveEntries, selectArtifact } from './resolve-entry.js';
+import { findDependencyFile, findPluginFile } from './select-file.js';
+
+/** A plugin ready to launch: pass `binary` and `dependencyDir` to launchPlugin. */
+export interface InstalledPlugin {
+  /** The key as requested (`repo/name[@version]`). */
+  key: string;
+  repo: string;
+  type: PluginType;
+  name: string;
+  /** The resolved version, as written in the index. */
+  version: string;
+  /** Absolute path of the verified executable, `<cacheDir>/<repo>/<type>_<version>_<name>`. */
+  binary: string;
+  /** `<binary>_deps`, for PLUGIN_DEPENDENCY_DIR (exists even when empty). */
+  dependencyDir: string;
+  /** Dependency name → absolute path. */
+  dependencies: Record<string, string>;
+  /** The index entry minus URLs: description, jsonSchema (to validate plugin config), externalRequest. */
+  entry: Omit<IndexEntry, 'urls'>;
+  /** `cache`: verified cached files were used; `download`: fetched now. */
+  source: 'cache' | 'download';
+}
+
+export interface InstallResult {
+  plugins: InstalledPlugin[];
+  /** HTTP requests made (0 for a warm cache with fresh indexes, and for file:// repositories). */
+  httpRequests: number;
+}
+
+type Request = PluginKey & { type?: PluginType };
+
+interface Job {
+  request: Request;
+  loaded: LoadedIndex;
+  entry: IndexEntry;
+  artifact: IndexArtifact;
+}
+
+/**
+ * Makes the requested plugins available in the cache and returns their paths,
+ * under the cache lock. For each key: a pinned version already installed for
+ * this platform is re-verified and used without reading any index; otherwise the
+ * index (cached while fresh) is resolved by semver, and an installed copy of the
+ * resolved entry is used when its recorded digests still match. Anything missing
+ * or tampered with is downloaded, verified against its sha256, unpacked safely,
+ * and moved into place atomically, with at most `concurrency` downloads at once.
+ * Fails (nothing half-installed) on the first error; plugins installed before it
+ * stay installed.
+ */
+export async function installPlugins(options: InstallOptions): Promise<InstallResult> {
+  const logger = options.logger?.child({ component: 'plugin-repository' });
+  const platform = options.platform ?? currentPlatform();
+  const requests = options.plugins.map(parseRequest);
+  for (const r of requests) {
+    if (!options.repositories[r.repo]) {
+      throw new SwitchboardError(
+        'SB_ERR_REPO_CONFIG',
+        `plugin ${r.key}: repository ${r.repo} is not configured (configured: ${Object.keys(options.repositories).join(', ') || 'none'})`,
+        { details: { key: r.key, repo: r.repo } },
+      );
+    }
+  }
+  await mkdir(options.cacheDir, { recursive: true });
+  const lock = await acquireCacheLock(options.cacheDir, { ...options.lock, logger });
+  const stats = { httpRequests: 0 };
+  const fetcher = createFetcher(options.http, stats);
+  const indexes = new Map<string, Promise<LoadedIndex>>();
+  const indexFor = (repo: string) => {
+    let loaded = indexes.get(repo);
+    if (!loaded) {
+      loaded = loadRepositoryIndex(repo, { ...options, logger }, fetcher);
+      indexes.set(repo, loaded);
+    }
+    return loaded;
+  };
+  const records = new Map<string, Promise<InstallRecord[]>>();
+  const recordsOf = (repo: string) => {
+    let list = records.get(repo);
+    if (!list) {
+      list = listRecords(options.cacheDir, repo);
+      records.set(repo, list);
+    }
+    return list;
+  };
+  const ctx: Context = { options, logger, platform, fetcher, recordsOf };
+  try {
+    const results = await mapLimit(requests, requests.length, async (request) => {
+      const pinned = await pinnedFromCache(ctx, request);
+      if (pinned) return pinned;
+      const loaded = await indexFor(request.repo);
+      return resolveEntries(loaded.index, request).map(
+        (entry): Job => ({ request, loaded, entry, artifact: selectArtifact(request.repo, entry, platform) }),
+      );
+    });
+    const jobs = results.flat();
+    const plugins = await mapLimit(jobs, options.concurrency ?? 4, (job) =>
+      'binary' in job ? Promise.resolve(job) : installJob(ctx, job),
+    );
+    return { plugins, httpRequests: stats.httpRequests };
+  } finally {
+    await fetcher.close();
+    await lock.release();
+  }
+}
+
+interface Context {
+  options: InstallOptions;
+  logger: Logger | undefined;
+  platform: Platform;
+  fetcher: Fetcher;
+  /** Install records of a repository as they were when this call started (read once). */
+  recordsOf: (repo: string) => Promise<InstallRecord[]>;
+}
+
+/** A pinned exact version already installed and intact: no index needed (air-gap, warm start). */
+async function pinnedFromCache(ctx: Context, request: Request): Promise<InstalledPlugin[] | undefined> {
+  if (!request.version || !semver.valid(normalizeVersion(request.version))) return undefined;
+  const wanted = normalizeVersion(request.version);
+  const records = (await ctx.recordsOf(request.repo)).filter(
+    (r) =>
+      r.name === request.name &&
+      normalizeVersion(r.version) === wanted &&
+      (request.type === undefined || r.type === request.type) &&
+      r.source.platform === platformLabel(ctx.platform),
+  );
+  if (records.length === 0) return undefined;
+  const out: InstalledPlugin[] = [];
+  for (const record of records) {
+    const problem = await verifyInstalled(ctx.options.cacheDir, record);
+    if (problem) {
+      ctx.logger?.warn(
+        { key: request.key, problem },
+        'cached plugin changed since it was installed; reinstalling',
+      );
+      return undefined;
+    }
+    out.push(fromRecord(ctx, request, record));
+  }
+  return out;
+}
+
+function fromRecord(ctx: Context, request: Request, record: InstallRecord): InstalledPlugin {
+  const paths = installPaths(ctx.options.cacheDir, record.repo, record.binary);
+  ctx.options.onProgress?.({ key: request.key, artifact: 'plugin', phase: 'cached' });
+  return {
+    key: request.key,
+    repo: record.repo,
+    type: record.type,
+    name: record.name,
+    version: record.version,
+    binary: paths.binary,
+    dependencyDir: paths.dependencyDir,
+    dependencies: Object.fromEntries(
+      Object.keys(record.dependencies).map((d) => [d, join(paths.dependencyDir, d)]),
+    ),
+    entry: record.entry,
+    source: 'cache',
+  };
+}
+
+async function installJob(ctx: Context, job: Job): Promise<InstalledPlugin> {
+  const { request, entry, artifact } = job;
+  const base = binaryName(entry.type, entry.version, entry.name);
+  const paths = installPaths(ctx.options.cacheDir, request.repo, base);
+  const existing = (await ctx.recordsOf(request.repo)).find(
+    (r) => r.binary === base && r.source.platform === platformLabel(ctx.platform),
+  );
+  let tampered: string | undefined;
+  // A republished artifact (new checksum for the same version) is downloaded again.
+  const indexSha = artifact.checksum?.replace(/^sha256:/i, '').toLowerCase();
+  if (existing && (indexSha?.length !== 64 || existing.source.sha256 === indexSha)) {
+    tampered = await verifyInstalled(ctx.options.cacheDir, existing);
+    if (!tampered) return fromRecord(ctx, request, existing);
+    ctx.logger?.warn(
+      { key: request.key, problem: tampered },
+      'cached plugin changed since it was installed; reinstalling',
+    );
+  }
+  try {
+    return await download(ctx, job, base, paths);
+  } catch (err) {
+    if (!tampered) throw err;
+    throw new SwitchboardError(
+      'SB_ERR_REPO_CHECKSUM',
+      `plugin ${request.key}: the cached copy was modified (${tampered}) and could not be reinstalled: ${(err as Error).message}`,
+      { cause: err, details: { key: request.key } },
+    );
+  }
+}
+
+async function download(
+  ctx: Context,
+  job: Job,
+  base: string,
+  paths: ReturnType<typeof installPaths>,
+): Promise<InstalledPlugin> {
+  const { request, entry, artifact, loaded } = job;
+  const repoOptions = ctx.options.repositories[request.repo] ?? { url: '' };
+  const limits = { ...defaultLimits, ...ctx.options.limits };
+  const what = `repository ${request.repo}: ${entry.type} ${entry.name} ${entry.version} (${platformLabel(ctx.platform)})`;
+  const repoDir = join(ctx.options.cacheDir, request.repo);
+  await mkdir(repoDir, { recursive: true });
+  const work = await mkdtemp(join(repoDir, '.tmp-'));
+  const started = Date.now();
+  const common = {
+    base: loaded.url,
+    allowMissingChecksum: repoOptions.allowMissingChecksums ?? false,
+    headers: repoOptions.headers,
+    fetcher: ctx.fetcher,
+    limits,
+    onUnverified: (why: string) =>
+      ctx.logger?.warn(
+        { key: request.key, why },
+        'installing a download without a usable checksum (allowed for this repository)',
+      ),
+  };
+  try {
+    ctx.logger?.info(
+      { key: request.key, version: entry.version, url: redactUrl(artifact.url) },
+      'downloading plugin',
+    );
+    const fetched = await fetchArtifact({
+      ...common,
+      rawUrl: artifact.url,
+      checksum: artifact.checksum,
+      workDir: join(work, 'plugin'),
+      // Extensionless, so the first-regular-file rule accepts a raw binary (`base` has dots).
+      rawName: `${entry.type}_${entry.name}`,
+      what,
+      onProgress: progress(ctx, request.key, 'plugin'),
+    });
+    const staged = join(work, base);
+    await rename(await findPluginFile(fetched.root, what), staged);
+    await chmod(staged, 0o755);
+    const stagedDeps = join(work, 'deps');
+    await mkdir(stagedDeps);
+    const dependencies: Record<string, string> = {};
+    for (const [depName, dep] of Object.entries(artifact.dependencies ?? {})) {
+      const depWhat = `${what}: dependency ${depName}`;
+      const got = await fetchArtifact({
+        ...common,
+        rawUrl: dep.url,
+        checksum: dep.checksum,
+        workDir: join(work, `dep-${depName}`),
+        rawName: depName,
+        what: depWhat,
+        onProgress: progress(ctx, request.key, `dependency ${depName}`),
+      });
+      const target = join(stagedDeps, depName);
+      await rename(await findDependencyFile(got.root, depName, depWhat), target);
+      await chmod(target, 0o755);
+      dependencies[depName] = await sha256File(target);
+    }
+    const { urls: _urls, ...entryInfo } = entry;
+    const record: InstallRecord = {
+      format: 1,
+      repo: request.repo,
+      type: entry.type,
+      name: entry.name,
+      version: entry.version,
+      binary: base,
+      sha256: await sha256File(staged),
+      dependencies,
+      source: { url: redactUrl(fetched.url), sha256: fetched.sha256, platform: platformLabel(ctx.platform) },
+      entry: entryInfo,
+      installedAt: new Date().toISOString(),
+    };
+    // Commit: the record goes last, so a crash in between leaves "not installed".
+    await rm(paths.record, { force: true });
+    await rm(paths.dependencyDir, { recursive: true, force: true });
+    await rename(stagedDeps, paths.dependencyDir);
+    await rename(staged, paths.binary);
+    await writeFileAtomic(paths.record, `${JSON.stringify(record, null, 2)}\n`);
+    ctx.options.onProgress?.({ key: request.key, artifact: 'plugin', phase: 'installed' });
+    ctx.logger?.info(
+      { key: request.key, version: entry.version, binary: paths.binary, ms: Date.now() - started },
+      'plugin installed and verified',
+    );
+    return {
+      ...fromRecord({ ...ctx, options: { ...ctx.options, onProgress: undefined } }, request, record),
+      source: 'download',
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Progress events for the caller, and an agent log line every 25 % of a known size. */
+function progress(ctx: Context, key: string, artifact: string): ProgressCallback {
+  let logged = 0;
+  return (received, total) => {
+    ctx.options.onProgress?.({ key, artifact, phase: 'download', received, total });
+    if (total && ctx.logger) {
+      const quarter = Math.floor((received / total) * 4);
+      if (quarter > logged && quarter < 4) {
+        logged = quarter;
+        ctx.logger.info({ key, artifact, received, total }, `download ${quarter * 25}%`);
+      }
+    }
+  };
+}
