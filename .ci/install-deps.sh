@@ -13,6 +13,8 @@ PACKAGES=(
   protoc-gen-go
   protoc-gen-go-grpc
   golang-github-golang-protobuf-1-5-dev
+  prometheus-alertmanager
+  prometheus
 )
 
 missing=()

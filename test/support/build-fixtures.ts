@@ -63,3 +63,41 @@ export async function buildCli(): Promise<void> {
     join(repoRoot, 'tsconfig.build.json'),
   ]);
 }
+
+/** One entry of a `plugins/<dir>/plugin.json` (see plugins/README.md). */
+interface PluginEntry {
+  type: 'executor' | 'source';
+  name: string;
+  entry: string;
+}
+
+/**
+ * Bundles every entry of every `plugins/<dir>/plugin.json` into
+ * `.cache/plugins/<type>_<name>.mjs` (Botkube's file naming, so `plugin run` guesses the type).
+ * Returns the paths keyed by `<type>/<name>`.
+ */
+export async function buildBuiltinPlugins(): Promise<Record<string, string>> {
+  const { readdir, readFile, rename } = await import('node:fs/promises');
+  const pluginsDir = join(repoRoot, 'plugins');
+  const outDir = join(repoRoot, '.cache', 'plugins');
+  await mkdir(outDir, { recursive: true });
+  const dirs = await readdir(pluginsDir, { withFileTypes: true });
+  const entries: { dir: string; entry: PluginEntry }[] = [];
+  for (const dir of dirs.filter((d) => d.isDirectory())) {
+    const manifest = await readFile(join(pluginsDir, dir.name, 'plugin.json'), 'utf8').catch(() => undefined);
+    if (manifest === undefined) continue;
+    for (const entry of JSON.parse(manifest) as PluginEntry[]) entries.push({ dir: dir.name, entry });
+  }
+  const paths: Record<string, string> = {};
+  await Promise.all(
+    entries.map(async ({ dir, entry }) => {
+      const outfile = join(outDir, `${entry.type}_${entry.name}.mjs`);
+      // Write aside, then rename: another test run may be executing the current file (ETXTBSY).
+      const temporary = `${outfile}.${process.pid}.tmp`;
+      await bundlePlugin(join(pluginsDir, dir, entry.entry), temporary);
+      await rename(temporary, outfile);
+      paths[`${entry.type}/${entry.name}`] = outfile;
+    }),
+  );
+  return paths;
+}
