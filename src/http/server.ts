@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Largest accepted webhook body in bytes. */
   bodyLimit?: number;
+  /** Which routes this listener serves: health/status/metrics, incoming webhooks, or both. */
+  routes?: 'all' | 'operations' | 'webhooks';
 }
 
 /**
@@ -51,6 +53,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     void reply.status(404).send({ error: `no route ${request.method} ${request.url}` });
   });
 
+  const routes = options.routes ?? 'all';
+  const instance = app as unknown as FastifyInstance;
+  if (routes !== 'webhooks') registerOperations(instance, handlers);
+  if (routes !== 'operations') registerWebhooks(instance, handlers);
+  return instance;
+}
+
+function registerOperations(app: FastifyInstance, handlers: HttpHandlers): void {
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
     const ready = handlers.ready();
@@ -60,7 +70,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/metrics', async (_request, reply) => {
     return reply.type(handlers.metrics.contentType).send(await handlers.metrics.metrics());
   });
+}
 
+function registerWebhooks(app: FastifyInstance, handlers: HttpHandlers): void {
   app.post<{ Params: { source: string } }>('/sources/v1/:source', async (request, reply) => {
     const source = request.params.source;
     const target = handlers.webhook(source);
@@ -81,5 +93,4 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }
     return reply.status(200).send({ success: true });
   });
-  return app as unknown as FastifyInstance;
 }

@@ -1,0 +1,346 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { stringify } from 'yaml';
+import type { Bot } from '../bots/bot.js';
+import { createBuiltinResponder } from '../bridge/executor/builtins.js';
+import { createCommandHandler } from '../bridge/executor/command-handler.js';
+import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
+import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
+import { pluginRuntime } from '../config/plugin-runtime.js';
+import { redactConfig } from '../config/redact.js';
+import type { Config } from '../config/schema.js';
+import { usedPlugins } from '../config/used-plugins.js';
+import type { Destination } from '../delivery/destination.js';
+import { createDirectOutbox } from '../delivery/outbox.js';
+import { createHttpServer, type HttpHandlers } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { createExecutorClient } from '../plugins/host/executor-client.js';
+import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
+import { PluginSupervisor } from '../plugins/host/supervisor.js';
+import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
+import { installPlugins } from '../plugins/repository/index.js';
+import { createActionRunner } from './actions.js';
+import { RuntimeState } from './runtime-state.js';
+import { buildTopology, type PlatformInstance } from './topology.js';
+
+export interface AgentDeps {
+  logger: Logger;
+  version: string;
+  /** Where runtime state (command-made changes) is kept. */
+  stateDir: string;
+  /** Makes the bot or sink of an enabled platform; undefined when this build has none for it. */
+  createPlatform(instance: PlatformInstance): Bot | Destination | undefined;
+  /** Override the listen ports (tests use 0). */
+  ports?: { operations?: number; webhooks?: number };
+}
+
+export interface Agent {
+  /** Installs and starts plugins, platforms, streams and the HTTP listeners. */
+  start(): Promise<{ operationsUrl: string; webhooksUrl?: string }>;
+  stop(): Promise<void>;
+  status(): AgentStatus;
+}
+
+export interface AgentStatus {
+  ready: boolean;
+  plugins: ReturnType<PluginSupervisor['status']>[];
+  platforms: { id: string; state: string; reconnects?: number; lastError?: string }[];
+  sources: { group: string; plugin: string; state: string; lastReason?: string }[];
+}
+
+const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'function';
+
+/**
+ * The composition root: builds everything from one validated config. Plugins
+ * that are enabled and bound are installed (verified) and supervised; bots and
+ * sinks come from `createPlatform`; commands go through the executor bridge,
+ * events through the source bridge and actions; every message leaves through
+ * one outbox.
+ */
+export function createAgent(config: Config, deps: AgentDeps): Agent {
+  const log = deps.logger.child({ component: 'agent' });
+  const metrics = createMetrics();
+  const topology = buildTopology(config);
+  const supervisors = new Map<string, PluginSupervisor>();
+  const destinations = new Map<string, Bot | Destination>();
+  const streams: RunningStream[] = [];
+  const servers: FastifyInstance[] = [];
+  let state: RuntimeState | undefined;
+  let ready = false;
+
+  const supervisorFor = (kind: 'executor' | 'source', key: string) => supervisors.get(`${kind}:${key}`);
+  const outbox = createDirectOutbox({
+    destination: (id) => destinations.get(id),
+    logger: deps.logger,
+    metrics,
+  });
+  const notificationsOn = (destinationId: string, channelId: string) => {
+    const channel = topology.channel(destinationId, channelId);
+    return state?.notifications(destinationId, channelId, channel?.notificationsConfigured ?? true) ?? true;
+  };
+
+  const builtins = createBuiltinResponder({
+    version: deps.version,
+    clusterName: config.settings.clusterName,
+    channelExecutors: (channel) =>
+      topology.executorEntries(channel.executorGroups).map((e) => {
+        const status = supervisorFor('executor', e.key)?.status();
+        return { group: e.group, key: e.key, name: e.name, ...(status ? { status } : {}) };
+      }),
+    channelSources: (channel) =>
+      (topology.channel(channel.destinationId, channel.channelId)?.sourceGroups ?? []).flatMap((group) =>
+        topology.sourceGroupEntries(group).map((e) => {
+          const status = supervisorFor('source', e.key)?.status();
+          return { group, key: e.key, ...(status ? { status } : {}) };
+        }),
+      ),
+    actions: () =>
+      Object.entries(config.actions).map(([name, a]) => ({
+        name,
+        displayName: a.displayName || name,
+        enabled: state?.action(name, a.enabled) ?? a.enabled,
+        command: a.command,
+        sources: a.bindings.sources,
+      })),
+    aliases: () => topology.aliases,
+    notificationsEnabled: (channel) => notificationsOn(channel.destinationId, channel.channelId),
+    setNotifications: async (channel, enabled) =>
+      state?.setNotifications(channel.destinationId, channel.channelId, enabled),
+    setAction: async (name, enabled) => {
+      if (!(name in config.actions)) return false;
+      await state?.setAction(name, enabled);
+      return true;
+    },
+    redactedConfigYaml: () => stringify(redactConfig(config)),
+    plugins: () => [...supervisors.values()].map((s) => s.status()),
+    platforms: () => [...destinations.values()].filter(isBot).map((b) => ({ id: b.id, status: b.status() })),
+  });
+
+  const handleCommand = createCommandHandler({
+    topology: () => topology,
+    executor: (key) => {
+      const supervisor = supervisorFor('executor', key);
+      return supervisor
+        ? createExecutorClient(supervisor, { defaultDeadlineMs: pluginRuntime(config, key).callDeadline.ms })
+        : undefined;
+    },
+    builtins,
+    outbox,
+    capabilities: (id) =>
+      destinations.get(id)?.capabilities ?? {
+        edit: false,
+        files: false,
+        threads: false,
+        interactive: false,
+        maxMessageLength: 2000,
+      },
+    mention: (id) => {
+      const d = destinations.get(id);
+      return d && isBot(d) ? d.mentionPattern() : undefined;
+    },
+    deadlineMs: () => config.settings.commands.deadline.ms,
+    maxConcurrentPerChannel: config.settings.commands.concurrencyPerChannel,
+    logger: deps.logger,
+    metrics,
+  });
+
+  const runActions = createActionRunner({
+    actions: () =>
+      Object.entries(config.actions)
+        .filter(([name, a]) => state?.action(name, a.enabled) ?? a.enabled)
+        .map(([name, a]) => ({
+          name,
+          displayName: a.displayName || name,
+          command: a.command,
+          sources: a.bindings.sources,
+          executors: a.bindings.executors,
+        })),
+    topology: () => topology,
+    executor: (key) => {
+      const supervisor = supervisorFor('executor', key);
+      return supervisor ? createExecutorClient(supervisor) : undefined;
+    },
+    outbox,
+    deadlineMs: config.settings.commands.deadline.ms,
+    logger: deps.logger,
+  });
+
+  const dispatch = createEventDispatcher({
+    fanout: (group) => topology.fanout(group),
+    notificationsEnabled: (address) => notificationsOn(address.destinationId, address.channelId),
+    outbox,
+    actions: runActions,
+    logger: deps.logger,
+    metrics,
+  });
+
+  const webhookBase = topology.incomingWebhookBaseUrl.replace(/\/sources\/v1$/, '');
+  const sourceContext = (group: string, interactive = false): SourceCallContext => ({
+    interactive,
+    clusterName: config.settings.clusterName,
+    sourceName: group,
+    incomingWebhook: {
+      baseUrl: webhookBase,
+      fullUrlForSource: webhookBase ? `${webhookBase}/sources/v1/${group}` : '',
+    },
+  });
+
+  const handlers: HttpHandlers = {
+    ready: () => ready,
+    status: () => status(),
+    metrics: metrics.registry,
+    webhook: (group) => {
+      const entries = topology.sourceGroupEntries(group);
+      if (entries.length === 0) return undefined;
+      const auth = config.plugins.incomingWebhook.auth[group];
+      return {
+        auth: !auth
+          ? { type: 'none' }
+          : auth.type === 'bearer'
+            ? { type: 'bearer', token: auth.token.reveal() }
+            : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header },
+        handle: async (body) => {
+          for (const entry of entries) {
+            const supervisor = supervisorFor('source', entry.key);
+            if (!supervisor) throw new Error(`source plugin ${entry.key} is not running`);
+            const event = await createSourceClient(supervisor).handleExternalRequest({
+              payload: new Uint8Array(body),
+              config: entry.rawConfig,
+              context: sourceContext(group),
+            });
+            await dispatch(group, event);
+          }
+        },
+      };
+    },
+  };
+
+  function status(): AgentStatus {
+    return {
+      ready,
+      plugins: [...supervisors.values()].map((s) => s.status()),
+      platforms: [...destinations.values()].map((d) =>
+        isBot(d) ? { id: d.id, ...d.status(), state: d.status().state } : { id: d.id, state: 'sink' },
+      ),
+      sources: streams.map((s) => ({
+        group: s.spec.group,
+        plugin: s.spec.pluginKey,
+        state: s.state,
+        ...(s.lastReason ? { lastReason: s.lastReason } : {}),
+      })),
+    };
+  }
+
+  return {
+    async start() {
+      state = await RuntimeState.load(join(deps.stateDir, 'runtime-state.json'));
+      const used = usedPlugins(config);
+      const installed = await installPlugins({
+        cacheDir: config.plugins.cacheDir,
+        repositories: repositoriesFromConfig(config),
+        plugins: used.map((u) => ({ key: u.key, type: u.kind })),
+        logger: deps.logger,
+      });
+      const policy = config.plugins.restartPolicy;
+      for (const plugin of installed.plugins) {
+        const runtime = pluginRuntime(config, plugin.key);
+        const extra = Object.fromEntries(Object.entries(runtime.env.extra).map(([k, v]) => [k, v.reveal()]));
+        const supervisor = new PluginSupervisor({
+          launch: {
+            name: plugin.key,
+            binary: plugin.binary,
+            dependencyDir: plugin.dependencyDir,
+            autoMtls: runtime.autoMtls,
+            startTimeoutMs: runtime.startTimeout.ms,
+            envExtra: extra,
+            logLevel: runtime.logLevel,
+          },
+          logger: deps.logger,
+          healthCheckIntervalMs: config.plugins.healthCheckInterval.ms,
+          quarantine: { maxCrashes: policy.threshold, windowMs: policy.window.ms },
+          onStateChange: (s) => {
+            metrics.pluginUp.set({ plugin: s.name }, s.state === 'running' ? 1 : 0);
+            if (s.state === 'restarting' && s.lastRestartAt) metrics.pluginRestarts.inc({ plugin: s.name });
+          },
+        });
+        supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
+      }
+      await Promise.all(
+        [...supervisors.values()].map((s) =>
+          s
+            .start()
+            .catch((err: unknown) =>
+              log.error({ plugin: s.name, err: (err as Error).message }, 'plugin failed to start; retrying'),
+            ),
+        ),
+      );
+
+      for (const instance of topology.platforms) {
+        const platform = deps.createPlatform(instance);
+        if (!platform) {
+          log.error(
+            { platform: instance.id },
+            'this build has no implementation of the platform; it is skipped',
+          );
+          continue;
+        }
+        destinations.set(instance.id, platform);
+        if (isBot(platform)) await platform.start((command) => void handleCommand(command));
+      }
+
+      for (const entry of topology.sourceEntries()) {
+        const supervisor = supervisorFor('source', entry.key);
+        if (!supervisor) continue;
+        streams.push(
+          startSourceStream(
+            {
+              group: entry.group,
+              pluginKey: entry.key,
+              client: createSourceClient(supervisor),
+              config: entry.rawConfig,
+              context: sourceContext(entry.group),
+            },
+            dispatch,
+            deps.logger,
+          ),
+        );
+      }
+
+      const operations = createHttpServer({ handlers, logger: deps.logger, routes: 'operations' });
+      servers.push(operations);
+      const operationsUrl = await operations.listen({
+        host: '0.0.0.0',
+        port: deps.ports?.operations ?? config.settings.healthPort,
+      });
+      let webhooksUrl: string | undefined;
+      if (config.plugins.incomingWebhook.enabled) {
+        const webhooks = createHttpServer({
+          handlers,
+          logger: deps.logger,
+          routes: 'webhooks',
+          bodyLimit: config.plugins.incomingWebhook.bodyLimit,
+        });
+        servers.push(webhooks);
+        webhooksUrl = await webhooks.listen({
+          host: '0.0.0.0',
+          port: deps.ports?.webhooks ?? config.plugins.incomingWebhook.port,
+        });
+      }
+      ready = true;
+      log.info(
+        { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },
+        'agent ready',
+      );
+      return { operationsUrl, ...(webhooksUrl ? { webhooksUrl } : {}) };
+    },
+    async stop() {
+      ready = false;
+      await Promise.all(servers.map((s) => s.close()));
+      await Promise.all(streams.map((s) => s.stop()));
+      for (const d of destinations.values()) if (isBot(d)) await d.stop();
+      await Promise.all([...supervisors.values()].map((s) => s.stop()));
+    },
+    status,
+  };
+}
