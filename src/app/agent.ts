@@ -5,6 +5,7 @@ import type { Bot } from '../bots/bot.js';
 import { createBuiltinResponder } from '../bridge/executor/builtins.js';
 import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
+import { wantsEnvelope, wrapInEnvelope } from '../bridge/source/http-envelope.js';
 import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
 import { pluginRuntime } from '../config/plugin-runtime.js';
 import { redactConfig } from '../config/redact.js';
@@ -66,6 +67,8 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
   const destinations = new Map<string, Bot | Destination>();
   const streams: RunningStream[] = [];
   const servers: FastifyInstance[] = [];
+  /** Source plugin keys whose payload schema asks for the request envelope. */
+  const envelopeSources = new Set<string>();
   let state: RuntimeState | undefined;
   let ready = false;
 
@@ -200,15 +203,22 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
           : auth.type === 'bearer'
             ? { type: 'bearer', token: auth.token.reveal() }
             : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header },
-        handle: async (body) => {
+        handle: async (body, headers) => {
           for (const entry of entries) {
             const supervisor = supervisorFor('source', entry.key);
             if (!supervisor) throw new Error(`source plugin ${entry.key} is not running`);
-            const event = await createSourceClient(supervisor).handleExternalRequest({
-              payload: new Uint8Array(body),
-              config: entry.rawConfig,
-              context: sourceContext(group),
-            });
+            let event: Uint8Array;
+            try {
+              event = await createSourceClient(supervisor).handleExternalRequest({
+                payload: envelopeSources.has(entry.key)
+                  ? wrapInEnvelope(body, headers)
+                  : new Uint8Array(body),
+                config: entry.rawConfig,
+                context: sourceContext(group),
+              });
+            } catch (err) {
+              throw withHttpStatus(err);
+            }
             await dispatch(group, event);
           }
         },
@@ -244,6 +254,12 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
       });
       const policy = config.plugins.restartPolicy;
       for (const plugin of installed.plugins) {
+        if (
+          plugin.type === 'source' &&
+          wantsEnvelope(plugin.entry.externalRequest?.payload?.jsonSchema?.value ?? undefined)
+        ) {
+          envelopeSources.add(plugin.key);
+        }
         const runtime = pluginRuntime(config, plugin.key);
         const extra = Object.fromEntries(Object.entries(runtime.env.extra).map(([k, v]) => [k, v.reveal()]));
         const supervisor = new PluginSupervisor({
@@ -343,4 +359,13 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
     },
     status,
   };
+}
+
+/** A plugin refusing a webhook (UNAUTHENTICATED, INVALID_ARGUMENT) is the caller's fault: 401 or 400. */
+function withHttpStatus(err: unknown): Error {
+  const code = (err as { details?: { grpcCode?: number } }).details?.grpcCode;
+  const error = err instanceof Error ? err : new Error(String(err));
+  const statusCode = code === 16 ? 401 : code === 3 ? 400 : 500;
+  const text = error.message.replace(/^plugin \S+: \S+ failed: /, '');
+  return Object.assign(new Error(text, { cause: err }), { statusCode });
 }

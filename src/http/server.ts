@@ -11,7 +11,14 @@ export interface HttpHandlers {
   status(): unknown;
   metrics: Registry;
   /** Incoming webhooks: undefined when the source group does not exist or takes no webhooks. */
-  webhook(source: string): { auth: WebhookAuth; handle(body: Buffer): Promise<void> } | undefined;
+  webhook(
+    source: string,
+  ):
+    | {
+        auth: WebhookAuth;
+        handle(body: Buffer, headers: Record<string, string | string[] | undefined>): Promise<void>;
+      }
+    | undefined;
 }
 
 export interface HttpServerOptions {
@@ -87,9 +94,11 @@ function registerWebhooks(app: FastifyInstance, handlers: HttpHandlers): void {
       return reply.status(400).send({ error: 'body is not valid JSON' });
     }
     try {
-      await target.handle(body);
+      await target.handle(body, request.headers);
     } catch (err) {
-      return reply.status(500).send({ error: err instanceof Error ? err.message : String(err) });
+      // Handlers may say what the caller did wrong (400) or that it is not allowed (401).
+      const status = (err as { statusCode?: number }).statusCode ?? 500;
+      return reply.status(status).send({ error: err instanceof Error ? err.message : String(err) });
     }
     return reply.status(200).send({ success: true });
   });

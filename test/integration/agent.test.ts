@@ -43,7 +43,7 @@ communications:
     console:
       enabled: true
       channels:
-        ops: {name: ops, bindings: {executors: [tools], sources: [hooks]}}
+        ops: {name: ops, bindings: {executors: [tools], sources: [hooks, github]}}
         quiet: {name: quiet, notification: {disabled: true}, bindings: {executors: [], sources: [hooks]}}
 executors:
   tools:
@@ -51,6 +51,8 @@ executors:
 sources:
   hooks:
     sb/webhook: {enabled: true}
+  github:
+    sb/webhook: {enabled: true, config: {signature: {secret: gh-secret}}}
 actions:
   echo-ref:
     enabled: true
@@ -164,6 +166,33 @@ describe('agent end to end (built-in plugins from a repository, test platform)',
     });
     expect(bad.status).toBe(401);
     expect((await fetch(`${urls.webhooksUrl}/sources/v1/nope`, signed('{}'))).status).toBe(404);
+  });
+
+  it('passes headers to a source that verifies GitHub signatures itself', async () => {
+    const body = '{"ref":"refs/heads/gh-signed","commits":[]}';
+    const good = createHmac('sha256', 'gh-secret').update(body).digest('hex');
+    const before = bot.received.length;
+    const ok = await fetch(`${urls.webhooksUrl}/sources/v1/github`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': `sha256=${good}`,
+        'x-github-event': 'push',
+      },
+    });
+    expect(ok.status).toBe(200);
+    await waitFor(
+      () => bot.received.slice(before).some((o) => JSON.stringify(o.message).includes('gh-signed')),
+      5000,
+      'signed notification',
+    );
+    const bad = await fetch(`${urls.webhooksUrl}/sources/v1/github`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+    });
+    expect(bad.status).toBe(401);
   });
 
   it('toggles notifications from chat and exposes metrics', async () => {
