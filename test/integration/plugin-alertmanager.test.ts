@@ -10,6 +10,7 @@ import type { ExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { SourceClient } from '../../src/plugins/host/source-client.js';
 import { parseEvent, type SourceEvent } from '../../src/sdk/api/event.js';
 import { type Message, parseMessage } from '../../src/sdk/api/message.js';
+import { alertmanagerBin, freePort, startAlertmanager } from '../support/agent-harness.js';
 import {
   builtinPlugin,
   executeCall,
@@ -25,7 +26,6 @@ import { waitFor } from '../support/test-logger.js';
  * body to the source plugin's HandleExternalRequest through our host, as the agent will.
  */
 
-const alertmanagerBin = '/usr/bin/prometheus-alertmanager';
 const prometheusBin = '/usr/bin/prometheus';
 const plugins = pluginLauncher();
 const servers: { stop(): Promise<void> }[] = [];
@@ -43,7 +43,7 @@ beforeAll(async () => {
   source = (await plugins.source('source/alertmanager')).client;
   executor = (await plugins.executor('executor/alertmanager')).client;
   relay = await startRelay(source);
-  am = await startAlertmanager(relay.url);
+  am = await startLocalAlertmanager(relay.url);
 });
 
 afterAll(async () => {
@@ -281,15 +281,6 @@ describe("alertmanager plugins under go-plugin's client (gohost)", () => {
 
 // ——— real servers on loopback ———
 
-/** A free loopback port (the OS picks one; a tiny race with other processes is accepted). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   servers.push({ stop: () => new Promise((resolve) => server.close(() => resolve())) });
@@ -362,41 +353,10 @@ async function startServer(name: string, bin: string, args: string[], readyUrl: 
   });
 }
 
-async function startAlertmanager(webhookUrl: string) {
-  const dir = await mkdtemp(join(tmpdir(), 'sb-am-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  // Short waits so notifications come within seconds; resolved ones are sent too.
-  await writeFile(
-    join(dir, 'alertmanager.yml'),
-    [
-      'route:',
-      '  receiver: switchboard',
-      "  group_by: ['alertname']",
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      '  repeat_interval: 1h',
-      'receivers:',
-      '  - name: switchboard',
-      '    webhook_configs:',
-      `      - url: ${webhookUrl}`,
-      '        send_resolved: true',
-      '',
-    ].join('\n'),
-  );
-  await startServer(
-    'alertmanager',
-    alertmanagerBin,
-    [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
-      '--cluster.listen-address=',
-    ],
-    `${url}/-/ready`,
-  );
-  return { url };
+async function startLocalAlertmanager(webhookUrl: string) {
+  const alertmanager = await startAlertmanager(await freePort(), webhookUrl);
+  servers.push({ stop: alertmanager.stop });
+  return { url: alertmanager.url };
 }
 
 async function startPrometheus(targets: { alertmanager: string; metrics: string }) {
