@@ -11,9 +11,7 @@ export interface HttpHandlers {
   status(): unknown;
   metrics: Registry;
   /** Incoming webhooks: undefined when the source group does not exist or takes no webhooks. */
-  webhook(
-    source: string,
-  ):
+  webhook(source: string):
     | {
         auth: WebhookAuth;
         handle(body: Buffer, headers: Record<string, string | string[] | undefined>): Promise<void>;
