@@ -36,6 +36,7 @@ export function unaryCall<Req, Res>(
       reject(cancelledError(target, method));
       return;
     }
+    const startedAt = Date.now();
     const call = target.client.makeUnaryRequest(
       method.path,
       method.requestSerialize,
@@ -45,7 +46,7 @@ export function unaryCall<Req, Res>(
       { deadline: Date.now() + options.deadlineMs },
       (err, response) => {
         options.signal?.removeEventListener('abort', onAbort);
-        if (err) mapCallError(target, method, err, options).then(reject);
+        if (err) mapCallError(target, method, err, { ...options, startedAt }).then(reject);
         else resolve(response as Res);
       },
     );
@@ -108,14 +109,21 @@ export async function mapCallError(
   target: CallTarget,
   method: AnyMethod,
   err: ServiceError,
-  options: CallOptions,
+  options: CallOptions & { startedAt?: number },
 ): Promise<PluginError> {
   const name = methodName(method);
   const details = { plugin: target.name, method: name, grpcCode: err.code };
   const make = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
     new PluginError(code, message, { cause: err, details: { ...details, ...extra } });
   if (err.code === status.CANCELLED && options.signal?.aborted) return cancelledError(target, method);
-  if (err.code === status.DEADLINE_EXCEEDED) {
+  // A plugin may answer its own cancelled context ("context deadline exceeded", UNKNOWN)
+  // just before the host's timer fires; a failure at the deadline is the deadline's.
+  const pastDeadline =
+    options.deadlineMs !== undefined &&
+    options.startedAt !== undefined &&
+    Date.now() - options.startedAt >= options.deadlineMs - 5 &&
+    err.code !== status.UNIMPLEMENTED;
+  if (err.code === status.DEADLINE_EXCEEDED || pastDeadline) {
     return make(
       'SB_ERR_PLUGIN_DEADLINE',
       `plugin ${target.name} did not answer ${name} within ${options.deadlineMs} ms`,
