@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import { checkWebhookAuth, type WebhookAuth } from './webhook-auth.js';
@@ -39,7 +44,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
+    // Health probes and metric scrapes would otherwise log two lines each.
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // Webhooks hash the raw body, so every body is kept as bytes, whatever its type.
