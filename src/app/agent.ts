@@ -11,6 +11,7 @@ import { pluginRuntime } from '../config/plugin-runtime.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import { usedPlugins } from '../config/used-plugins.js';
+import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
 import { createDirectOutbox } from '../delivery/outbox.js';
 import { createHttpServer, type HttpHandlers } from '../http/server.js';
@@ -34,6 +35,8 @@ export interface AgentDeps {
   createPlatform(instance: PlatformInstance): Bot | Destination | undefined;
   /** Override the listen ports (tests use 0). */
   ports?: { operations?: number; webhooks?: number };
+  /** Config files to watch: a valid change is applied without a restart, an invalid one is rejected. */
+  watch?: { files: readonly string[]; env?: NodeJS.ProcessEnv };
 }
 
 export interface Agent {
@@ -41,6 +44,21 @@ export interface Agent {
   start(): Promise<{ operationsUrl: string; webhooksUrl?: string }>;
   stop(): Promise<void>;
   status(): AgentStatus;
+  /**
+   * Applies a new validated config without a restart: bindings, aliases, actions and
+   * notifications at once; only the plugins, source streams and platforms that changed
+   * are started or stopped. Returns what it did, and the settings that need a restart.
+   */
+  reload(next: Config): Promise<ReloadReport>;
+}
+
+export interface ReloadReport {
+  pluginsStarted: string[];
+  pluginsStopped: string[];
+  streamsRestarted: number;
+  platformsRestarted: string[];
+  /** Changed settings that only take effect after a restart (listen ports). */
+  needsRestart: string[];
 }
 
 export interface AgentStatus {
@@ -59,13 +77,15 @@ const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'f
  * events through the source bridge and actions; every message leaves through
  * one outbox.
  */
-export function createAgent(config: Config, deps: AgentDeps): Agent {
+export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
+  let config = initialConfig;
   const log = deps.logger.child({ component: 'agent' });
   const metrics = createMetrics();
-  const topology = buildTopology(config);
+  let topology = buildTopology(config);
   const supervisors = new Map<string, PluginSupervisor>();
   const destinations = new Map<string, Bot | Destination>();
-  const streams: RunningStream[] = [];
+  let streams: RunningStream[] = [];
+  let watcher: ConfigWatcher | undefined;
   const servers: FastifyInstance[] = [];
   /** Source plugin keys whose payload schema asks for the request envelope. */
   const envelopeSources = new Set<string>();
@@ -242,86 +262,160 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
     };
   }
 
+  async function startPlugins(wanted: { key: string; type: 'executor' | 'source' }[]): Promise<string[]> {
+    const missing = wanted.filter((w) => !supervisors.has(`${w.type}:${w.key}`));
+    if (missing.length === 0) return [];
+    const installed = await installPlugins({
+      cacheDir: config.plugins.cacheDir,
+      repositories: repositoriesFromConfig(config),
+      plugins: missing,
+      logger: deps.logger,
+    });
+    const policy = config.plugins.restartPolicy;
+    const started: PluginSupervisor[] = [];
+    for (const plugin of installed.plugins) {
+      if (
+        plugin.type === 'source' &&
+        wantsEnvelope(plugin.entry.externalRequest?.payload?.jsonSchema?.value ?? undefined)
+      ) {
+        envelopeSources.add(plugin.key);
+      }
+      const runtime = pluginRuntime(config, plugin.key);
+      const extra = Object.fromEntries(Object.entries(runtime.env.extra).map(([k, v]) => [k, v.reveal()]));
+      const supervisor = new PluginSupervisor({
+        launch: {
+          name: plugin.key,
+          binary: plugin.binary,
+          dependencyDir: plugin.dependencyDir,
+          autoMtls: runtime.autoMtls,
+          startTimeoutMs: runtime.startTimeout.ms,
+          envExtra: extra,
+          logLevel: runtime.logLevel,
+        },
+        logger: deps.logger,
+        healthCheckIntervalMs: config.plugins.healthCheckInterval.ms,
+        quarantine: { maxCrashes: policy.threshold, windowMs: policy.window.ms },
+        onStateChange: (s) => {
+          metrics.pluginUp.set({ plugin: s.name }, s.state === 'running' ? 1 : 0);
+          if (s.state === 'restarting' && s.lastRestartAt) metrics.pluginRestarts.inc({ plugin: s.name });
+        },
+      });
+      supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
+      started.push(supervisor);
+    }
+    await Promise.all(
+      started.map((s) =>
+        s
+          .start()
+          .catch((err: unknown) =>
+            log.error({ plugin: s.name, err: (err as Error).message }, 'plugin failed to start; retrying'),
+          ),
+      ),
+    );
+    return started.map((s) => s.name);
+  }
+
+  async function startPlatform(instance: PlatformInstance): Promise<void> {
+    const platform = deps.createPlatform(instance);
+    if (!platform) {
+      log.error({ platform: instance.id }, 'this build has no implementation of the platform; it is skipped');
+      return;
+    }
+    destinations.set(instance.id, platform);
+    if (isBot(platform)) await platform.start((command) => void handleCommand(command));
+  }
+
+  const streamId = (group: string, key: string, rawConfig: Uint8Array) =>
+    `${group}|${key}|${Buffer.from(rawConfig).toString('base64')}`;
+
+  /** Starts the streams the topology wants that are not running; returns how many it started. */
+  function startStreams(): number {
+    const running = new Set(streams.map((s) => streamId(s.spec.group, s.spec.pluginKey, s.spec.config)));
+    let count = 0;
+    for (const entry of topology.sourceEntries()) {
+      const supervisor = supervisorFor('source', entry.key);
+      if (!supervisor || running.has(streamId(entry.group, entry.key, entry.rawConfig))) continue;
+      streams.push(
+        startSourceStream(
+          {
+            group: entry.group,
+            pluginKey: entry.key,
+            client: createSourceClient(supervisor),
+            config: entry.rawConfig,
+            context: sourceContext(entry.group),
+          },
+          dispatch,
+          deps.logger,
+        ),
+      );
+      count += 1;
+    }
+    return count;
+  }
+
+  async function reload(next: Config): Promise<ReloadReport> {
+    const previous = config;
+    const previousTopology = topology;
+    config = next;
+    topology = buildTopology(next);
+    const report: ReloadReport = {
+      pluginsStarted: [],
+      pluginsStopped: [],
+      streamsRestarted: 0,
+      platformsRestarted: [],
+      needsRestart: [],
+    };
+    if (previous.settings.healthPort !== next.settings.healthPort)
+      report.needsRestart.push('settings.healthPort');
+    if (previous.plugins.incomingWebhook.port !== next.plugins.incomingWebhook.port) {
+      report.needsRestart.push('plugins.incomingWebhook.port');
+    }
+
+    // Streams no longer wanted (or whose config changed) stop first.
+    const wanted = new Set(topology.sourceEntries().map((e) => streamId(e.group, e.key, e.rawConfig)));
+    const keep: RunningStream[] = [];
+    for (const stream of streams) {
+      if (wanted.has(streamId(stream.spec.group, stream.spec.pluginKey, stream.spec.config)))
+        keep.push(stream);
+      else await stream.stop();
+    }
+    streams = keep;
+
+    // Plugins: stop the ones nothing uses any more, start the new ones.
+    const used = usedPlugins(next).map((u) => ({ key: u.key, type: u.kind }));
+    const usedIds = new Set(used.map((u) => `${u.type}:${u.key}`));
+    for (const [id, supervisor] of [...supervisors]) {
+      if (usedIds.has(id)) continue;
+      await supervisor.stop();
+      supervisors.delete(id);
+      report.pluginsStopped.push(supervisor.name);
+    }
+    report.pluginsStarted = await startPlugins(used);
+
+    // Platforms whose settings changed restart; removed ones stop; new ones start.
+    const before = new Map(previousTopology.platforms.map((p) => [p.id, JSON.stringify(p.settings)]));
+    const after = new Map(topology.platforms.map((p) => [p.id, p]));
+    for (const [id, settings] of before) {
+      const now = after.get(id);
+      if (now && JSON.stringify(now.settings) === settings) continue;
+      const old = destinations.get(id);
+      if (old && isBot(old)) await old.stop();
+      destinations.delete(id);
+      if (now) report.platformsRestarted.push(id);
+    }
+    for (const [id, instance] of after) if (!destinations.has(id)) await startPlatform(instance);
+
+    report.streamsRestarted = startStreams();
+    log.info({ ...report }, 'configuration reloaded');
+    return report;
+  }
+
   return {
     async start() {
       state = await RuntimeState.load(join(deps.stateDir, 'runtime-state.json'));
-      const used = usedPlugins(config);
-      const installed = await installPlugins({
-        cacheDir: config.plugins.cacheDir,
-        repositories: repositoriesFromConfig(config),
-        plugins: used.map((u) => ({ key: u.key, type: u.kind })),
-        logger: deps.logger,
-      });
-      const policy = config.plugins.restartPolicy;
-      for (const plugin of installed.plugins) {
-        if (
-          plugin.type === 'source' &&
-          wantsEnvelope(plugin.entry.externalRequest?.payload?.jsonSchema?.value ?? undefined)
-        ) {
-          envelopeSources.add(plugin.key);
-        }
-        const runtime = pluginRuntime(config, plugin.key);
-        const extra = Object.fromEntries(Object.entries(runtime.env.extra).map(([k, v]) => [k, v.reveal()]));
-        const supervisor = new PluginSupervisor({
-          launch: {
-            name: plugin.key,
-            binary: plugin.binary,
-            dependencyDir: plugin.dependencyDir,
-            autoMtls: runtime.autoMtls,
-            startTimeoutMs: runtime.startTimeout.ms,
-            envExtra: extra,
-            logLevel: runtime.logLevel,
-          },
-          logger: deps.logger,
-          healthCheckIntervalMs: config.plugins.healthCheckInterval.ms,
-          quarantine: { maxCrashes: policy.threshold, windowMs: policy.window.ms },
-          onStateChange: (s) => {
-            metrics.pluginUp.set({ plugin: s.name }, s.state === 'running' ? 1 : 0);
-            if (s.state === 'restarting' && s.lastRestartAt) metrics.pluginRestarts.inc({ plugin: s.name });
-          },
-        });
-        supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
-      }
-      await Promise.all(
-        [...supervisors.values()].map((s) =>
-          s
-            .start()
-            .catch((err: unknown) =>
-              log.error({ plugin: s.name, err: (err as Error).message }, 'plugin failed to start; retrying'),
-            ),
-        ),
-      );
-
-      for (const instance of topology.platforms) {
-        const platform = deps.createPlatform(instance);
-        if (!platform) {
-          log.error(
-            { platform: instance.id },
-            'this build has no implementation of the platform; it is skipped',
-          );
-          continue;
-        }
-        destinations.set(instance.id, platform);
-        if (isBot(platform)) await platform.start((command) => void handleCommand(command));
-      }
-
-      for (const entry of topology.sourceEntries()) {
-        const supervisor = supervisorFor('source', entry.key);
-        if (!supervisor) continue;
-        streams.push(
-          startSourceStream(
-            {
-              group: entry.group,
-              pluginKey: entry.key,
-              client: createSourceClient(supervisor),
-              config: entry.rawConfig,
-              context: sourceContext(entry.group),
-            },
-            dispatch,
-            deps.logger,
-          ),
-        );
-      }
+      await startPlugins(usedPlugins(config).map((u) => ({ key: u.key, type: u.kind })));
+      for (const instance of topology.platforms) await startPlatform(instance);
+      startStreams();
 
       const operations = createHttpServer({ handlers, logger: deps.logger, routes: 'operations' });
       servers.push(operations);
@@ -343,6 +437,18 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
           port: deps.ports?.webhooks ?? config.plugins.incomingWebhook.port,
         });
       }
+      if (deps.watch) {
+        watcher = watchConfig({
+          files: deps.watch.files,
+          ...(deps.watch.env ? { env: deps.watch.env } : {}),
+          initial: config,
+          onChange: async (next) => {
+            await reload(next);
+          },
+          onError: (err) =>
+            log.error({ err: err.message }, 'configuration change rejected; the running configuration stays'),
+        });
+      }
       ready = true;
       log.info(
         { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },
@@ -352,12 +458,14 @@ export function createAgent(config: Config, deps: AgentDeps): Agent {
     },
     async stop() {
       ready = false;
+      watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
       await Promise.all(streams.map((s) => s.stop()));
       for (const d of destinations.values()) if (isBot(d)) await d.stop();
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
     },
     status,
+    reload,
   };
 }
 

@@ -51,7 +51,10 @@ export interface RunningAgent {
 }
 
 /** Writes `config` (YAML) to a fresh directory, loads it and starts an agent with a TestBot (ports 0). */
-export async function startAgent(config: string | ((dir: string) => string)): Promise<RunningAgent> {
+export async function startAgent(
+  config: string | ((dir: string) => string),
+  options: { watch?: boolean } = {},
+): Promise<RunningAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-e2e-agent-'));
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, typeof config === 'function' ? config(dir) : config);
@@ -64,6 +67,7 @@ export async function startAgent(config: string | ((dir: string) => string)): Pr
     stateDir: join(dir, 'state'),
     createPlatform: (instance) => (instance.platform === 'console' ? bot : undefined),
     ports: { operations: 0, webhooks: 0 },
+    ...(options.watch ? { watch: { files: [configFile] } } : {}),
   });
   const urls = await agent.start();
   return { agent, bot, urls, lines: logger.lines, dir, configFile };

@@ -1,0 +1,106 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { waitFor } from '../support/test-logger.js';
+
+const config = (repo: string, dir: string, variant: { prefix: string; alias: string; sources: string }) => `
+communications:
+  default:
+    console:
+      enabled: true
+      channels:
+        ops: {name: ops, bindings: {executors: [tools], sources: [${variant.sources}]}}
+executors:
+  tools:
+    sb/echo: {enabled: true, config: {prefix: "${variant.prefix}"}}
+sources:
+  ticks:
+    sb/schedule:
+      enabled: true
+      config: {schedules: [{name: beat, cron: "*/1 * * * * *", message: "tick"}]}
+aliases:
+  say: {command: "${variant.alias}"}
+configWatcher:
+  debounce: 100ms
+plugins:
+  cacheDir: ${join(dir, 'cache')}
+  repositories:
+    sb: {url: "file://${repo}/index.yaml"}
+`;
+
+let run: RunningAgent;
+let repo: string;
+beforeAll(async () => {
+  repo = await publishBuiltins();
+  run = await startAgent((dir) => config(repo, dir, { prefix: 'v1: ', alias: 'echo', sources: '' }), {
+    watch: true,
+  });
+}, 120_000);
+afterAll(() => run?.agent.stop());
+
+const lastText = () => run.bot.finalTexts('ops').at(-1) ?? '';
+
+describe('hot reload', () => {
+  it('applies a changed config file without a restart, starting only what changed', async () => {
+    run.bot.say('say hello');
+    await waitFor(() => lastText().includes('v1: hello'), 10_000, 'first answer');
+    const echoPid = run.agent.status().plugins.find((p) => p.name === 'sb/echo')?.pid;
+    expect(run.agent.status().plugins.map((p) => p.name)).toEqual(['sb/echo']);
+
+    // New plugin config, alias target and a source binding: the schedule plugin starts.
+    await writeFile(
+      run.configFile,
+      config(repo, run.dir, { prefix: 'v2: ', alias: 'echo loud', sources: 'ticks' }),
+    );
+    await waitFor(
+      () => run.agent.status().plugins.some((p) => p.name === 'sb/schedule' && p.state === 'running'),
+      20_000,
+      'schedule plugin',
+    );
+    run.bot.say('say world');
+    await waitFor(
+      () => run.bot.finalTexts('ops').some((t) => t.includes('v2: loud world')),
+      10_000,
+      'answer after reload',
+    );
+    await waitFor(
+      () => run.bot.finalTexts('ops').filter((t) => t === 'tick').length >= 1,
+      10_000,
+      'schedule notification',
+    );
+    // The echo plugin process kept running: its config travels with each call.
+    expect(run.agent.status().plugins.find((p) => p.name === 'sb/echo')?.pid).toBe(echoPid);
+  });
+
+  it('rejects a broken config file and keeps serving with the running one', async () => {
+    await writeFile(run.configFile, 'communications: [this is: not valid\n');
+    await waitFor(
+      () => run.lines.some((l) => l.msg === 'configuration change rejected; the running configuration stays'),
+      10_000,
+      'rejection log',
+    );
+    run.bot.say('say still');
+    await waitFor(
+      () => run.bot.finalTexts('ops').some((t) => t.includes('v2: loud still')),
+      10_000,
+      'answer with the old config',
+    );
+  });
+
+  it('stops plugins and streams that nothing uses any more', async () => {
+    await writeFile(run.configFile, config(repo, run.dir, { prefix: 'v3: ', alias: 'echo', sources: '' }));
+    await waitFor(
+      () => !run.agent.status().plugins.some((p) => p.name === 'sb/schedule'),
+      20_000,
+      'schedule plugin stopped',
+    );
+    expect(run.agent.status().sources).toEqual([]);
+    run.bot.say('say bye');
+    await waitFor(
+      () => run.bot.finalTexts('ops').some((t) => t.includes('v3: bye')),
+      10_000,
+      'answer after second reload',
+    );
+  });
+});
