@@ -29,6 +29,7 @@ import { metadataResponseFields, type PluginMetadata, validateMetadata } from '.
 import { grpcMethodDefinition, grpcServiceDefinition } from './rpc/service-definition.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { type ServedService, servePlugin } from './serve/plugin-server.js';
+import { waitForDrain } from './serve/wait-for-drain.js';
 
 /** The chat message a command came from, when the host knows it. */
 export interface ExecuteMessageContext {
@@ -261,10 +262,7 @@ function streamingExecute(plugin: ExecutorPlugin, appVersion: number, log: Plugi
     const send = async (chunk: MessageInitShape<typeof ExecuteChunkSchema>) => {
       if (call.cancelled) return;
       if (!call.write(create(ExecuteChunkSchema, chunk))) {
-        await new Promise<void>((resolve) => {
-          call.once('drain', resolve);
-          call.once('cancelled', resolve);
-        });
+        await waitForDrain(call, controller.signal);
       }
     };
     (async () => {

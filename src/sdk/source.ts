@@ -32,6 +32,7 @@ import {
 import { grpcMethodDefinition, grpcServiceDefinition } from './rpc/service-definition.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { type ServedService, servePlugin } from './serve/plugin-server.js';
+import { waitForDrain } from './serve/wait-for-drain.js';
 
 /** Where a stream or webhook call comes from. */
 export interface SourceContext {
@@ -181,10 +182,7 @@ function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogg
             ? create(V1StreamResponseSchema, { event: encoded })
             : create(StreamResponseSchema, { event: encoded });
         if (!call.write(response)) {
-          await new Promise<void>((resolve) => {
-            call.once('drain', resolve);
-            controller.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
+          await waitForDrain(call, controller.signal);
         }
       }
       if (!call.cancelled) call.end();

@@ -11,11 +11,15 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.stop()));
 });
 
+let pluginLines: Record<string, unknown>[] = [];
+
 async function client(appVersions?: number[]) {
+  const { logger, lines } = createTestLogger();
+  pluginLines = lines;
   const instance = await launchPlugin({
     name: 'test/ticker',
     binary,
-    logger: createTestLogger().logger,
+    logger,
     ...(appVersions ? { appVersions } : {}),
   });
   running.push(instance);
@@ -101,6 +105,8 @@ describe('host ↔ TypeScript source plugin', () => {
       expected += 1;
     }
     expect(expected - 1).toBe(50_000);
+    // Backpressure waits must not leave listeners behind (Node warns past 10 on one signal).
+    expect(pluginLines.filter((l) => String(l.msg).includes('MaxListenersExceededWarning'))).toEqual([]);
   });
 
   it('turns an incoming webhook into an event, and reports metadata with the payload schema', async () => {
