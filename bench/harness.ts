@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { agentBench } from './agent.js';
 import { coldStart } from './cold-start.js';
 import { executeRtt } from './execute-rtt.js';
 import {
@@ -27,6 +28,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   execute: executeRtt,
   stream: streamThroughput,
   'repo-install': repoInstall,
+  agent: agentBench,
 };
 
 function cpuModel(): string {

@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 const repoRoot = new URL('..', import.meta.url).pathname;
 const outDir = join(repoRoot, '.cache', 'bench');
 const resultsDir = join(repoRoot, 'bench', 'results');
-const benchmarkNames = ['cold-start', 'execute', 'stream', 'repo-install'];
+const benchmarkNames = ['cold-start', 'execute', 'stream', 'repo-install', 'agent'];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]
 
@@ -149,6 +149,17 @@ async function buildAll(selected) {
         logLevel: 'error',
       }).then(() => writeExecutable(join(outDir, 'executor-fixture-cjs-main.cjs'), cjsRunnerSource)),
       writeExecutable(join(outDir, 'executor-fixture-code-cache.cjs'), codeCacheLoaderSource),
+      // The agent RSS benchmark runs the agent in a child process from this bundle.
+      build({
+        ...stdin("import { runAgentChild } from './bench/agent.ts';\nawait runAgentChild();\n"),
+        outfile: join(outDir, 'agent-child.mjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        packages: 'external',
+        logLevel: 'error',
+      }),
     ]);
   let go = { error: 'not needed by the selected benchmarks' };
   if (selected.includes('cold-start')) go = await buildGo();
