@@ -17,7 +17,7 @@ import { createDirectOutbox } from '../delivery/outbox.js';
 import { createHttpServer, type HttpHandlers } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { createExecutorClient } from '../plugins/host/executor-client.js';
+import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
 import { PluginSupervisor } from '../plugins/host/supervisor.js';
 import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
@@ -93,6 +93,23 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   let ready = false;
 
   const supervisorFor = (kind: 'executor' | 'source', key: string) => supervisors.get(`${kind}:${key}`);
+  /**
+   * One client per executor supervisor: the client remembers, per plugin process, that a
+   * Botkube plugin has no streaming RPC, so later commands skip the failed attempt.
+   */
+  const executorClients = new Map<PluginSupervisor, ExecutorClient>();
+  const executorClient = (key: string): ExecutorClient | undefined => {
+    const supervisor = supervisorFor('executor', key);
+    if (!supervisor) return undefined;
+    let client = executorClients.get(supervisor);
+    if (!client) {
+      client = createExecutorClient(supervisor, {
+        defaultDeadlineMs: pluginRuntime(config, key).callDeadline.ms,
+      });
+      executorClients.set(supervisor, client);
+    }
+    return client;
+  };
   const outbox = createDirectOutbox({
     destination: (id) => destinations.get(id),
     logger: deps.logger,
@@ -142,12 +159,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
 
   const handleCommand = createCommandHandler({
     topology: () => topology,
-    executor: (key) => {
-      const supervisor = supervisorFor('executor', key);
-      return supervisor
-        ? createExecutorClient(supervisor, { defaultDeadlineMs: pluginRuntime(config, key).callDeadline.ms })
-        : undefined;
-    },
+    executor: executorClient,
     builtins,
     outbox,
     capabilities: (id) =>
@@ -180,10 +192,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           executors: a.bindings.executors,
         })),
     topology: () => topology,
-    executor: (key) => {
-      const supervisor = supervisorFor('executor', key);
-      return supervisor ? createExecutorClient(supervisor) : undefined;
-    },
+    executor: executorClient,
     outbox,
     deadlineMs: config.settings.commands.deadline.ms,
     logger: deps.logger,
@@ -388,6 +397,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       if (usedIds.has(id)) continue;
       await supervisor.stop();
       supervisors.delete(id);
+      executorClients.delete(supervisor);
       report.pluginsStopped.push(supervisor.name);
     }
     report.pluginsStarted = await startPlugins(used);
