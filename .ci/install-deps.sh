@@ -15,6 +15,8 @@ PACKAGES=(
   golang-github-golang-protobuf-1-5-dev
   prometheus-alertmanager
   prometheus
+  chromium
+  chromium-driver
 )
 
 missing=()

@@ -42,6 +42,7 @@ function paddingFor(count: number, sourceName: string): number {
 
 /** A test platform: one idle bot that timestamps every delivered message. */
 class BenchBot implements Bot {
+  readonly kind = 'chat' as const;
   readonly capabilities: DestinationCapabilities = {
     edit: true,
     files: true,

@@ -31,12 +31,22 @@ export interface AgentDeps {
   version: string;
   /** Where runtime state (command-made changes) is kept. */
   stateDir: string;
-  /** Makes the bot or sink of an enabled platform; undefined when this build has none for it. */
-  createPlatform(instance: PlatformInstance): Bot | Destination | undefined;
+  /**
+   * Makes the bot or sink of an enabled platform; undefined when this build has none for it.
+   * `context` lets a platform show the agent's state (the console's status panel).
+   */
+  createPlatform(instance: PlatformInstance, context: PlatformContext): Bot | Destination | undefined;
   /** Override the listen ports (tests use 0). */
   ports?: { operations?: number; webhooks?: number };
   /** Config files to watch: a valid change is applied without a restart, an invalid one is rejected. */
   watch?: { files: readonly string[]; env?: NodeJS.ProcessEnv };
+}
+
+/** What the agent offers the platforms it creates. */
+export interface PlatformContext {
+  /** The agent's live status (plugins, platforms, sources, delivery queues). */
+  status(): AgentStatus;
+  version: string;
 }
 
 export interface Agent {
@@ -325,7 +335,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   }
 
   async function startPlatform(instance: PlatformInstance): Promise<void> {
-    const platform = deps.createPlatform(instance);
+    const platform = deps.createPlatform(instance, { status, version: deps.version });
     if (!platform) {
       log.error({ platform: instance.id }, 'this build has no implementation of the platform; it is skipped');
       return;

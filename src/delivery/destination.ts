@@ -44,13 +44,25 @@ export interface PostedRef {
   messageId: string;
 }
 
+/** How fast one channel of a destination may be posted to: a token bucket per channel. */
+export interface PacingPolicy {
+  /** Sustained messages per second per channel. */
+  ratePerSecond: number;
+  /** Messages that may go at once after a quiet spell. */
+  burst: number;
+}
+
 /**
  * Anything messages are delivered to: a chat bot's channels or a sink. The
  * delivery pipeline is the only caller; bridges and bots never call each other.
  */
 export interface Destination {
   readonly id: string;
+  /** `chat` channels get digests when events outpace them; a `sink` gets every event. */
+  readonly kind: 'chat' | 'sink';
   readonly capabilities: DestinationCapabilities;
+  /** The platform's posting budget per channel; undefined means unpaced (sinks). */
+  readonly pacing?: PacingPolicy;
   /** Posts (or, with `replaces`, edits) one message. Throws DeliveryError on failure. */
   deliver(outbound: Outbound): Promise<PostedRef | undefined>;
 }

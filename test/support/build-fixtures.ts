@@ -62,6 +62,7 @@ export async function buildCli(): Promise<void> {
     '-p',
     join(repoRoot, 'tsconfig.build.json'),
   ]);
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts/copy-assets.mjs')]);
 }
 
 /** One entry of a `plugins/<dir>/plugin.json` (see plugins/README.md). */

@@ -11,6 +11,7 @@ import type {
  * told to fail. It stands where a chat platform or sink would be.
  */
 export class RecordingDestination implements Destination {
+  readonly kind: 'chat' | 'sink' = 'chat';
   readonly received: Outbound[] = [];
   failNext = 0;
   #n = 0;

@@ -1,0 +1,17 @@
+// Copies the non-TypeScript files the agent serves at run time (the console's web page)
+// from src/ into dist/, next to the compiled modules that load them via import.meta.url.
+import { cp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const assetDirs = ['bots/console/page'];
+
+for (const dir of assetDirs) {
+  const from = join(root, 'src', dir);
+  const to = join(root, 'dist', dir);
+  await rm(to, { recursive: true, force: true });
+  await cp(from, to, { recursive: true, errorOnExist: false }).catch((err) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
