@@ -1,34 +1,46 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { textLineStream } from './text-lines.js';
 
 export type { Logger } from 'pino';
 
 /** Log levels Switchboard accepts in config and on the command line. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
+const secretKeys = [
+  'token',
+  'botToken',
+  'appToken',
+  'password',
+  'secret',
+  'apiKey',
+  'authorization',
+  'Authorization',
+];
+
 /**
- * Paths pino redacts wherever they appear in a log object: tokens and
- * credentials must never reach a log line, whatever component logs them.
+ * Paths pino redacts wherever they appear in a log object: tokens and credentials must
+ * never reach a log line, whatever component logs them. pino's `*.key` matches one level
+ * down only, so every key is listed at the top level as well.
  */
 export const redactedPaths: readonly string[] = [
-  '*.token',
-  '*.botToken',
-  '*.appToken',
-  '*.password',
-  '*.secret',
-  '*.apiKey',
-  '*.authorization',
-  '*.Authorization',
+  ...secretKeys,
+  ...secretKeys.map((key) => `*.${key}`),
+  'headers.authorization',
+  'headers.Authorization',
   '*.headers.authorization',
   '*.headers.Authorization',
   'env.*',
+  '*.env.*',
 ];
 
 export interface RootLoggerOptions {
   level?: LogLevel;
   /** Where lines go; defaults to stderr so stdout stays free for command output. */
   destination?: NodeJS.WritableStream;
-  /** Pretty single-line text instead of JSON (for the CLI). */
-  pretty?: boolean;
+  /** `text`: one readable line per record (Botkube's default); `json`: pino's lines. */
+  format?: 'json' | 'text';
+  /** Colour the level in `text` lines (only sensible on a terminal). */
+  colours?: boolean;
 }
 
 /** Creates the one root logger; components take `.child({component})` of it. */
@@ -39,6 +51,10 @@ export function createRootLogger(options: RootLoggerOptions = {}): Logger {
     redact: { paths: [...redactedPaths], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
+  const target = options.destination ?? pino.destination({ fd: 2, sync: false });
+  const destination =
+    options.format === 'text'
+      ? textLineStream(target as NodeJS.WritableStream, options.colours ?? false)
+      : target;
   return pino(pinoOptions, destination as pino.DestinationStream);
 }
