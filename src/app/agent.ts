@@ -7,10 +7,11 @@ import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
 import { wantsEnvelope, wrapInEnvelope } from '../bridge/source/http-envelope.js';
 import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
+import type { ConfigLocator } from '../config/locate.js';
 import { pluginRuntime } from '../config/plugin-runtime.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
-import { usedPlugins } from '../config/used-plugins.js';
+import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
 import { createDirectOutbox } from '../delivery/outbox.js';
@@ -22,7 +23,9 @@ import { createSourceClient, type SourceCallContext } from '../plugins/host/sour
 import { PluginSupervisor } from '../plugins/host/supervisor.js';
 import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
 import { installPlugins } from '../plugins/repository/index.js';
+import type { InstalledPlugin } from '../plugins/repository/installer.js';
 import { createActionRunner } from './actions.js';
+import { assertPluginConfigs } from './plugin-configs.js';
 import { RuntimeState } from './runtime-state.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
 
@@ -38,6 +41,8 @@ export interface AgentDeps {
   createPlatform(instance: PlatformInstance, context: PlatformContext): Bot | Destination | undefined;
   /** Override the listen ports (tests use 0). */
   ports?: { operations?: number; webhooks?: number };
+  /** From loadConfig: lets plugin config errors name their file and line. */
+  locator?: ConfigLocator;
   /** Config files to watch: a valid change is applied without a restart, an invalid one is rejected. */
   watch?: { files: readonly string[]; env?: NodeJS.ProcessEnv };
 }
@@ -59,7 +64,7 @@ export interface Agent {
    * notifications at once; only the plugins, source streams and platforms that changed
    * are started or stopped. Returns what it did, and the settings that need a restart.
    */
-  reload(next: Config): Promise<ReloadReport>;
+  reload(next: Config, locator?: ConfigLocator): Promise<ReloadReport>;
 }
 
 export interface ReloadReport {
@@ -281,18 +286,45 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     };
   }
 
-  async function startPlugins(wanted: { key: string; type: 'executor' | 'source' }[]): Promise<string[]> {
-    const missing = wanted.filter((w) => !supervisors.has(`${w.type}:${w.key}`));
-    if (missing.length === 0) return [];
-    const installed = await installPlugins({
-      cacheDir: config.plugins.cacheDir,
-      repositories: repositoriesFromConfig(config),
-      plugins: missing,
+  /** Installed (verified) plugins by `<type>:<key>`, with the schema their index entry publishes. */
+  const installed = new Map<string, InstalledPlugin>();
+
+  /** Installs what `used` needs and is not installed yet; no process starts. */
+  async function ensureInstalled(used: readonly UsedPlugin[], cfg: Config): Promise<void> {
+    const missing = used.filter((u) => !installed.has(`${u.kind}:${u.key}`));
+    if (missing.length === 0) return;
+    const result = await installPlugins({
+      cacheDir: cfg.plugins.cacheDir,
+      repositories: repositoriesFromConfig(cfg),
+      plugins: missing.map((u) => ({ key: u.key, type: u.kind })),
       logger: deps.logger,
     });
+    for (const plugin of result.plugins) installed.set(`${plugin.type}:${plugin.key}`, plugin);
+  }
+
+  /**
+   * Installs the plugins `cfg` uses and checks every entry's config against its plugin's
+   * published schema; throws (a ConfigError naming file, line and path) before anything runs.
+   */
+  async function preparePlugins(cfg: Config, locator?: ConfigLocator): Promise<UsedPlugin[]> {
+    const used = usedPlugins(cfg);
+    await ensureInstalled(used, cfg);
+    assertPluginConfigs(cfg, used, [...installed.values()], locator);
+    return used;
+  }
+
+  /** Starts a supervisor for each used plugin that has none; returns their names. */
+  async function startPlugins(used: readonly UsedPlugin[]): Promise<string[]> {
+    const missing = used
+      .filter((u) => !supervisors.has(`${u.kind}:${u.key}`))
+      .flatMap((u) => {
+        const plugin = installed.get(`${u.kind}:${u.key}`);
+        return plugin ? [plugin] : [];
+      });
+    if (missing.length === 0) return [];
     const policy = config.plugins.restartPolicy;
     const started: PluginSupervisor[] = [];
-    for (const plugin of installed.plugins) {
+    for (const plugin of missing) {
       if (
         plugin.type === 'source' &&
         wantsEnvelope(plugin.entry.externalRequest?.payload?.jsonSchema?.value ?? undefined)
@@ -372,7 +404,9 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     return count;
   }
 
-  async function reload(next: Config): Promise<ReloadReport> {
+  async function reload(next: Config, locator?: ConfigLocator): Promise<ReloadReport> {
+    // Checked before anything changes: a config a plugin would refuse leaves the running one.
+    const used = await preparePlugins(next, locator);
     const previous = config;
     const previousTopology = topology;
     config = next;
@@ -401,13 +435,13 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     streams = keep;
 
     // Plugins: stop the ones nothing uses any more, start the new ones.
-    const used = usedPlugins(next).map((u) => ({ key: u.key, type: u.kind }));
-    const usedIds = new Set(used.map((u) => `${u.type}:${u.key}`));
+    const usedIds = new Set(used.map((u) => `${u.kind}:${u.key}`));
     for (const [id, supervisor] of [...supervisors]) {
       if (usedIds.has(id)) continue;
       await supervisor.stop();
       supervisors.delete(id);
       executorClients.delete(supervisor);
+      installed.delete(id);
       report.pluginsStopped.push(supervisor.name);
     }
     report.pluginsStarted = await startPlugins(used);
@@ -433,7 +467,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   return {
     async start() {
       state = await RuntimeState.load(join(deps.stateDir, 'runtime-state.json'));
-      await startPlugins(usedPlugins(config).map((u) => ({ key: u.key, type: u.kind })));
+      await startPlugins(await preparePlugins(config, deps.locator));
       for (const instance of topology.platforms) await startPlatform(instance);
       startStreams();
 
@@ -462,8 +496,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           files: deps.watch.files,
           ...(deps.watch.env ? { env: deps.watch.env } : {}),
           initial: config,
-          onChange: async (next) => {
-            await reload(next);
+          onChange: async (next, _diff, _warnings, locator) => {
+            await reload(next, locator);
           },
           onError: (err) =>
             log.error({ err: err.message }, 'configuration change rejected; the running configuration stays'),

@@ -1,3 +1,4 @@
+import { checkActionTemplates } from './action-templates.js';
 import { readEnvOverrides } from './env-overrides.js';
 import { deepFreeze } from './freeze.js';
 import { ConfigError, type ConfigIssue, sortIssues } from './issues.js';
@@ -89,6 +90,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     const secretIssues = resolveSecrets(parsed.data, env, locator);
     issues.push(...secretIssues);
     if (secretIssues.length === 0) issues.push(...checkPlatforms(parsed.data));
+    issues.push(...checkActionTemplates(parsed.data));
   }
 
   const located = withoutShadowed(issues.map(locate));

@@ -5,6 +5,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { type ConfigDiff, diffConfigs } from './diff.js';
 import type { ConfigIssue } from './issues.js';
 import { loadConfig } from './load.js';
+import type { ConfigLocator } from './locate.js';
 import { Config } from './schema.js';
 import { Secret } from './secret.js';
 
@@ -21,7 +22,12 @@ export interface WatchConfigOptions {
    * Called with a new valid config, what changed, and its warnings. Not called when the files
    * changed but the resulting config is the same. Calls never overlap.
    */
-  onChange(config: Config, diff: ConfigDiff, warnings: ConfigIssue[]): void | Promise<void>;
+  onChange(
+    config: Config,
+    diff: ConfigDiff,
+    warnings: ConfigIssue[],
+    locator: ConfigLocator,
+  ): void | Promise<void>;
   /** Called when a changed config is invalid (a ConfigError) or a directory cannot be watched; the old config stays. */
   onError(error: Error): void;
 }
@@ -130,7 +136,16 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
       if (initial) return;
       // After a failed first load, everything in the first valid config is new.
       const diff = diffConfigs(previous ?? Config.parse({}), loaded.config);
-      if (diff.changed && !closed) await options.onChange(loaded.config, diff, loaded.warnings);
+      if (diff.changed && !closed) {
+        try {
+          await options.onChange(loaded.config, diff, loaded.warnings, loaded.locator);
+        } catch (err) {
+          // The agent refused it (a plugin rejecting its config, say): the running one stays
+          // current until the files change again.
+          current = previous;
+          throw err;
+        }
+      }
     } catch (err) {
       fingerprint = seen;
       if (!closed) options.onError(err as Error);

@@ -88,6 +88,33 @@ describe('hot reload', () => {
     );
   });
 
+  it("rejects a change the plugin's published schema refuses, naming the path, and keeps the running config", async () => {
+    const broken = config(repo, run.dir, { prefix: 'v9: ', alias: 'echo', sources: '' }).replace(
+      'config: {prefix: "v9: "}',
+      'config: {prefix: "v9: ", colour: red}',
+    );
+    expect(broken).toContain('colour: red');
+    await writeFile(run.configFile, broken);
+    await waitFor(
+      () =>
+        run.lines.some(
+          (l) =>
+            l.msg === 'configuration change rejected; the running configuration stays' &&
+            /config\.yaml:\d+:\d+: executors\.tools\["sb\/echo"\]\.config\.colour: plugin sb\/echo: unknown key "colour"/.test(
+              String(l.err),
+            ),
+        ),
+      10_000,
+      'plugin config rejection',
+    );
+    run.bot.say('say unchanged');
+    await waitFor(
+      () => run.bot.finalTexts('ops').some((t) => t.includes('v2: loud unchanged')),
+      10_000,
+      'answer with the old config',
+    );
+  });
+
   it('stops plugins and streams that nothing uses any more', async () => {
     await writeFile(run.configFile, config(repo, run.dir, { prefix: 'v3: ', alias: 'echo', sources: '' }));
     await waitFor(
@@ -101,6 +128,27 @@ describe('hot reload', () => {
       () => run.bot.finalTexts('ops').some((t) => t.includes('v3: bye')),
       10_000,
       'answer after second reload',
+    );
+  });
+});
+
+describe('plugin config checked against the published schema at start', () => {
+  it('refuses to start, naming the file, line and path, before any plugin runs', async () => {
+    const repository = await publishBuiltins();
+    const failure = await startAgent((dir) =>
+      config(repository, dir, { prefix: 'x', alias: 'echo', sources: '' }).replace(
+        'config: {prefix: "x"}',
+        'config: {prefix: "x", upperCase: "yes"}',
+      ),
+    ).then(
+      (started) => {
+        void started.agent.stop();
+        throw new Error('the agent started with an invalid plugin config');
+      },
+      (err: Error) => err,
+    );
+    expect(failure.message).toMatch(
+      /config\.yaml:10:63: executors\.tools\["sb\/echo"\]\.config\.upperCase: plugin sb\/echo: expected boolean, got "yes"/,
     );
   });
 });

@@ -52,6 +52,28 @@ describe('config errors name the file, line, column, path, value and expectation
     ]);
   });
 
+  test('an action command template that does not compile, with its line and column', async ({ dir }) => {
+    const file = await dir.write(
+      'a.yaml',
+      [
+        'sources:',
+        '  k8s:',
+        '    switchboard/demo: {enabled: true}',
+        'executors:',
+        '  e:',
+        '    switchboard/echo: {enabled: true}',
+        'actions:',
+        '  describe:',
+        '    enabled: true',
+        '    command: "echo {{ .Event.name | shout }}"',
+        '    bindings: {sources: [k8s], executors: [e]}',
+        '',
+      ].join('\n'),
+    );
+    const [line] = await failures([file], dir.path);
+    expect(line).toMatch(/^\$DIR\/a\.yaml:10:14: actions\.describe\.command: template 1:\d+: .*"shout"/);
+  });
+
   test('a credential missing from an enabled platform', async ({ dir }) => {
     const file = await dir.write(
       'a.yaml',

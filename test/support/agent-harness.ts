@@ -58,7 +58,7 @@ export async function startAgent(
   const dir = await mkdtemp(join(tmpdir(), 'sb-e2e-agent-'));
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, typeof config === 'function' ? config(dir) : config);
-  const { config: loaded } = await loadConfig({ files: [configFile] });
+  const { config: loaded, locator } = await loadConfig({ files: [configFile] });
   const logger = createTestLogger();
   const bot = new TestBot('default/console');
   const agent = createAgent(loaded, {
@@ -67,6 +67,7 @@ export async function startAgent(
     stateDir: join(dir, 'state'),
     createPlatform: (instance) => (instance.platform === 'console' ? bot : undefined),
     ports: { operations: 0, webhooks: 0 },
+    locator,
     ...(options.watch ? { watch: { files: [configFile] } } : {}),
   });
   const urls = await agent.start();
