@@ -25,6 +25,7 @@ import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
 import { installPlugins } from '../plugins/repository/index.js';
 import type { InstalledPlugin } from '../plugins/repository/installer.js';
 import { createActionRunner } from './actions.js';
+import { withSourceBindingOverrides } from './binding-overrides.js';
 import { assertPluginConfigs } from './plugin-configs.js';
 import { RuntimeState } from './runtime-state.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
@@ -93,6 +94,8 @@ const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'f
  * one outbox.
  */
 export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
+  /** The config as loaded from files; `config` is it with runtime source-binding overrides applied. */
+  let baseConfig = initialConfig;
   let config = initialConfig;
   const log = deps.logger.child({ component: 'agent' });
   const metrics = createMetrics();
@@ -170,6 +173,17 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     redactedConfigYaml: () => stringify(redactConfig(config)),
     plugins: () => [...supervisors.values()].map((s) => s.status()),
     platforms: () => [...destinations.values()].filter(isBot).map((b) => ({ id: b.id, status: b.status() })),
+    sourceGroups: () =>
+      Object.entries(config.sources).map(([name, group]) => ({ name, displayName: group.displayName })),
+    setSourceBindings: async (channel, groups) => {
+      const configured = buildTopology(baseConfig).channel(
+        channel.destinationId,
+        channel.channelId,
+      )?.sourceGroups;
+      const same = configured !== undefined && sameSet(configured, groups);
+      await state?.setSourceBindings(channel.destinationId, channel.channelId, same ? undefined : groups);
+      await reload(baseConfig);
+    },
   });
 
   const handleCommand = createCommandHandler({
@@ -404,9 +418,25 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     return count;
   }
 
-  async function reload(next: Config, locator?: ConfigLocator): Promise<ReloadReport> {
+  const withOverrides = (loaded: Config): Config =>
+    state ? withSourceBindingOverrides(loaded, (d, c) => state?.sourceBindings(d, c)) : loaded;
+
+  /** Reloads one at a time: a file change and an `edit sourcebindings` never interleave. */
+  let reloading: Promise<unknown> = Promise.resolve();
+  function reload(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
+    const run = reloading.then(
+      () => applyConfig(nextBase, locator),
+      () => applyConfig(nextBase, locator),
+    );
+    reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  async function applyConfig(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
+    const next = withOverrides(nextBase);
     // Checked before anything changes: a config a plugin would refuse leaves the running one.
     const used = await preparePlugins(next, locator);
+    baseConfig = nextBase;
     const previous = config;
     const previousTopology = topology;
     config = next;
@@ -467,6 +497,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   return {
     async start() {
       state = await RuntimeState.load(join(deps.stateDir, 'runtime-state.json'));
+      config = withOverrides(baseConfig);
+      topology = buildTopology(config);
       await startPlugins(await preparePlugins(config, deps.locator));
       for (const instance of topology.platforms) await startPlatform(instance);
       startStreams();
@@ -531,3 +563,6 @@ function withHttpStatus(err: unknown): Error {
   const text = error.message.replace(/^plugin \S+: \S+ failed: /, '');
   return Object.assign(new Error(text, { cause: err }), { statusCode });
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');

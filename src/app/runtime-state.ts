@@ -7,6 +7,8 @@ export interface RuntimeStateData {
   notifications: Record<string, boolean>;
   /** Action name → enabled. Absent: the config decides. */
   actions: Record<string, boolean>;
+  /** `<destinationId>|<channelId>` → source groups bound by `edit sourcebindings`. Absent: the config decides. */
+  sourceBindings: Record<string, string[]>;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface RuntimeStateData {
  * config stays the default; this file only records deviations from it.
  */
 export class RuntimeState {
-  #data: RuntimeStateData = { notifications: {}, actions: {} };
+  #data: RuntimeStateData = { notifications: {}, actions: {}, sourceBindings: {} };
   #writing: Promise<void> = Promise.resolve();
 
   private constructor(readonly path: string) {}
@@ -32,7 +34,11 @@ export class RuntimeState {
     }
     try {
       const parsed = JSON.parse(text) as Partial<RuntimeStateData>;
-      state.#data = { notifications: { ...parsed.notifications }, actions: { ...parsed.actions } };
+      state.#data = {
+        notifications: { ...parsed.notifications },
+        actions: { ...parsed.actions },
+        sourceBindings: { ...parsed.sourceBindings },
+      };
     } catch (err) {
       throw new Error(
         `runtime state file ${path} is not valid JSON (${(err as Error).message}); fix or delete it`,
@@ -47,6 +53,23 @@ export class RuntimeState {
 
   action(name: string, configured: boolean): boolean {
     return this.#data.actions[name] ?? configured;
+  }
+
+  /** Source groups chosen for the channel by `edit sourcebindings`, or undefined (the config's). */
+  sourceBindings(destinationId: string, channelId: string): readonly string[] | undefined {
+    return this.#data.sourceBindings[`${destinationId}|${channelId}`];
+  }
+
+  /** Records the channel's chosen source groups; `undefined` goes back to the config's. */
+  setSourceBindings(
+    destinationId: string,
+    channelId: string,
+    groups: readonly string[] | undefined,
+  ): Promise<void> {
+    const key = `${destinationId}|${channelId}`;
+    if (groups === undefined) delete this.#data.sourceBindings[key];
+    else this.#data.sourceBindings[key] = [...groups];
+    return this.#save();
   }
 
   setNotifications(destinationId: string, channelId: string, enabled: boolean): Promise<void> {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
@@ -128,6 +128,44 @@ describe('hot reload', () => {
       () => run.bot.finalTexts('ops').some((t) => t.includes('v3: bye')),
       10_000,
       'answer after second reload',
+    );
+  });
+});
+
+describe('edit sourcebindings', () => {
+  it('binds a source group from chat at once, persists it, and keeps it across a config reload', async () => {
+    expect(run.agent.status().plugins.some((p) => p.name === 'sb/schedule')).toBe(false);
+    run.bot.say('edit sourcebindings nope');
+    await waitFor(() => lastText().includes('Unknown source group `nope`'), 10_000, 'refusal');
+
+    run.bot.say('edit sourcebindings ticks');
+    await waitFor(
+      () => lastText().includes('Source bindings of this channel are now `ticks`'),
+      20_000,
+      'reply',
+    );
+    const ticksBefore = run.bot.finalTexts('ops').filter((t) => t === 'tick').length;
+    await waitFor(
+      () => run.bot.finalTexts('ops').filter((t) => t === 'tick').length > ticksBefore,
+      10_000,
+      'a notification from the newly bound group',
+    );
+    const saved = JSON.parse(await readFile(join(run.dir, 'state', 'runtime-state.json'), 'utf8'));
+    expect(saved.sourceBindings).toEqual({ 'default/console|ops': ['ticks'] });
+
+    // A config file change keeps the channel's chosen bindings.
+    const reloads = () => run.lines.filter((l) => l.msg === 'configuration reloaded').length;
+    const before = reloads();
+    await writeFile(run.configFile, config(repo, run.dir, { prefix: 'v4: ', alias: 'echo', sources: '' }));
+    await waitFor(() => reloads() > before, 10_000, 'the file change applied');
+    run.bot.say('say again');
+    await waitFor(() => run.bot.finalTexts('ops').some((t) => t.includes('v4: again')), 10_000, 'reloaded');
+    expect(run.agent.status().sources.map((s) => s.group)).toEqual(['ticks']);
+    run.bot.say('status sourcebindings');
+    await waitFor(
+      () => run.bot.received.some((o) => /^ticks\s+sb\/schedule$/m.test(o.message.baseBody.codeBlock ?? '')),
+      10_000,
+      'status',
     );
   });
 });

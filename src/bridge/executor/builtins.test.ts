@@ -75,6 +75,14 @@ function fakeContext(overrides: Partial<BuiltinContext> = {}): Fake {
       fake.calls.push(`notifications ${enabled}`);
       fake.notifications = enabled;
     },
+    sourceGroups: () => [
+      { name: 'k8s-events', displayName: 'Kubernetes events' },
+      { name: 'alerts', displayName: '' },
+      { name: 'argo', displayName: 'Argo CD' },
+    ],
+    async setSourceBindings(_channel, groups) {
+      fake.calls.push(`sourcebindings ${groups.join(',')}`);
+    },
     async setAction(name, enabled) {
       fake.calls.push(`action ${name} ${enabled}`);
       const found = actions.find((a) => a.name === name);
@@ -359,20 +367,34 @@ describe('sourcebindings', () => {
     );
   });
 
-  it('edit explains it is not supported and how to change bindings', async () => {
+  it('edit with names binds exactly those groups, once each', async () => {
     const context = fakeContext();
     const message = await run(context, {
       verb: 'sourcebindings',
       action: 'edit',
-      names: ['alerts', 'k8s-events'],
+      names: ['argo', 'alerts', 'argo'],
     });
-    const text = message.baseBody.plaintext ?? '';
-    expect(text).toContain('not supported yet (requested: `alerts`, `k8s-events`)');
-    expect(text).toContain('edit `bindings.sources`');
-    expect(text).toContain('reloads the config');
-    expect(message.baseBody.codeBlock).toContain('k8s-events');
+    expect(context.calls).toEqual(['sourcebindings argo,alerts']);
+    expect(message.baseBody.plaintext).toContain('Source bindings of this channel are now `argo`, `alerts`');
+  });
+
+  it('edit refuses unknown group names and lists the configured ones, changing nothing', async () => {
+    const context = fakeContext();
+    const message = await run(context, { verb: 'sourcebindings', action: 'edit', names: ['alerts', 'nope'] });
+    expect(message.baseBody.plaintext).toBe(
+      'Unknown source group `nope`. Configured source groups: `k8s-events`, `alerts`, `argo`.',
+    );
     expect(context.calls).toEqual([]);
-    expect(allText(message)).not.toContain('{{BotName}}');
+  });
+
+  it('edit alone offers a multi-select of every group with the bound ones pre-selected', async () => {
+    const message = await run(fakeContext(), { verb: 'sourcebindings', action: 'edit', names: [] });
+    const select = message.sections?.[0]?.multiSelect;
+    expect(select?.command).toBe('{{BotName}} edit sourcebindings');
+    expect(select?.options?.map((o) => o.value)).toEqual(['k8s-events', 'alerts', 'argo']);
+    expect(select?.options?.map((o) => o.name)).toEqual(['Kubernetes events', 'alerts', 'Argo CD']);
+    expect(select?.initialOptions?.map((o) => o.value)).toEqual(['k8s-events', 'alerts']);
+    expect(message.baseBody.plaintext).toContain('Now bound: `k8s-events`, `alerts`');
   });
 });
 

@@ -10,6 +10,7 @@ import type { BuiltinCommand, ListResource } from '../../core/route.js';
 import type { PluginStatus } from '../../plugins/host/supervisor.js';
 import {
   type Button,
+  botNamePlaceholder,
   codeBlockMessage,
   commandButton,
   type Message,
@@ -47,6 +48,13 @@ export interface BuiltinContext {
   plugins(): PluginStatus[];
   /** The connection status of every chat platform (bot), by bot id. */
   platforms(): { id: string; status: BotStatus }[];
+  /** Every configured source group, for `edit sourcebindings`. */
+  sourceGroups(): { name: string; displayName: string }[];
+  /**
+   * Binds exactly `groups` to the channel instead of its configured source bindings, persists
+   * the choice, and applies it at once (source plugins and streams start or stop as needed).
+   */
+  setSourceBindings(channel: ChannelView, groups: readonly string[]): Promise<void>;
 }
 
 /** How users address the bot in the help text; each platform shows its own mention. */
@@ -80,7 +88,7 @@ export function createBuiltinResponder(context: BuiltinContext): BuiltinResponde
         case 'sourcebindings':
           return command.action === 'status'
             ? sourceBindingsStatus(context, channel)
-            : sourceBindingsEdit(context, channel, command.names);
+            : await sourceBindingsEdit(context, channel, command.names);
         default:
           return unreachable(command);
       }
@@ -312,24 +320,56 @@ function sourceBindingsStatus(context: BuiltinContext, channel: ChannelView): Me
   };
 }
 
-function sourceBindingsEdit(
+async function sourceBindingsEdit(
   context: BuiltinContext,
   channel: ChannelView,
   names: readonly string[],
-): Message {
-  const asked = names.length === 0 ? '' : ` (requested: ${names.map(code).join(', ')})`;
-  const groups = boundSourceGroups(context, channel);
-  const lines = [
-    `Changing source bindings from chat is not supported yet${asked}.`,
-    `To change them, edit \`bindings.sources\` of this channel in the Switchboard config; the running agent reloads the config file and applies the change without a restart.`,
-    groups.size === 0
-      ? 'No source groups are bound to this channel now.'
-      : 'Source groups bound to this channel now:',
-  ];
+): Promise<Message> {
+  const available = context.sourceGroups();
+  const current = [...boundSourceGroups(context, channel).keys()];
+  if (names.length === 0) return sourceBindingsPicker(available, current);
+  const known = new Set(available.map((g) => g.name));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    return plaintextMessage(
+      `Unknown source group${unknown.length === 1 ? '' : 's'} ${unknown.map(code).join(', ')}. ` +
+        `Configured source groups: ${available.map((g) => code(g.name)).join(', ') || none}.`,
+    );
+  }
+  const chosen = [...new Set(names)];
+  await context.setSourceBindings(channel, chosen);
   return {
     baseBody: {
-      plaintext: lines.join('\n'),
-      ...(groups.size === 0 ? {} : { codeBlock: bindingsTable(groups) }),
+      plaintext: `Source bindings of this channel are now ${chosen.map(code).join(', ')}. Notifications from them start now; the change is kept across restarts.`,
     },
+  };
+}
+
+/** `edit sourcebindings` alone: a multi-select of every source group, current ones pre-selected. */
+function sourceBindingsPicker(
+  available: { name: string; displayName: string }[],
+  current: string[],
+): Message {
+  if (available.length === 0)
+    return plaintextMessage('No source groups are configured, so there is nothing to bind.');
+  const option = (g: { name: string; displayName: string }) => ({
+    name: g.displayName || g.name,
+    value: g.name,
+  });
+  return {
+    baseBody: {
+      plaintext: `Choose the source groups whose notifications this channel gets, or type \`edit sourcebindings <group> …\`. Now bound: ${current.map(code).join(', ') || none}.`,
+    },
+    sections: [
+      {
+        multiSelect: {
+          name: 'Source groups',
+          description: { plaintext: 'Notifications from these source groups are posted here.' },
+          command: `${botNamePlaceholder} edit sourcebindings`,
+          options: available.map(option),
+          initialOptions: available.filter((g) => current.includes(g.name)).map(option),
+        },
+      },
+    ],
   };
 }
