@@ -22,6 +22,11 @@ export interface Address {
   channelId: string;
   /** Reply in this thread, when the platform has threads. */
   threadId?: string;
+  /**
+   * The platform user the message answers. Needed for messages only that user may see
+   * (`onlyVisibleForYou`: Slack ephemeral messages); absent for source events.
+   */
+  userId?: string;
 }
 
 /** One message on its way out. */
@@ -36,6 +41,17 @@ export interface Outbound {
   rawObject?: unknown;
   /** Source group names the event came from (sinks report them). */
   sources?: string[];
+  /**
+   * What the pipeline may do with it: an `event` may wait, be merged into a digest or be
+   * suppressed as a duplicate; a `reply` (the default: command answers, streaming edits, files)
+   * goes ahead of queued events and is never merged or dropped for lack of room.
+   */
+  kind?: 'event' | 'reply';
+  /**
+   * The event's identity for duplicate suppression (see `eventFingerprint`); computed once per
+   * event by the source bridge. Without it the pipeline derives it from `message` and `rawObject`.
+   */
+  dedupKey?: string;
 }
 
 /** A posted message, for later edits. */

@@ -17,6 +17,12 @@ export interface AgentMetrics {
   eventsCoalesced: Counter<'destination'>;
   rateLimited: Counter<'destination'>;
   sendErrors: Counter<'destination' | 'reason'>;
+  digestsSent: Counter<'destination'>;
+  duplicatesSuppressed: Counter<'destination'>;
+  editsCollapsed: Counter<'destination'>;
+  deliveryRetries: Counter<'destination' | 'reason'>;
+  deliveryOverflow: Counter<'destination'>;
+  deliveryLatency: Histogram<'destination' | 'kind'>;
   webhookRequests: Counter<'source' | 'status'>;
 }
 
@@ -46,7 +52,7 @@ export function createMetrics(): AgentMetrics {
     }),
     eventsOut: new Counter({
       name: 'switchboard_events_delivered_total',
-      help: 'Events handed to a destination (bot channel or sink).',
+      help: 'Events delivered to a destination (a bot channel, alone or in a digest, or a sink).',
       labelNames: ['source', 'destination'],
       ...opts,
     }),
@@ -64,7 +70,7 @@ export function createMetrics(): AgentMetrics {
     }),
     queueDepth: new Gauge({
       name: 'switchboard_delivery_queue_depth',
-      help: 'Messages waiting per destination.',
+      help: 'Messages waiting per destination (all its channels).',
       labelNames: ['destination'],
       ...opts,
     }),
@@ -86,6 +92,43 @@ export function createMetrics(): AgentMetrics {
       labelNames: ['destination', 'reason'],
       ...opts,
     }),
+    digestsSent: new Counter({
+      name: 'switchboard_digests_sent_total',
+      help: 'Digest messages posted (several events merged into one message).',
+      labelNames: ['destination'],
+      ...opts,
+    }),
+    duplicatesSuppressed: new Counter({
+      name: 'switchboard_duplicates_suppressed_total',
+      help: 'Events not posted again because the same event reached the channel or sink within the dedup window.',
+      labelNames: ['destination'],
+      ...opts,
+    }),
+    editsCollapsed: new Counter({
+      name: 'switchboard_edits_collapsed_total',
+      help: 'Streaming edits replaced by a newer edit of the same message before they were sent.',
+      labelNames: ['destination'],
+      ...opts,
+    }),
+    deliveryRetries: new Counter({
+      name: 'switchboard_delivery_retries_total',
+      help: 'Deliveries retried after a transient failure, by reason (rate limits are counted in switchboard_rate_limited_total).',
+      labelNames: ['destination', 'reason'],
+      ...opts,
+    }),
+    deliveryOverflow: new Counter({
+      name: 'switchboard_delivery_overflow_total',
+      help: 'Events whose details were dropped because the queue was full (chat: counted in the next digest; sinks: not delivered).',
+      labelNames: ['destination'],
+      ...opts,
+    }),
+    deliveryLatency: new Histogram({
+      name: 'switchboard_delivery_latency_seconds',
+      help: 'Time from handing a message to the pipeline to its posting, by kind (event or reply).',
+      labelNames: ['destination', 'kind'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 5, 10, 30, 60, 300],
+      ...opts,
+    }),
     webhookRequests: new Counter({
       name: 'switchboard_incoming_webhook_requests_total',
       help: 'Incoming webhook requests, by source group and HTTP status.',
@@ -93,4 +136,44 @@ export function createMetrics(): AgentMetrics {
       ...opts,
     }),
   };
+}
+
+/** What the platform metrics read from each chat platform at scrape time. */
+export interface PlatformConnection {
+  id: string;
+  state: string;
+  reconnects: number;
+}
+
+/**
+ * Connection metrics of the chat platforms, read from their status at each scrape (bots keep
+ * no metrics of their own): `switchboard_platform_connected` (1 while connected) and
+ * `switchboard_platform_reconnects_total`.
+ */
+export function registerPlatformMetrics(metrics: AgentMetrics, platforms: () => PlatformConnection[]): void {
+  const counted = new Map<string, number>();
+  const reconnects = new Counter({
+    name: 'switchboard_platform_reconnects_total',
+    help: 'Reconnects of each chat platform since the agent started (socket drops, refresh requests).',
+    labelNames: ['platform'],
+    registers: [metrics.registry],
+    collect() {
+      for (const platform of platforms()) {
+        const seen = counted.get(platform.id) ?? 0;
+        // A restarted bot starts counting again; only growth is added.
+        if (platform.reconnects > seen) reconnects.inc({ platform: platform.id }, platform.reconnects - seen);
+        counted.set(platform.id, platform.reconnects);
+      }
+    },
+  });
+  new Gauge({
+    name: 'switchboard_platform_connected',
+    help: '1 while the chat platform is connected, 0 otherwise.',
+    labelNames: ['platform'],
+    registers: [metrics.registry],
+    collect() {
+      for (const platform of platforms())
+        this.set({ platform: platform.id }, platform.state === 'connected' ? 1 : 0);
+    },
+  });
 }

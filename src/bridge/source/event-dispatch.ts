@@ -1,4 +1,5 @@
-import type { Address } from '../../delivery/destination.js';
+import type { Address, Outbound } from '../../delivery/destination.js';
+import { eventFingerprint } from '../../delivery/fingerprint.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { Logger } from '../../log/logger.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
@@ -25,11 +26,25 @@ export interface EventDispatcherOptions {
 /**
  * Sends one source event everywhere its group is bound: the rendered message to
  * each bot channel whose notifications are on, the raw object to each sink, and
- * the event to the group's actions. A bad event is logged and dropped without
+ * the event to the group's actions. Delivery is handed to the outbox and not
+ * awaited, so a paced or failing channel never holds the source stream back (the
+ * pipeline bounds what waits); each event is counted as delivered per destination
+ * once the outbox has posted it. A bad event is logged and dropped without
  * affecting the stream.
  */
 export function createEventDispatcher(options: EventDispatcherOptions) {
   const log = options.logger.child({ component: 'source-bridge' });
+  const handOver = (group: string, outbound: Outbound) => {
+    const destination = outbound.address.destinationId;
+    options.outbox.send(outbound).then(
+      (posted) => {
+        if (posted !== undefined) options.metrics?.eventsOut.inc({ source: group, destination });
+      },
+      // The outbox contract is to resolve undefined on failure; a rejection is a bug worth a line.
+      (err: unknown) =>
+        log.error({ source: group, destination, err: (err as Error).message }, 'outbox rejected an event'),
+    );
+  };
   return async function dispatch(group: string, bytes: Uint8Array): Promise<void> {
     options.metrics?.eventsIn.inc({ source: group });
     let event: SourceEvent;
@@ -44,24 +59,13 @@ export function createEventDispatcher(options: EventDispatcherOptions) {
     }
     if (event.message.type === 'skipMessage') return;
     const { channels, sinks } = options.fanout(group);
-    const sends: Promise<unknown>[] = [];
+    // One key per event: the pipeline suppresses the copy another source group delivers.
+    const dedupKey = eventFingerprint(event.message, event.rawObject);
+    const common = { message: event.message, sources: [group], kind: 'event' as const, dedupKey };
     for (const address of channels) {
-      if (!options.notificationsEnabled(address)) continue;
-      sends.push(options.outbox.send({ address, message: event.message, sources: [group] }));
-      options.metrics?.eventsOut.inc({ source: group, destination: address.destinationId });
+      if (options.notificationsEnabled(address)) handOver(group, { ...common, address });
     }
-    for (const address of sinks) {
-      sends.push(
-        options.outbox.send({
-          address,
-          message: event.message,
-          rawObject: event.rawObject ?? null,
-          sources: [group],
-        }),
-      );
-      options.metrics?.eventsOut.inc({ source: group, destination: address.destinationId });
-    }
-    await Promise.all(sends);
+    for (const address of sinks) handOver(group, { ...common, address, rawObject: event.rawObject ?? null });
     if (options.actions) {
       await options
         .actions(group, event)

@@ -26,6 +26,72 @@ const persistentFile = (fileName: string, configMap: string) =>
     })
     .prefault({});
 
+/** `settings.delivery`: tunables of the outbound delivery pipeline (Switchboard). */
+export const DeliverySettings = z
+  .strictObject({
+    queueLimit: z
+      .strictObject({
+        perChannel: integer({ min: 10, max: 1_000_000 }).prefault(10_000).meta({
+          description:
+            'Events waiting for one channel (or sink). Past it, an event is only counted: the next digest reports how many were dropped, as do the logs and `switchboard_delivery_overflow_total`. Replies are never dropped.',
+        }),
+        total: integer({ min: 10, max: 10_000_000 }).prefault(100_000).meta({
+          description: 'Events waiting across all channels and sinks; the same overflow rule applies.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Bounds on queued events, so an event storm cannot exhaust memory.' }),
+    groupWait: duration().prefault('250ms').meta({
+      description:
+        'How long a new event is held before it is sent, so that a burst (or the same event arriving through another source group) goes out as one message, with its sources merged. Replies never wait.',
+    }),
+    sinkConcurrency: integer({ min: 1, max: 1000 }).prefault(16).meta({
+      description:
+        'Events in flight at once per sink (chat channels always send one message at a time, in order). Above 1, a receiver may see neighbouring events swapped; 1 keeps strict order.',
+    }),
+    dedupWindow: duration().prefault('30s').meta({
+      description:
+        'The same event reaching one channel or sink again (for example through two source groups) within this time is posted once; while the first copy still waits (see `groupWait`), the sources of both are merged into it. `0s` turns it off.',
+    }),
+    retry: z
+      .strictObject({
+        initialBackoff: duration({ min: 1 }).prefault('500ms').meta({
+          description: 'Wait before the first retry of a failed delivery; doubled (with jitter) per attempt.',
+        }),
+        maxBackoff: duration({ min: 1 }).prefault('10s').meta({
+          description:
+            'Longest wait between two tries; also bounds how long delivery resumes after a destination is back.',
+        }),
+        giveUpAfter: duration({ min: 1000 }).prefault('1h').meta({
+          description:
+            'A message still failing after this long is dropped and logged. Rate limits (HTTP 429) never count: those messages wait as long as the platform says.',
+        }),
+      })
+      .prefault({})
+      .superRefine((retry, ctx) => {
+        if (retry.maxBackoff.ms < retry.initialBackoff.ms) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxBackoff'],
+            message: `must be at least initialBackoff (${retry.initialBackoff.toString()})`,
+          });
+        }
+      })
+      .meta({
+        description:
+          'Retries of deliveries that failed for a transient reason (platform down, timeout, 5xx).',
+      }),
+    drainTimeout: duration().prefault('10s').meta({
+      description:
+        'On shutdown or reload, how long to keep delivering what is queued; what is left is logged with its counts.',
+    }),
+  })
+  .prefault({})
+  .meta({
+    description: 'Outbound delivery: per-channel queues, pacing, digests, dedup and retries (Switchboard).',
+  });
+export type DeliverySettings = z.infer<typeof DeliverySettings>;
+
 export const Settings = z
   .strictObject({
     clusterName: text.prefault('local').meta({
@@ -77,6 +143,7 @@ export const Settings = z
       })
       .prefault({})
       .meta({ description: 'Limits for chat commands (Switchboard).' }),
+    delivery: DeliverySettings,
     upgradeNotifier: ignored('Switchboard does not check for releases.'),
     systemConfigMap: ignored('Switchboard keeps no system ConfigMap.'),
     lifecycleServer: ignored('Switchboard has no lifecycle server; reloads happen in-process.'),

@@ -1,0 +1,427 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEventDispatcher } from '../src/bridge/source/event-dispatch.js';
+import { DeliverySettings } from '../src/config/slices/settings.js';
+import { WebhookSink } from '../src/config/slices/sinks.js';
+import { createDeliveryPipeline } from '../src/delivery/pipeline.js';
+import { createMetrics } from '../src/metrics/metrics.js';
+import { encodeEvent, type Message } from '../src/sdk/index.js';
+import { createWebhookSink } from '../src/sinks/webhook/index.js';
+import {
+  eventNumbersIn,
+  eventsIn,
+  type PostedMessage,
+  RateLimitedPlatform,
+} from '../test/support/rate-limited-destination.js';
+import { type BenchContext, type BenchResult, silentLogger, sleep } from './lib/context.js';
+import { type Table, type TableRow, verdict } from './lib/report.js';
+import { ms, perSecond, ratio, summarize } from './lib/stats.js';
+
+/**
+ * Delivery benchmarks (issue 5), in one process over loopback:
+ * - storm: 1,000 events/s for 30 s from one source group, fanned out by the real event
+ *   dispatcher to one chat channel paced at 1 message/s (a platform that answers 429 past
+ *   that) and to the webhook sink posting to a loopback receiver.
+ * - outage: the platform and the receiver answer 503 for 30 s while 100 events/s keep
+ *   coming; everything must arrive after they are back, in order.
+ */
+
+const group = 'k8s-errors';
+const channelId = 'C-storm';
+const eventPattern = /Event: #(\d+)/;
+
+/** A Kubernetes-like event: 50 pods cycle, so a storm has repeats as real ones do. */
+function stormEvent(i: number): Uint8Array {
+  const message: Message = {
+    baseBody: {},
+    timestamp: new Date(),
+    sections: [
+      {
+        header: `Pod default/web-${i % 50} restarted`,
+        textFields: [
+          { key: 'Reason', value: 'BackOff' },
+          { key: 'Event', value: `#${i}` },
+        ],
+      },
+    ],
+  };
+  return encodeEvent({ message, rawObject: { i, kind: 'Pod', name: `web-${i % 50}`, reason: 'BackOff' } });
+}
+
+/** A webhook receiver that records when each event (by `data.i`) arrived, and can be down. */
+async function startReceiver(): Promise<{
+  url: string;
+  arrivals: { i: number; at: number }[];
+  downUntil: number;
+  close(): Promise<void>;
+}> {
+  const state = {
+    url: '',
+    arrivals: [] as { i: number; at: number }[],
+    downUntil: 0,
+    close: async () => {},
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (Date.now() < state.downUntil) {
+        res.writeHead(503).end();
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { i: number } };
+      state.arrivals.push({ i: body.data.i, at: Date.now() });
+      res.writeHead(201).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+interface Rig {
+  platform: RateLimitedPlatform;
+  receiver: Awaited<ReturnType<typeof startReceiver>>;
+  dispatch: (group: string, bytes: Uint8Array) => Promise<void>;
+  metrics: ReturnType<typeof createMetrics>;
+  pipeline: ReturnType<typeof createDeliveryPipeline>;
+  maxDepth: { chat: number; sink: number };
+  close(): Promise<void>;
+}
+
+/** Platform, receiver, pipeline with default settings, webhook sink and dispatcher. */
+async function startRig(): Promise<Rig> {
+  const platform = await RateLimitedPlatform.start({ ratePerSecond: 1, burst: 3, maxTextLength: 3000 });
+  const chat = platform.destination('bench/slack', {
+    pacing: { ratePerSecond: 1, burst: 3 },
+    capabilities: { maxMessageLength: 3000, files: true },
+  });
+  const receiver = await startReceiver();
+  const sink = createWebhookSink({
+    id: 'bench/webhook',
+    settings: WebhookSink.parse({ enabled: true, url: receiver.url }),
+    logger: silentLogger,
+  });
+  const metrics = createMetrics();
+  const pipeline = createDeliveryPipeline({
+    destination: (id) => (id === chat.id ? chat : id === sink.id ? sink : undefined),
+    settings: DeliverySettings.parse({}),
+    logger: silentLogger,
+    metrics,
+  });
+  const dispatch = createEventDispatcher({
+    fanout: () => ({
+      channels: [{ destinationId: chat.id, channelId }],
+      sinks: [{ destinationId: sink.id, channelId: '' }],
+    }),
+    notificationsEnabled: () => true,
+    outbox: pipeline,
+    logger: silentLogger,
+    metrics,
+  });
+  const maxDepth = { chat: 0, sink: 0 };
+  const sampler = setInterval(() => {
+    for (const d of pipeline.depths()) {
+      if (d.destinationId === chat.id) maxDepth.chat = Math.max(maxDepth.chat, d.pending);
+      else maxDepth.sink = Math.max(maxDepth.sink, d.pending);
+    }
+  }, 20);
+  return {
+    platform,
+    receiver,
+    dispatch,
+    metrics,
+    pipeline,
+    maxDepth,
+    async close() {
+      clearInterval(sampler);
+      await pipeline.close({ drainMs: 0 });
+      await sink.stop();
+      await chat.close();
+      await platform.close();
+      await receiver.close();
+    },
+  };
+}
+
+/** Dispatches `total` events at `rate`/s on a drift-free schedule; returns each event's send time. */
+async function generate(rig: Rig, rate: number, total: number): Promise<number[]> {
+  const sentAt: number[] = [];
+  const start = Date.now();
+  while (sentAt.length < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - start) * rate) / 1000) + 1);
+    while (sentAt.length < due) {
+      const i = sentAt.length;
+      sentAt.push(Date.now());
+      await rig.dispatch(group, stormEvent(i));
+    }
+    await sleep(2);
+  }
+  return sentAt;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/** When each event first appeared in a posted message (undefined when in none). */
+function postedTimes(posted: readonly PostedMessage[], total: number): (number | undefined)[] {
+  const at: (number | undefined)[] = new Array(total);
+  for (const m of posted) for (const i of eventNumbersIn(m, eventPattern)) at[i] ??= m.postedAt;
+  return at;
+}
+
+const represented = (posted: readonly PostedMessage[]) => posted.reduce((n, m) => n + eventsIn(m), 0);
+
+async function counter(metrics: ReturnType<typeof createMetrics>, name: string): Promise<number> {
+  return (await metrics.registry.getSingleMetricAsString(name))
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+}
+
+function row(measurement: string, central: string, extra: Partial<TableRow> = {}): TableRow {
+  return {
+    measurement,
+    central,
+    spread: '-',
+    max: '-',
+    baseline: '-',
+    ratio: '-',
+    target: '',
+    result: 'info',
+    ...extra,
+  };
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const seconds = (value: number) => (Number.isFinite(value) ? `${(value / 1000).toFixed(1)} s` : '-');
+const inOrder = (xs: readonly number[]) => xs.every((x, k) => k === 0 || x >= (xs[k - 1] as number));
+/** How many places the latest late arrival came after its turn: 0 when in order. */
+const displacement = (xs: readonly number[]) => {
+  let top = Number.NEGATIVE_INFINITY;
+  let worst = 0;
+  for (const x of xs) {
+    worst = Math.max(worst, top - x);
+    top = Math.max(top, x);
+  }
+  return worst;
+};
+/** Sinks send up to sinkConcurrency events at once, so neighbours may arrive swapped. */
+const arrivalOrder = (xs: readonly number[]) =>
+  inOrder(xs) ? 'in order' : `late by ≤ ${displacement(xs)} places`;
+
+async function storm(ctx: BenchContext) {
+  const rate = 1000;
+  const durationS = ctx.quick ? 10 : 30;
+  const total = rate * durationS;
+  const rig = await startRig();
+  try {
+    const rssBefore = process.memoryUsage().rss;
+    const sentAt = await generate(rig, rate, total);
+    const sendSpan = (sentAt.at(-1) as number) - (sentAt[0] as number);
+    await until(
+      () => represented(rig.platform.messages(channelId)) >= total && rig.receiver.arrivals.length >= total,
+      60_000,
+    );
+    const rssAfter = process.memoryUsage().rss;
+    const posted = rig.platform.messages(channelId);
+    const at = postedTimes(posted, total);
+    const detailed = at.filter((t) => t !== undefined).length;
+    const latency = summarize(at.flatMap((t, i) => (t === undefined ? [] : [t - (sentAt[i] as number)])));
+    const arrivals = rig.receiver.arrivals;
+    const sinkSpan = (arrivals.at(-1)?.at ?? 0) - (arrivals[0]?.at ?? 0);
+    const sinkRate = (arrivals.length - 1) / (sinkSpan / 1000);
+    const rawRate = (total - 1) / (sendSpan / 1000);
+    const sinkLatency = summarize(arrivals.map((a) => a.at - (sentAt[a.i] as number)));
+    const sinkOrder = arrivalOrder(arrivals.map((a) => a.i));
+    const messageBudget = durationS + 3 + 2;
+    const data = {
+      rate,
+      durationS,
+      total,
+      sendSpanMs: sendSpan,
+      messages: posted.length,
+      represented: represented(posted),
+      detailed,
+      rateLimited: rig.platform.rateLimitedAnswers,
+      latency,
+      sink: {
+        received: arrivals.length,
+        rate: sinkRate,
+        rawRate,
+        latency: sinkLatency,
+        order: sinkOrder,
+      },
+      maxDepth: rig.maxDepth,
+      coalesced: await counter(rig.metrics, 'switchboard_events_coalesced_total'),
+      rssDeltaMiB: (rssAfter - rssBefore) / 2 ** 20,
+    };
+    const table: Table = {
+      title: `Storm: ${count(rate)} events/s for ${durationS} s into one channel paced at 1 message/s, plus a webhook sink`,
+      centralHeader: 'value / p50',
+      spreadHeader: 'p99',
+      rows: [
+        row('events dispatched (one source group, real dispatcher)', count(total), {
+          max: `${seconds(sendSpan)} span`,
+        }),
+        row('messages posted to the channel', count(posted.length), {
+          target: `≤ ${messageBudget}`,
+          result: verdict(posted.length <= messageBudget),
+        }),
+        row('events represented in those messages (digest counts)', count(data.represented), {
+          target: `= ${count(total)}`,
+          result: verdict(data.represented === total),
+        }),
+        row('events whose details are in a message or its attached file', count(detailed), {
+          target: `= ${count(total)}`,
+          result: verdict(detailed === total),
+        }),
+        row('HTTP 429 answers from the platform', count(data.rateLimited), {
+          target: '= 0',
+          result: verdict(data.rateLimited === 0),
+        }),
+        row('event → post latency (dispatch → platform received the message)', ms(latency.p50), {
+          spread: ms(latency.p99),
+          max: ms(latency.max),
+          target: 'p99 ≤ 2 s',
+          result: verdict(latency.p99 <= 2000),
+        }),
+        row('event → webhook sink throughput (receiver arrivals)', perSecond(sinkRate), {
+          baseline: perSecond(rawRate),
+          ratio: ratio(sinkRate / rawRate),
+          target: '≥ 0.95× raw',
+          result: verdict(arrivals.length === total && sinkRate >= 0.95 * rawRate),
+        }),
+        row('event → webhook receiver latency', ms(sinkLatency.p50), {
+          spread: ms(sinkLatency.p99),
+          max: ms(sinkLatency.max),
+        }),
+        row('events at the receiver, arrival order', `${count(arrivals.length)}, ${sinkOrder}`, {
+          target: `= ${count(total)}`,
+          result: verdict(arrivals.length === total),
+        }),
+        row('peak queue depth: channel / sink', `${count(rig.maxDepth.chat)} / ${count(rig.maxDepth.sink)}`),
+      ],
+      notes: [
+        `The platform enforces 1 message/s with a burst of 3 per channel itself (a GCRA; 429 + Retry-After past it); the destination declares the same pacing, so any 429 would be a pacing error.`,
+        `Digests fit 3,000 characters (Slack's section limit) and attach every event's details as a file; "represented" sums the digest headers ("N events from …"), "details" finds each event's number in the message or its file.`,
+        `Default settings.delivery (groupWait 250 ms; sinkConcurrency 16, so up to 16 POSTs are in flight and neighbouring events may arrive swapped). The sink is src/sinks/webhook POSTing to a loopback receiver that answers 201. RSS grew by ${data.rssDeltaMiB.toFixed(1)} MiB over the run.`,
+      ],
+    };
+    return { table, data };
+  } finally {
+    await rig.close();
+  }
+}
+
+async function outage(ctx: BenchContext) {
+  const rate = 100;
+  const outageMs = (ctx.quick ? 5 : 30) * 1000;
+  const total = rate * (outageMs / 1000 + 6);
+  const rig = await startRig();
+  try {
+    const downAt = Date.now() + 2000;
+    // Both go down 2 s into the run and come back `outageMs` later.
+    const timer = setTimeout(() => {
+      rig.platform.takeDown(outageMs);
+      rig.receiver.downUntil = Date.now() + outageMs;
+    }, 2000);
+    const sentAt = await generate(rig, rate, total);
+    clearTimeout(timer);
+    const backAt = downAt + outageMs;
+    await until(
+      () => represented(rig.platform.messages(channelId)) >= total && rig.receiver.arrivals.length >= total,
+      60_000,
+    );
+    const posted = rig.platform.messages(channelId);
+    const order = posted.flatMap((m) => eventNumbersIn(m, eventPattern));
+    const chatOrdered = inOrder(order) && order.length === total;
+    const sinkOrder = rig.receiver.arrivals.map((a) => a.i);
+    const sinkArrivals = arrivalOrder(sinkOrder);
+    const firstAfter = posted.find((m) => m.postedAt >= backAt)?.postedAt ?? Number.NaN;
+    const chatCaughtUp = (posted.at(-1)?.postedAt ?? Number.NaN) - backAt;
+    const backlogAt = postedTimes(posted, total);
+    const backlogDone = Math.max(
+      ...backlogAt.flatMap((t, i) => ((sentAt[i] as number) < backAt && t !== undefined ? [t] : [])),
+    );
+    const sinkBacklogDone = Math.max(
+      ...rig.receiver.arrivals.filter((a) => (sentAt[a.i] as number) < backAt).map((a) => a.at),
+    );
+    const data = {
+      rate,
+      outageMs,
+      total,
+      messages: posted.length,
+      represented: represented(posted),
+      chatOrdered,
+      sinkReceived: rig.receiver.arrivals.length,
+      sinkOrder: sinkArrivals,
+      firstPostAfterMs: firstAfter - backAt,
+      chatBacklogMs: backlogDone - backAt,
+      chatCaughtUpMs: chatCaughtUp,
+      sinkBacklogMs: sinkBacklogDone - backAt,
+      retries: await counter(rig.metrics, 'switchboard_delivery_retries_total'),
+      rateLimited: rig.platform.rateLimitedAnswers,
+    };
+    const table: Table = {
+      title: `Outage: platform and webhook receiver answer 503 for ${outageMs / 1000} s while ${rate} events/s keep coming`,
+      centralHeader: 'value',
+      spreadHeader: '-',
+      rows: [
+        row('events dispatched', count(total), {
+          max: `${count(Math.round((outageMs / 1000) * rate))} during the outage`,
+        }),
+        row(
+          'events represented in the channel, in order',
+          `${count(data.represented)}, ${chatOrdered ? 'in order' : 'REORDERED'}`,
+          {
+            target: `= ${count(total)}, in order`,
+            result: verdict(data.represented === total && chatOrdered),
+          },
+        ),
+        row('events at the webhook receiver, arrival order', `${count(data.sinkReceived)}, ${sinkArrivals}`, {
+          target: `= ${count(total)}`,
+          result: verdict(data.sinkReceived === total),
+        }),
+        row('back → first post to the channel', seconds(data.firstPostAfterMs), {
+          target: '≤ maxBackoff (10 s)',
+          result: verdict(data.firstPostAfterMs <= 10_500),
+        }),
+        row('back → whole backlog posted to the channel', seconds(data.chatBacklogMs)),
+        row('back → whole backlog at the receiver', seconds(data.sinkBacklogMs)),
+        row(
+          'retries (both destinations) / 429 answers',
+          `${count(data.retries)} / ${count(data.rateLimited)}`,
+        ),
+        row('messages posted to the channel', count(posted.length)),
+      ],
+      notes: [
+        `Default settings.delivery: retry backoff from 500 ms doubling to maxBackoff 10 s with jitter, so the first try after the outage comes within about 10 s; the channel is paced at 1 message/s (burst 3) throughout.`,
+        `The channel's backlog goes out as a digest with every event's details in an attached file; "in order" means the event numbers, read message by message and line by line, never go back.`,
+      ],
+    };
+    return { table, data };
+  } finally {
+    await rig.close();
+  }
+}
+
+export async function stormBench(ctx: BenchContext): Promise<BenchResult> {
+  const stormResult = await storm(ctx);
+  const outageResult = await outage(ctx);
+  return {
+    tables: [stormResult.table, outageResult.table],
+    data: { storm: stormResult.data, outage: outageResult.data },
+  };
+}

@@ -1,0 +1,94 @@
+import { DedupIndex } from './dedup-index.js';
+import type { Outbound, PostedRef } from './destination.js';
+import { eventFingerprint } from './fingerprint.js';
+import type { QueuedDelivery } from './queue.js';
+
+/** Where an event seen within the window stands. */
+interface Seen {
+  item?: QueuedDelivery;
+  inFlight?: boolean;
+  posted?: boolean;
+  ref?: PostedRef;
+}
+
+/** What to do with an incoming event. */
+export type DedupVerdict =
+  | { duplicate: false; outbound: Outbound }
+  /** Already posted: answer with where. */
+  | { duplicate: true; posted: true; ref: PostedRef | undefined }
+  /** Still queued or in flight: wait for that item (its sources now include the new ones if still queued). */
+  | { duplicate: true; posted: false; itemId: number; merged?: QueuedDelivery };
+
+/**
+ * Duplicate suppression for one channel: the same event (by {@link eventFingerprint}, or the
+ * `dedupKey` the source bridge computed) arriving again within `windowMs` is not queued again;
+ * while the first copy waits, the newcomer's source groups are merged into it.
+ */
+export class EventDedup {
+  readonly #index: DedupIndex<Seen>;
+  readonly #on: boolean;
+
+  constructor(windowMs: number, maxEntries: number) {
+    this.#on = windowMs > 0;
+    this.#index = new DedupIndex(windowMs, maxEntries);
+  }
+
+  /** Checks an incoming event; a fresh one comes back with its `dedupKey` set. */
+  check(outbound: Outbound, now: number): DedupVerdict {
+    if (!this.#on) return { duplicate: false, outbound };
+    const key = outbound.dedupKey ?? eventFingerprint(outbound.message, outbound.rawObject);
+    const seen = this.#index.get(key, now);
+    if (seen?.posted) return { duplicate: true, posted: true, ref: seen.ref };
+    if (seen?.item) {
+      const merged = seen.inFlight ? undefined : mergeSources(seen.item, outbound.sources);
+      if (merged) this.#index.update(key, { item: merged });
+      return { duplicate: true, posted: false, itemId: seen.item.id, ...(merged ? { merged } : {}) };
+    }
+    return {
+      duplicate: false,
+      outbound: outbound.dedupKey === key ? outbound : { ...outbound, dedupKey: key },
+    };
+  }
+
+  /** A fresh event was queued. */
+  queued(item: QueuedDelivery, now: number): void {
+    const key = item.outbound.dedupKey;
+    if (this.#on && key !== undefined) this.#index.add(key, { item }, now);
+  }
+
+  /** These events are being sent: a copy arriving now waits for them instead of changing them. */
+  sending(items: readonly QueuedDelivery[]): void {
+    this.#set(items, (item) => ({ item, inFlight: true }));
+  }
+
+  /** The try failed but the events stay queued. */
+  requeued(items: readonly QueuedDelivery[]): void {
+    this.#set(items, (item) => ({ item }));
+  }
+
+  /** Posted: copies within the window are answered with `ref`. */
+  posted(items: readonly QueuedDelivery[], ref: PostedRef | undefined): void {
+    this.#set(items, () => (ref ? { posted: true, ref } : { posted: true }));
+  }
+
+  /** Given up: a later copy is a new event again. */
+  forget(items: readonly QueuedDelivery[]): void {
+    for (const item of items)
+      if (item.outbound.dedupKey !== undefined) this.#index.delete(item.outbound.dedupKey);
+  }
+
+  #set(items: readonly QueuedDelivery[], state: (item: QueuedDelivery) => Seen): void {
+    for (const item of items)
+      if (item.outbound.dedupKey !== undefined) this.#index.update(item.outbound.dedupKey, state(item));
+  }
+}
+
+function mergeSources(
+  item: QueuedDelivery,
+  sources: readonly string[] | undefined,
+): QueuedDelivery | undefined {
+  const known = item.outbound.sources ?? [];
+  const added = (sources ?? []).filter((s) => !known.includes(s));
+  if (added.length === 0) return undefined;
+  return { ...item, outbound: { ...item.outbound, sources: [...known, ...added] } };
+}
