@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { agentBench } from './agent.js';
 import { coldStart } from './cold-start.js';
+import { consoleRtt } from './console-rtt.js';
 import { executeRtt } from './execute-rtt.js';
 import {
   type BenchContext,
@@ -21,6 +22,8 @@ import {
 } from './lib/context.js';
 import { renderTable } from './lib/report.js';
 import { repoInstall } from './repo-install.js';
+import { slackBench } from './slack.js';
+import { stormBench } from './storm.js';
 import { streamThroughput } from './stream-throughput.js';
 
 const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>> = {
@@ -29,6 +32,9 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   stream: streamThroughput,
   'repo-install': repoInstall,
   agent: agentBench,
+  slack: slackBench,
+  storm: stormBench,
+  console: consoleRtt,
 };
 
 function cpuModel(): string {

@@ -16,7 +16,16 @@ import { build } from 'esbuild';
 const repoRoot = new URL('..', import.meta.url).pathname;
 const outDir = join(repoRoot, '.cache', 'bench');
 const resultsDir = join(repoRoot, 'bench', 'results');
-const benchmarkNames = ['cold-start', 'execute', 'stream', 'repo-install', 'agent'];
+const benchmarkNames = [
+  'cold-start',
+  'execute',
+  'stream',
+  'repo-install',
+  'agent',
+  'slack',
+  'storm',
+  'console',
+];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]
 

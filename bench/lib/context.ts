@@ -4,7 +4,16 @@ import type { Logger } from '../../src/log/logger.js';
 import type { PluginInstance } from '../../src/plugins/host/plugin-instance.js';
 import type { Table } from './report.js';
 
-export const benchmarkNames = ['cold-start', 'execute', 'stream', 'repo-install', 'agent'] as const;
+export const benchmarkNames = [
+  'cold-start',
+  'execute',
+  'stream',
+  'repo-install',
+  'agent',
+  'slack',
+  'storm',
+  'console',
+] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 
 /** What bench/run.mjs built and chose, handed to the harness as JSON. */

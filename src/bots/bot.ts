@@ -14,6 +14,12 @@ export interface InboundCommand {
   origin: CommandOrigin;
   /** Thread to answer in. */
   threadId?: string;
+  /**
+   * Answer in this platform channel instead of the configured channel `channel.id` names: a
+   * direct message to the bot runs with the bindings of a configured channel but is answered
+   * privately (Slack `directMessages`).
+   */
+  replyChannelId?: string;
   /** Link to the message, when the platform has one. */
   url?: string;
   /** Slack block-action state, forwarded to plugins as slackState. */

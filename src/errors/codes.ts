@@ -22,6 +22,11 @@ export const errorCodes = {
   SB_ERR_COMMAND_SYNTAX: 'A chat command could not be parsed (unterminated quote, flag without its value).',
   SB_ERR_TEMPLATE: 'A template (an action command) could not be compiled or rendered.',
   SB_ERR_DELIVERY: 'A message could not be delivered to a chat platform or sink.',
+  SB_ERR_PLATFORM_AUTH: 'A chat platform rejected a credential the bot started with (bot or app token).',
+  SB_ERR_PLATFORM_CHANNEL: 'A configured channel does not exist, or the bot cannot see it.',
+  SB_ERR_PLATFORM_CONNECT: "A chat platform's API or realtime connection could not be reached at start.",
+  SB_ERR_SINK_CONFIG:
+    'A sink cannot be created from its settings (bad URL or header, unsupported option such as awsSigning).',
   SB_ERR_REPO_KEY: 'A plugin key is not of the form repo/name[@version].',
   SB_ERR_REPO_CONFIG: 'A repository is not configured, or its options (URL, public keys) are invalid.',
   SB_ERR_REPO_FETCH:
@@ -42,6 +47,8 @@ export const errorCodes = {
   SB_ERR_CONFIG_PLUGIN:
     "A plugin entry's config does not match the JSON Schema the plugin publishes, or that schema is unusable.",
   SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
+  SB_ERR_CONSOLE_START:
+    'The web console could not start: its address or port cannot be used, or its page files are missing.',
 } as const;
 
 /** One Switchboard error code. */

@@ -93,7 +93,12 @@ describe('command handler', () => {
     await say('<@UBOT> fixture echo hi');
     expect(slack.texts()).toEqual(['team:hi']); // one post, no edit
     const reply = slack.received[0];
-    expect(reply?.address).toEqual({ destinationId: 'slack', channelId: 'C-ops', threadId: '171.5' });
+    expect(reply?.address).toEqual({
+      destinationId: 'slack',
+      channelId: 'C-ops',
+      threadId: '171.5',
+      userId: 'U1',
+    });
     expect(reply?.message.sections?.at(-1)?.context?.[0]?.text).toBe('`fixture echo hi` on `prod`');
   });
 

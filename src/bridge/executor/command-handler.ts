@@ -91,8 +91,9 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     }
     const address = {
       destinationId: channel.destinationId,
-      channelId: channel.channelId,
+      channelId: inbound.replyChannelId ?? channel.channelId,
       ...(inbound.threadId ? { threadId: inbound.threadId } : {}),
+      ...(inbound.user.id ? { userId: inbound.user.id } : {}),
     };
     const replier = replierFor(address, (o) => options.outbox.send(o));
     const entries = topology.executorEntries(channel.executorGroups);

@@ -1,20 +1,46 @@
 /**
- * Slack in Socket Mode (`communications.<group>.socketSlack`), Botkube's schema plus nothing.
- * This slice lives in config/ until src/bots/slack/ exists; it moves there (as config.ts)
- * with the bot, and the root schema keeps composing it.
+ * Slack in Socket Mode (`communications.<group>.socketSlack`): Botkube's keys, plus the Web API
+ * base URL (GovSlack, Enterprise proxies, tests), an explicit retry policy for Web API calls,
+ * the Socket Mode ping timeout and opt-in direct messages. The bot is src/bots/slack/.
  */
 import { z } from 'zod';
 import {
   BotBindings,
   ChannelNotification,
   channels,
+  duration,
   flag,
+  integer,
   requireChannelsWhenEnabled,
   requireWhenEnabled,
   secret,
   text,
   textList,
 } from './common.js';
+
+/** An http(s) URL, returned with exactly one trailing `/` (web-api appends method names to it). */
+const apiBaseUrl = text.transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a URL; expected the Web API base, e.g. "https://slack.com/api/"`,
+      params: { code: 'format' },
+    });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" must use http or https`,
+      params: { code: 'format' },
+    });
+    return z.NEVER;
+  }
+  return value.endsWith('/') ? value : `${value}/`;
+});
 
 /** A Socket Slack message trigger: runs a command on plain channel messages, no mention needed. */
 export const MessageTrigger = z.strictObject({
@@ -42,9 +68,12 @@ export const MessageTrigger = z.strictObject({
 });
 export type MessageTrigger = z.infer<typeof MessageTrigger>;
 
-/** A Socket Slack channel: addressed by name, with optional message triggers. */
+/** A Socket Slack channel: addressed by name or ID, with optional message triggers. */
 export const SlackChannel = z.strictObject({
-  name: text.meta({ description: 'Channel name, without the leading `#`.' }),
+  name: text.meta({
+    description:
+      'Channel name without the leading `#` (`prod-ops`), or its ID (`C0123ABCD`). Names are resolved to IDs once at start; an unknown name stops the bot with an error.',
+  }),
   notification: ChannelNotification,
   bindings: BotBindings,
   messageTriggers: z
@@ -64,10 +93,50 @@ export const SocketSlack = z
       .prefault('')
       .meta({ description: 'App-level token with `connections:write` (`xapp-...`). Required when enabled.' }),
     channels: channels(SlackChannel),
+    directMessages: z
+      .strictObject({
+        enabled: flag.prefault(false).meta({
+          description:
+            'Answer commands sent to the bot in a direct message. Anyone in the workspace can write to the bot, so only enable it with a channel whose executors everyone may run.',
+        }),
+        channel: text.prefault('').meta({
+          description:
+            'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Commands in direct messages to the bot (needs the `im:history` scope).' }),
+    apiUrl: apiBaseUrl.prefault('https://slack.com/api/').meta({
+      description:
+        'Base URL of the Slack Web API. Change it for GovSlack (`https://slack-gov.com/api/`) or an egress proxy; the Socket Mode URL comes from this API.',
+    }),
+    apiRetries: integer({ min: 0, max: 10 }).prefault(2).meta({
+      description:
+        'Retries of a Web API call after a network error or HTTP 5xx (backoff from 1 s, at most 10 s). Rate limits (HTTP 429) are not retried here: the delivery pipeline waits for `Retry-After`.',
+    }),
+    apiTimeout: duration({ min: 1000 })
+      .prefault('30s')
+      .meta({ description: 'How long one Web API request may take before it is abandoned.' }),
+    pingTimeout: duration({ min: 500 }).prefault('5s').meta({
+      description:
+        'A Socket Mode connection that leaves pings unanswered this long is reopened; reconnect attempts wait this long times the number of consecutive failures.',
+    }),
   })
   .superRefine((slack, ctx) => {
     requireWhenEnabled(slack, ctx, ['botToken', 'appToken']);
     requireChannelsWhenEnabled(slack, ctx);
+    const direct = slack.directMessages;
+    if (slack.enabled && direct.enabled && !(direct.channel in slack.channels)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['directMessages', 'channel'],
+        message:
+          direct.channel === ''
+            ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
+            : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(slack.channels).join(', ')}`,
+        params: { code: direct.channel === '' ? 'missing' : 'invalid' },
+      });
+    }
   })
   .meta({ description: 'Slack bot over Socket Mode (interactive: buttons, selects, modals).' });
 export type SocketSlack = z.infer<typeof SocketSlack>;
