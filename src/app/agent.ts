@@ -14,10 +14,10 @@ import type { Config } from '../config/schema.js';
 import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
-import { createDirectOutbox } from '../delivery/outbox.js';
+import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import { createHttpServer, type HttpHandlers } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
-import { createMetrics } from '../metrics/metrics.js';
+import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
 import { PluginSupervisor } from '../plugins/host/supervisor.js';
@@ -39,7 +39,10 @@ export interface AgentDeps {
    * Makes the bot or sink of an enabled platform; undefined when this build has none for it.
    * `context` lets a platform show the agent's state (the console's status panel).
    */
-  createPlatform(instance: PlatformInstance, context: PlatformContext): Bot | Destination | undefined;
+  createPlatform(
+    instance: PlatformInstance,
+    context: PlatformContext,
+  ): Bot | Destination | undefined | Promise<Bot | Destination | undefined>;
   /** Override the listen ports (tests use 0). */
   ports?: { operations?: number; webhooks?: number };
   /** From loadConfig: lets plugin config errors name their file and line. */
@@ -82,9 +85,23 @@ export interface AgentStatus {
   plugins: ReturnType<PluginSupervisor['status']>[];
   platforms: { id: string; state: string; reconnects?: number; lastError?: string }[];
   sources: { group: string; plugin: string; state: string; lastReason?: string }[];
+  /** Messages waiting per destination channel in the delivery pipeline. */
+  queues: { destinationId: string; channelId: string; pending: number }[];
 }
 
 const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'function';
+
+/** A sink's own status when it reports one (delivered and failed counts, last error). */
+function sinkStatus(d: Destination): { id: string; state: string; lastError?: string } {
+  const report = (d as { status?: () => { state: string; lastError?: string } }).status?.();
+  return { id: d.id, ...report, state: report ? `sink ${report.state}` : 'sink' };
+}
+
+/** Bots disconnect; sinks flush their batches and close their connections. */
+async function stopDestination(d: Bot | Destination | undefined): Promise<void> {
+  const stoppable = d as { stop?: () => Promise<void> } | undefined;
+  await stoppable?.stop?.();
+}
 
 /**
  * The composition root: builds everything from one validated config. Plugins
@@ -128,11 +145,18 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     }
     return client;
   };
-  const outbox = createDirectOutbox({
+  const outbox = createDeliveryPipeline({
     destination: (id) => destinations.get(id),
+    settings: config.settings.delivery,
     logger: deps.logger,
     metrics,
   });
+  registerPlatformMetrics(metrics, () =>
+    [...destinations.values()].filter(isBot).map((bot) => {
+      const status = bot.status();
+      return { id: bot.id, state: status.state, reconnects: status.reconnects };
+    }),
+  );
   const notificationsOn = (destinationId: string, channelId: string) => {
     const channel = topology.channel(destinationId, channelId);
     return state?.notifications(destinationId, channelId, channel?.notificationsConfigured ?? true) ?? true;
@@ -289,7 +313,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       ready,
       plugins: [...supervisors.values()].map((s) => s.status()),
       platforms: [...destinations.values()].map((d) =>
-        isBot(d) ? { id: d.id, ...d.status(), state: d.status().state } : { id: d.id, state: 'sink' },
+        isBot(d) ? { id: d.id, ...d.status(), state: d.status().state } : sinkStatus(d),
       ),
       sources: streams.map((s) => ({
         group: s.spec.group,
@@ -297,6 +321,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         state: s.state,
         ...(s.lastReason ? { lastReason: s.lastReason } : {}),
       })),
+      queues: outbox.depths(),
     };
   }
 
@@ -381,7 +406,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   }
 
   async function startPlatform(instance: PlatformInstance): Promise<void> {
-    const platform = deps.createPlatform(instance, { status, version: deps.version });
+    const platform = await deps.createPlatform(instance, { status, version: deps.version });
     if (!platform) {
       log.error({ platform: instance.id }, 'this build has no implementation of the platform; it is skipped');
       return;
@@ -482,8 +507,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     for (const [id, settings] of before) {
       const now = after.get(id);
       if (now && JSON.stringify(now.settings) === settings) continue;
-      const old = destinations.get(id);
-      if (old && isBot(old)) await old.stop();
+      await stopDestination(destinations.get(id));
       destinations.delete(id);
       if (now) report.platformsRestarted.push(id);
     }
@@ -547,7 +571,9 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
       await Promise.all(streams.map((s) => s.stop()));
-      for (const d of destinations.values()) if (isBot(d)) await d.stop();
+      // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
+      await outbox.close();
+      for (const d of destinations.values()) await stopDestination(d);
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
     },
     status,

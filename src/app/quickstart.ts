@@ -76,7 +76,11 @@ aliases:
     displayName: echo
 settings:
   clusterName: quickstart
+  log:
+    level: warn
 plugins:
+  incomingWebhook:
+    enabled: false
   cacheDir: ${JSON.stringify(options.cacheDir)}
   repositories:
     switchboard:

@@ -206,6 +206,8 @@ describe('agent end to end (built-in plugins from a repository, test platform)',
     const metrics = await (await fetch(`${urls.operationsUrl}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_commands_total\{executor="echo",result="ok"\} [1-9]/);
     expect(metrics).toContain('switchboard_source_events_total{source="hooks"}');
+    expect(metrics).toContain('switchboard_platform_connected{platform="default/console"} 1');
+    expect(metrics).toContain('switchboard_platform_reconnects_total');
     expect(lines.some((l) => l.audit === true && l.command === 'echo hello there')).toBe(true);
   });
 });

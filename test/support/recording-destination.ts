@@ -5,6 +5,7 @@ import type {
   Outbound,
   PostedRef,
 } from '../../src/delivery/destination.js';
+import { digestEventCount } from '../../src/delivery/digest.js';
 
 /**
  * A test platform: a real Destination that keeps what it is given, and can be
@@ -44,6 +45,36 @@ export class RecordingDestination implements Destination {
     for (const o of this.received) {
       if (channelId !== undefined && o.address.channelId !== channelId) continue;
       const key = o.replaces ? o.replaces.messageId : `new-${n++}`;
+      latest.set(key, o.message.baseBody.plaintext ?? o.message.baseBody.codeBlock ?? '');
+    }
+    return [...latest.values()];
+  }
+
+  /**
+   * Everything posted to the channel as one string: each message as JSON plus the text of its
+   * attached file, so an event is found whether it was posted alone or inside a digest (whose
+   * details may sit in the message or in its file).
+   */
+  allText(channelId?: string): string {
+    return this.received
+      .filter((o) => channelId === undefined || o.address.channelId === channelId)
+      .map(
+        (o) => `${JSON.stringify(o.message)}\n${o.file ? Buffer.from(o.file.content).toString('utf8') : ''}`,
+      )
+      .join('\n');
+  }
+
+  /** Final texts of messages that are not event digests (command replies and single events). */
+  finalTextsWithoutDigests(channelId?: string): string[] {
+    const digests = new Set(
+      this.received.filter((o) => digestEventCount(o.message) !== undefined).map((o) => o.message),
+    );
+    const latest = new Map<string, string>();
+    let n = 0;
+    for (const o of this.received) {
+      if (channelId !== undefined && o.address.channelId !== channelId) continue;
+      const key = o.replaces ? o.replaces.messageId : `new-${n++}`;
+      if (digests.has(o.message)) continue;
       latest.set(key, o.message.baseBody.plaintext ?? o.message.baseBody.codeBlock ?? '');
     }
     return [...latest.values()];

@@ -128,10 +128,6 @@ function cells(table: string | undefined): string[][] {
   return (table ?? '').split('\n').map((line) => line.split(/ {2,}/));
 }
 
-function allText(message: Message): string {
-  return JSON.stringify(message);
-}
-
 describe('help', () => {
   it('explains how to run commands and offers buttons', async () => {
     const message = await run(fakeContext(), { verb: 'help' });
@@ -372,7 +368,7 @@ describe('sourcebindings', () => {
     const message = await run(context, {
       verb: 'sourcebindings',
       action: 'edit',
-      names: ['argo', 'alerts', 'argo'],
+      names: ['argo', 'alerts,argo'],
     });
     expect(context.calls).toEqual(['sourcebindings argo,alerts']);
     expect(message.baseBody.plaintext).toContain('Source bindings of this channel are now `argo`, `alerts`');

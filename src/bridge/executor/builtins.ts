@@ -323,10 +323,12 @@ function sourceBindingsStatus(context: BuiltinContext, channel: ChannelView): Me
 async function sourceBindingsEdit(
   context: BuiltinContext,
   channel: ChannelView,
-  names: readonly string[],
+  typed: readonly string[],
 ): Promise<Message> {
   const available = context.sourceGroups();
   const current = [...boundSourceGroups(context, channel).keys()];
+  // A multi-select runs `<command> a,b` (Botkube's convention); typed names may use blanks.
+  const names = typed.flatMap((name) => name.split(',')).filter((name) => name !== '');
   if (names.length === 0) return sourceBindingsPicker(available, current);
   const known = new Set(available.map((g) => g.name));
   const unknown = names.filter((name) => !known.has(name));
