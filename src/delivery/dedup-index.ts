@@ -21,6 +21,11 @@ export class DedupIndex<T> {
     return this.#entries.get(key)?.value;
   }
 
+  /** The value of `key` without pruning (it may have expired; callers only update with it). */
+  peek(key: string): T | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
   /** Records `key` as seen now (restarting its window). */
   add(key: string, value: T, now: number): void {
     this.#prune(now);

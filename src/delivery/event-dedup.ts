@@ -5,6 +5,8 @@ import type { QueuedDelivery } from './queue.js';
 
 /** Where an event seen within the window stands. */
 interface Seen {
+  /** Source groups it has arrived through; a repeat from one of these is a new occurrence. */
+  sources: ReadonlySet<string>;
   item?: QueuedDelivery;
   inFlight?: boolean;
   posted?: boolean;
@@ -21,8 +23,11 @@ export type DedupVerdict =
 
 /**
  * Duplicate suppression for one channel: the same event (by {@link eventFingerprint}, or the
- * `dedupKey` the source bridge computed) arriving again within `windowMs` is not queued again;
- * while the first copy waits, the newcomer's source groups are merged into it.
+ * `dedupKey` the source bridge computed) arriving again within `windowMs` through another
+ * source group is not queued again; while the first copy waits, the newcomer's source groups
+ * are merged into it. The same content again from a group it already came through is a new
+ * occurrence (a source reporting the same thing twice) and is delivered: only copies made by
+ * the agent's own fan-out are suppressed, never events a source sent.
  */
 export class EventDedup {
   readonly #index: DedupIndex<Seen>;
@@ -38,11 +43,19 @@ export class EventDedup {
     if (!this.#on) return { duplicate: false, outbound };
     const key = outbound.dedupKey ?? eventFingerprint(outbound.message, outbound.rawObject);
     const seen = this.#index.get(key, now);
-    if (seen?.posted) return { duplicate: true, posted: true, ref: seen.ref };
-    if (seen?.item) {
-      const merged = seen.inFlight ? undefined : mergeSources(seen.item, outbound.sources);
-      if (merged) this.#index.update(key, { item: merged });
-      return { duplicate: true, posted: false, itemId: seen.item.id, ...(merged ? { merged } : {}) };
+    const incoming = outbound.sources ?? [];
+    const repeat = seen !== undefined && incoming.every((source) => seen.sources.has(source));
+    if (seen && !repeat) {
+      const sources = new Set([...seen.sources, ...incoming]);
+      if (seen.posted) {
+        this.#index.update(key, { ...seen, sources });
+        return { duplicate: true, posted: true, ref: seen.ref };
+      }
+      if (seen.item) {
+        const merged = seen.inFlight ? undefined : mergeSources(seen.item, incoming);
+        this.#index.update(key, { ...seen, sources, ...(merged ? { item: merged } : {}) });
+        return { duplicate: true, posted: false, itemId: seen.item.id, ...(merged ? { merged } : {}) };
+      }
     }
     return {
       duplicate: false,
@@ -53,7 +66,8 @@ export class EventDedup {
   /** A fresh event was queued. */
   queued(item: QueuedDelivery, now: number): void {
     const key = item.outbound.dedupKey;
-    if (this.#on && key !== undefined) this.#index.add(key, { item }, now);
+    if (this.#on && key !== undefined)
+      this.#index.add(key, { item, sources: new Set(item.outbound.sources ?? []) }, now);
   }
 
   /** These events are being sent: a copy arriving now waits for them instead of changing them. */
@@ -77,9 +91,13 @@ export class EventDedup {
       if (item.outbound.dedupKey !== undefined) this.#index.delete(item.outbound.dedupKey);
   }
 
-  #set(items: readonly QueuedDelivery[], state: (item: QueuedDelivery) => Seen): void {
-    for (const item of items)
-      if (item.outbound.dedupKey !== undefined) this.#index.update(item.outbound.dedupKey, state(item));
+  #set(items: readonly QueuedDelivery[], state: (item: QueuedDelivery) => Omit<Seen, 'sources'>): void {
+    for (const item of items) {
+      const key = item.outbound.dedupKey;
+      if (key === undefined) continue;
+      const sources = this.#index.peek(key)?.sources ?? new Set(item.outbound.sources ?? []);
+      this.#index.update(key, { ...state(item), sources });
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { test as base, describe, expect } from 'vitest';
 import { createEventDispatcher } from '../../src/bridge/source/event-dispatch.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
 import type { Destination, Outbound, PacingPolicy, PostedRef } from '../../src/delivery/destination.js';
+import { digestEventCount } from '../../src/delivery/digest.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { type AgentMetrics, createMetrics } from '../../src/metrics/metrics.js';
 import { encodeEvent, plaintextMessage } from '../../src/sdk/index.js';
@@ -202,6 +203,20 @@ describe('delivery pipeline', () => {
     await sleep(1100);
     await pipeline.send(event('C1', 1));
     expect(platform.messages('C1').map((m) => m.text)).toEqual(['event 1', 'event 1']);
+  });
+
+  test('delivers the same content twice when the same source group sent it twice', async ({ rig }) => {
+    const platform = await rig.platform({ ratePerSecond: 50, burst: 50 });
+    const chat = platform.destination('team/slack');
+    const { pipeline } = rig.pipeline([chat], { dedupWindow: '30s', groupWait: '0s' });
+    await pipeline.send(event('C1', 7));
+    await pipeline.send(event('C1', 7));
+    // Queued twice before either is posted, then a copy of both through another group.
+    const queued = [pipeline.send(event('C1', 8)), pipeline.send(event('C1', 8))];
+    await Promise.all(queued);
+    await pipeline.send(event('C1', 8, 'k8s-all'));
+    const represented = platform.messages('C1').reduce((n, m) => n + (digestEventCount(m.message) ?? 1), 0);
+    expect(represented).toBe(4);
   });
 
   test('sends a command reply ahead of events already waiting for the channel', async ({ rig }) => {
