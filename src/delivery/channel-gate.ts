@@ -27,6 +27,12 @@ export class ChannelGate {
     return Math.max(this.#pausedUntil, this.#retryAt, bucket?.availableAt(now) ?? now);
   }
 
+  /** Whole messages the channel may send right now; unbounded when it is not paced. */
+  tokens(destination: Destination | undefined, now: number): number {
+    const bucket = this.#bucketFor(destination, now);
+    return bucket ? Math.floor(bucket.tokens(now)) : Number.POSITIVE_INFINITY;
+  }
+
   /**
    * A message is being sent: it spends a token. Returns what {@link answered} needs once the
    * platform answers.

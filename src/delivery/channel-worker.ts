@@ -240,7 +240,14 @@ export class ChannelWorker {
     const starving =
       eventSince !== undefined && this.#lastLane === 'reply' && now - eventSince >= eventMaxWaitMs;
     if (replyHead && !starving) return this.#replyBatch(replyHead);
-    if (eventHead && overflow === 0 && (this.#o.kind === 'sink' || queue.size('event') === 1)) {
+    // Events merge into a digest only when they outpace the channel: while the budget covers
+    // every waiting event, each goes as its own message with its full rendering.
+    const waiting = queue.size('event');
+    if (
+      eventHead &&
+      overflow === 0 &&
+      (this.#o.kind === 'sink' || waiting === 1 || waiting <= this.#gate.tokens(destination, now))
+    ) {
       this.#dedup.sending([eventHead]);
       return { lane: 'event', items: [eventHead], outbound: eventHead.outbound };
     }

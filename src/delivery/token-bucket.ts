@@ -33,6 +33,12 @@ export class TokenBucket {
     return policy.ratePerSecond === this.#rate && policy.burst === this.#burst;
   }
 
+  /** Tokens available now (fractions included). */
+  tokens(now: number): number {
+    this.#refill(now);
+    return this.#tokens;
+  }
+
   /** When the next token is there: `now` or earlier if one is available already. */
   availableAt(now: number): number {
     this.#refill(now);
