@@ -1,0 +1,71 @@
+import type { ConsoleMessage } from './page/protocol.js';
+
+/** How much of each channel the console keeps for clients that connect later. */
+export interface HistoryLimits {
+  /** Messages per channel. */
+  messages: number;
+  /** Serialized size per channel, in characters; one message over it is still kept. */
+  chars: number;
+}
+
+interface Entry {
+  message: ConsoleMessage;
+  size: number;
+}
+
+/**
+ * The recent messages of each channel, oldest first, bounded by count and by size; the oldest
+ * go first. Edits replace a message in place, so a late client sees streaming output as it
+ * stands, not every step of it.
+ */
+export class ConsoleHistory {
+  readonly #channels = new Map<string, { entries: Entry[]; chars: number }>();
+  readonly #limits: HistoryLimits;
+
+  constructor(channels: readonly string[], limits: HistoryLimits) {
+    if (limits.messages < 1 || limits.chars < 1) {
+      throw new RangeError(`history limits must be positive, got ${JSON.stringify(limits)}`);
+    }
+    this.#limits = limits;
+    for (const channel of channels) this.#channels.set(channel, { entries: [], chars: 0 });
+  }
+
+  has(channel: string): boolean {
+    return this.#channels.has(channel);
+  }
+
+  /**
+   * Adds a message, or replaces the one with the same id. `size` is its serialized length.
+   * Returns false when the channel is unknown.
+   */
+  put(message: ConsoleMessage, size: number): boolean {
+    const channel = this.#channels.get(message.channel);
+    if (!channel) return false;
+    const index = channel.entries.findLastIndex((e) => e.message.id === message.id);
+    if (index >= 0) {
+      const old = channel.entries[index] as Entry;
+      channel.chars += size - old.size;
+      channel.entries[index] = { message, size };
+    } else {
+      channel.entries.push({ message, size });
+      channel.chars += size;
+    }
+    while (
+      channel.entries.length > 1 &&
+      (channel.entries.length > this.#limits.messages || channel.chars > this.#limits.chars)
+    ) {
+      channel.chars -= (channel.entries.shift() as Entry).size;
+    }
+    return true;
+  }
+
+  /** The message with `id` in `channel`, if it is still kept. */
+  get(channel: string, id: string): ConsoleMessage | undefined {
+    return this.#channels.get(channel)?.entries.findLast((e) => e.message.id === id)?.message;
+  }
+
+  /** The kept messages of `channel`, oldest first. */
+  list(channel: string): ConsoleMessage[] {
+    return (this.#channels.get(channel)?.entries ?? []).map((e) => e.message);
+  }
+}

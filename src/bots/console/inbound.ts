@@ -1,0 +1,57 @@
+import { botNamePlaceholder } from '../../sdk/api/message.js';
+import type { InboundCommand } from '../bot.js';
+import type { CommandFrame } from './page/protocol.js';
+
+export interface InboundContext {
+  botId: string;
+  /** The bot's mention, e.g. `@Switchboard`; stands in for `{{BotName}}`. */
+  mention: string;
+  mentionPattern: RegExp;
+  /** The connection's user name. */
+  user: string;
+}
+
+/** A command ready for the agent, and the text to show in the channel for it. */
+export interface ConsoleCommand {
+  inbound: InboundCommand;
+  /** What was run, without the leading mention. */
+  shown: string;
+}
+
+/**
+ * Turns a validated command frame into the agent's InboundCommand. On the console every line
+ * is a command, with or without `@Switchboard`. Interactions run their command with the chosen
+ * value appended after a blank, as Botkube does (`<command> <value>`; a multi-select's values
+ * joined by commas); `{{BotName}}` becomes the mention, which the command parser strips.
+ */
+export function toConsoleCommand(frame: CommandFrame, context: InboundContext): ConsoleCommand {
+  const base = frame.text.replaceAll('\r', '').replaceAll(botNamePlaceholder, context.mention).trim();
+  const value = Array.isArray(frame.value) ? frame.value.join(',') : frame.value;
+  const text = value === undefined || value === '' ? base : `${base} ${value}`.trim();
+  const user = context.user;
+  return {
+    inbound: {
+      botId: context.botId,
+      channel: { id: frame.channel, name: frame.channel },
+      user: { id: `console:${user}`, mention: `@${user}`, displayName: user },
+      text,
+      origin: frame.origin,
+    },
+    shown: stripMention(text, context.mentionPattern),
+  };
+}
+
+/**
+ * A user name from a client: letters, digits, `.`, `_`, `@` and `-`, at most 40 characters;
+ * anything else is dropped. Falls back to `fallback` when nothing is left.
+ */
+export function cleanUserName(raw: string | null | undefined, fallback: string): string {
+  const clean = (raw ?? '').replace(/[^\p{L}\p{N}._@-]/gu, '').slice(0, 40);
+  return clean === '' ? fallback : clean;
+}
+
+function stripMention(text: string, mention: RegExp): string {
+  const sticky = new RegExp(mention.source, `${mention.flags.replace(/[gy]/g, '')}y`);
+  const match = sticky.exec(text);
+  return match ? text.slice(match[0].length).replace(/^[:,]?\s*/, '') : text;
+}

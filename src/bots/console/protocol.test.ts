@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { cleanUserName, toConsoleCommand } from './inbound.js';
+import { consoleUrl, isLoopbackAddress } from './listen-address.js';
+import { commandFrame, readClientFrame, readServerFrame, socketUrl } from './page/protocol.js';
+
+describe('console protocol (page/protocol.js)', () => {
+  it('reads a command frame and fills in the default origin', () => {
+    expect(readClientFrame('{"type":"command","channel":"ops","text":"ping"}')).toEqual({
+      ok: true,
+      frame: { type: 'command', channel: 'ops', text: 'ping', origin: 'typed' },
+    });
+    expect(
+      readClientFrame(JSON.stringify(commandFrame('ops', 'x', { origin: 'multi-select', value: ['a'] }))),
+    ).toEqual({
+      ok: true,
+      frame: { type: 'command', channel: 'ops', text: 'x', origin: 'multi-select', value: ['a'] },
+    });
+  });
+
+  it.each([
+    ['[]', 'frame must be a JSON object with a "type"'],
+    ['{"type":"command","channel":"","text":"x"}', 'channel must be a non-empty string (the channel name)'],
+    ['{"type":"command","channel":"ops","text":5}', 'text must be a string (the command)'],
+    ['{"type":"command","channel":"ops","text":"x","value":"v"}', 'value is not allowed with origin typed'],
+    [
+      '{"type":"command","channel":"ops","text":"x","origin":"select","value":[1]}',
+      'value must be a string or a list of strings',
+    ],
+    [
+      '{"type":"command","channel":"ops","text":"x","ref":7}',
+      'ref must be a string of at most 64 characters',
+    ],
+  ])('refuses %s', (data, error) => {
+    expect(readClientFrame(data)).toMatchObject({ ok: false, error });
+  });
+
+  it('counts the value against the command limit', () => {
+    const frame = JSON.stringify(commandFrame('ops', 'x', { origin: 'text-input', value: 'y'.repeat(10) }));
+    expect(readClientFrame(frame, { maxCommandLength: 10 })).toEqual({
+      ok: false,
+      error: 'command is 11 characters long; the console accepts at most 10',
+    });
+  });
+
+  it('reads server frames, skips unknown types and refuses incomplete ones', () => {
+    expect(readServerFrame('{"type":"error","error":"no"}')).toEqual({ type: 'error', error: 'no' });
+    expect(readServerFrame('{"type":"future","x":1}')).toBeUndefined();
+    expect(() => readServerFrame('{"type":"message","message":{"id":"m1"}}')).toThrow(
+      'message frame: message must have an id, a channel and a kind',
+    );
+    expect(() => readServerFrame('"text"')).toThrow('frame has no "type"');
+  });
+
+  it('derives the socket URL from a page URL, keeping a path prefix and dropping the query', () => {
+    expect(socketUrl('http://127.0.0.1:2116/')).toBe('ws://127.0.0.1:2116/ws');
+    expect(socketUrl('http://127.0.0.1:2116')).toBe('ws://127.0.0.1:2116/ws');
+    expect(socketUrl('https://ops.example.com/console/?token=x#ops')).toBe(
+      'wss://ops.example.com/console/ws',
+    );
+    expect(socketUrl('https://ops.example.com/console/index.html')).toBe('wss://ops.example.com/console/ws');
+    expect(socketUrl('ws://h:1/ws')).toBe('ws://h:1/ws');
+    expect(() => socketUrl('ftp://h/')).toThrow('must use http, https, ws or wss');
+  });
+});
+
+describe('console commands and addresses', () => {
+  const context = {
+    botId: 'g/console',
+    mention: '@Switchboard',
+    mentionPattern: /@Switchboard(?![\w.-])/i,
+    user: 'ada',
+  };
+
+  it('appends interaction values as Botkube does and shows the command without the mention', () => {
+    const select = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: '{{BotName}} kubectl get', origin: 'select', value: 'pods' },
+      context,
+    );
+    expect(select.inbound.text).toBe('@Switchboard kubectl get pods');
+    expect(select.shown).toBe('kubectl get pods');
+    const multi = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: 'x', origin: 'multi-select', value: ['a', 'b'] },
+      context,
+    );
+    expect(multi.inbound.text).toBe('x a,b');
+    const typed = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: '@switchboard: ping\r', origin: 'typed' },
+      context,
+    );
+    expect(typed).toMatchObject({ inbound: { text: '@switchboard: ping' }, shown: 'ping' });
+  });
+
+  it('cleans user names', () => {
+    expect(cleanUserName('ada.l@example-1', 'web')).toBe('ada.l@example-1');
+    expect(cleanUserName('<img onerror=x>', 'web')).toBe('imgonerrorx');
+    expect(cleanUserName('  ', 'web')).toBe('web');
+    expect(cleanUserName('x'.repeat(80), 'web')).toHaveLength(40);
+  });
+
+  it('tells loopback addresses from reachable ones and builds the URL to open', () => {
+    for (const a of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+      '0:0:0:0:0:0:0:1',
+    ]) {
+      expect(isLoopbackAddress(a), a).toBe(true);
+    }
+    for (const a of ['0.0.0.0', '::', '10.0.0.5', '128.0.0.1', 'example.com', 'localhost.example.com']) {
+      expect(isLoopbackAddress(a), a).toBe(false);
+    }
+    expect(consoleUrl('0.0.0.0', 2116)).toBe('http://127.0.0.1:2116/');
+    expect(consoleUrl('::', 80)).toBe('http://[::1]:80/');
+    expect(consoleUrl('10.0.0.5', 2116)).toBe('http://10.0.0.5:2116/');
+  });
+});

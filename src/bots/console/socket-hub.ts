@@ -1,0 +1,140 @@
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from '../../log/logger.js';
+import type { ServerFrame } from './page/protocol.js';
+
+/** One connected page or `switchboard chat`. */
+export interface ConsoleClient {
+  readonly user: string;
+  send(frame: ServerFrame): void;
+  /** Takes one command from the client's budget; false when it sends too fast. */
+  takeCommand(): boolean;
+}
+
+export interface SocketHubOptions {
+  logger: Logger;
+  /** Frames a new client gets first (hello, history, status). */
+  welcome(client: ConsoleClient): ServerFrame[];
+  onText(client: ConsoleClient, text: string): void;
+  /** A client whose unsent data exceeds this is dropped (it cannot keep up). */
+  maxBufferedBytes: number;
+  /** Ping period; a client that has not answered the previous ping is dropped. */
+  heartbeatMs: number;
+  /** Commands per second per client, sustained, and the burst allowed. */
+  commandRate: { perSecond: number; burst: number };
+  now?: () => number;
+}
+
+/**
+ * The live connections: sends every client the same traffic, keeps slow and dead clients from
+ * holding memory (dropped past `maxBufferedBytes`, or after a missed ping), and rate-limits
+ * each client's commands.
+ */
+export class SocketHub {
+  readonly #clients = new Set<Client>();
+  readonly #options: SocketHubOptions;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(options: SocketHubOptions) {
+    this.#options = options;
+    this.#heartbeat = setInterval(() => this.#ping(), options.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  add(ws: WebSocket, user: string): void {
+    const client = new Client(ws, user, this.#options);
+    this.#clients.add(client);
+    ws.on('close', () => this.#clients.delete(client));
+    ws.on('error', (err) => this.#options.logger.debug({ err: err.message }, 'console socket error'));
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        client.send({ type: 'error', error: 'binary frames are not accepted; send JSON text frames' });
+        return;
+      }
+      this.#options.onText(client, rawText(data));
+    });
+    for (const frame of this.#options.welcome(client)) client.send(frame);
+  }
+
+  /** Sends a serialized frame to every client. */
+  broadcast(text: string): void {
+    for (const client of this.#clients) client.sendText(text);
+  }
+
+  /** Closes every connection (going away) and stops the heartbeat. */
+  close(): void {
+    clearInterval(this.#heartbeat);
+    for (const client of this.#clients) client.ws.close(1001, 'the agent is stopping');
+    // Peers that do not finish the closing handshake quickly are cut.
+    const stragglers = [...this.#clients];
+    setTimeout(() => {
+      for (const c of stragglers) c.ws.terminate();
+    }, 1000).unref();
+  }
+
+  #ping(): void {
+    for (const client of this.#clients) {
+      if (!client.alive) {
+        this.#options.logger.debug({ user: client.user }, 'console client missed a ping; dropped');
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }
+}
+
+class Client implements ConsoleClient {
+  alive = true;
+  #tokens: number;
+  #refilledAt: number;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly user: string,
+    private readonly options: SocketHubOptions,
+  ) {
+    this.#tokens = options.commandRate.burst;
+    this.#refilledAt = (options.now ?? Date.now)();
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  sendText(text: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      this.options.logger.warn(
+        { user: this.user, buffered: this.ws.bufferedAmount },
+        'console client is not reading its messages; disconnected',
+      );
+      this.ws.close(1013, 'too slow: messages piled up unread');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  takeCommand(): boolean {
+    const now = (this.options.now ?? Date.now)();
+    const { perSecond, burst } = this.options.commandRate;
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilledAt) / 1000) * perSecond);
+    this.#refilledAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}

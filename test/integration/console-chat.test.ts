@@ -1,0 +1,254 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundCommand } from '../../src/bots/bot.js';
+import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
+import type { Console } from '../../src/config/schema.js';
+import { Secret } from '../../src/config/secret.js';
+import { plaintextMessage } from '../../src/sdk/api/message.js';
+import { freePort } from '../support/agent-harness.js';
+import { repoRoot } from '../support/build-fixtures.js';
+import {
+  type ConsoleAgent,
+  consoleTestConfig,
+  slowScript,
+  startConsoleAgent,
+} from '../support/console-harness.js';
+import { createTestLogger, waitFor } from '../support/test-logger.js';
+
+/*
+ * `switchboard chat` as a child process (bin/run.js, built into dist/ by the global setup),
+ * driven through stdin and read from stdout/stderr, against a real agent's console and against
+ * bare consoles that refuse it or go away.
+ */
+
+class Chat {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number>;
+  readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), 'chat', '--no-color', ...args], {
+      stdio: 'pipe',
+    });
+    this.child.stdout.on('data', (c: Buffer) => {
+      this.stdout += c.toString();
+    });
+    this.child.stderr.on('data', (c: Buffer) => {
+      this.stderr += c.toString();
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
+  }
+
+  type(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  async out(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return waitFor(
+      () => pattern.exec(this.stdout) ?? undefined,
+      timeoutMs,
+      `stdout to match ${pattern}`,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+    });
+  }
+
+  async err(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return waitFor(
+      () => pattern.exec(this.stderr) ?? undefined,
+      timeoutMs,
+      `stderr to match ${pattern}`,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+    });
+  }
+}
+
+const chats: Chat[] = [];
+const chat = (...args: string[]) => {
+  const c = new Chat(args);
+  chats.push(c);
+  return c;
+};
+afterEach(() => {
+  for (const c of chats.splice(0)) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+});
+
+function consoleSettings(port: number, token?: string): Console {
+  return {
+    enabled: true,
+    address: '127.0.0.1',
+    port,
+    ...(token ? { token: Secret.of(token) } : {}),
+    channels: {
+      web: { name: 'web', notification: { disabled: false }, bindings: { sources: [], executors: [] } },
+    },
+  } as Console;
+}
+
+async function bareConsole(port: number, token?: string) {
+  const commands: InboundCommand[] = [];
+  const bot: ConsoleBot = createConsoleBot({
+    id: 'local/console',
+    settings: consoleSettings(port, token),
+    logger: createTestLogger('silent').logger,
+    context: {
+      status: () => ({ ready: true, plugins: [], platforms: [], sources: [], queues: [] }),
+      version: 't',
+    },
+  });
+  await bot.start((c) => commands.push(c));
+  return { bot, commands };
+}
+
+describe('switchboard chat against an agent', () => {
+  let run: ConsoleAgent;
+  beforeAll(async () => {
+    run = await startConsoleAgent(consoleTestConfig, { 'slow.sh': slowScript });
+  }, 180_000);
+  afterAll(() => run?.agent.stop());
+
+  it('runs typed commands, switches channels, prints notifications, edits, files and status', async () => {
+    const c = chat('--url', run.url, '--channel', 'ops', '--user', 'ada');
+    await c.err(/connected to http:\/\/127\.0\.0\.1:\d+\/ as ada; typing into #ops \(channels: ops, dev\)/);
+    c.type('ping');
+    await c.out(/\d\d:\d\d:\d\d #ops ada › ping\n/);
+    await c.out(/#ops Switchboard:\n {4}pong/);
+
+    c.type('/channel dev');
+    await c.out(/typing into #dev/);
+    c.type('exec slow');
+    await c.out(/#dev ada › exec slow/);
+    // Printed when posted (part of the output), then once more, whole, when it stops changing.
+    const first = await c.out(/#dev Switchboard:\n((?: {4}.*\n)+)/);
+    expect(first[1]).toContain('tick 1');
+    expect(first[1]).not.toContain('tick 6');
+    const updated = await c.out(/#dev Switchboard \(updated\):\n((?: {4}.*\n)+)/, 30_000);
+    expect(updated[1]).toMatch(/tick 1\n[\s\S]*tick 6\n/);
+    expect(c.stdout.match(/\(updated\)/g)).toHaveLength(1);
+
+    await fetch(`${run.webhooksUrl}/sources/v1/hooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ alert: 'cpu hot on db-2' }),
+    });
+    await c.out(/#ops Switchboard:\n[\s\S]*cpu hot on db-2/);
+
+    c.type('/channel ops');
+    c.type('exec lines 5000');
+    const link = await c.out(
+      /⤓ output\.txt \(\d+\.\d KiB\): (http:\/\/127\.0\.0\.1:\d+\/files\/\S+)/,
+      30_000,
+    );
+    const download = await fetch(link[1] as string);
+    expect((await download.text()).split('\n').filter((l) => l.startsWith('line '))).toHaveLength(5000);
+
+    c.type('/status');
+    await c.out(
+      /agent: ready\nplugins \(3\):\n(?: {2}sb\/\w+ running, 0 restarts\n){3}platforms \(1\):\n {2}default\/console connected/,
+    );
+    c.type('//echo starts with a slash');
+    await c.out(/ada › \/echo starts with a slash/);
+    await c.out(/`\/echo` is not a command here/);
+    c.type('/nope');
+    await c.out(/! unknown \/nope; \/help lists what the terminal understands/);
+
+    c.child.stdin.end();
+    expect(await c.exited).toBe(0);
+  });
+
+  it('runs piped input one command at a time, in order, and exits once the last was answered', async () => {
+    const c = chat('--url', run.url, '--channel', 'dev', '--history', '0');
+    // 30 lines at once: more than the console's burst of 20 and the agent's 2 running per channel.
+    const lines = [...Array.from({ length: 28 }, (_, i) => `echo n${i}`), 'echo one', 'echo two'];
+    c.child.stdin.end(`${lines.join('\n')}\n`);
+    expect(await c.exited).toBe(0);
+    expect(c.stdout, c.stdout).not.toContain('too many commands');
+    const answers = [...c.stdout.matchAll(/#dev Switchboard:\n {4}(n\d+|one|two)\n/g)].map((m) => m[1]);
+    expect(answers, c.stdout).toEqual(lines.map((l) => l.slice('echo '.length)));
+    expect(c.stdout).toMatch(/#dev Switchboard:\n {4}two\n/);
+  });
+
+  it('prints recent history on connect, limited by --history', async () => {
+    const c = chat('--url', run.url, '--history', '1');
+    await c.err(/connected to/);
+    // The last message of each channel: the output file message in ops, "two" in dev.
+    await c.out(/#dev Switchboard:\n {4}two\n/);
+    expect(c.stdout).not.toMatch(/ {4}one\n/);
+    c.type('/quit');
+    expect(await c.exited).toBe(0);
+  });
+
+  it('refuses an unknown channel, listing the channels (exit 2)', async () => {
+    const c = chat('--url', run.url, '--channel', 'nope');
+    expect(await c.exited).toBe(2);
+    expect(c.stderr).toContain('there is no channel "nope" on this console; its channels are ops, dev');
+  });
+});
+
+describe('switchboard chat against a bare console', () => {
+  it('stops with exit 1 when the token is refused, and uses --token or ?token= in the URL', async () => {
+    const { bot, commands } = await bareConsole(0, 'chat-token');
+    try {
+      const url = bot.url() as string;
+      const none = chat('--url', url);
+      expect(await none.exited).toBe(1);
+      expect(none.stderr).toContain('refused the connection (401)');
+      expect(none.stderr).toContain('--token');
+      const wrong = chat('--url', url, '--token', 'nope');
+      expect(await wrong.exited).toBe(1);
+      expect(wrong.stderr).toContain('the access token in the Authorization header is wrong');
+      expect(wrong.stderr).not.toContain('chat-token');
+
+      const viaFlag = chat('--url', url, '--token', 'chat-token', '--user', 'a');
+      viaFlag.child.stdin.end('first\n');
+      const viaUrl = chat('--url', `${url}?token=chat-token`, '--user', 'b');
+      viaUrl.child.stdin.end('second\n');
+      await waitFor(() => commands.length === 2, 20_000, 'both commands');
+      expect(commands.map((c) => `${c.user.displayName}:${c.text}`).sort()).toEqual(['a:first', 'b:second']);
+      // A bare console never answers, so neither exits on its own; that is what /quit is for.
+      viaFlag.child.kill('SIGTERM');
+      viaUrl.child.kill('SIGTERM');
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  it('says when the connection drops, retries, and carries on when the console is back', async () => {
+    const port = await freePort();
+    const first = await bareConsole(port);
+    const c = chat('--url', `http://127.0.0.1:${port}/`, '--user', 'ops');
+    let second: Awaited<ReturnType<typeof bareConsole>> | undefined;
+    try {
+      await c.err(/connected to/);
+      await first.bot.deliver({
+        address: { destinationId: 'local/console', channelId: 'web' },
+        message: plaintextMessage('before the restart'),
+      });
+      await c.out(/before the restart/);
+      await first.bot.stop();
+      await c.err(/connection to http:\/\/127\.0\.0\.1:\d+\/ lost \(.+\); retrying in \d+\.\d s…/);
+      second = await bareConsole(port);
+      await c.err(/the agent restarted; messages since:/, 30_000);
+      c.type('after the restart');
+      await waitFor(() => second?.commands.length === 1, 10_000, 'the command on the new console');
+      expect(second.commands[0]?.text).toBe('after the restart');
+      expect(c.stdout.match(/before the restart/g)).toHaveLength(1);
+      c.type('/quit');
+      expect(await c.exited).toBe(0);
+    } finally {
+      await first.bot.stop();
+      await second?.bot.stop();
+    }
+  });
+
+  it('gives up with exit 1 when input has ended and the console cannot be reached', async () => {
+    const port = await freePort();
+    const c = chat('--url', `http://127.0.0.1:${port}/`);
+    c.child.stdin.end('ping\n');
+    expect(await c.exited).toBe(1);
+    expect(c.stderr).toMatch(/connection to http:\/\/127\.0\.0\.1:\d+\/ failed \(ECONNREFUSED/);
+  });
+});
