@@ -70,7 +70,16 @@ export function usedPlugins(config: Config): UsedPlugin[] {
   collect('executor', config.executors, bound.executors);
   return [...used.values()]
     .map((plugin) => ({ ...plugin, groups: [...plugin.groups].sort() }))
-    .sort((a, b) => a.key.localeCompare(b.key) || a.kind.localeCompare(b.kind));
+    .sort((a, b) => byCodeUnit(a.key, b.key) || byCodeUnit(a.kind, b.kind));
+}
+
+/**
+ * Plain code-unit order, as `usedPluginKeys` sorts. Not `localeCompare`: this runs at every
+ * start, and the first collation makes Node map about 2.6 MiB of ICU data that an idle agent
+ * keeps resident for good.
+ */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The keys of {@link usedPlugins}, without duplicates, sorted. */

@@ -13,9 +13,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
-import yauzl from 'yauzl';
+import type { Parser, ReadEntry } from 'tar';
+import type { Entry, ZipFile } from 'yauzl';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { checkLinkTarget, entryParts, safeEntryPath, unsafe } from './safe-path.js';
 
@@ -73,18 +72,9 @@ export async function extractArchive(
   outputName: string,
 ): Promise<void> {
   const label = basename(outputName);
+  const unpack = await unpackerFor(format, outputName);
   try {
-    if (format === 'tar.gz' || format === 'tar') await extractTar(file, dest, limits, label);
-    else if (format === 'zip') await extractZip(file, dest, limits, label);
-    else if (format === 'gz') {
-      const target = join(dest, ...entryParts(outputName.replace(/\.gz$/i, ''), label));
-      await pipeline(
-        createReadStream(file),
-        createGunzip(),
-        capStream(limits.maxFileBytes, label),
-        createWriteStream(target, { mode: 0o755 }),
-      );
-    } else await copyFile(file, join(dest, ...entryParts(outputName, label)));
+    await unpack(file, dest, limits, label);
   } catch (err) {
     if (err instanceof SwitchboardError) throw err;
     throw new SwitchboardError(
@@ -92,6 +82,41 @@ export async function extractArchive(
       `archive ${label} is corrupt or not a ${format} archive: ${(err as Error).message}`,
       { cause: err, details: { archive: label, format } },
     );
+  }
+}
+
+type Unpack = (file: string, dest: string, limits: ExtractLimits, archive: string) => Promise<void>;
+
+/**
+ * The unpacker of one format, with the modules it needs. They are imported here rather than
+ * at start-up: an agent that installs from its cache never unpacks anything, and tar, yauzl
+ * and zlib would otherwise stay in its memory for good (docs/benchmarks.md, agent idle memory).
+ */
+async function unpackerFor(format: ArchiveFormat, outputName: string): Promise<Unpack> {
+  switch (format) {
+    case 'tar.gz':
+    case 'tar': {
+      const { Parser } = await import('tar');
+      return (file, dest, limits, archive) => extractTar(Parser, file, dest, limits, archive);
+    }
+    case 'zip': {
+      const { default: yauzl } = await import('yauzl');
+      return (file, dest, limits, archive) => extractZip(yauzl, file, dest, limits, archive);
+    }
+    case 'gz': {
+      const { createGunzip } = await import('node:zlib');
+      return async (file, dest, limits, archive) => {
+        const target = join(dest, ...entryParts(outputName.replace(/\.gz$/i, ''), archive));
+        await pipeline(
+          createReadStream(file),
+          createGunzip(),
+          capStream(limits.maxFileBytes, archive),
+          createWriteStream(target, { mode: 0o755 }),
+        );
+      };
+    }
+    case 'none':
+      return (file, dest, _limits, archive) => copyFile(file, join(dest, ...entryParts(outputName, archive)));
   }
 }
 
@@ -176,10 +201,16 @@ function writeHardLink(dest: string, name: string, target: string, archive: stri
 
 const fileMode = (mode: number | undefined) => 0o644 | ((mode ?? 0) & 0o111);
 
-async function extractTar(file: string, dest: string, limits: ExtractLimits, archive: string): Promise<void> {
+async function extractTar(
+  TarParser: typeof Parser,
+  file: string,
+  dest: string,
+  limits: ExtractLimits,
+  archive: string,
+): Promise<void> {
   const spend = budget(limits, archive);
   let failure: unknown;
-  const parser = new Parser({
+  const parser = new TarParser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
       if (failure !== undefined) {
@@ -263,9 +294,15 @@ function handleTarEntry(
   }
 }
 
-async function extractZip(file: string, dest: string, limits: ExtractLimits, archive: string): Promise<void> {
+async function extractZip(
+  yauzl: typeof import('yauzl'),
+  file: string,
+  dest: string,
+  limits: ExtractLimits,
+  archive: string,
+): Promise<void> {
   const spend = budget(limits, archive);
-  let zip: yauzl.ZipFile;
+  let zip: ZipFile;
   try {
     zip = await yauzl.openPromise(file, {
       lazyEntries: true,
@@ -279,7 +316,7 @@ async function extractZip(file: string, dest: string, limits: ExtractLimits, arc
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (err) => reject(wrapZipError(err, archive)));
       zip.on('end', () => resolve());
-      zip.on('entry', (entry: yauzl.Entry) => {
+      zip.on('entry', (entry: Entry) => {
         handleZipEntry(zip, entry, dest, archive, spend, limits).then(
           () => zip.readEntry(),
           (err) => reject(err),
@@ -320,8 +357,8 @@ async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<Bu
 }
 
 async function handleZipEntry(
-  zip: yauzl.ZipFile,
-  entry: yauzl.Entry,
+  zip: ZipFile,
+  entry: Entry,
   dest: string,
   archive: string,
   spend: ReturnType<typeof budget>,

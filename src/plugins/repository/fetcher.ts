@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici';
+import type { Dispatcher } from 'undici';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { ChecksumType } from './getter-url.js';
 import { redactUrl } from './getter-url.js';
@@ -72,13 +72,18 @@ class SizeLimitError extends Error {}
 export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { httpRequests: 0 }): Fetcher {
   let dispatcher: Dispatcher | undefined;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const agent = () => {
-    dispatcher ??= new EnvHttpProxyAgent({
-      ...(options.proxy ?? {}),
-      connectTimeout: timeoutMs,
-      headersTimeout: timeoutMs,
-      bodyTimeout: options.idleTimeoutMs ?? 60_000,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  // undici is loaded on the first http(s) request: an agent whose plugins are cached (or come
+  // from file://) never downloads, and the module costs it about 3 MiB it would keep for good.
+  const agent = async () => {
+    if (!dispatcher) {
+      const { EnvHttpProxyAgent, interceptors } = await import('undici');
+      dispatcher ??= new EnvHttpProxyAgent({
+        ...(options.proxy ?? {}),
+        connectTimeout: timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: options.idleTimeoutMs ?? 60_000,
+      }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    }
     return dispatcher;
   };
   const retries = options.retries ?? 3;
@@ -124,7 +129,7 @@ export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { h
 
   async function open(url: URL, headers: Record<string, string> | undefined) {
     stats.httpRequests++;
-    const response = await agent().request({
+    const response = await (await agent()).request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: 'GET',

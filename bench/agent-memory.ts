@@ -1,0 +1,385 @@
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { configYaml, fixtureSource, group, paddingFor, publishRepository } from './agent-setup.js';
+import type { RunReading } from './lib/bench-bot.js';
+import { type BenchContext, type BenchResult, sleep } from './lib/context.js';
+import { type Table, type TableRow, verdict } from './lib/report.js';
+import { ms, perSecond, ratio, type Summary, summarize } from './lib/stats.js';
+
+/**
+ * The agent's own memory (issue 4 target: ≤ 80 MiB RSS with three plugins), in a child process
+ * per sample (bench/agent-child.ts), with Node's defaults and with a smaller V8 young generation:
+ * - idle: RSS 2 s after ready, and again once V8's memory reducer has run (it shrinks the young
+ *   generation about 10–20 s after start-up when the process allocates little);
+ * - streaming: the same fixture stream as bench/agent.ts through the child, for the rate and the
+ *   scavenges the smaller young generation costs.
+ */
+
+/** The semi-space size (MiB) recommended for `switchboard start` (docs/benchmarks.md explains why). */
+export const semiSpaceMiB = 2;
+const target = 80;
+const settleMs = 40_000;
+
+interface Variant {
+  label: string;
+  nodeOptions?: string;
+}
+
+const variants: Variant[] = [
+  { label: "Node's defaults" },
+  {
+    label: `NODE_OPTIONS=--max-semi-space-size=${semiSpaceMiB}`,
+    nodeOptions: `--max-semi-space-size=${semiSpaceMiB}`,
+  },
+];
+
+/** What an agent child reported on one line of its stdout (see runAgentChild). */
+interface ChildReports {
+  benchReady: { plugins: { name: string; pid?: number }[] };
+  benchHeap: { heapTotal: number; heapUsed: number; external: number };
+  benchEvents: Omit<RunReading, 'latencies'> & {
+    latency: Summary;
+    gc: { minor: number; minorMs: number; major: number; majorMs: number };
+    maxRssKiB: number;
+  };
+}
+
+interface AgentChild {
+  pid: number;
+  next<K extends keyof ChildReports>(key: K, timeoutMs: number): Promise<ChildReports[K]>;
+  heap(): Promise<ChildReports['benchHeap']>;
+  stop(): Promise<void>;
+}
+
+/** Starts `node .cache/bench/agent-child.mjs` with the config (and NODE_OPTIONS) given. */
+function startChild(ctx: BenchContext, configFile: string, variant: Variant, events = 0): AgentChild {
+  const env: NodeJS.ProcessEnv = { ...process.env, SB_BENCH_AGENT_CONFIG: configFile };
+  if (variant.nodeOptions)
+    env.NODE_OPTIONS = [process.env.NODE_OPTIONS, variant.nodeOptions].filter(Boolean).join(' ');
+  if (events > 0) env.SB_BENCH_AGENT_EVENTS = String(events);
+  const child = spawn(process.execPath, [join(ctx.outDir, 'agent-child.mjs')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Reports that came before anyone asked, and the one waiter per key.
+  const seen = new Map<string, unknown[]>();
+  const waiting = new Map<string, (value: unknown) => void>();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.startsWith('{"bench')) return; // plugin log lines share the child's stdout
+    const [key, value] = Object.entries(JSON.parse(line) as Record<string, unknown>)[0] as [string, unknown];
+    const resolve = waiting.get(key);
+    waiting.delete(key);
+    if (resolve) resolve(value);
+    else seen.set(key, [...(seen.get(key) ?? []), value]);
+  });
+  const next = <K extends keyof ChildReports>(key: K, timeoutMs: number) =>
+    new Promise<ChildReports[K]>((resolve, reject) => {
+      const queued = seen.get(key)?.shift();
+      if (queued !== undefined) return resolve(queued as ChildReports[K]);
+      const timer = setTimeout(
+        () => reject(new Error(`agent child: no ${key} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`agent child exited (${child.exitCode}) before ${key}`));
+      });
+      waiting.set(key, (value) => {
+        clearTimeout(timer);
+        resolve(value as ChildReports[K]);
+      });
+    });
+  return {
+    pid: child.pid as number,
+    next,
+    heap() {
+      child.stdin.write('heap\n');
+      return next('benchHeap', 10_000);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      waiting.clear();
+    },
+  };
+}
+
+const nodeBinary = realpathSync(process.execPath);
+
+/** RSS of a process (MiB) from /proc/<pid>/smaps, split into the node binary's pages and private memory. */
+async function memoryOf(pid: number): Promise<{ rss: number; binary: number; anonymous: number }> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return { rss: Number.NaN, binary: Number.NaN, anonymous: Number.NaN };
+  }
+  let mapping = '';
+  let rss = 0;
+  let binary = 0;
+  let anonymous = 0;
+  for (const line of text.split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      mapping = header[1] ?? '';
+      continue;
+    }
+    const kb = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
+    if (!kb) continue;
+    const mib = Number(kb[2]) / 1024;
+    if (kb[1] === 'Anonymous') anonymous += mib;
+    else {
+      rss += mib;
+      if (mapping === nodeBinary) binary += mib;
+    }
+  }
+  return { rss, binary, anonymous };
+}
+
+/** VmRSS of a process in MiB (NaN when gone or not Linux). */
+async function rssMiB(pid: number): Promise<number> {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const mib = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} MiB` : '-');
+const bytesMiB = (v: number) => v / 2 ** 20;
+
+function row(
+  measurement: string,
+  central: string,
+  spread: string,
+  max: string,
+  extra?: Partial<TableRow>,
+): TableRow {
+  return {
+    measurement,
+    central,
+    spread,
+    max,
+    baseline: '-',
+    ratio: '-',
+    target: '',
+    result: 'info',
+    ...extra,
+  };
+}
+
+interface IdleSample {
+  startMs: number;
+  early: Awaited<ReturnType<typeof memoryOf>> & { heap: ChildReports['benchHeap'] };
+  settled: Awaited<ReturnType<typeof memoryOf>> & { heap: ChildReports['benchHeap'] };
+  plugins: Map<string, number>;
+}
+
+/** One idle agent: memory 2 s after ready and after `settleMs`. */
+async function idleSample(ctx: BenchContext, configFile: string, variant: Variant): Promise<IdleSample> {
+  const t = performance.now();
+  const child = startChild(ctx, configFile, variant);
+  try {
+    const ready = await child.next('benchReady', 60_000);
+    const readyAt = performance.now();
+    await sleep(2000);
+    const early = { ...(await memoryOf(child.pid)), heap: await child.heap() };
+    const plugins = new Map<string, number>();
+    for (const p of ready.plugins) plugins.set(p.name, p.pid ? await rssMiB(p.pid) : Number.NaN);
+    await sleep(Math.max(0, readyAt + settleMs - performance.now()));
+    const settled = { ...(await memoryOf(child.pid)), heap: await child.heap() };
+    return { startMs: readyAt - t, early, settled, plugins };
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
+  const published = await publishRepository(ctx.repoRoot);
+  const work = await mkdtemp(join(tmpdir(), 'sb-bench-agent-mem-'));
+  const cacheDir = join(work, 'cache');
+  const idleConfig = join(work, 'idle.yaml');
+  const streamConfig = join(work, 'stream.yaml');
+  const events = ctx.quick ? 10_000 : 20_000;
+  await writeFile(
+    idleConfig,
+    configYaml({
+      index: published.index,
+      cacheDir,
+      executors: '    bench/echo: {enabled: true, config: {prefix: "echo: "}}',
+      sources:
+        '  hooks:\n    bench/webhook: {enabled: true}\n' +
+        '  clock:\n    bench/schedule: {enabled: true, config: {schedules: [{name: hb, cron: "0 0 1 1 *", message: "new year"}]}}',
+      groups: ['hooks', 'clock'],
+    }),
+  );
+  await writeFile(
+    streamConfig,
+    configYaml({
+      index: published.index,
+      cacheDir,
+      executors: '',
+      sources: fixtureSource({ count: events, intervalMs: 0, padding: paddingFor(events, group) }),
+      groups: [group],
+    }),
+  );
+  const samples = ctx.quick ? 1 : 3;
+  const rounds = ctx.quick ? 1 : 3;
+  try {
+    // The first start installs the plugins into the cache, so that every sample starts alike.
+    const warm = startChild(ctx, idleConfig, variants[0] as Variant);
+    await warm.next('benchReady', 120_000);
+    await warm.stop();
+
+    // Idle: the variants side by side (idle processes do not disturb each other's memory).
+    const idle = new Map<Variant, IdleSample[]>(variants.map((v) => [v, []]));
+    for (let s = 0; s < samples; s++) {
+      const batch = await Promise.all(variants.map((v) => idleSample(ctx, idleConfig, v)));
+      for (const [k, sample] of batch.entries()) idle.get(variants[k] as Variant)?.push(sample);
+    }
+    const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+    await sleep(1000);
+    const bareRss = await rssMiB(bare.pid as number);
+    bare.kill('SIGKILL');
+
+    // Streaming: one child at a time, the variants alternating.
+    const streamed = new Map<Variant, ChildReports['benchEvents'][]>(variants.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const v of variants) {
+        const child = startChild(ctx, streamConfig, v, events);
+        try {
+          await child.next('benchReady', 60_000);
+          streamed.get(v)?.push(await child.next('benchEvents', 120_000));
+        } finally {
+          await child.stop();
+        }
+      }
+    }
+
+    const base = variants[0] as Variant;
+    const idleRows = variants.flatMap((v) => {
+      const list = idle.get(v) ?? [];
+      const early = summarize(list.map((x) => x.early.rss));
+      const settled = summarize(list.map((x) => x.settled.rss));
+      const name = v === base ? 'agent process' : `agent process, ${v.label}`;
+      return [
+        row(`${name}: ready + 2 s`, mib(early.p50), mib(early.min), mib(early.max), {
+          target: `≤ ${target} MiB`,
+          result: verdict(early.p50 <= target),
+        }),
+        row(
+          `${name}: ready + ${settleMs / 1000} s (idle, after V8's memory reducer)`,
+          mib(settled.p50),
+          mib(settled.min),
+          mib(settled.max),
+          {
+            target: `≤ ${target} MiB`,
+            result: verdict(settled.p50 <= target),
+          },
+        ),
+      ];
+    });
+    const baseIdle = idle.get(base) ?? [];
+    const med = (pick: (x: IdleSample) => number) => summarize(baseIdle.map(pick)).p50;
+    const pluginNames = [...(baseIdle[0]?.plugins.keys() ?? [])].sort();
+    const pluginRows = pluginNames.map((name) => {
+      const v = summarize(baseIdle.map((x) => x.plugins.get(name) ?? Number.NaN));
+      return row(`plugin process ${name}, idle`, mib(v.p50), mib(v.min), mib(v.max));
+    });
+    const pluginTotal = pluginNames.reduce(
+      (sum, name) => sum + summarize(baseIdle.map((x) => x.plugins.get(name) ?? Number.NaN)).p50,
+      0,
+    );
+    const memoryTable: Table = {
+      title: 'Agent idle memory: echo executor + webhook and schedule sources, one idle bot',
+      centralHeader: 'median',
+      spreadHeader: 'min',
+      rows: [
+        ...idleRows,
+        row(
+          `  of which node binary pages (shared with every node process) / private, at ${settleMs / 1000} s`,
+          `${mib(med((x) => x.settled.binary))} / ${mib(med((x) => x.settled.anonymous))}`,
+          '-',
+          '-',
+        ),
+        row(
+          '  V8 heap total / used: at 2 s → at the end',
+          `${mib(med((x) => bytesMiB(x.early.heap.heapTotal)))} / ${mib(med((x) => bytesMiB(x.early.heap.heapUsed)))} → ${mib(med((x) => bytesMiB(x.settled.heap.heapTotal)))} / ${mib(med((x) => bytesMiB(x.settled.heap.heapUsed)))}`,
+          '-',
+          '-',
+        ),
+        row('reference: bare `node -e` idle process', mib(bareRss), '-', '-'),
+        ...pluginRows,
+        row('agent (idle, defaults) + plugins', mib(med((x) => x.settled.rss) + pluginTotal), '-', '-'),
+      ],
+      notes: [
+        `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules; no source maps), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps; "private" is its anonymous memory (V8 heap, malloc); the node binary's pages are file-backed and shared.`,
+        `Why two readings: start-up grows V8's young generation to its maximum (2 × 16 MiB by default), and V8 gives it back only when its memory reducer sees the process idle, about 10–20 s later. The heap row shows it.`,
+        `Spawn to ready: ${variants.map((v) => `${v.label} ${(idle.get(v) ?? []).map((x) => ms(x.startMs)).join(', ')}`).join('; ')}.`,
+      ],
+    };
+
+    const baseRuns = streamed.get(base) ?? [];
+    const baseRate = summarize(baseRuns.map((x) => x.rate));
+    const streamRows = variants.flatMap((v) => {
+      const runs = streamed.get(v) ?? [];
+      const rate = summarize(runs.map((x) => x.rate));
+      const minor = summarize(runs.map((x) => x.gc.minor));
+      const minorMs = summarize(runs.map((x) => x.gc.minorMs));
+      const major = summarize(runs.map((x) => x.gc.major));
+      const peak = summarize(runs.map((x) => x.maxRssKiB / 1024));
+      return [
+        row(
+          `${v.label}: events represented per second`,
+          perSecond(rate.p50),
+          perSecond(rate.min),
+          perSecond(rate.max),
+          v === base
+            ? { baseline: '(baseline)' }
+            : { baseline: perSecond(baseRate.p50), ratio: ratio(rate.p50 / baseRate.p50) },
+        ),
+        row(
+          `  scavenges (time) / mark-compacts`,
+          `${minor.p50.toFixed(0)} (${ms(minorMs.p50)}) / ${major.p50.toFixed(0)}`,
+          '-',
+          `${minor.max.toFixed(0)} (${ms(minorMs.max)}) / ${major.max.toFixed(0)}`,
+        ),
+        row('  peak RSS of the run (VmHWM)', mib(peak.p50), mib(peak.min), mib(peak.max)),
+      ];
+    });
+    const streamTable: Table = {
+      title: `Agent child process streaming ${events.toLocaleString('en-US')} fixture events to an unpaced bot: young generation size`,
+      centralHeader: 'median',
+      spreadHeader: 'min',
+      rows: streamRows,
+      notes: [
+        `${rounds} round(s), the variants alternating, each a fresh child agent with the fixture source (intervalMs 0, stamped events) and default delivery settings; rate as in the table above. GCs counted with a PerformanceObserver from agent.start() until the last event was represented.`,
+      ],
+    };
+    return {
+      tables: [memoryTable, streamTable],
+      data: {
+        target,
+        settleMs,
+        semiSpaceMiB,
+        bareNode: bareRss,
+        idle: Object.fromEntries(
+          variants.map((v) => [
+            v.label,
+            (idle.get(v) ?? []).map((x) => ({ ...x, plugins: Object.fromEntries(x.plugins) })),
+          ]),
+        ),
+        streamed: Object.fromEntries(variants.map((v) => [v.label, streamed.get(v)])),
+      },
+    };
+  } finally {
+    await Promise.all([work, published.dir].map((d) => rm(d, { recursive: true, force: true })));
+  }
+}
