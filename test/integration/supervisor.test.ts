@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { createSourceClient } from '../../src/plugins/host/source-client.js';
@@ -85,6 +86,23 @@ describe('PluginSupervisor', () => {
       lastError: expect.stringContaining('exited (code 2)'),
     });
     expect(status.pid).not.toBe(firstPid);
+  });
+
+  it('keeps a healthy plugin running through many health checks (TS and Go plugins)', async () => {
+    const go = inject('goFixtures');
+    if ('error' in go) throw new Error(go.error);
+    for (const binary of [fixtures['executor-fixture'] as string, join(go.dir, 'executor_goecho')]) {
+      const { supervisor } = supervise(binary, {
+        healthCheckIntervalMs: 50,
+        healthCheckTimeoutMs: 1000,
+        healthCheckFailures: 1,
+      });
+      await supervisor.start();
+      const pid = supervisor.status().pid;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(supervisor.status()).toMatchObject({ state: 'running', restarts: 0, pid });
+      expect(supervisor.status().lastError).toBeUndefined();
+    }
   });
 
   it('restarts a hung plugin found by health checks', async () => {

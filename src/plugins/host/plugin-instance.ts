@@ -5,7 +5,11 @@ import { create } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
 import { Client, credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { PluginError } from '../../errors/switchboard-error.js';
-import { Health, HealthCheckResponse_ServingStatus } from '../../gen/goplugin/health_pb.js';
+import {
+  Health,
+  HealthCheckRequestSchema,
+  HealthCheckResponse_ServingStatus,
+} from '../../gen/goplugin/health_pb.js';
 import { GRPCController, GRPCStdio, StdioData_Channel } from '../../gen/goplugin/plugin_pb.js';
 import type { PluginLogLine } from '../../log/hclog.js';
 import type { Logger, LogLevel } from '../../log/logger.js';
@@ -170,7 +174,8 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
       const response = await unaryCall(
         instance,
         healthDefinition.check as never,
-        { service: 'plugin' } as never,
+        // protobuf-es serializes only messages made with create(); a plain object fails every check.
+        create(HealthCheckRequestSchema, { service: 'plugin' }) as never,
         callOptions,
       );
       const servingStatus = (response as { status: HealthCheckResponse_ServingStatus }).status;
