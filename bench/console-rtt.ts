@@ -166,8 +166,6 @@ executors:
 settings:
   clusterName: bench
 plugins:
-  # No health checks during the run: a restart after a failed check would count as latency.
-  healthCheckInterval: 1h
   cacheDir: ${join(dir, 'cache')}
   repositories:
     bench: {url: "file://${index}"}
