@@ -4,9 +4,9 @@
  * It accepts Botkube's model unchanged (communications, sources, executors, actions, aliases,
  * settings, plugins, analytics, configWatcher) and adds Switchboard's platforms and settings.
  *
- * Per-platform and per-sink slices live in ./slices/ for now, because src/bots/* and
- * src/sinks/* do not exist yet; each moves next to its bot or sink (as config.ts) when that
- * lands, and this file keeps composing them.
+ * Per-platform and per-sink slices live in ./slices/: bots and sinks import their slice's
+ * type from here, so the config never depends on platform code (and `config validate` never
+ * loads a chat client library).
  */
 import { z } from 'zod';
 import { Actions, Aliases } from './slices/automation.js';

@@ -1,6 +1,6 @@
 /**
  * The built-in web console (`communications.<group>.console`): a chat page served by the agent
- * itself, the zero-token quickstart. Lives in config/ until src/bots/console/ exists.
+ * itself, the zero-token quickstart. The platform is src/bots/console/.
  */
 import { z } from 'zod';
 import { ChannelByName, channels, flag, port, requireChannelsWhenEnabled, secret, text } from './common.js';
