@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createAgent } from '../src/app/agent.js';
 import { loadConfig } from '../src/config/load.js';
 import { BenchBot, readRun } from './lib/bench-bot.js';
@@ -15,7 +16,7 @@ import { summarize } from './lib/stats.js';
  * It starts an agent from SB_BENCH_AGENT_CONFIG with a bench bot as the console platform and
  * writes one JSON line per report to stdout, each under a `bench*` key (plugin log lines share
  * stdout): `benchReady` with the plugin pids; then, with SB_BENCH_AGENT_EVENTS=<n>, `benchEvents`
- * once n events are represented (rate, messages, GCs, peak RSS); and `benchHeap` for every
+ * once n events are represented (rate, messages, GCs, CPU time, peak RSS); and `benchHeap` for every
  * `heap` line on stdin. It stops on SIGTERM.
  */
 export async function runAgentChild(): Promise<void> {
@@ -46,7 +47,9 @@ export async function runAgentChild(): Promise<void> {
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line.trim() !== 'heap') return;
     const { heapTotal, heapUsed, external } = process.memoryUsage();
-    report('benchHeap', { heapTotal, heapUsed, external });
+    // The young generation: what V8's memory reducer gives back once the process is idle.
+    const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+    report('benchHeap', { heapTotal, heapUsed, external, newSpace });
   });
 
   const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
@@ -63,6 +66,7 @@ export async function runAgentChild(): Promise<void> {
     }
   });
   if (events > 0) observer.observe({ entryTypes: ['gc'] });
+  const cpuBefore = process.cpuUsage();
 
   await agent.start();
   const status = agent.status();
@@ -77,6 +81,10 @@ export async function runAgentChild(): Promise<void> {
       ...reading,
       latency: summarize(latencies),
       gc,
+      cpuMs: (() => {
+        const { user, system } = process.cpuUsage(cpuBefore);
+        return (user + system) / 1000;
+      })(),
       // Peak RSS of the process so far (VmHWM), in KiB.
       maxRssKiB: process.resourceUsage().maxRSS,
     });

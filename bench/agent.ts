@@ -206,7 +206,8 @@ export async function agentEvents(ctx: BenchContext): Promise<BenchResult> {
         `Every event a message stands for is counted: 1 for a single event, the header count (\`N events from … in the last …\`) for a digest. Each tick is read back from the message text, the digest's lines or its attached file; in-order across messages in every run: ${inOrder}.`,
         `Events per second at the bot: each message carries what arrived since the one before, so the rate is the events of the messages between the first and the last, over the time from the first to the one before the last (the first waited since the stream began; the last window is only partly used). Raw = (events − 1) / (last − first arrival). ${rounds} round(s), raw and agent alternating, after a 2,000-event warm-up of each; every agent run is a fresh agent (warm plugin cache).`,
         `Latency = Date.now() at Bot.deliver − the emit time the fixture stamps on each event (ms, same clock). A digest's file lines carry it; its inline lines show whole seconds only and are not timed, nor are events a digest only counts because the queue (queueLimit.perChannel 10,000) was full.`,
-        `Default settings (groupWait 250 ms) except the last row: there each event goes alone as soon as the channel is free, so the row is the bridge and pipeline without the deliberate hold.`,
+        `Why two bots: an unpaced channel's budget covers any backlog, so the pipeline sends every event as its own message (docs/delivery.md, Digests) and the unpaced rows are the agent's per-event path, the bridge's throughput; against a budget (the paced bot) a burst becomes digests, which is what a chat platform gets.`,
+        `Default settings (groupWait 250 ms: every event is held that long before it may go) except the last row, where each event goes as soon as it arrives: the bridge and pipeline without the deliberate hold.`,
       ],
     };
     return {
