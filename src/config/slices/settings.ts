@@ -137,9 +137,10 @@ export const Settings = z
         deadline: duration({ min: 1000 }).prefault('5m').meta({
           description: 'Longest a chat command may run, streamed output included; then it is cancelled.',
         }),
-        concurrencyPerChannel: integer({ min: 1, max: 100 })
-          .prefault(2)
-          .meta({ description: 'Commands running at once in one channel; further ones wait their turn.' }),
+        concurrencyPerChannel: integer({ min: 1, max: 100 }).prefault(2).meta({
+          description:
+            'Commands running at once in one channel; a further one is refused with a reply asking to wait.',
+        }),
       })
       .prefault({})
       .meta({ description: 'Limits for chat commands (Switchboard).' }),
