@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { configYaml, fixtureSource, group, paddingFor, publishRepository } from './agent-setup.js';
 import type { RunReading } from './lib/bench-bot.js';
 import { type BenchContext, type BenchResult, sleep } from './lib/context.js';
-import { type Table, type TableRow, verdict } from './lib/report.js';
+import { infoRow, type Table, verdict } from './lib/report.js';
 import { ms, perSecond, ratio, type Summary, summarize } from './lib/stats.js';
 
 /**
@@ -160,25 +160,7 @@ async function rssMiB(pid: number): Promise<number> {
 const mib = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} MiB` : '-');
 const bytesMiB = (v: number) => v / 2 ** 20;
 
-function row(
-  measurement: string,
-  central: string,
-  spread: string,
-  max: string,
-  extra?: Partial<TableRow>,
-): TableRow {
-  return {
-    measurement,
-    central,
-    spread,
-    max,
-    baseline: '-',
-    ratio: '-',
-    target: '',
-    result: 'info',
-    ...extra,
-  };
-}
+const row = infoRow;
 
 interface IdleSample {
   startMs: number;

@@ -17,7 +17,7 @@ import {
 } from './agent-setup.js';
 import { BenchBot, type RunReading, readRun } from './lib/bench-bot.js';
 import { type BenchContext, type BenchResult, silentLogger, sleep, track } from './lib/context.js';
-import type { Table, TableRow } from './lib/report.js';
+import { infoRow, type Table } from './lib/report.js';
 import { ms, perSecond, ratio, type Summary, summarize } from './lib/stats.js';
 
 export { runAgentChild } from './agent-child.js';
@@ -37,25 +37,7 @@ const slackPacing = { ratePerSecond: 1, burst: 3 };
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-function row(
-  measurement: string,
-  central: string,
-  spread: string,
-  max: string,
-  extra?: Partial<TableRow>,
-): TableRow {
-  return {
-    measurement,
-    central,
-    spread,
-    max,
-    baseline: '-',
-    ratio: '-',
-    target: '',
-    result: 'info',
-    ...extra,
-  };
-}
+const row = infoRow;
 
 /** Latencies come from Date values: whole milliseconds, so no decimals below 10 ms. */
 const wholeMs = (v: number) => (Number.isFinite(v) && v < 10 ? `${v.toFixed(0)} ms` : ms(v));

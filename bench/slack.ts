@@ -12,7 +12,7 @@ import { buildPlugins } from '../src/plugins/publish/build-plugins.js';
 import { buildIndex } from '../src/plugins/publish/index-builder.js';
 import { type SlackEmulator, startSlackEmulator } from '../test/support/slack-emulator/index.js';
 import { type BenchContext, type BenchResult, silentLogger, sleep } from './lib/context.js';
-import type { Table, TableRow } from './lib/report.js';
+import { infoRow, type Table } from './lib/report.js';
 import { ms, perSecond, type Summary, summarize } from './lib/stats.js';
 
 /**
@@ -286,9 +286,7 @@ async function eventStorm(s: Running, rate: number, seconds: number): Promise<Ev
   };
 }
 
-function row(measurement: string, central: string, spread: string, max: string): TableRow {
-  return { measurement, central, spread, max, baseline: '-', ratio: '-', target: '', result: 'info' };
-}
+const row = infoRow;
 
 export async function slackBench(ctx: BenchContext): Promise<BenchResult> {
   const count = ctx.quick ? 30 : 200;

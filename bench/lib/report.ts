@@ -56,3 +56,24 @@ export function renderTable(table: Table): string {
 export function verdict(pass: boolean): Verdict {
   return pass ? 'PASS' : 'MISS';
 }
+
+/** A row without a baseline or target: the measured value, its spread and max. */
+export function infoRow(
+  measurement: string,
+  central: string,
+  spread: string,
+  max: string,
+  extra?: Partial<TableRow>,
+): TableRow {
+  return {
+    measurement,
+    central,
+    spread,
+    max,
+    baseline: '-',
+    ratio: '-',
+    target: '',
+    result: 'info',
+    ...extra,
+  };
+}
