@@ -126,6 +126,22 @@ describe('plugin start failures', () => {
       message: expect.stringContaining('could not be reached'),
     });
   });
+
+  it('reports a plugin that exits after its handshake at once, not at the start timeout', async () => {
+    const startedAt = Date.now();
+    await expect(
+      launchWith(
+        { FIXTURE_HANDSHAKE: '1|3|unix|/tmp/sb-no-such-socket|grpc|', FIXTURE_EXIT_AFTER_MS: '200' },
+        { autoMtls: false, startTimeoutMs: 20_000 },
+      ),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_EXITED',
+      message: expect.stringMatching(
+        /exited \(code 7\) before its gRPC server answered; last stderr lines:\n {2}panic: fixture exit timer fired/,
+      ),
+    });
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
 });
 
 describe('a TypeScript plugin run without the host', () => {

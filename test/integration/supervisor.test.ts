@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
@@ -126,8 +128,10 @@ describe('PluginSupervisor', () => {
   });
 
   it('backs off exponentially and quarantines a crash loop with the reason', async () => {
+    const crashFlag = join(await mkdtemp(join(tmpdir(), 'sb-crash-')), 'crash');
+    await writeFile(crashFlag, '');
     const { supervisor, changes } = supervise(fixtures['executor-fixture'] as string, {
-      env: { FIXTURE_EXIT_AFTER_MS: '30' },
+      env: { FIXTURE_EXIT_AFTER_MS: '30', FIXTURE_EXIT_WHILE_FILE: crashFlag },
       quarantine: { maxCrashes: 4, windowMs: 60_000 },
     });
     await supervisor.start();
@@ -151,7 +155,8 @@ describe('PluginSupervisor', () => {
       expect(wait).toBeGreaterThanOrEqual(nominal - 2);
       expect(wait).toBeLessThan(nominal + 1000);
     });
-    // An operator can reactivate it.
+    // An operator fixes the cause and reactivates it.
+    await rm(crashFlag);
     await expect(supervisor.reactivate()).resolves.toBeUndefined();
     expect(supervisor.status().state).toBe('running');
   });

@@ -16,7 +16,7 @@ import type { Logger, LogLevel } from '../../log/logger.js';
 import { grpcServiceDefinition } from '../../sdk/rpc/service-definition.js';
 import { createSelfSignedCertificate } from '../../sdk/tls/x509.js';
 import { buildPluginEnvironment } from './environment.js';
-import { type PluginProcess, type ProcessExit, startPluginProcess } from './process.js';
+import { describeExit, type PluginProcess, type ProcessExit, startPluginProcess } from './process.js';
 import { type CallOptions, type CallTarget, serverStreamCall, unaryCall } from './rpc-call.js';
 
 /** App protocol versions this host has codecs for. */
@@ -145,18 +145,32 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
   };
   const exited = proc.exited.then(cleanup);
 
-  try {
-    await new Promise<void>((resolve, reject) =>
-      client.waitForReady(startedAt + startTimeoutMs, (err) => (err ? reject(err) : resolve())),
+  // A plugin that dies after its handshake would otherwise leave us waiting for the whole
+  // start timeout; report its exit at once instead.
+  const outcome = await Promise.race([
+    new Promise<{ connectError: Error | undefined }>((resolve) =>
+      client.waitForReady(startedAt + startTimeoutMs, (err) => resolve({ connectError: err })),
+    ),
+    proc.exited.then((exit) => ({ exit })),
+  ]);
+  if ('exit' in outcome) {
+    const lines = outcome.exit.stderrTail;
+    const tail = lines.length === 0 ? '' : `; last stderr lines:\n  ${lines.join('\n  ')}`;
+    await exited;
+    throw new PluginError(
+      'SB_ERR_PLUGIN_EXITED',
+      `plugin ${options.name} exited (${describeExit(outcome.exit)}) before its gRPC server answered${tail}`,
+      { details: { plugin: options.name, binary: options.binary, ...outcome.exit } },
     );
-  } catch (err) {
+  }
+  if (outcome.connectError) {
     proc.signalGroup('SIGKILL');
     await exited;
     throw new PluginError(
       'SB_ERR_PLUGIN_HANDSHAKE',
       `plugin ${options.name} printed a handshake but its gRPC server at ${handshake.address} could not be reached: ` +
-        `${(err as Error).message}`,
-      { cause: err, details: { plugin: options.name } },
+        outcome.connectError.message,
+      { cause: outcome.connectError, details: { plugin: options.name } },
     );
   }
 
