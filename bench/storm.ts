@@ -87,7 +87,7 @@ async function startReceiver(): Promise<{
 interface Rig {
   platform: RateLimitedPlatform;
   receiver: Awaited<ReturnType<typeof startReceiver>>;
-  dispatch: (group: string, bytes: Uint8Array) => Promise<void>;
+  dispatch: (group: string, bytes: Uint8Array) => void;
   metrics: ReturnType<typeof createMetrics>;
   pipeline: ReturnType<typeof createDeliveryPipeline>;
   maxDepth: { chat: number; sink: number };
@@ -158,7 +158,7 @@ async function generate(rig: Rig, rate: number, total: number): Promise<number[]
     while (sentAt.length < due) {
       const i = sentAt.length;
       sentAt.push(Date.now());
-      await rig.dispatch(group, stormEvent(i));
+      rig.dispatch(group, stormEvent(i));
     }
     await sleep(2);
   }

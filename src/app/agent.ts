@@ -249,13 +249,14 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     outbox,
     deadlineMs: config.settings.commands.deadline.ms,
     logger: deps.logger,
+    metrics,
   });
 
   const dispatch = createEventDispatcher({
     fanout: (group) => topology.fanout(group),
     notificationsEnabled: (address) => notificationsOn(address.destinationId, address.channelId),
     outbox,
-    actions: runActions,
+    actions: (group, event) => runActions.run(group, event),
     logger: deps.logger,
     metrics,
   });
@@ -301,7 +302,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
             } catch (err) {
               throw withHttpStatus(err);
             }
-            await dispatch(group, event);
+            dispatch(group, event);
           }
         },
       };
@@ -571,6 +572,9 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
       await Promise.all(streams.map((s) => s.stop()));
+      // Queued actions run before the executors stop, and their answers join the queues drained below.
+      const neverRan = await runActions.drain(config.settings.delivery.drainTimeout.ms);
+      if (neverRan > 0) log.warn({ actions: neverRan }, 'stopped with action runs that never started');
       // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
       await outbox.close();
       for (const d of destinations.values()) await stopDestination(d);

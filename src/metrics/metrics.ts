@@ -24,6 +24,7 @@ export interface AgentMetrics {
   deliveryOverflow: Counter<'destination'>;
   deliveryLatency: Histogram<'destination' | 'kind'>;
   webhookRequests: Counter<'source' | 'status'>;
+  actionRuns: Counter<'action' | 'result'>;
 }
 
 export function createMetrics(): AgentMetrics {
@@ -133,6 +134,12 @@ export function createMetrics(): AgentMetrics {
       name: 'switchboard_incoming_webhook_requests_total',
       help: 'Incoming webhook requests, by source group and HTTP status.',
       labelNames: ['source', 'status'],
+      ...opts,
+    }),
+    actionRuns: new Counter({
+      name: 'switchboard_action_runs_total',
+      help: 'Action runs by result: ok, error, timeout, unavailable, skipped (template or routing problem), dropped (queue full).',
+      labelNames: ['action', 'result'],
       ...opts,
     }),
   };

@@ -222,8 +222,10 @@ plugins:${repoConfig(repo, dir)}
 
 describe('schedule through the agent', () => {
   let run: RunningAgent;
+  let gateDir: string;
   beforeAll(async () => {
     const repo = await publishBuiltins();
+    gateDir = await mkdtemp(join(tmpdir(), 'sb-e2e-action-gate-'));
     run = await startAgent(
       (dir) => `
 communications:
@@ -235,6 +237,12 @@ communications:
 executors:
   tools:
     sb/echo: {enabled: true}
+  shell:
+    sb/exec:
+      enabled: true
+      config:
+        commands:
+          gate: {path: "${gateScript}", args: ["${gateDir}/[a-z]+"]}
 sources:
   ticks:
     sb/schedule:
@@ -242,31 +250,59 @@ sources:
       config:
         schedules:
           - {name: heartbeat, cron: "*/1 * * * * *", message: "e2e heartbeat"}
+          - {name: backstage, cron: "*/1 * * * * *"}
 actions:
   on-tick:
     enabled: true
     displayName: On tick
     command: "echo scheduled {{ .Event.schedule }}"
     bindings: {sources: [ticks], executors: [tools]}
+  stuck:
+    enabled: true
+    displayName: Stuck
+    command: "exec gate ${gateDir}/open"
+    bindings: {sources: [ticks], executors: [shell]}
 plugins:${repoConfig(repo, dir)}
 `,
     );
   }, 180_000);
-  afterAll(() => run?.agent.stop());
+  afterAll(async () => {
+    await writeFile(join(gateDir, 'open'), '');
+    await run?.agent.stop();
+  });
 
-  it('posts the scheduled message every second', async () => {
+  const answers = (schedule: string) =>
+    channelTexts(run.bot).filter((t) => t.includes(`scheduled ${schedule}`) && t.includes('On tick')).length;
+
+  it('posts the scheduled message every second while an action is stuck', async () => {
     const count = () => channelTexts(run.bot).filter((t) => t.includes('e2e heartbeat')).length;
     const before = count();
     // Every second; allow for a loaded machine (the first fire can also take a moment to come).
     await waitFor(() => count() >= before + 2, 20_000, 'two scheduled notifications');
   });
 
-  it('runs the action bound to the schedule source', async () => {
+  it('runs the other action bound to the schedule source, which a stuck action does not hold up', async () => {
+    const before = answers('heartbeat');
+    await waitFor(() => answers('heartbeat') >= before + 2, 20_000, "the action's answers in the channel");
+    // Every run of the stuck action so far is still waiting on its gate.
+    expect(channelTexts(run.bot).some((t) => t.includes('released'))).toBe(false);
+  });
+
+  it('runs actions for an action-only fire (skipMessage) without posting the fire itself', async () => {
+    await waitFor(() => answers('backstage') >= 1, 20_000, 'the action answer for the silent schedule');
+    expect(channelTexts(run.bot).some((t) => t.includes('Schedule backstage'))).toBe(false);
+  });
+
+  it('delivers the stuck action once it can finish, and counts runs by result', async () => {
+    await writeFile(join(gateDir, 'open'), '');
     await waitFor(
-      () => channelTexts(run.bot).some((t) => t.includes('scheduled heartbeat') && t.includes('On tick')),
+      () => channelTexts(run.bot).some((t) => t.includes('released') && t.includes('Stuck')),
       20_000,
-      "the action's answer in the channel",
+      "the stuck action's answer",
     );
+    const metrics = await (await fetch(`${run.urls.operationsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_action_runs_total\{action="on-tick",result="ok"\} [1-9]/);
+    expect(metrics).toMatch(/switchboard_action_runs_total\{action="stuck",result="ok"\} [1-9]/);
   });
 });
 

@@ -161,9 +161,9 @@ describe('delivery pipeline', () => {
       rawObject: { uid: 'u1' },
     });
 
-    await dispatch('k8s-all', bytes);
-    await dispatch('k8s-errors', bytes);
-    await dispatch('k8s-errors', encodeEvent({ message: plaintextMessage('Pod default/web-2 OOMKilled') }));
+    dispatch('k8s-all', bytes);
+    dispatch('k8s-errors', bytes);
+    dispatch('k8s-errors', encodeEvent({ message: plaintextMessage('Pod default/web-2 OOMKilled') }));
 
     await waitFor(
       () => platform.messages('sink').length === 2 && platform.messages('C-ops').length >= 1,
@@ -185,6 +185,34 @@ describe('delivery pipeline', () => {
       'switchboard_duplicates_suppressed_total{destination="team/slack"} 1',
       'switchboard_duplicates_suppressed_total{destination="team/webhook"} 1',
     ]);
+  });
+
+  test('sends a skipMessage event to sinks but posts nothing to chat', async ({ rig }) => {
+    const platform = await rig.platform({ ratePerSecond: 10, burst: 10 });
+    const chat = platform.destination('team/slack', { pacing: slack });
+    const sink = platform.destination('team/webhook', { kind: 'sink' });
+    const { pipeline, metrics } = rig.pipeline([chat, sink]);
+    const queued: string[] = [];
+    const dispatch = createEventDispatcher({
+      fanout: () => ({
+        channels: [{ destinationId: chat.id, channelId: 'C-ops' }],
+        sinks: [{ destinationId: sink.id, channelId: '' }],
+      }),
+      notificationsEnabled: () => true,
+      outbox: pipeline,
+      actions: (group, event) => queued.push(`${group}:${JSON.stringify(event.rawObject)}`),
+      logger: createTestLogger('silent').logger,
+      metrics,
+    });
+    dispatch(
+      'ticks',
+      encodeEvent({ message: { type: 'skipMessage', baseBody: {} }, rawObject: { schedule: 'nightly' } }),
+    );
+    await waitFor(() => platform.messages('sink').length === 1, 5000);
+    await sleep(300);
+    expect(platform.messages('sink')[0]?.message.type).toBe('skipMessage');
+    expect(platform.messages('C-ops')).toEqual([]);
+    expect(queued).toEqual(['ticks:{"schedule":"nightly"}']);
   });
 
   test('suppresses a copy that arrives after the first was posted, until the window ends', async ({

@@ -17,8 +17,8 @@ export interface EventDispatcherOptions {
   fanout(group: string): SourceFanout;
   notificationsEnabled(address: Address): boolean;
   outbox: Outbox;
-  /** Runs the actions bound to the group (event → command); may be absent. */
-  actions?(group: string, event: SourceEvent): Promise<void>;
+  /** Queues the actions bound to the group (event → command); must return at once. May be absent. */
+  actions?(group: string, event: SourceEvent): void;
   logger: Logger;
   metrics?: AgentMetrics;
 }
@@ -26,11 +26,12 @@ export interface EventDispatcherOptions {
 /**
  * Sends one source event everywhere its group is bound: the rendered message to
  * each bot channel whose notifications are on, the raw object to each sink, and
- * the event to the group's actions. Delivery is handed to the outbox and not
- * awaited, so a paced or failing channel never holds the source stream back (the
- * pipeline bounds what waits); each event is counted as delivered per destination
- * once the outbox has posted it. A bad event is logged and dropped without
- * affecting the stream.
+ * the event to the group's actions. A `skipMessage` event posts nothing to chat but
+ * still reaches sinks and actions (the schedule plugin's action-only fires). Delivery
+ * is handed to the outbox and not awaited, so a paced or failing channel never holds
+ * the source stream back (the pipeline bounds what waits); nor do actions, which are
+ * queued. Each event is counted as delivered per destination once the outbox has
+ * posted it. A bad event is logged and dropped without affecting the stream.
  */
 export function createEventDispatcher(options: EventDispatcherOptions) {
   const log = options.logger.child({ component: 'source-bridge' });
@@ -45,7 +46,7 @@ export function createEventDispatcher(options: EventDispatcherOptions) {
         log.error({ source: group, destination, err: (err as Error).message }, 'outbox rejected an event'),
     );
   };
-  return async function dispatch(group: string, bytes: Uint8Array): Promise<void> {
+  return function dispatch(group: string, bytes: Uint8Array): void {
     options.metrics?.eventsIn.inc({ source: group });
     let event: SourceEvent;
     try {
@@ -57,21 +58,16 @@ export function createEventDispatcher(options: EventDispatcherOptions) {
       );
       return;
     }
-    if (event.message.type === 'skipMessage') return;
     const { channels, sinks } = options.fanout(group);
     // One key per event: the pipeline suppresses the copy another source group delivers.
     const dedupKey = eventFingerprint(event.message, event.rawObject);
     const common = { message: event.message, sources: [group], kind: 'event' as const, dedupKey };
-    for (const address of channels) {
-      if (options.notificationsEnabled(address)) handOver(group, { ...common, address });
+    if (event.message.type !== 'skipMessage') {
+      for (const address of channels) {
+        if (options.notificationsEnabled(address)) handOver(group, { ...common, address });
+      }
     }
     for (const address of sinks) handOver(group, { ...common, address, rawObject: event.rawObject ?? null });
-    if (options.actions) {
-      await options
-        .actions(group, event)
-        .catch((err: unknown) =>
-          log.warn({ source: group, err: (err as Error).message }, 'actions failed for an event'),
-        );
-    }
+    options.actions?.(group, event);
   };
 }

@@ -38,7 +38,11 @@ export const Actions = z
   .prefault({})
   .meta({
     ...keyedBy('<action>'),
-    description: 'Automations: run a command when a bound source emits an event.',
+    description:
+      'Automations: run a command when a bound source emits an event (also one that posts nothing, ' +
+      'a `skipMessage`). Each action has its own queue, 4 runs at once and 1,000 waiting, so a slow ' +
+      'action holds back neither events nor other actions; runs past that are dropped, logged and ' +
+      'counted in `switchboard_action_runs_total{result="dropped"}`.',
   });
 
 export const Alias = z.strictObject({
