@@ -17,6 +17,7 @@ PACKAGES=(
   prometheus
   chromium
   chromium-driver
+  firefox-esr
 )
 
 missing=()
