@@ -1,5 +1,8 @@
 import { test as base, describe, expect } from 'vitest';
-import { createEventDispatcher } from '../../src/bridge/source/event-dispatch.js';
+import {
+  createEventDispatcher,
+  type EventDispatcherOptions,
+} from '../../src/bridge/source/event-dispatch.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
 import type { Destination, Outbound, PacingPolicy, PostedRef } from '../../src/delivery/destination.js';
 import { digestEventCount } from '../../src/delivery/digest.js';
@@ -62,6 +65,24 @@ const reply = (channelId: string, text: string): Outbound => ({
   message: plaintextMessage(text),
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The real source dispatcher, fanning one group out to channel C-ops of `chat` and to `sink`. */
+function dispatcher(
+  to: { chat: Destination; sink: Destination; pipeline: DeliveryPipeline; metrics: AgentMetrics },
+  actions?: EventDispatcherOptions['actions'],
+) {
+  return createEventDispatcher({
+    fanout: () => ({
+      channels: [{ destinationId: to.chat.id, channelId: 'C-ops' }],
+      sinks: [{ destinationId: to.sink.id, channelId: '' }],
+    }),
+    notificationsEnabled: () => true,
+    outbox: to.pipeline,
+    ...(actions ? { actions } : {}),
+    logger: createTestLogger('silent').logger,
+    metrics: to.metrics,
+  });
+}
 const metric = async (metrics: AgentMetrics, name: string) =>
   (await metrics.registry.getSingleMetricAsString(name))
     .split('\n')
@@ -145,17 +166,7 @@ describe('delivery pipeline', () => {
     const chat = platform.destination('team/slack', { pacing: slack });
     const sink = platform.destination('team/webhook', { kind: 'sink' });
     const { pipeline, metrics } = rig.pipeline([chat, sink]);
-    const { logger } = createTestLogger('info');
-    const dispatch = createEventDispatcher({
-      fanout: () => ({
-        channels: [{ destinationId: chat.id, channelId: 'C-ops' }],
-        sinks: [{ destinationId: sink.id, channelId: '' }],
-      }),
-      notificationsEnabled: () => true,
-      outbox: pipeline,
-      logger,
-      metrics,
-    });
+    const dispatch = dispatcher({ chat, sink, pipeline, metrics });
     const bytes = encodeEvent({
       message: plaintextMessage('Pod default/web-1 OOMKilled'),
       rawObject: { uid: 'u1' },
@@ -193,17 +204,9 @@ describe('delivery pipeline', () => {
     const sink = platform.destination('team/webhook', { kind: 'sink' });
     const { pipeline, metrics } = rig.pipeline([chat, sink]);
     const queued: string[] = [];
-    const dispatch = createEventDispatcher({
-      fanout: () => ({
-        channels: [{ destinationId: chat.id, channelId: 'C-ops' }],
-        sinks: [{ destinationId: sink.id, channelId: '' }],
-      }),
-      notificationsEnabled: () => true,
-      outbox: pipeline,
-      actions: (group, event) => queued.push(`${group}:${JSON.stringify(event.rawObject)}`),
-      logger: createTestLogger('silent').logger,
-      metrics,
-    });
+    const dispatch = dispatcher({ chat, sink, pipeline, metrics }, (group, event) =>
+      queued.push(`${group}:${JSON.stringify(event.rawObject)}`),
+    );
     dispatch(
       'ticks',
       encodeEvent({ message: { type: 'skipMessage', baseBody: {} }, rawObject: { schedule: 'nightly' } }),
