@@ -1,4 +1,4 @@
-import type { Destination } from '../delivery/destination.js';
+import type { Destination, PostedRef } from '../delivery/destination.js';
 
 /** How a command reached the agent. */
 export type CommandOrigin = 'typed' | 'button' | 'select' | 'multi-select' | 'text-input' | 'automation';
@@ -24,6 +24,11 @@ export interface InboundCommand {
   url?: string;
   /** Slack block-action state, forwarded to plugins as slackState. */
   interactionState?: Uint8Array;
+  /**
+   * The message whose button, select or input gave the command (interactive origins only), as
+   * the platform posted it: an answer with `replaceOriginal` replaces it instead of posting anew.
+   */
+  sourceMessage?: PostedRef;
 }
 
 /** Connection state shown in `/status` and `status`. */

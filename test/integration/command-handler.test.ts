@@ -75,7 +75,12 @@ function setup(options: { limit?: number; executorMissing?: boolean } = {}) {
     logger,
     metrics,
   });
-  const say = (text: string, channelId = 'C-ops', origin: InboundCommand['origin'] = 'typed') =>
+  const say = (
+    text: string,
+    channelId = 'C-ops',
+    origin: InboundCommand['origin'] = 'typed',
+    more: Partial<InboundCommand> = {},
+  ) =>
     handle({
       botId: 'slack',
       channel: { id: channelId, name: channelId },
@@ -83,6 +88,7 @@ function setup(options: { limit?: number; executorMissing?: boolean } = {}) {
       text,
       origin,
       threadId: '171.5',
+      ...more,
     });
   return { slack, say, lines, metrics };
 }
@@ -100,6 +106,16 @@ describe('command handler', () => {
       userId: 'U1',
     });
     expect(reply?.message.sections?.at(-1)?.context?.[0]?.text).toBe('`fixture echo hi` on `prod`');
+  });
+
+  it('answers a click with replaceOriginal by replacing the clicked message', async () => {
+    const { slack, say } = setup();
+    await say('<@UBOT> fixture replace 2', 'C-ops', 'button', {
+      sourceMessage: { channelId: 'C-ops', messageId: 'm-builder' },
+    });
+    expect(slack.received.map((o) => [o.replaces?.messageId, o.message.baseBody.codeBlock])).toEqual([
+      ['m-builder', 'step 2'],
+    ]);
   });
 
   it('passes the chat context to the plugin', async () => {

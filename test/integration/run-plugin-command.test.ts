@@ -24,18 +24,21 @@ interface Recorded {
   body: string;
   context: string;
   file?: string;
+  /** For an edit: the message it changed. */
+  ref?: string;
 }
 
 function recorder(): Replier & { log: Recorded[] } {
   const log: Recorded[] = [];
   let n = 0;
-  const record = (op: 'post' | 'edit', m: Message, file?: { content: Uint8Array }) =>
+  const record = (op: 'post' | 'edit', m: Message, file?: { content: Uint8Array }, ref?: PostedRef) =>
     log.push({
       at: Date.now(),
       op,
       body: m.baseBody.codeBlock ?? m.baseBody.plaintext ?? '',
       context: m.sections?.at(-1)?.context?.[0]?.text ?? '',
       ...(file ? { file: Buffer.from(file.content).toString() } : {}),
+      ...(ref ? { ref: ref.messageId } : {}),
     });
   return {
     log,
@@ -44,8 +47,8 @@ function recorder(): Replier & { log: Recorded[] } {
       n += 1;
       return { channelId: 'C1', messageId: String(n) };
     },
-    async edit(_ref, m) {
-      record('edit', m);
+    async edit(ref, m) {
+      record('edit', m, undefined, ref);
     },
   };
 }
@@ -64,7 +67,12 @@ const call = (command: string): ExecuteCall => ({
   context: { interactive: true, incomingWebhookBaseUrl: '' },
 });
 
-async function run(command: string, over: Partial<DestinationCapabilities> = {}, deadlineMs = 10_000) {
+async function run(
+  command: string,
+  over: Partial<DestinationCapabilities> = {},
+  deadlineMs = 10_000,
+  original?: PostedRef,
+) {
   const replier = recorder();
   const result = await runPluginCommand({
     plugin: 'fixture',
@@ -75,11 +83,24 @@ async function run(command: string, over: Partial<DestinationCapabilities> = {},
     capabilities: caps(over),
     replier,
     editIntervalMs: 300,
+    ...(original ? { original } : {}),
   });
   return { result, log: replier.log };
 }
 
 describe('runPluginCommand', () => {
+  it('replaces the message whose button was used when the answer asks to, where the platform edits', async () => {
+    const original = { channelId: 'C1', messageId: 'builder-1' };
+    const replaced = await run('fixture replace 2', {}, 10_000, original);
+    expect(replaced.log).toMatchObject([{ op: 'edit', ref: 'builder-1', body: 'step 2' }]);
+    // Typed (no original), or on a platform that cannot edit: a new message.
+    expect((await run('fixture replace 2')).log).toMatchObject([{ op: 'post', body: 'step 2' }]);
+    const noEdit = await run('fixture replace 3', { edit: false }, 10_000, original);
+    expect(noEdit.log).toMatchObject([{ op: 'post', body: 'step 3' }]);
+    // An answer that does not ask to replace is posted even when there is an original.
+    expect((await run('fixture echo hi', {}, 10_000, original)).log).toMatchObject([{ op: 'post' }]);
+  });
+
   it('posts a plain answer once, with the header as context', async () => {
     const { result, log } = await run('fixture echo hi');
     expect(result).toBe('ok');

@@ -236,6 +236,8 @@ describe('Slack bot: commands in', () => {
       text: `<@${emu.botUserId}> kubectl get pods`,
       origin: 'button',
       user: { id: ada.id },
+      // The clicked message, so an answer with replaceOriginal can take its place.
+      sourceMessage: { channelId: ops.id, messageId: ref?.messageId },
     });
     await emu.selectOption({
       user: ada.id,
@@ -249,6 +251,25 @@ describe('Slack bot: commands in', () => {
       origin: 'select',
     });
     expect(commands[1]?.interactionState).toBeInstanceOf(Uint8Array);
+
+    // A button in a message only its requester sees: chat.update cannot replace it.
+    await emu.userMessage({ user: ada.id, channel: ops.id, text: 'hello' });
+    const mine = await bot.deliver(
+      out(
+        'prod-ops',
+        {
+          baseBody: { plaintext: 'Just for you' },
+          onlyVisibleForYou: true,
+          sections: [{ buttons: [commandButton('Logs', 'kubectl logs web')] }],
+        },
+        { address: { destinationId: 'x', channelId: 'prod-ops', userId: ada.id } },
+      ),
+    );
+    const ephemeralTs = mine?.messageId.replace(/^ephemeral:/, '') ?? '';
+    await emu.clickButton({ user: ada.id, channel: ops.id, messageTs: ephemeralTs, text: 'Logs' });
+    await waitFor(() => commands.length === 3, 10_000, 'the click in the ephemeral message');
+    expect(commands[2]).toMatchObject({ text: `<@${emu.botUserId}> kubectl logs web`, origin: 'button' });
+    expect(commands[2]?.sourceMessage).toBeUndefined();
   });
 });
 

@@ -103,6 +103,8 @@ export function commandFromInteraction(
     /** The thread of the message the element was in, if it was in one. */
     threadTs?: string;
     state?: Uint8Array;
+    /** The message the element was in, when an answer may replace it (not an ephemeral one). */
+    messageTs?: string;
   },
   ctx: InboundContext,
 ): Promise<InboundCommand | undefined> {
@@ -118,6 +120,9 @@ export function commandFromInteraction(
     {
       ...(interaction.threadTs ? { threadId: interaction.threadTs } : {}),
       ...(interaction.state ? { interactionState: interaction.state } : {}),
+      ...(interaction.messageTs
+        ? { sourceMessage: { channelId: interaction.channelId, messageId: interaction.messageTs } }
+        : {}),
     },
   );
 }

@@ -242,6 +242,10 @@ class SlackBot implements Bot {
             origin: mapped.origin,
             ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}),
             ...(state ? { state } : {}),
+            // chat.update cannot touch an ephemeral message; an answer to one is posted anew.
+            ...(body.container?.message_ts && !body.container.is_ephemeral
+              ? { messageTs: body.container.message_ts }
+              : {}),
           },
           this.#context(),
         ),

@@ -44,7 +44,7 @@ export interface TransportHandlers {
 export interface BlockActionsBody {
   user: { id: string };
   channel?: { id: string };
-  container?: { channel_id?: string; message_ts?: string };
+  container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
   message?: { ts?: string; thread_ts?: string };
   state?: { values?: Record<string, Record<string, unknown>> };
 }

@@ -194,6 +194,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
             deadlineMs: options.deadlineMs(first.key),
             capabilities: options.capabilities(channel.destinationId),
             replier,
+            ...(inbound.sourceMessage ? { original: inbound.sourceMessage } : {}),
             ...(filter ? { transform: (m: Message) => filterMessageOutput(m, filter).message } : {}),
           });
         }

@@ -19,6 +19,11 @@ export interface PluginCommandOptions {
   deadlineMs: number;
   capabilities: DestinationCapabilities;
   replier: Replier;
+  /**
+   * The message whose button or select gave the command. An answer marked `replaceOriginal`
+   * (an interactive builder's next step) replaces it, on platforms that can edit.
+   */
+  original?: PostedRef;
   /** Applied to the final answer (the `--filter` flag); never re-runs the command. */
   transform?: (message: Message) => Message;
   /** Streaming edits happen at most this often. */
@@ -103,7 +108,11 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
     cut && options.capabilities.files
       ? { name: 'output.txt', content: new TextEncoder().encode(fullText(final)) }
       : undefined;
-  if (posted && !file) await options.replier.edit(posted, message);
+  // A live message already shows this answer; it stays the one place the answer is.
+  const original =
+    final.replaceOriginal && options.capabilities.edit && !posted && !file ? options.original : undefined;
+  if (original) await options.replier.edit(original, message);
+  else if (posted && !file) await options.replier.edit(posted, message);
   else await options.replier.post(message, file);
   return result;
 }
