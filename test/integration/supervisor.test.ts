@@ -131,7 +131,9 @@ describe('PluginSupervisor', () => {
     const crashFlag = join(await mkdtemp(join(tmpdir(), 'sb-crash-')), 'crash');
     await writeFile(crashFlag, '');
     const { supervisor, changes } = supervise(fixtures['executor-fixture'] as string, {
-      env: { FIXTURE_EXIT_AFTER_MS: '30', FIXTURE_EXIT_WHILE_FILE: crashFlag },
+      // Long enough for each launch to connect first even on a loaded machine: every crash is then
+      // a crash of a running plugin, the case this test is about.
+      env: { FIXTURE_EXIT_AFTER_MS: '400', FIXTURE_EXIT_WHILE_FILE: crashFlag },
       quarantine: { maxCrashes: 4, windowMs: 60_000 },
     });
     await supervisor.start();
