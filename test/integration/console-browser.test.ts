@@ -1,9 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsoleBot } from '../../src/bots/console/index.js';
-import type { Console } from '../../src/config/schema.js';
-import { Secret } from '../../src/config/secret.js';
-import { commandButton, type Message, urlButton } from '../../src/sdk/api/message.js';
 import { launchBrowser } from '../support/browser.js';
 import {
   type ConsoleAgent,
@@ -11,7 +7,7 @@ import {
   slowScript,
   startConsoleAgent,
 } from '../support/console-harness.js';
-import { createTestLogger } from '../support/test-logger.js';
+import { fullMessage, hostile, postEvent, startTokenConsole } from '../support/console-page-fixtures.js';
 
 /*
  * The console page in headless Chromium against a real agent: typing commands, clicking
@@ -51,14 +47,7 @@ const pane = (page: Page, channel: string) => page.locator(`.pane[data-channel="
 const botMessages = (page: Page, channel: string, text: string) =>
   pane(page, channel).locator('li.msg-bot', { hasText: text });
 
-async function post(group: 'hooks' | 'notes', body: unknown): Promise<void> {
-  const response = await fetch(`${run.webhooksUrl}/sources/v1/${group}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-}
+const post = (group: 'hooks' | 'notes', body: unknown) => postEvent(run.webhooksUrl, group, body);
 
 describe('console page (headless Chromium)', () => {
   it('runs a typed command and renders the reply with its button and context line', async () => {
@@ -126,8 +115,6 @@ describe('console page (headless Chromium)', () => {
 
   it('shows an event containing <script> and HTML as text, running none of it', async () => {
     const page = await openConsole();
-    const hostile = (n: number) =>
-      `<script>window.__pwned = ${n}</script><img src=x onerror="window.__pwned = ${n}"><b>bold?</b>`;
     // Pretty-printed JSON (a code block), and a template putting the same into every kind of text.
     await post('hooks', { note: hostile(1) });
     await post('notes', { title: hostile(2), note: hostile(3), who: hostile(4), items: [hostile(5)] });
@@ -146,61 +133,10 @@ describe('console page (headless Chromium)', () => {
 
   it('renders the whole message model and runs selects, multi-selects and inputs', async () => {
     const page = await openConsole(run.url, 'dev');
-    const message: Message = {
-      baseBody: { plaintext: 'Deploy **checkout** `v2`, see [the runbook](https://example.com/rb)' },
-      timestamp: '2026-01-02T03:04:05Z',
-      sections: [
-        {
-          header: 'Rollout',
-          description: 'Canary at _10%_',
-          body: { codeBlock: 'kubectl rollout status deploy/checkout' },
-          textFields: [
-            { key: 'Namespace', value: 'shop' },
-            { key: 'Replicas', value: '3/3' },
-          ],
-          bulletLists: [{ title: 'Pods', items: ['checkout-1', 'checkout-2'] }],
-          buttons: [
-            commandButton('Promote', 'echo promoted', { style: 'primary', description: 'echo promoted' }),
-            commandButton('Abort', 'echo aborted', { style: 'danger' }),
-            urlButton('Dashboard', 'https://grafana.example.com/d/1'),
-            urlButton('Evil', 'javascript:alert(1)'),
-          ],
-          context: [{ text: 'by `ci` at 03:04' }],
-        },
-        {
-          selects: {
-            items: [
-              {
-                name: 'Colour',
-                command: '{{BotName}} echo picked',
-                optionGroups: [
-                  {
-                    name: 'warm',
-                    options: [
-                      { name: 'Red', value: 'red' },
-                      { name: 'Orange', value: 'orange' },
-                    ],
-                  },
-                  { name: 'cool', options: [{ name: 'Blue', value: 'blue' }] },
-                ],
-              },
-            ],
-          },
-          multiSelect: {
-            name: 'Regions',
-            command: '{{BotName}} echo regions',
-            options: [
-              { name: 'EU', value: 'eu' },
-              { name: 'US', value: 'us' },
-              { name: 'Asia', value: 'asia' },
-            ],
-            initialOptions: [{ name: 'EU', value: 'eu' }],
-          },
-          plaintextInputs: [{ command: '{{BotName}} echo note', text: 'Note', placeholder: 'say something' }],
-        },
-      ],
-    };
-    await run.console.deliver({ address: { destinationId: 'default/console', channelId: 'dev' }, message });
+    await run.console.deliver({
+      address: { destinationId: 'default/console', channelId: 'dev' },
+      message: fullMessage,
+    });
     const item = botMessages(page, 'dev', 'Rollout');
     await item.waitFor({ timeout: 5000 });
     await expect(item.locator('.body > .text strong').textContent()).resolves.toBe('checkout');
@@ -281,40 +217,21 @@ describe('console page (headless Chromium)', () => {
   });
 
   it('signs in with the ?token= link (cookie) and works; without it the page is refused', async () => {
-    const settings = {
-      enabled: true,
-      address: '127.0.0.1',
-      port: 0,
-      token: Secret.of('browser-token'),
-      channels: {
-        web: { name: 'web', notification: { disabled: false }, bindings: { sources: [], executors: [] } },
-      },
-    } as Console;
-    const bot = createConsoleBot({
-      id: 'local/console',
-      settings,
-      logger: createTestLogger('silent').logger,
-      context: {
-        status: () => ({ ready: true, plugins: [], platforms: [], sources: [], queues: [] }),
-        version: 't',
-      },
-    });
-    const commands: string[] = [];
-    await bot.start((c) => commands.push(c.text));
+    const web = await startTokenConsole('browser-token');
     try {
       const refused = await browser.newPage();
-      const response = await refused.goto(bot.url() as string);
+      const response = await refused.goto(web.url);
       expect(response?.status()).toBe(401);
       await refused.close();
-      const page = await openConsole(`${bot.url()}?token=browser-token`);
-      expect(page.url()).toBe(`${bot.url()}#web`);
+      const page = await openConsole(`${web.url}?token=${web.token}`);
+      expect(page.url()).toBe(`${web.url}#web`);
       await page.fill('#command', 'ping');
       await page.press('#command', 'Enter');
       await pane(page, 'web').locator('li.msg-user', { hasText: 'ping' }).waitFor({ timeout: 5000 });
-      expect(commands).toEqual(['ping']);
+      expect(web.commands).toEqual(['ping']);
       await page.close();
     } finally {
-      await bot.stop();
+      await web.stop();
     }
   });
 });
