@@ -277,8 +277,12 @@ function streamingExecute(plugin: ExecutorPlugin, appVersion: number, log: Plugi
           }
         }
       } else {
-        const { message } = await collect(output);
+        const { message, messages } = await collect(output);
         await send({ kind: { case: 'message', value: encodeMessage(message) } });
+        // After the answer, so a host that ignores this case still has the whole answer.
+        if (messages.length > 0) {
+          await send({ kind: { case: 'extra', value: { messages: messages.map((m) => encodeMessage(m)) } } });
+        }
       }
       if (!call.cancelled) call.end();
     })().catch((err: unknown) => {

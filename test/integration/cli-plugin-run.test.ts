@@ -55,6 +55,10 @@ describe('switchboard plugin run', () => {
       (await cli('plugin', 'run', executor, 'execute', 'fixture echo x', '--json')).stdout,
     );
     expect(json.message.baseBody.codeBlock).toBe('x');
+    // An answer's extra messages follow it.
+    expect((await cli('plugin', 'run', executor, 'execute', 'fixture many 2')).stdout).toBe(
+      'answer\nextra 1\nextra 2\n',
+    );
   });
 
   it('prints help with buttons as the commands they run', async () => {

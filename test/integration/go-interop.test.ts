@@ -75,7 +75,7 @@ describe('host → Go plugins (go-plugin 1.0.1)', () => {
     expect(instance.autoMtls).toBe(autoMtls);
     expect(text((await client.execute(call('goecho echo hi'))).message)).toBe('hi');
     const help = parseMessage(await client.help());
-    expect(help.baseBody.plaintext).toBe('goecho: echo|sleep|crash|big|context|env|configs');
+    expect(help.baseBody.plaintext).toBe('goecho: echo|sleep|crash|big|context|env|configs|many|badextra');
     expect(await client.metadata()).toEqual({
       version: 'v1.0.0',
       description: 'Go fixture executor',
@@ -196,6 +196,26 @@ describe('host → Go plugins (go-plugin 1.0.1)', () => {
     const [chunk] = chunks;
     expect(chunk?.kind).toBe('message');
     expect(chunk?.kind === 'message' && text(chunk.message)).toBe('streamed');
+  });
+
+  it("delivers a Go plugin's extra messages through the fallback, after the answer", async () => {
+    const { client } = await launchEcho();
+    const chunks = [];
+    for await (const chunk of client.executeStreaming(call('goecho many 3'))) chunks.push(chunk);
+    expect(
+      chunks.map((c) =>
+        c.kind === 'message' ? text(c.message) : c.kind === 'extra' ? c.messages.map(text) : c.text,
+      ),
+    ).toEqual(['answer', ['extra 1', 'extra 2', 'extra 3']]);
+    // No extras, no extra chunk.
+    const none = [];
+    for await (const chunk of client.executeStreaming(call('goecho many 0'))) none.push(chunk.kind);
+    expect(none).toEqual(['message']);
+    // App protocol 1 answers cannot carry extras.
+    const v1 = await launchEcho({ appVersions: [1] });
+    const kinds = [];
+    for await (const chunk of v1.client.executeStreaming(call('goecho many 3'))) kinds.push(chunk.kind);
+    expect(kinds).toEqual(['message']);
   });
 
   it('stops a Go plugin gracefully through the Shutdown RPC', async () => {

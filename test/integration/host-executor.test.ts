@@ -131,11 +131,40 @@ describe('host ↔ TypeScript executor plugin', () => {
     const { client } = await launch();
     const chunks: string[] = [];
     for await (const chunk of client.executeStreaming(call('fixture stream 4 30'))) {
-      chunks.push(chunk.kind === 'output' ? chunk.text : `message:${text(chunk.message)}`);
+      chunks.push(chunk.kind === 'output' ? chunk.text : chunk.kind);
     }
     expect(chunks).toEqual(['line 1\n', 'line 2\n', 'line 3\n', 'line 4\n']);
     // Unary Execute collects the same output into one code block (what Botkube hosts see).
     expect(text((await client.execute(call('fixture stream 2 1'))).message)).toBe('line 1\nline 2\n');
+  });
+
+  it('streams extra messages over switchboard.v1 after the answer', async () => {
+    const { client } = await launch();
+    const streamed = async (command: string) => {
+      const chunks: unknown[] = [];
+      for await (const chunk of client.executeStreaming(call(command))) {
+        chunks.push(
+          chunk.kind === 'message'
+            ? text(chunk.message)
+            : chunk.kind === 'extra'
+              ? chunk.messages.map((m) => parseMessage(m))
+              : chunk.text,
+        );
+      }
+      return chunks;
+    };
+    expect(await streamed('fixture many 3')).toEqual([
+      'answer',
+      [1, 2, 3].map((i) => ({ baseBody: { codeBlock: `extra ${i}` } })),
+    ]);
+    // Extras arrive as the plugin wrote them; the host decides what to post (skipMessage included).
+    expect(await streamed('fixture extras skip one')).toEqual([
+      'hidden',
+      [{ baseBody: { codeBlock: 'one' } }],
+    ]);
+    // An answer without extras has no extra chunk.
+    expect(await streamed('fixture many 0')).toEqual(['answer']);
+    expect(await streamed('fixture echo plain')).toEqual(['plain']);
   });
 
   it('reports a plugin error on the streaming RPC at once', async () => {

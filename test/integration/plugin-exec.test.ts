@@ -47,7 +47,7 @@ async function streamed(command: string, extraConfig = '', signal?: AbortSignal)
     ...(signal ? { signal } : {}),
   })) {
     if (chunk.kind === 'output') chunks.push(chunk.text);
-    else messages.push(parseMessage(chunk.message));
+    else if (chunk.kind === 'message') messages.push(parseMessage(chunk.message));
   }
   return { chunks, messages, final: messages.at(-1) };
 }
@@ -104,7 +104,7 @@ describe('exec plugin under the Switchboard host', () => {
         chunks.push(chunk.text);
         // The script waits for this file: the test only gets here if the first line came early.
         if (chunks.join('').includes('waiting')) await writeFile(release, '');
-      } else {
+      } else if (chunk.kind === 'message') {
         final = parseMessage(chunk.message);
       }
     }

@@ -1,6 +1,6 @@
 import type { Address, DestinationCapabilities, PostedRef } from '../../delivery/destination.js';
 import type { ExecuteCall, ExecutorClient } from '../../plugins/host/executor-client.js';
-import { codeBlockMessage, type Message } from '../../sdk/api/message.js';
+import { codeBlockMessage, type Message, plaintextMessage } from '../../sdk/api/message.js';
 import { parseMessage } from '../../sdk/api/message-read.js';
 import { failureReply } from './user-replies.js';
 
@@ -24,7 +24,7 @@ export interface PluginCommandOptions {
    * (an interactive builder's next step) replaces it, on platforms that can edit.
    */
   original?: PostedRef;
-  /** Applied to the final answer (the `--filter` flag); never re-runs the command. */
+  /** Applied to the final answer and its extra messages (the `--filter` flag); never re-runs the command. */
   transform?: (message: Message) => Message;
   /** Streaming edits happen at most this often. */
   editIntervalMs?: number;
@@ -34,12 +34,27 @@ export interface PluginCommandOptions {
 
 export type CommandResult = 'ok' | 'error' | 'timeout' | 'unavailable';
 
+/** Messages one answer may post, the answer itself included (Botkube's limit). */
+export const maxMessagesPerAnswer = 15;
+
 /**
  * Runs one command on an executor plugin and delivers the answer: output that
  * streams is shown live by editing one message at most once per interval
  * (platforms that cannot edit get only the final answer); output longer than the
  * platform allows is cut and attached in full as a file; failures get a short
  * reply saying what happened and what to do. Never throws.
+ *
+ * Extra messages that come with an answer (ExecuteResponse `messages`) are posted
+ * after it, in order, each as a new message through the same replier, so the
+ * delivery pipeline paces them. They are shaped like the answer: `transform` (the
+ * `--filter` flag) applies to each, so a filter narrows everything the command
+ * posts, and each is cut and attached as a file when too long. As in Botkube, a
+ * `skipMessage` answer or extra is not posted (the answer still is when its live
+ * message already shows output), and at most {@link maxMessagesPerAnswer} messages
+ * are posted in all; the header goes on the first one posted, and the last one
+ * says how many were left out. Extras that are not a JSON api.Message are left out
+ * too, said so in the same note, and make the result `error`. A failed command
+ * posts only its failure reply.
  */
 export async function runPluginCommand(options: PluginCommandOptions): Promise<CommandResult> {
   const now = options.now ?? Date.now;
@@ -71,12 +86,18 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   };
 
   let result: CommandResult = 'ok';
+  // The answer as shaped, without the header: it goes on whichever message is posted first.
   let final: Message;
+  let extras: Uint8Array[] = [];
   try {
     for await (const chunk of options.client.executeStreaming(options.call, {
       deadlineMs: options.deadlineMs,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
+      if (chunk.kind === 'extra') {
+        extras.push(...chunk.messages);
+        continue;
+      }
       if (chunk.kind === 'output') {
         text += chunk.text;
       } else {
@@ -85,8 +106,7 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
       }
       scheduleEdit();
     }
-    const answer = replaced ?? codeBlockMessage(text === '' ? '(no output)' : text);
-    final = withHeader(shape(answer), options.header);
+    final = shape(replaced ?? codeBlockMessage(text === '' ? '(no output)' : text));
   } catch (err) {
     const code = (err as { code?: string }).code;
     result =
@@ -95,30 +115,99 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
         : code === 'SB_ERR_PLUGIN_UNAVAILABLE' || code === 'SB_ERR_PLUGIN_QUARANTINED'
           ? 'unavailable'
           : 'error';
-    final = withHeader(
-      failureReply(options.plugin, options.call.command, err, options.deadlineMs),
-      options.header,
-    );
+    final = failureReply(options.plugin, options.call.command, err, options.deadlineMs);
+    extras = [];
   }
   if (pendingEdit) clearTimeout(pendingEdit);
   await editing;
 
-  const { message, cut } = fitToLimit(final, options.capabilities.maxMessageLength);
-  const file =
-    cut && options.capabilities.files
-      ? { name: 'output.txt', content: new TextEncoder().encode(fullText(final)) }
-      : undefined;
-  // A live message already shows this answer; it stays the one place the answer is.
-  const original =
-    final.replaceOriginal && options.capabilities.edit && !posted && !file ? options.original : undefined;
-  if (original) await options.replier.edit(original, message);
-  else if (posted && !file) await options.replier.edit(posted, message);
-  else await options.replier.post(message, file);
+  const showAnswer = final.type !== 'skipMessage' || posted !== undefined;
+  const more = readExtras(extras, shape, maxMessagesPerAnswer - (showAnswer ? 1 : 0));
+  if (more.unreadable > 0) result = 'error';
+  const note = leftOutNote(more.leftOut, more.unreadable);
+  const plan = [...(showAnswer ? [final] : []), ...more.messages];
+  if (plan.length === 0) {
+    // Every message was a skipMessage: nothing is sent. Only unreadable ones get a word.
+    if (note) await options.replier.post(withHeader(plaintextMessage(note), options.header));
+    return result;
+  }
+  const last = plan.length - 1;
+  const decorated = plan.map((m, i) => {
+    const headed = i === 0 ? withHeader(m, options.header) : m;
+    return i === last && note ? withContext(headed, note) : headed;
+  });
+
+  for (const [i, m] of decorated.entries()) {
+    const { message, cut } = fitToLimit(m, options.capabilities.maxMessageLength);
+    const isAnswer = showAnswer && i === 0;
+    // The answer's file is output.txt; the n-th extra posted gets output-n.txt.
+    const name = isAnswer ? 'output.txt' : `output-${showAnswer ? i : i + 1}.txt`;
+    const file =
+      cut && options.capabilities.files
+        ? { name, content: new TextEncoder().encode(fullText(m)) }
+        : undefined;
+    if (!isAnswer) {
+      await options.replier.post(message, file);
+      continue;
+    }
+    // A live message already shows this answer; it stays the one place the answer is.
+    const original =
+      m.replaceOriginal && options.capabilities.edit && !posted && !file ? options.original : undefined;
+    if (original) await options.replier.edit(original, message);
+    else if (posted && !file) await options.replier.edit(posted, message);
+    else await options.replier.post(message, file);
+  }
   return result;
 }
 
+/**
+ * Reads an answer's extra messages: skipMessage ones are dropped, the others shaped and
+ * kept up to `room`; the rest are counted as left out, unparseable ones as unreadable.
+ */
+function readExtras(
+  raw: Uint8Array[],
+  shape: (m: Message) => Message,
+  room: number,
+): { messages: Message[]; leftOut: number; unreadable: number } {
+  const messages: Message[] = [];
+  let leftOut = 0;
+  let unreadable = 0;
+  for (const bytes of raw) {
+    let message: Message;
+    try {
+      message = parseMessage(bytes);
+    } catch {
+      unreadable += 1;
+      continue;
+    }
+    if (message.type === 'skipMessage') continue;
+    if (messages.length < room) messages.push(shape(message));
+    else leftOut += 1;
+  }
+  return { messages, leftOut, unreadable };
+}
+
+function leftOutNote(leftOut: number, unreadable: number): string | undefined {
+  const parts: string[] = [];
+  if (leftOut > 0) {
+    parts.push(
+      `${leftOut} more ${leftOut === 1 ? 'message was' : 'messages were'} not posted: one answer posts at most ${maxMessagesPerAnswer}.`,
+    );
+  }
+  if (unreadable > 0) {
+    parts.push(
+      `${unreadable} ${unreadable === 1 ? 'message' : 'messages'} from the plugin could not be read (not a JSON api.Message) and ${unreadable === 1 ? 'was' : 'were'} not posted.`,
+    );
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
 function withHeader(message: Message, header: string): Message {
-  return { ...message, sections: [...(message.sections ?? []), { context: [{ text: header }] }] };
+  return withContext(message, header);
+}
+
+function withContext(message: Message, text: string): Message {
+  return { ...message, sections: [...(message.sections ?? []), { context: [{ text }] }] };
 }
 
 function fullText(message: Message): string {

@@ -48,13 +48,23 @@ export interface ExecuteAnswer {
   messages: Uint8Array[];
 }
 
-/** A piece of streamed output: appended text, or a whole message replacing what was shown. */
-export type ExecuteChunkOut = { kind: 'output'; text: string } | { kind: 'message'; message: Uint8Array };
+/**
+ * A piece of streamed output: appended text, a whole message replacing what was shown, or
+ * extra JSON api.Messages that go with the answer (ExecuteResponse `messages`), each meant to
+ * be posted on its own after it. Extras come after the answer's last output or message.
+ */
+export type ExecuteChunkOut =
+  | { kind: 'output'; text: string }
+  | { kind: 'message'; message: Uint8Array }
+  | { kind: 'extra'; messages: Uint8Array[] };
 
 /** Calls to an executor plugin. Every call has a deadline; failures are PluginErrors. */
 export interface ExecutorClient {
   execute(call: ExecuteCall, options?: CallOptions): Promise<ExecuteAnswer>;
-  /** Streams output via switchboard.v1 when the plugin serves it, else one chunk from Execute. */
+  /**
+   * Streams output via switchboard.v1 when the plugin serves it, else the Execute answer as
+   * one message chunk, followed by one extra chunk when it has `messages`.
+   */
   executeStreaming(call: ExecuteCall, options?: CallOptions): AsyncIterable<ExecuteChunkOut>;
   help(options?: CallOptions): Promise<Uint8Array>;
   metadata(options?: CallOptions): Promise<PluginMetadataInfo>;
@@ -169,6 +179,9 @@ export function createExecutorClient(
         )) {
           if (chunk.kind.case === 'output') yield { kind: 'output', text: chunk.kind.value };
           else if (chunk.kind.case === 'message') yield { kind: 'message', message: chunk.kind.value };
+          else if (chunk.kind.case === 'extra' && chunk.kind.value.messages.length > 0) {
+            yield { kind: 'extra', messages: chunk.kind.value.messages };
+          }
         }
         return;
       } catch (err) {
@@ -179,6 +192,8 @@ export function createExecutorClient(
     }
     const answer = await execute(call, opts);
     yield { kind: 'message', message: answer.message };
+    // App protocol 1 answers have no `messages`; execute() gives [] for them.
+    if (answer.messages.length > 0) yield { kind: 'extra', messages: answer.messages };
   }
 
   return {

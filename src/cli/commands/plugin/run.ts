@@ -143,7 +143,8 @@ export default class PluginRun extends Command {
         } else {
           for await (const chunk of client.executeStreaming(call, deadline)) {
             if (chunk.kind === 'output') process.stdout.write(chunk.text);
-            else this.log(renderMessageText(parseMessage(chunk.message)));
+            else if (chunk.kind === 'message') this.log(renderMessageText(parseMessage(chunk.message)));
+            else for (const extra of chunk.messages) this.log(renderMessageText(parseMessage(extra)));
           }
         }
       } else if (operation === 'stream') {

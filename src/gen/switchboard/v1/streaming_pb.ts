@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/v1/streaming.proto.
  */
 export const file_switchboard_v1_streaming: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zd2l0Y2hib2FyZC92MS9zdHJlYW1pbmcucHJvdG8SDnN3aXRjaGJvYXJkLnYxIjsKDEV4ZWN1dGVDaHVuaxIQCgZvdXRwdXQYASABKAlIABIRCgdtZXNzYWdlGAIgASgMSABCBgoEa2luZDJeChFTdHJlYW1pbmdFeGVjdXRvchJJCg1FeGVjdXRlU3RyZWFtEhguZXhlY3V0b3IuRXhlY3V0ZVJlcXVlc3QaHC5zd2l0Y2hib2FyZC52MS5FeGVjdXRlQ2h1bmswAUIsWipzd2l0Y2hib2FyZC5kZXYvZml4dHVyZXMvZ2VuL3N3aXRjaGJvYXJkdjFiBnByb3RvMw", [file_executor]);
+  fileDesc("Ch5zd2l0Y2hib2FyZC92MS9zdHJlYW1pbmcucHJvdG8SDnN3aXRjaGJvYXJkLnYxImsKDEV4ZWN1dGVDaHVuaxIQCgZvdXRwdXQYASABKAlIABIRCgdtZXNzYWdlGAIgASgMSAASLgoFZXh0cmEYAyABKAsyHS5zd2l0Y2hib2FyZC52MS5FeHRyYU1lc3NhZ2VzSABCBgoEa2luZCIhCg1FeHRyYU1lc3NhZ2VzEhAKCG1lc3NhZ2VzGAEgAygMMl4KEVN0cmVhbWluZ0V4ZWN1dG9yEkkKDUV4ZWN1dGVTdHJlYW0SGC5leGVjdXRvci5FeGVjdXRlUmVxdWVzdBocLnN3aXRjaGJvYXJkLnYxLkV4ZWN1dGVDaHVuazABQixaKnN3aXRjaGJvYXJkLmRldi9maXh0dXJlcy9nZW4vc3dpdGNoYm9hcmR2MWIGcHJvdG8z", [file_executor]);
 
 /**
  * One piece of a command's answer, sent while the command runs.
@@ -43,6 +43,18 @@ export type ExecuteChunk = Message<"switchboard.v1.ExecuteChunk"> & {
      */
     value: Uint8Array;
     case: "message";
+  } | {
+    /**
+     * More messages that go with the answer, like executor.ExecuteResponse's
+     * `messages`. Sent after the last `output` or `message`. The host posts
+     * each entry as its own chat message after the answer, in order (entries
+     * of several `extra` chunks are appended). Hosts that predate this case
+     * ignore it and show only the answer.
+     *
+     * @generated from field: switchboard.v1.ExtraMessages extra = 3;
+     */
+    value: ExtraMessages;
+    case: "extra";
   } | { case: undefined; value?: undefined };
 };
 
@@ -52,6 +64,27 @@ export type ExecuteChunk = Message<"switchboard.v1.ExecuteChunk"> & {
  */
 export const ExecuteChunkSchema: GenMessage<ExecuteChunk> = /*@__PURE__*/
   messageDesc(file_switchboard_v1_streaming, 0);
+
+/**
+ * The answer's extra messages.
+ *
+ * @generated from message switchboard.v1.ExtraMessages
+ */
+export type ExtraMessages = Message<"switchboard.v1.ExtraMessages"> & {
+  /**
+   * Each a complete JSON api.Message.
+   *
+   * @generated from field: repeated bytes messages = 1;
+   */
+  messages: Uint8Array[];
+};
+
+/**
+ * Describes the message switchboard.v1.ExtraMessages.
+ * Use `create(ExtraMessagesSchema)` to create a new message.
+ */
+export const ExtraMessagesSchema: GenMessage<ExtraMessages> = /*@__PURE__*/
+  messageDesc(file_switchboard_v1_streaming, 1);
 
 /**
  * @generated from service switchboard.v1.StreamingExecutor
