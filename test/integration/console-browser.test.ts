@@ -32,8 +32,16 @@ afterAll(async () => {
   expect(problems).toEqual([]);
 });
 
+/** Frames each page sent over its WebSocket, parsed. */
+const sentFrames = new WeakMap<Page, Record<string, unknown>[]>();
+
 async function openConsole(url = run.url, channel?: string): Promise<Page> {
   const page = await browser.newPage();
+  const sent: Record<string, unknown>[] = [];
+  sentFrames.set(page, sent);
+  page.on('websocket', (socket) =>
+    socket.on('framesent', (frame) => sent.push(JSON.parse(String(frame.payload)))),
+  );
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().includes('favicon')) problems.push(`console: ${m.text()}`);
@@ -81,6 +89,11 @@ describe('console page (headless Chromium)', () => {
       .last()
       .waitFor({ timeout: 15_000 });
     await botMessages(page, 'ops', 'by @web').filter({ hasText: 'click me' }).waitFor({ timeout: 15_000 });
+    // The click names the message it was in, so an answer marked replaceOriginal can replace it.
+    expect(sentFrames.get(page)?.find((f) => f.origin === 'button')).toMatchObject({
+      text: '@Switchboard echo click me',
+      source: await reply.getAttribute('data-id'),
+    });
     await page.close();
   });
 

@@ -343,6 +343,33 @@ describe('console: traffic', () => {
     expect(a.of('message')[0]?.ref).toBe('r1');
   });
 
+  it('passes the bot message a control was in, so an answer can replace it, and nothing else', async () => {
+    const { bot, url, commands } = await startConsole();
+    const a = await connect(url);
+    const builder = await bot.deliver(out('ops', plaintextMessage('pick a step')));
+    const click = (source: string, channel = 'ops') =>
+      a.send({ type: 'command', channel, text: 'echo next', origin: 'button', source });
+    click(builder?.messageId ?? '');
+    await waitFor(() => commands.length === 1, 5000, 'the click');
+    expect(commands[0]?.sourceMessage).toEqual({ channelId: 'ops', messageId: builder?.messageId });
+    // The command line the click posted is the user's, not the bot's; ids from another channel
+    // or that never existed are not passed on.
+    await waitFor(() => a.of('message').some((f) => f.message.kind === 'user'), 5000, 'the command line');
+    const userLine = a.of('message').find((f) => f.message.kind === 'user')?.message.id ?? '';
+    click(userLine);
+    click(builder?.messageId ?? '', 'dev');
+    click('m999');
+    await waitFor(() => commands.length === 4, 5000, 'three more clicks');
+    expect(commands.slice(1).map((c) => c.sourceMessage)).toEqual([undefined, undefined, undefined]);
+    // An edit of a message the console does not hold is posted as a new one.
+    const fresh = await bot.deliver(
+      out('ops', plaintextMessage('step 2'), { replaces: { channelId: 'ops', messageId: 'm999' } }),
+    );
+    expect(fresh?.messageId).not.toBe('m999');
+    await waitFor(() => a.of('message').some((f) => f.message.id === fresh?.messageId), 5000, 'step 2');
+    expect(a.of('edit')).toEqual([]);
+  });
+
   it('rejects an oversized command with a message and keeps serving; an oversized frame closes only that socket', async () => {
     const { bot, url, commands } = await startConsole();
     const r = await connect(url);

@@ -223,8 +223,10 @@ export class ConsoleBotImpl implements ConsoleBot {
     if (rendering.fullText !== undefined) keep('message.txt', new TextEncoder().encode(rendering.fullText));
 
     const now = new Date().toISOString();
-    const replaces = outbound.replaces?.messageId;
-    const previous = replaces === undefined ? undefined : this.#history.get(channel, replaces);
+    // An edit of a message the console no longer keeps (or never had) is posted as a new one.
+    const asked = outbound.replaces?.messageId;
+    const previous = asked === undefined ? undefined : this.#history.get(channel, asked);
+    const replaces = previous?.kind === 'bot' ? asked : undefined;
     const message: ConsoleMessage = {
       id: replaces ?? this.#nextId(),
       channel,
@@ -329,7 +331,13 @@ export class ConsoleBotImpl implements ConsoleBot {
       },
       ...ref,
     });
-    onCommand(command.inbound);
+    // Only a bot message of this channel may be replaced, whatever id a client sends.
+    const source = frame.source === undefined ? undefined : this.#history.get(frame.channel, frame.source);
+    onCommand(
+      source?.kind === 'bot'
+        ? { ...command.inbound, sourceMessage: { channelId: frame.channel, messageId: source.id } }
+        : command.inbound,
+    );
   }
 
   /** The agent's status as JSON, or undefined when it cannot be read. */

@@ -30,6 +30,14 @@ describe('console protocol (page/protocol.js)', () => {
       '{"type":"command","channel":"ops","text":"x","ref":7}',
       'ref must be a string of at most 64 characters',
     ],
+    [
+      '{"type":"command","channel":"ops","text":"x","source":"m1"}',
+      'source is not allowed with origin typed',
+    ],
+    [
+      '{"type":"command","channel":"ops","text":"x","origin":"button","source":""}',
+      'source must be the id of the message whose control was used (a string of at most 64 characters)',
+    ],
   ])('refuses %s', (data, error) => {
     expect(readClientFrame(data)).toMatchObject({ ok: false, error });
   });

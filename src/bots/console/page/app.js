@@ -81,7 +81,7 @@ function onFrame(frame) {
       if (!item) add(channel, frame.message, true);
       else {
         const stick = atEnd(channel);
-        fillEntry(item, frame.message, (a) => act(frame.message.channel, a));
+        fillEntry(item, frame.message, (a) => act(frame.message.channel, { ...a, source: frame.message.id }));
         if (stick) scrollToEnd(channel, true);
       }
       break;
@@ -155,7 +155,7 @@ function select(id) {
 
 function add(channel, entry, live) {
   const stick = atEnd(channel);
-  const li = renderEntry(entry, (a) => act(entry.channel, a));
+  const li = renderEntry(entry, (a) => act(entry.channel, { ...a, source: entry.id }));
   channel.items.set(entry.id, li);
   channel.list.append(li);
   if (live && state.current !== channel.info.id) {
@@ -166,8 +166,11 @@ function add(channel, entry, live) {
   if (stick) scrollToEnd(channel, true);
 }
 
-/** Runs a command in `channel`: typed, or from a button, select or input of a message. */
-function act(channel, { text, origin, value }) {
+/**
+ * Runs a command in `channel`: typed, or from a button, select or input of a message (`source`,
+ * its id, lets an answer marked replaceOriginal take that message's place).
+ */
+function act(channel, { text, origin, value, source }) {
   const length = text.length + (Array.isArray(value) ? value.join(',').length : (value ?? '').length);
   const limit = state.hello?.limits?.maxCommandLength ?? maxCommandLength;
   if (length > limit) {
@@ -175,7 +178,7 @@ function act(channel, { text, origin, value }) {
     return false;
   }
   state.refs += 1;
-  const frame = commandFrame(channel, text, { origin, value, ref: `r${state.refs}` });
+  const frame = commandFrame(channel, text, { origin, value, source, ref: `r${state.refs}` });
   if (!connection.send(frame)) {
     showError('Not connected to the agent; the command was not sent. It reconnects on its own.');
     return false;

@@ -22,6 +22,8 @@ export interface CommandFrame {
   origin: ConsoleOrigin;
   /** A select's or input's value; a list for a multi-select. */
   value?: string | string[];
+  /** The message whose button, select or input was used (not with origin `typed`). */
+  source?: string;
   /** Echoed in the `message` (the command as posted) or `error` frame that answers it. */
   ref?: string;
 }

@@ -25,11 +25,13 @@ const serverTypes = ['hello', 'history', 'message', 'edit', 'status', 'error'];
 
 /**
  * Builds a command frame. `value` is what a select (one value), multi-select (several) or text
- * input supplied; the server appends it to `text` as Botkube does.
+ * input supplied; the server appends it to `text` as Botkube does. `source` is the id of the
+ * message the control was in, which an answer marked `replaceOriginal` replaces.
  */
 export function commandFrame(channel, text, options = {}) {
   const frame = { type: 'command', channel, text, origin: options.origin ?? 'typed' };
   if (options.value !== undefined) frame.value = options.value;
+  if (options.source !== undefined) frame.source = options.source;
   if (options.ref !== undefined) frame.ref = options.ref;
   return frame;
 }
@@ -75,6 +77,15 @@ export function readClientFrame(data, limits = {}) {
       return fail(`value must be one string with origin ${origin}`);
     }
   }
+  const source = value.source;
+  if (source !== undefined) {
+    if (typeof source !== 'string' || source === '' || source.length > 64) {
+      return fail(
+        'source must be the id of the message whose control was used (a string of at most 64 characters)',
+      );
+    }
+    if (origin === 'typed') return fail('source is not allowed with origin typed');
+  }
   const length = value.text.length + (Array.isArray(given) ? given.join(',').length : (given ?? '').length);
   if (length > maxLength) {
     return fail(`command is ${length} characters long; the console accepts at most ${maxLength}`);
@@ -84,6 +95,7 @@ export function readClientFrame(data, limits = {}) {
   }
   const frame = { type: 'command', channel: value.channel, text: value.text, origin };
   if (given !== undefined) frame.value = given;
+  if (source !== undefined) frame.source = source;
   if (ref !== undefined) frame.ref = ref;
   return { ok: true, frame };
 }
