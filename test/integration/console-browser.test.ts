@@ -1,13 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.js';
+import type { ConsoleAgent } from '../support/console-harness.js';
 import {
-  type ConsoleAgent,
-  consoleTestConfig,
-  slowScript,
-  startConsoleAgent,
-} from '../support/console-harness.js';
-import { fullMessage, hostile, postEvent, startTokenConsole } from '../support/console-page-fixtures.js';
+  fullMessage,
+  hostile,
+  postEvent,
+  startTokenConsole,
+  useConsoleAndBrowser,
+} from '../support/console-page-fixtures.js';
 
 /*
  * The console page in headless Chromium against a real agent: typing commands, clicking
@@ -18,19 +19,14 @@ import { fullMessage, hostile, postEvent, startTokenConsole } from '../support/c
 let run: ConsoleAgent;
 let browser: Browser;
 const problems: string[] = [];
-
-beforeAll(async () => {
-  [run, browser] = await Promise.all([
-    startConsoleAgent(consoleTestConfig, { 'slow.sh': slowScript }),
-    launchBrowser(),
-  ]);
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await run?.agent.stop();
-  // Nothing the page did may have broken its own Content-Security-Policy or thrown.
-  expect(problems).toEqual([]);
-});
+useConsoleAndBrowser(
+  launchBrowser,
+  (r, b) => {
+    run = r;
+    browser = b;
+  },
+  problems,
+);
 
 /** Frames each page sent over its WebSocket, parsed. */
 const sentFrames = new WeakMap<Page, Record<string, unknown>[]>();

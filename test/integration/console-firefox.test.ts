@@ -1,12 +1,13 @@
 import type { Browser, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ConsoleAgent } from '../support/console-harness.js';
 import {
-  type ConsoleAgent,
-  consoleTestConfig,
-  slowScript,
-  startConsoleAgent,
-} from '../support/console-harness.js';
-import { fullMessage, hostile, postEvent, startTokenConsole } from '../support/console-page-fixtures.js';
+  fullMessage,
+  hostile,
+  postEvent,
+  startTokenConsole,
+  useConsoleAndBrowser,
+} from '../support/console-page-fixtures.js';
 import { launchFirefox } from '../support/firefox.js';
 import { waitFor } from '../support/test-logger.js';
 
@@ -20,19 +21,14 @@ import { waitFor } from '../support/test-logger.js';
 let run: ConsoleAgent;
 let browser: Browser;
 const problems: string[] = [];
-
-beforeAll(async () => {
-  [run, browser] = await Promise.all([
-    startConsoleAgent(consoleTestConfig, { 'slow.sh': slowScript }),
-    launchFirefox(),
-  ]);
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await run?.agent.stop();
-  // Nothing the page did may have thrown, logged an error, or broken its own policy.
-  expect(problems).toEqual([]);
-});
+useConsoleAndBrowser(
+  launchFirefox,
+  (r, b) => {
+    run = r;
+    browser = b;
+  },
+  problems,
+);
 
 /** The little of the DOM the in-page functions touch (the project compiles without the DOM lib). */
 interface El {

@@ -1,13 +1,42 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
 import { commandButton, type Message, urlButton } from '../../src/sdk/api/message.js';
+import { type ConsoleAgent, consoleTestConfig, slowScript, startConsoleAgent } from './console-harness.js';
 import { createTestLogger } from './test-logger.js';
 
 /*
  * What the console page tests feed the page, shared by the Chromium and the Firefox test so both
  * browsers are checked against the same events and messages.
  */
+
+/**
+ * Registers the suite's set-up: one agent (the console test config) and one browser for the whole
+ * file, handed to `ready`; after all tests, both stop and the file fails if `problems` (page
+ * errors the test collected) is not empty.
+ */
+export function useConsoleAndBrowser<B extends { close(): Promise<void> }>(
+  launch: () => Promise<B>,
+  ready: (run: ConsoleAgent, browser: B) => void,
+  problems: string[],
+): void {
+  let run: ConsoleAgent | undefined;
+  let browser: B | undefined;
+  beforeAll(async () => {
+    [run, browser] = await Promise.all([
+      startConsoleAgent(consoleTestConfig, { 'slow.sh': slowScript }),
+      launch(),
+    ]);
+    ready(run, browser);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await run?.agent.stop();
+    // Nothing the page did may have thrown, logged an error, or broken its own policy.
+    expect(problems).toEqual([]);
+  });
+}
 
 /** Posts `body` to the webhook source group `group` of the agent at `webhooksUrl`. */
 export async function postEvent(webhooksUrl: string, group: 'hooks' | 'notes', body: unknown): Promise<void> {
