@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import type { ConfigLocator } from '../config/locate.js';
-import { compilePluginConfigSchema } from '../config/plugin-config.js';
+import { createPluginSchemaCompiler } from '../config/plugin-config.js';
 import type { Config } from '../config/schema.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
 
@@ -24,15 +24,16 @@ export function assertPluginConfigs(
   locator?: ConfigLocator,
 ): void {
   const issues: ConfigIssue[] = [];
+  const compile = createPluginSchemaCompiler();
   for (const plugin of installed) {
     const schema = plugin.entry.jsonSchema?.value;
     if (!schema) continue;
     const usage = used.find((u) => u.key === plugin.key && u.kind === plugin.type);
     if (!usage) continue;
     const section = plugin.type === 'source' ? 'sources' : 'executors';
-    let validate: ReturnType<typeof compilePluginConfigSchema>;
+    let validate: ReturnType<typeof compile>;
     try {
-      validate = compilePluginConfigSchema(schema, plugin.key);
+      validate = compile(schema, plugin.key);
     } catch (err) {
       if (err instanceof ConfigError) issues.push(...err.issues);
       continue;

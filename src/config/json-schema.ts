@@ -2,19 +2,17 @@ import { z } from 'zod';
 import type { JsonSchemaNode } from './json-schema-walk.js';
 import { Config } from './schema.js';
 
-let cached: JsonSchemaNode | undefined;
-
 /**
  * The JSON Schema (draft-07) of what users write: the input side of the zod schema, so
  * `"2112"` for a port and `{fromFile}` for a secret validate too. Editors (YAML language
  * server) and the Helm chart's values schema use it; the loader walks it for warnings.
- * Computed once; treat it as read-only.
+ * Built on each call and not kept: the agent needs it only while it loads a config, and
+ * kept it would stay in the agent's heap for good (about 0.3 MB).
  */
 export function configJsonSchema(): JsonSchemaNode {
-  cached ??= tidy(
+  return tidy(
     z.toJSONSchema(Config, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as JsonSchemaNode,
   ) as JsonSchemaNode;
-  return cached;
 }
 
 /** Drops zod's ±2^53 integer bounds (noise in editors). */

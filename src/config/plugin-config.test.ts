@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { hasCode } from '../errors/switchboard-error.js';
 import { formatIssue } from './issues.js';
 import type { ConfigLocator } from './locate.js';
-import { assertPluginConfig, compilePluginConfigSchema, validatePluginConfig } from './plugin-config.js';
+import {
+  assertPluginConfig,
+  compilePluginConfigSchema,
+  createPluginSchemaCompiler,
+  validatePluginConfig,
+} from './plugin-config.js';
 
 const schema = JSON.stringify({
   $schema: 'http://json-schema.org/draft-04/schema#',
@@ -63,5 +68,29 @@ describe('validatePluginConfig', () => {
       );
     }
     expect(() => compilePluginConfigSchema('not json', 'x/y')).toThrow(/cannot be used/);
+  });
+});
+
+describe('createPluginSchemaCompiler', () => {
+  it('checks every schema against the shared meta-schema, and keeps plugins with the same $id apart', () => {
+    const compile = createPluginSchemaCompiler();
+    const first = compile(
+      { $id: 'https://example.com/config', type: 'object', properties: { a: { type: 'string' } } },
+      'x/first',
+    );
+    // An unusable schema after a good one is still refused: the meta-schema is checked each time.
+    expect(() => compile({ type: 'object', properties: { a: { type: 'nonsense' } } }, 'x/bad')).toThrow(
+      /plugin x\/bad publishes a config JSON Schema that cannot be used/,
+    );
+    // The same $id in another plugin's schema would make one ajv refuse it ("already exists").
+    const second = compile(
+      { $id: 'https://example.com/config', type: 'object', properties: { a: { type: 'integer' } } },
+      'x/second',
+    );
+    const at = { ...where, path: ['executors', 'g', 'x/y', 'config'] };
+    expect(first({ a: 'text' }, at)).toEqual([]);
+    expect(first({ a: 1 }, at)).toHaveLength(1);
+    expect(second({ a: 1 }, at)).toEqual([]);
+    expect(second({ a: 'text' }, at)).toHaveLength(1);
   });
 });

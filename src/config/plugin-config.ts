@@ -16,6 +16,23 @@ export interface PluginConfigLocation {
 /** A compiled plugin config schema; reuse it for every entry of the same plugin. */
 export type PluginConfigValidator = (value: unknown, where: PluginConfigLocation) => ConfigIssue[];
 
+const ajvOptions = { allErrors: true, strict: false, validateFormats: false, logger: false } as const;
+
+/**
+ * An ajv that checks schemas against the draft-07 meta-schema with another instance. Each ajv
+ * compiles the meta-schema the first time it checks a schema, which allocates about 2.6 MB;
+ * plugins keep one ajv each (their `$id`s must not meet), but share the compiled meta-schema.
+ */
+class PluginSchemaAjv extends Ajv {
+  constructor(private readonly meta: Ajv) {
+    super(ajvOptions);
+  }
+
+  override validateSchema(schema: Parameters<Ajv['validateSchema']>[0], throwOrLogError?: boolean) {
+    return this.meta.validateSchema(schema, throwOrLogError);
+  }
+}
+
 /**
  * Compiles the JSON Schema a plugin publishes (`metadata.jsonSchema.value`, a JSON string, or
  * an object) with ajv as draft-07. `$schema` naming another json-schema.org draft is dropped,
@@ -24,37 +41,48 @@ export type PluginConfigValidator = (value: unknown, where: PluginConfigLocation
  * (SB_ERR_CONFIG_PLUGIN) when the schema is not JSON or cannot be compiled.
  */
 export function compilePluginConfigSchema(schema: string | object, pluginKey: string): PluginConfigValidator {
-  let validate: ValidateFunction;
-  try {
-    const parsed = (typeof schema === 'string' ? JSON.parse(schema) : structuredClone(schema)) as Record<
-      string,
-      unknown
-    >;
-    if (
-      typeof parsed.$schema === 'string' &&
-      /json-schema\.org\/(draft-0[4-7]\/)?schema/.test(parsed.$schema)
-    ) {
-      delete parsed.$schema;
+  return createPluginSchemaCompiler()(schema, pluginKey);
+}
+
+/**
+ * {@link compilePluginConfigSchema} for several plugins at once: the meta-schema is compiled
+ * once for all of them. Keep the compiler only as long as the schemas are being compiled.
+ */
+export function createPluginSchemaCompiler(): typeof compilePluginConfigSchema {
+  let meta: Ajv | undefined;
+  return (schema, pluginKey) => {
+    let validate: ValidateFunction;
+    try {
+      const parsed = (typeof schema === 'string' ? JSON.parse(schema) : structuredClone(schema)) as Record<
+        string,
+        unknown
+      >;
+      if (
+        typeof parsed.$schema === 'string' &&
+        /json-schema\.org\/(draft-0[4-7]\/)?schema/.test(parsed.$schema)
+      ) {
+        delete parsed.$schema;
+      }
+      meta ??= new Ajv(ajvOptions);
+      validate = new PluginSchemaAjv(meta).compile(parsed);
+    } catch (err) {
+      const issue: ConfigIssue = {
+        severity: 'error',
+        code: 'plugin-schema',
+        path: [],
+        message: `plugin ${pluginKey} publishes a config JSON Schema that cannot be used: ${(err as Error).message}`,
+      };
+      throw new ConfigError([issue], [], {
+        title: `plugin ${pluginKey} config schema`,
+        code: 'SB_ERR_CONFIG_PLUGIN',
+      });
     }
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
-    validate = ajv.compile(parsed);
-  } catch (err) {
-    const issue: ConfigIssue = {
-      severity: 'error',
-      code: 'plugin-schema',
-      path: [],
-      message: `plugin ${pluginKey} publishes a config JSON Schema that cannot be used: ${(err as Error).message}`,
+    return (value, where) => {
+      // An entry without `config` sends an empty document; the plugin sees an empty map.
+      const input = value ?? {};
+      if (validate(input)) return [];
+      return (validate.errors ?? []).map((error) => toIssue(error, input, where));
     };
-    throw new ConfigError([issue], [], {
-      title: `plugin ${pluginKey} config schema`,
-      code: 'SB_ERR_CONFIG_PLUGIN',
-    });
-  }
-  return (value, where) => {
-    // An entry without `config` sends an empty document; the plugin sees an empty map.
-    const input = value ?? {};
-    if (validate(input)) return [];
-    return (validate.errors ?? []).map((error) => toIssue(error, input, where));
   };
 }
 

@@ -21,7 +21,7 @@ export class ChannelGate {
     private readonly destinationId: string,
   ) {}
 
-  /** The earliest time a message may go to `destination` (≤ now when it may go now). */
+  /** The earliest time a message may go to `destination` (at most `now` when it may go now). */
   nextAt(destination: Destination | undefined, now: number): number {
     const bucket = this.#bucketFor(destination, now);
     return Math.max(this.#pausedUntil, this.#retryAt, bucket?.availableAt(now) ?? now);

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpHandlers } from '../../src/http/server.js';
@@ -132,5 +133,36 @@ describe('HTTP server', () => {
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(received).toHaveLength(500);
+  });
+
+  it('loads no schema compilers, so a route with a schema fails at start instead of going unchecked', async () => {
+    const loaded = (file: string) =>
+      Object.keys(createRequire(import.meta.url).cache).some((path) =>
+        path.endsWith(`/node_modules/${file}`),
+      );
+    await start();
+    // fastify's error serializer needs fast-json-stringify's small runtime, not the compiler.
+    for (const file of [
+      '@fastify/ajv-compiler/index.js',
+      '@fastify/fast-json-stringify-compiler/index.js',
+      'fast-json-stringify/index.js',
+      'ajv-formats/dist/index.js',
+    ])
+      expect(loaded(file), file).toBe(false);
+    // The cache looked at is the one fastify's own modules are in.
+    expect(loaded('find-my-way/index.js')).toBe(true);
+
+    const withSchema = createHttpServer({
+      handlers: {
+        ready: () => true,
+        status: () => ({}),
+        metrics: createMetrics().registry,
+        webhook: () => undefined,
+      },
+      logger: createTestLogger().logger,
+    });
+    withSchema.post('/typed', { schema: { body: { type: 'object' } } }, async () => ({}));
+    await expect(withSchema.ready()).rejects.toThrow('the HTTP server has no JSON schema compiler');
+    await withSchema.close();
   });
 });

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { writeFileAtomic } from '../repository/atomic-file.js';
 import type { Platform, PluginType } from '../repository/index-format.js';
@@ -30,6 +29,9 @@ export async function bundlePluginProgram(
   label: string,
 ): Promise<string> {
   try {
+    // Loaded here, not at the top: importers that never bundle (the benchmark's agent child,
+    // which takes the publish helpers along) would otherwise load esbuild's 100 kB entry.
+    const { build } = await import('esbuild');
     await build({
       entryPoints: [entry],
       outfile: scratchFile,

@@ -22,7 +22,8 @@ export function parseIndex(text: string, origin: string): RepositoryIndex {
     );
   }
   if (raw === null || raw === undefined) raw = { entries: [] };
-  const result = repositoryIndex.safeParse(raw);
+  // Parsed once per load: no eval-compiled fast path, whose generated code would stay in the heap.
+  const result = repositoryIndex.safeParse(raw, { jitless: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => describeIssue(raw, issue.path, issue.message));
     throw invalid(origin, problems);
