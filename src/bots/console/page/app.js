@@ -25,7 +25,10 @@ const ui = {
 const state = {
   hello: undefined,
   current: undefined,
-  /** channel → { pane, list, button, badge, unread, items: Map id → li } */
+  /**
+   * channel → { pane, list, button, badge, unread, items: Map id → li of this session,
+   * past: the items earlier sessions showed, kept above this session's history }
+   */
   channels: new Map(),
   /** Commands sent from this tab, for ↑/↓. */
   sent: [],
@@ -44,10 +47,17 @@ const connection = openConnection({
   onFrame,
   onState(next, info) {
     state.open = next === 'open';
-    ui.send.disabled = !state.open;
+    // Run only looks disabled while the socket is down: a disabled default button would make
+    // Enter do nothing at all, where the submit handler says that the command was not sent.
+    ui.send.disabled = false;
+    ui.send.classList.toggle('btn-disabled', !state.open);
+    ui.send.setAttribute('aria-disabled', String(!state.open));
     ui.connection.dataset.state = next;
-    if (next === 'open') ui.connection.textContent = 'connected';
-    else if (next === 'connecting') ui.connection.textContent = 'connecting…';
+    if (next === 'open') {
+      ui.connection.textContent = 'connected';
+      // The "not sent" error was about the connection, which is back; the command is still in the box.
+      if (ui.error.dataset.kind === 'offline') hideError();
+    } else if (next === 'connecting') ui.connection.textContent = 'connecting…';
     else {
       ui.connection.textContent = `disconnected; retrying in ${Math.ceil(info.delay / 1000)} s`;
       void explainClose();
@@ -63,7 +73,8 @@ function onFrame(frame) {
     case 'history': {
       const channel = state.channels.get(frame.channel);
       if (!channel) return;
-      channel.list.replaceChildren();
+      // This session's messages as the agent has them now, below what earlier sessions showed.
+      channel.list.replaceChildren(...channel.past);
       channel.items.clear();
       for (const entry of frame.messages) add(channel, entry, false);
       scrollToEnd(channel, true);
@@ -81,7 +92,7 @@ function onFrame(frame) {
       if (!item) add(channel, frame.message, true);
       else {
         const stick = atEnd(channel);
-        fillEntry(item, frame.message, (a) => act(frame.message.channel, { ...a, source: frame.message.id }));
+        fillEntry(item, frame.message, actions(frame.message));
         if (stick) scrollToEnd(channel, true);
       }
       break;
@@ -96,8 +107,15 @@ function onFrame(frame) {
   }
 }
 
-/** (Re)builds the channel list and panes from `hello`; history frames fill them next. */
+/**
+ * (Re)builds the channel list and panes from `hello`; history frames fill them next. After a
+ * reconnect to the same session the history replaces what the page showed. After a restart (a
+ * new session) message ids start over and the agent no longer has the earlier messages, so they
+ * stay above a note, out of reach of the new session's edits.
+ */
 function setUp(hello) {
+  const restarted = state.hello !== undefined && state.hello.session !== hello.session;
+  const before = new Map(state.channels);
   state.hello = hello;
   state.channels.clear();
   ui.channelList.replaceChildren();
@@ -120,12 +138,24 @@ function setUp(hello) {
     pane.className = 'pane';
     pane.dataset.channel = info.id;
     pane.hidden = true;
-    const list = document.createElement('ol');
+    const old = before.get(info.id);
+    // Kept until the history frame: no blank pane in between.
+    const list = old?.list ?? document.createElement('ol');
     list.className = 'messages';
     list.setAttribute('aria-live', 'polite');
+    let past = old?.past ?? [];
+    if (old && restarted && list.children.length > 0) {
+      const note = document.createElement('li');
+      note.className = 'notice';
+      note.dataset.kind = 'restart';
+      note.textContent =
+        'The agent restarted; the messages above are from before, and it no longer has them.';
+      past = [...list.children, note];
+      list.append(note);
+    }
     pane.append(list);
     ui.panes.append(pane);
-    state.channels.set(info.id, { info, pane, list, button, badge, unread: 0, items: new Map() });
+    state.channels.set(info.id, { info, pane, list, past, button, badge, unread: 0, items: new Map() });
   }
   const wanted = decodeURIComponent(location.hash.slice(1));
   select(state.channels.has(wanted) ? wanted : (state.current ?? hello.channels[0]?.id));
@@ -155,7 +185,7 @@ function select(id) {
 
 function add(channel, entry, live) {
   const stick = atEnd(channel);
-  const li = renderEntry(entry, (a) => act(entry.channel, { ...a, source: entry.id }));
+  const li = renderEntry(entry, actions(entry));
   channel.items.set(entry.id, li);
   channel.list.append(li);
   if (live && state.current !== channel.info.id) {
@@ -164,6 +194,15 @@ function add(channel, entry, live) {
     channel.badge.hidden = false;
   }
   if (stick) scrollToEnd(channel, true);
+}
+
+/**
+ * What the controls of `entry` run. They name their message (`source`) only while the session
+ * that gave it its id lasts: after a restart the same id is another message.
+ */
+function actions(entry) {
+  const session = state.hello?.session;
+  return (a) => act(entry.channel, state.hello?.session === session ? { ...a, source: entry.id } : a);
 }
 
 /**
@@ -180,7 +219,7 @@ function act(channel, { text, origin, value, source }) {
   state.refs += 1;
   const frame = commandFrame(channel, text, { origin, value, source, ref: `r${state.refs}` });
   if (!connection.send(frame)) {
-    showError('Not connected to the agent; the command was not sent. It reconnects on its own.');
+    showError('Not connected to the agent; the command was not sent. It reconnects on its own.', 'offline');
     return false;
   }
   hideError();
@@ -225,14 +264,17 @@ function scrollToEnd(channel, force) {
   if (force) channel.pane.scrollTop = channel.pane.scrollHeight;
 }
 
-function showError(text) {
+/** Shows `text` under the command box; `kind` 'offline' marks an error the reconnect clears. */
+function showError(text, kind = 'command') {
   ui.error.textContent = text;
+  ui.error.dataset.kind = kind;
   ui.error.hidden = false;
 }
 
 function hideError() {
   ui.error.hidden = true;
   ui.error.textContent = '';
+  delete ui.error.dataset.kind;
 }
 
 /** After a drop, tells a refused token (401) apart from an agent that is away. */
