@@ -157,9 +157,11 @@ describe('delivery under sustained overload', () => {
     await pipeline.close({ drainMs: 20_000 });
 
     expect(refs.filter((r) => r === undefined)).toHaveLength(90);
-    expect(platform.messages('sink').map((m) => m.text)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `event ${i}`),
-    );
+    // The first ten were kept and the rest dropped. Their arrival order is not checked: up to
+    // sinkConcurrency (16) are in flight and retried together, so neighbours may arrive swapped
+    // (strict order with sinkConcurrency 1 is delivery-outage.test.ts's).
+    const kept = platform.messages('sink').map((m) => Number(m.text.replace('event ', '')));
+    expect(kept.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect(await overflowMetric()).toBe(90);
     const dropped = lines.filter((l) => l.msg === 'sink queue full: events dropped');
     expect(dropped.reduce((n, l) => n + Number(l.dropped), 0)).toBe(90);
