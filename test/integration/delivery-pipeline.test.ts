@@ -187,7 +187,8 @@ describe('delivery pipeline', () => {
       ['Pod default/web-1 OOMKilled', ['k8s-all', 'k8s-errors']],
       ['Pod default/web-2 OOMKilled', ['k8s-errors']],
     ]);
-    const atSink = platform.messages('sink');
+    // Both are in flight to the sink at once (sinkConcurrency 16), so either may arrive first.
+    const atSink = platform.messages('sink').sort((a, b) => a.text.localeCompare(b.text));
     expect(atSink.map((m) => [m.text, m.sources])).toEqual([
       ['Pod default/web-1 OOMKilled', ['k8s-all', 'k8s-errors']],
       ['Pod default/web-2 OOMKilled', ['k8s-errors']],
