@@ -1,4 +1,4 @@
-import type { Destination, PostedRef } from '../delivery/destination.js';
+import type { Destination, ModalTrigger, PostedRef } from '../delivery/destination.js';
 
 /** How a command reached the agent. */
 export type CommandOrigin = 'typed' | 'button' | 'select' | 'multi-select' | 'text-input' | 'automation';
@@ -29,6 +29,12 @@ export interface InboundCommand {
    * the platform posted it: an answer with `replaceOriginal` replaces it instead of posting anew.
    */
   sourceMessage?: PostedRef;
+  /**
+   * The platform's permission to open a modal for this user (Slack's `trigger_id` of a click), and
+   * when it arrived: a `form` answer is shown as a modal while it is fresh (Botkube's
+   * PopupMessage), else posted. Interactive origins only; typed commands have none.
+   */
+  modalTrigger?: ModalTrigger;
 }
 
 /** Connection state shown in `/status` and `status`. */

@@ -52,6 +52,19 @@ export interface Outbound {
    * event by the source bridge. Without it the pipeline derives it from `message` and `rawObject`.
    */
   dedupKey?: string;
+  /**
+   * Show the message as a modal to the person whose click gave this trigger (a `form` answer on
+   * Slack). The pipeline hands it to {@link Destination.openModal} at once, ahead of the channel's
+   * pacing, because the trigger expires within seconds; when no modal opens it is posted as usual.
+   */
+  modalTrigger?: ModalTrigger;
+}
+
+/** A platform's one-time permission to open a modal for a user (Slack's `trigger_id`, valid ~3 s). */
+export interface ModalTrigger {
+  id: string;
+  /** When the interaction that carried it arrived (ms since the epoch): it is worthless a few seconds later. */
+  receivedAt: number;
 }
 
 /** A posted message, for later edits. */
@@ -81,4 +94,10 @@ export interface Destination {
   readonly pacing?: PacingPolicy;
   /** Posts (or, with `replaces`, edits) one message. Throws DeliveryError on failure. */
   deliver(outbound: Outbound): Promise<PostedRef | undefined>;
+  /**
+   * Shows `outbound` (which has a `modalTrigger`) as a modal instead of posting it. Resolves
+   * undefined when it did not open (trigger too old, rejected view, network): the caller then
+   * delivers it as a message. Never throws. Absent on destinations without modals.
+   */
+  openModal?(outbound: Outbound): Promise<PostedRef | undefined>;
 }

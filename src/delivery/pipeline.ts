@@ -140,7 +140,14 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         options.metrics?.sendErrors.inc({ destination: id, reason: 'unknown-channel' });
         return Promise.resolve(undefined);
       }
-      return workerFor(destination, outbound).enqueue(outbound);
+      const { modalTrigger, ...inline } = outbound;
+      if (!modalTrigger) return workerFor(destination, outbound).enqueue(outbound);
+      // A modal is not a channel post and its trigger expires in seconds: it cannot wait for the
+      // channel's tokens. When it does not open, the message is posted, paced like any reply.
+      const open = destination.openModal?.(outbound) ?? Promise.resolve(undefined);
+      return open
+        .catch(() => undefined)
+        .then((shown) => shown ?? workerFor(destination, inline).enqueue(inline));
     },
     depths() {
       return [...workers.values()].map((w) => ({ ...w.key, pending: w.depth() }));

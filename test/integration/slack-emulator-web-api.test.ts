@@ -6,7 +6,7 @@
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import { describe, expect } from 'vitest';
 import { startSlackEmulator } from '../support/slack-emulator/index.js';
-import { api, quietLogger, test } from '../support/slack-emulator/test-fixtures.js';
+import { api, interactiveBlocks, quietLogger, test } from '../support/slack-emulator/test-fixtures.js';
 
 describe('Slack emulator: Web API', () => {
   test('per-channel rate limit: 429 with Retry-After and ratelimited; other channels unaffected', async ({
@@ -470,5 +470,123 @@ describe('Slack emulator: Web API', () => {
     await expect(startSlackEmulator({ subscriptions: ['reaction_added' as never] })).rejects.toThrow(
       /unknown event "reaction_added"/,
     );
+  });
+
+  test('views.open: single-use triggers that expire, modal checks; view_submission reaches app.view', async ({
+    slack,
+    bolt,
+  }) => {
+    const emulator = await slack({ triggerLifetimeMs: 1000 });
+    const ops = emulator.addChannel('ops');
+    const alice = emulator.addUser('alice');
+    const { app, errors } = await bolt(emulator);
+    const triggers: string[] = [];
+    app.action({ type: 'block_actions' }, async ({ ack, body }) => {
+      await ack();
+      triggers.push((body as { trigger_id: string }).trigger_id);
+    });
+    const submissions: Record<string, unknown>[] = [];
+    app.view({ type: 'view_submission', callback_id: 'survey' }, async ({ ack, body }) => {
+      await ack();
+      submissions.push(body as unknown as Record<string, unknown>);
+    });
+    const posted = await app.client.chat.postMessage({
+      channel: ops.id,
+      text: 'pick',
+      blocks: interactiveBlocks() as never,
+    });
+    const trigger = async () => {
+      await emulator.clickButton({
+        user: alice.id,
+        channel: ops.id,
+        messageTs: posted.ts ?? '',
+        text: 'Logs',
+      });
+      return triggers.at(-1) as string;
+    };
+    const input = (id: string) => ({
+      type: 'input',
+      block_id: `b-${id}`,
+      label: { type: 'plain_text', text: id },
+      element: { type: 'plain_text_input', action_id: id },
+    });
+    const modal = (extra: Record<string, unknown> = {}) => ({
+      type: 'modal',
+      callback_id: 'survey',
+      title: { type: 'plain_text', text: 'Survey' },
+      submit: { type: 'plain_text', text: 'Send' },
+      blocks: [input('why')],
+      private_metadata: 'C0EMU00001',
+      ...extra,
+    });
+    const open = (trigger_id: string, view: unknown) =>
+      app.client.views.open({ trigger_id, view: view as never }).catch((e: { data?: unknown }) => e.data);
+
+    expect(await open('1.2.unknown', modal())).toMatchObject({ ok: false, error: 'invalid_trigger_id' });
+    const stale = await trigger();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await open(stale, modal())).toMatchObject({ ok: false, error: 'expired_trigger_id' });
+
+    const invalid: [Record<string, unknown>, string][] = [
+      [{ type: 'home' }, '/view/type'],
+      [{ title: { type: 'plain_text', text: 'x'.repeat(25) } }, '/view/title/text'],
+      [{ title: undefined }, '/view/title'],
+      [{ submit: undefined }, '/view/submit'],
+      [{ close: { type: 'mrkdwn', text: 'No' } }, '/view/close/type'],
+      [{ blocks: Array.from({ length: 101 }, (_, i) => input(`f${i}`)) }, '/view/blocks'],
+      [{ private_metadata: 'x'.repeat(3001) }, '/view/private_metadata'],
+      [{ callback_id: 'x'.repeat(256) }, '/view/callback_id'],
+    ];
+    for (const [change, pointer] of invalid) {
+      const answer = (await open(await trigger(), modal(change))) as {
+        error?: string;
+        response_metadata?: { messages?: string[] };
+      };
+      expect(answer.error, pointer).toBe('invalid_arguments');
+      expect(answer.response_metadata?.messages?.join('\n'), pointer).toContain(`[json-pointer:${pointer}`);
+    }
+    // 100 blocks and no submit without inputs are fine.
+    const plain = { type: 'section', text: { type: 'mrkdwn', text: 'hi' } };
+    expect(
+      await open(
+        await trigger(),
+        modal({ submit: undefined, blocks: Array.from({ length: 100 }, () => plain) }),
+      ),
+    ).toMatchObject({ ok: true, view: { type: 'modal' } });
+
+    const fresh = await trigger();
+    const opened = await app.client.views.open({ trigger_id: fresh, view: modal() as never });
+    expect(opened.view).toMatchObject({
+      id: expect.stringMatching(/^V/),
+      type: 'modal',
+      callback_id: 'survey',
+      private_metadata: 'C0EMU00001',
+      title: { text: 'Survey' },
+    });
+    expect(await open(fresh, modal())).toMatchObject({ ok: false, error: 'exchanged_trigger_id' });
+
+    const views = emulator.views(alice.id);
+    const viewId = opened.view?.id ?? '';
+    expect(views.map((v) => v.id)).toContain(viewId);
+    await emulator.submitView({ user: alice.id, viewId, values: { why: 'because' } });
+    expect(submissions).toHaveLength(1);
+    expect(submissions[0]).toMatchObject({
+      type: 'view_submission',
+      user: { id: alice.id },
+      trigger_id: expect.any(String),
+      view: {
+        id: viewId,
+        callback_id: 'survey',
+        private_metadata: 'C0EMU00001',
+        state: { values: { 'b-why': { why: { type: 'plain_text_input', value: 'because' } } } },
+      },
+    });
+    expect(emulator.views(alice.id).some((v) => v.id === viewId)).toBe(false);
+    await expect(emulator.submitView({ user: alice.id, viewId, values: {} })).rejects.toThrow(/closed/);
+    await expect(emulator.submitView({ user: alice.id, viewId: 'V0NOPE', values: {} })).rejects.toThrow(
+      /no view V0NOPE/,
+    );
+    // web-api logs the response_metadata messages of the rejected views; nothing else went wrong.
+    expect(errors.filter((e) => !e.includes('[json-pointer:/view'))).toEqual([]);
   });
 });

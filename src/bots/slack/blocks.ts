@@ -69,17 +69,22 @@ export interface ActionsBlock {
   elements: (ButtonElement | StaticSelectElement)[];
 }
 
+export interface PlainTextInputElement {
+  type: 'plain_text_input';
+  action_id: string;
+  placeholder?: PlainText;
+  dispatch_action_config?: { trigger_actions_on: ('on_enter_pressed' | 'on_character_entered')[] };
+}
+
 export interface InputBlock {
   type: 'input';
   block_id: string;
   label: PlainText;
   dispatch_action?: boolean;
-  element: {
-    type: 'plain_text_input';
-    action_id: string;
-    placeholder?: PlainText;
-    dispatch_action_config?: { trigger_actions_on: ('on_enter_pressed' | 'on_character_entered')[] };
-  };
+  /** Modals only: the form may be submitted with the block left empty. */
+  optional?: boolean;
+  /** Selects appear in input blocks only in modals, where Slack sends their value with the form. */
+  element: PlainTextInputElement | StaticSelectElement | MultiSelectElement;
 }
 
 export type SlackBlock = SectionBlock | HeaderBlock | DividerBlock | ContextBlock | ActionsBlock | InputBlock;

@@ -15,6 +15,7 @@ import type { Message } from '../../sdk/api/message.js';
 import type { SlackPayload } from './blocks.js';
 import type { ChannelDirectory } from './channel-directory.js';
 import { checkSlackPayload } from './limits.js';
+import { viewRefPrefix } from './open-modal.js';
 import { renderSlackMessage, type SlackRenderContext } from './render.js';
 import { withNotice } from './render-parts.js';
 import { deliveryErrorFrom } from './web-errors.js';
@@ -142,7 +143,10 @@ export function createSlackDeliverer(options: SlackDelivererOptions) {
     const { message } = outbound;
     if (message.type === 'skipMessage') return undefined;
     const ref = outbound.replaces;
-    if (ref && !ref.messageId.startsWith(ephemeralPrefix) && !message.onlyVisibleForYou) {
+    // Ephemeral messages and modals cannot be changed with chat.update; an edit posts anew.
+    const editable =
+      ref && !ref.messageId.startsWith(ephemeralPrefix) && !ref.messageId.startsWith(viewRefPrefix);
+    if (ref && editable && !message.onlyVisibleForYou) {
       return edit(outbound, ref);
     }
     const channel = await channelFor(outbound);

@@ -50,7 +50,7 @@ function conversation(
 async function build(
   ctx: InboundContext,
   options: { channelId: string; direct: boolean; userId: string; text: string; origin: CommandOrigin },
-  extra: { threadId?: string; url?: string; interactionState?: Uint8Array },
+  extra: Pick<InboundCommand, 'threadId' | 'url' | 'interactionState' | 'sourceMessage' | 'modalTrigger'>,
 ): Promise<InboundCommand | undefined> {
   const where = conversation(options.channelId, options.direct, ctx);
   if (!where) return undefined;
@@ -105,6 +105,8 @@ export function commandFromInteraction(
     state?: Uint8Array;
     /** The message the element was in, when an answer may replace it (not an ephemeral one). */
     messageTs?: string;
+    /** The click's trigger_id and arrival time: a form answer may open as a modal with it. */
+    modalTrigger?: { id: string; receivedAt: number };
   },
   ctx: InboundContext,
 ): Promise<InboundCommand | undefined> {
@@ -123,6 +125,7 @@ export function commandFromInteraction(
       ...(interaction.messageTs
         ? { sourceMessage: { channelId: interaction.channelId, messageId: interaction.messageTs } }
         : {}),
+      ...(interaction.modalTrigger ? { modalTrigger: interaction.modalTrigger } : {}),
     },
   );
 }

@@ -22,7 +22,14 @@ import { ChannelDirectory, looksLikeChannelId } from './channel-directory.js';
 import { createSlackDeliverer } from './deliver.js';
 import { commandFromInteraction, commandFromMessage, type InboundContext } from './inbound.js';
 import { type BlockActionLike, commandFromAction, interactionState } from './interaction.js';
-import { type BlockActionsBody, type SlackIdentity, SlackTransport } from './transport.js';
+import { readFormTarget } from './modal.js';
+import { createModalOpener } from './open-modal.js';
+import {
+  type BlockActionsBody,
+  type SlackIdentity,
+  SlackTransport,
+  type ViewSubmissionBody,
+} from './transport.js';
 import { UserDirectory } from './user-directory.js';
 import { slackErrorCode } from './web-errors.js';
 
@@ -68,6 +75,7 @@ class SlackBot implements Bot {
   #identity: SlackIdentity | undefined;
   #inbound: InboundContext | undefined;
   #deliver: ((outbound: Outbound) => Promise<PostedRef | undefined>) | undefined;
+  #openModal: ((outbound: Outbound) => Promise<PostedRef | undefined>) | undefined;
   #onCommand: ((command: InboundCommand) => void) | undefined;
 
   constructor(options: SlackBotOptions) {
@@ -83,7 +91,8 @@ class SlackBot implements Bot {
       handlers: {
         message: (event) =>
           this.#dispatch(`m:${event.channel}:${event.ts}`, () => commandFromMessage(event, this.#context())),
-        action: (body, action) => this.#action(body, action),
+        action: (body, action) => this.#action(body, action, Date.now()),
+        viewSubmission: (body) => this.#viewSubmission(body),
         channelRenamed: (id, name) => {
           this.#channels?.renamed(id, name);
           const ref = this.#channels?.configuredRef(id);
@@ -152,15 +161,17 @@ class SlackBot implements Bot {
         ? { directChannelRef: settings.channels[direct.channel]?.name ?? direct.channel }
         : {}),
     };
-    this.#deliver = createSlackDeliverer({
+    const delivery = {
       client,
       channels,
       renderContext: () => ({ botMention: `<@${identity.userId}>`, botName: `@${identity.userName}` }),
-      remember: (refs) => {
+      remember: (refs: ReadonlyMap<string, string>) => {
         for (const [token, text] of refs) this.#refs.set(token, text);
       },
       logger: this.#log,
-    });
+    };
+    this.#deliver = createSlackDeliverer(delivery);
+    this.#openModal = createModalOpener(delivery);
     await this.#transport.connect();
     this.#log.info(
       { team: identity.teamId, botUser: identity.userId, channels: Object.keys(settings.channels).length },
@@ -190,6 +201,10 @@ class SlackBot implements Bot {
     return this.#deliver(outbound);
   }
 
+  async openModal(outbound: Outbound): Promise<PostedRef | undefined> {
+    return this.#openModal?.(outbound);
+  }
+
   #context(): InboundContext {
     if (!this.#inbound) throw new Error('event before start');
     return this.#inbound;
@@ -216,7 +231,8 @@ class SlackBot implements Bot {
       );
   }
 
-  #action(body: BlockActionsBody, action: BlockActionLike): void {
+  /** `receivedAt`: when the click arrived, the start of its trigger's few seconds. */
+  #action(body: BlockActionsBody, action: BlockActionLike, receivedAt: number): void {
     const lookup = (ref: string) => this.#refs.get(ref);
     const mapped = commandFromAction(action, lookup);
     if (mapped.kind === 'ignore') return;
@@ -227,8 +243,11 @@ class SlackBot implements Bot {
       );
       return;
     }
-    const channelId = body.channel?.id ?? body.container?.channel_id;
+    // A button inside one of the bot's forms runs where the form was asked for.
+    const form = body.view ? readFormTarget(body.view.private_metadata) : undefined;
+    const channelId = body.channel?.id ?? body.container?.channel_id ?? form?.channel;
     if (!channelId) return;
+    const threadTs = body.message?.thread_ts ?? form?.thread;
     const state = interactionState(body.state, `<@${this.#identity?.userId}>`, lookup);
     const actionTs = (action as { action_ts?: string }).action_ts ?? '';
     this.#dispatch(
@@ -240,8 +259,9 @@ class SlackBot implements Bot {
             userId: body.user.id,
             text: mapped.text,
             origin: mapped.origin,
-            ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}),
+            ...(threadTs ? { threadTs } : {}),
             ...(state ? { state } : {}),
+            ...(body.trigger_id ? { modalTrigger: { id: body.trigger_id, receivedAt } } : {}),
             // chat.update cannot touch an ephemeral message; an answer to one is posted anew.
             ...(body.container?.message_ts && !body.container.is_ephemeral
               ? { messageTs: body.container.message_ts }
@@ -250,5 +270,60 @@ class SlackBot implements Bot {
           this.#context(),
         ),
     );
+  }
+
+  /**
+   * A submitted form (Botkube's view_submission handling): each value filled in becomes the
+   * command its element stands for, exactly as a click on it in a channel would, and runs as the
+   * person who submitted it in the conversation named by the view's private_metadata.
+   */
+  #viewSubmission(body: ViewSubmissionBody): void {
+    const target = readFormTarget(body.view.private_metadata);
+    const served =
+      target &&
+      (this.#channels?.configuredRef(target.channel) !== undefined ||
+        (target.channel.startsWith('D') && this.#inbound?.directChannelRef !== undefined));
+    if (!target || !served) {
+      this.#log.warn(
+        { user: body.user.id, view: body.view.id, channel: target?.channel },
+        target
+          ? 'a submitted Slack form names a channel this bot does not serve; ignored'
+          : 'a submitted Slack form has unreadable private_metadata; ignored',
+      );
+      return;
+    }
+    const lookup = (ref: string) => this.#refs.get(ref);
+    const values = body.view.state?.values ?? {};
+    const state = interactionState({ values }, `<@${this.#identity?.userId}>`, lookup);
+    for (const [blockId, actions] of Object.entries(values)) {
+      for (const [actionId, value] of Object.entries(actions)) {
+        const action = { ...value, action_id: actionId, block_id: blockId } as BlockActionLike;
+        // Fields left empty run nothing (inputs in the form are optional).
+        if (action.type === 'plain_text_input' && !action.value?.trim()) continue;
+        if (action.type === 'multi_static_select' && !action.selected_options?.length) continue;
+        const mapped = commandFromAction(action, lookup);
+        if (mapped.kind === 'expired') {
+          this.#log.warn(
+            { user: body.user.id, action: actionId },
+            'a Slack form from before a restart was submitted; ask for it again',
+          );
+          continue;
+        }
+        if (mapped.kind === 'ignore') continue;
+        this.#dispatch(`v:${body.view.id ?? ''}:${blockId}:${actionId}:${body.user.id}`, () =>
+          commandFromInteraction(
+            {
+              channelId: target.channel,
+              userId: body.user.id,
+              text: mapped.text,
+              origin: mapped.origin,
+              ...(target.thread ? { threadTs: target.thread } : {}),
+              ...(state ? { state } : {}),
+            },
+            this.#context(),
+          ),
+        );
+      }
+    }
   }
 }

@@ -32,6 +32,11 @@ export const slackLimits = {
    * 13,000 characters (slackapi/bolt-js#2509); parts are packed below this.
    */
   blockTextPerMessage: 12_000,
+  /** A modal view: blocks, title / submit / close label length, private_metadata, callback_id. */
+  modalBlocks: 100,
+  modalTitle: 24,
+  privateMetadata: 3000,
+  callbackId: 255,
 } as const;
 
 const plainText = (max: number) =>
@@ -84,6 +89,15 @@ const multiSelect = z.strictObject({
   initial_options: z.array(option).min(1).max(slackLimits.options).optional(),
 });
 
+const plainTextInput = z.strictObject({
+  type: z.literal('plain_text_input'),
+  action_id: actionId,
+  placeholder: plainText(slackLimits.placeholder).optional(),
+  dispatch_action_config: z
+    .strictObject({ trigger_actions_on: z.array(z.enum(['on_enter_pressed', 'on_character_entered'])) })
+    .optional(),
+});
+
 const section = z
   .strictObject({
     type: z.literal('section'),
@@ -114,16 +128,44 @@ const block = z.union([
     block_id: z.string().min(1).max(slackLimits.blockId),
     label: plainText(slackLimits.inputLabel),
     dispatch_action: z.boolean().optional(),
-    element: z.strictObject({
-      type: z.literal('plain_text_input'),
-      action_id: actionId,
-      placeholder: plainText(slackLimits.placeholder).optional(),
-      dispatch_action_config: z
-        .strictObject({ trigger_actions_on: z.array(z.enum(['on_enter_pressed', 'on_character_entered'])) })
-        .optional(),
-    }),
+    element: plainTextInput,
   }),
 ]);
+
+/** In a modal, selects sit in input blocks too (their values come with the submitted form). */
+const modalBlock = z.union([
+  block,
+  z.strictObject({
+    type: z.literal('input'),
+    block_id: z.string().min(1).max(slackLimits.blockId),
+    label: plainText(slackLimits.inputLabel),
+    optional: z.boolean().optional(),
+    element: z.union([plainTextInput, staticSelect, multiSelect]),
+  }),
+]);
+
+/** A modal view as the renderer produces it for `views.open`. */
+export const SlackModalView = z
+  .strictObject({
+    type: z.literal('modal'),
+    callback_id: z.string().min(1).max(slackLimits.callbackId),
+    title: plainText(slackLimits.modalTitle),
+    submit: plainText(slackLimits.modalTitle),
+    close: plainText(slackLimits.modalTitle),
+    blocks: z.array(modalBlock).min(1).max(slackLimits.modalBlocks),
+    private_metadata: z.string().max(slackLimits.privateMetadata),
+  })
+  .refine((v) => uniqueActionIds(v.blocks), { message: 'action_id values are not unique' });
+
+/** Checks a modal view as {@link checkSlackPayload} checks a message. */
+export function checkSlackModal(view: unknown): string | undefined {
+  const result = SlackModalView.safeParse(view);
+  if (result.success) return undefined;
+  return result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(view)'}: ${i.message}`)
+    .join('; ');
+}
 
 /** One Slack message as the renderer produces it: the fallback `text` and the blocks. */
 export const SlackPayload = z

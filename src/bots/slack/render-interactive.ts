@@ -18,6 +18,7 @@ import {
   type InputBlock,
   md,
   type PlainText,
+  type PlainTextInputElement,
   plain,
   type SectionBlock,
   type SlackBlock,
@@ -219,17 +220,20 @@ export function renderInput(input: LabelInput, ctx: InteractiveContext): InputBl
   if (!input.command) return undefined;
   const cmd = command(input.command, ctx);
   const id = ctx.codec.blockId(cmd, L.blockId);
+  const element: PlainTextInputElement = {
+    type: 'plain_text_input',
+    action_id: ctx.codec.actionId(id, L.actionId),
+  };
   const block: InputBlock = {
     type: 'input',
     block_id: id,
     label: plain(clip(label(input.text || 'Input', ctx), L.inputLabel)),
-    element: { type: 'plain_text_input', action_id: ctx.codec.actionId(id, L.actionId) },
+    element,
   };
-  if (input.placeholder)
-    block.element.placeholder = plain(clip(label(input.placeholder, ctx), L.placeholder));
+  if (input.placeholder) element.placeholder = plain(clip(label(input.placeholder, ctx), L.placeholder));
   if (input.dispatchedAction) {
     block.dispatch_action = true;
-    block.element.dispatch_action_config = { trigger_actions_on: [input.dispatchedAction] };
+    element.dispatch_action_config = { trigger_actions_on: [input.dispatchedAction] };
   }
   return block;
 }

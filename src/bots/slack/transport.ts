@@ -17,6 +17,7 @@ import type { BotStatus } from '../bot.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackMessageEvent } from './inbound.js';
 import type { BlockActionLike } from './interaction.js';
+import { formCallbackId } from './modal.js';
 import { redactUrl, startErrorFrom } from './web-errors.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -37,6 +38,8 @@ export interface TransportHandlers {
   /** An `app_mention`, or a `message` in a direct message. */
   message(event: SlackMessageEvent): void;
   action(body: BlockActionsBody, action: BlockActionLike): void;
+  /** A form the bot opened as a modal was submitted (`view_submission`). */
+  viewSubmission(body: ViewSubmissionBody): void;
   channelRenamed(id: string, name: string): void;
 }
 
@@ -47,6 +50,21 @@ export interface BlockActionsBody {
   container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
   message?: { ts?: string; thread_ts?: string };
   state?: { values?: Record<string, Record<string, unknown>> };
+  /** Lets the app open a modal for this user, for about 3 s and once. */
+  trigger_id?: string;
+  /** Set when the element is in a modal the bot opened (its form's buttons). */
+  view?: { private_metadata?: string };
+}
+
+/** The parts of a `view_submission` payload the bot reads. */
+export interface ViewSubmissionBody {
+  user: { id: string };
+  view: {
+    id?: string;
+    callback_id?: string;
+    private_metadata?: string;
+    state?: { values?: Record<string, Record<string, Record<string, unknown>>> };
+  };
 }
 
 export interface SlackTransportOptions {
@@ -243,6 +261,14 @@ export class SlackTransport {
       await ack();
       handlers.action(body as unknown as BlockActionsBody, action as unknown as BlockActionLike);
     });
+    app.view(
+      { type: 'view_submission', callback_id: new RegExp(`^${formCallbackId}`) },
+      async ({ ack, body }) => {
+        // Without an ack within 3 s Slack shows the person an error in the modal; the commands run after it.
+        await ack();
+        handlers.viewSubmission(body as unknown as ViewSubmissionBody);
+      },
+    );
     // Public channels announce renames as channel_rename, private ones as group_rename.
     app.event('channel_rename', async ({ event }) => {
       handlers.channelRenamed(event.channel.id, event.channel.name);

@@ -195,6 +195,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
             capabilities: options.capabilities(channel.destinationId),
             replier,
             ...(inbound.sourceMessage ? { original: inbound.sourceMessage } : {}),
+            ...(inbound.modalTrigger ? { modalTrigger: inbound.modalTrigger } : {}),
             ...(filter ? { transform: (m: Message) => filterMessageOutput(m, filter).message } : {}),
           });
         }

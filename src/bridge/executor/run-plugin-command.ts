@@ -1,4 +1,9 @@
-import type { Address, DestinationCapabilities, PostedRef } from '../../delivery/destination.js';
+import type {
+  Address,
+  DestinationCapabilities,
+  ModalTrigger,
+  PostedRef,
+} from '../../delivery/destination.js';
 import type { ExecuteCall, ExecutorClient } from '../../plugins/host/executor-client.js';
 import { codeBlockMessage, type Message, plaintextMessage } from '../../sdk/api/message.js';
 import { parseMessage } from '../../sdk/api/message-read.js';
@@ -6,7 +11,12 @@ import { failureReply } from './user-replies.js';
 
 /** The one way the bridge posts: through the delivery pipeline, never to a bot directly. */
 export interface Replier {
-  post(message: Message, file?: { name: string; content: Uint8Array }): Promise<PostedRef | undefined>;
+  /** `modalTrigger`: show it as a modal where the platform can (see Outbound.modalTrigger). */
+  post(
+    message: Message,
+    file?: { name: string; content: Uint8Array },
+    options?: { modalTrigger?: ModalTrigger },
+  ): Promise<PostedRef | undefined>;
   edit(ref: PostedRef, message: Message): Promise<void>;
 }
 
@@ -24,6 +34,11 @@ export interface PluginCommandOptions {
    * (an interactive builder's next step) replaces it, on platforms that can edit.
    */
   original?: PostedRef;
+  /**
+   * The click's permission to open a modal: a `form` answer is handed to the pipeline with it,
+   * so it opens as a modal (Botkube's PopupMessage) instead of replacing or posting.
+   */
+  modalTrigger?: ModalTrigger;
   /** Applied to the final answer and its extra messages (the `--filter` flag); never re-runs the command. */
   transform?: (message: Message) => Message;
   /** Streaming edits happen at most this often. */
@@ -153,7 +168,10 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
     // A live message already shows this answer; it stays the one place the answer is.
     const original =
       m.replaceOriginal && options.capabilities.edit && !posted && !file ? options.original : undefined;
-    if (original) await options.replier.edit(original, message);
+    // A form with a trigger opens as a modal; a live message or a file keeps it in the channel.
+    const modalTrigger = m.type === 'form' && !posted && !file ? options.modalTrigger : undefined;
+    if (modalTrigger) await options.replier.post(message, undefined, { modalTrigger });
+    else if (original) await options.replier.edit(original, message);
     else if (posted && !file) await options.replier.edit(posted, message);
     else await options.replier.post(message, file);
   }
@@ -237,10 +255,17 @@ export function replierFor(
     message: Message;
     replaces?: PostedRef;
     file?: { name: string; content: Uint8Array };
+    modalTrigger?: ModalTrigger;
   }) => Promise<PostedRef | undefined>,
 ): Replier {
   return {
-    post: (message, file) => send({ address, message, ...(file ? { file } : {}) }),
+    post: (message, file, options) =>
+      send({
+        address,
+        message,
+        ...(file ? { file } : {}),
+        ...(options?.modalTrigger ? { modalTrigger: options.modalTrigger } : {}),
+      }),
     edit: async (ref, message) => {
       await send({ address, message, replaces: ref });
     },

@@ -11,6 +11,7 @@ import type { Ack, SocketModeServer } from './socket-server.js';
 import type { SpecValidator, SpecViolation } from './spec-validation.js';
 import type { ChannelRecord, WorkspaceStore } from './store.js';
 import type { EmulatorStats, EventSubscription } from './types.js';
+import type { TriggerRecord, ViewRecord } from './views.js';
 
 export interface FaultState {
   slowMs: number;
@@ -37,6 +38,12 @@ export interface EmulatorCore {
   readonly stats: Omit<EmulatorStats, 'connections' | 'redeliveries' | 'envelopes' | 'acks' | 'expired'>;
   readonly validator: SpecValidator | undefined;
   readonly violations: SpecViolation[];
+  /** trigger_ids handed out with interactions, by id. */
+  readonly triggers: Map<string, TriggerRecord>;
+  /** How long a trigger_id may be exchanged for a view (Slack: 3 s). */
+  readonly triggerLifetimeMs: number;
+  /** Views opened with views.open, by view id. */
+  readonly views: Map<string, ViewRecord>;
   /** `http://127.0.0.1:<port>/` once listening. */
   baseUrl: string;
 }

@@ -10,7 +10,7 @@ export class IdFactory {
   private lastMicros = 0;
 
   /** The next ID with this prefix, e.g. `C0EMU00001`. */
-  next(prefix: 'A' | 'B' | 'C' | 'D' | 'F' | 'T' | 'U'): string {
+  next(prefix: 'A' | 'B' | 'C' | 'D' | 'F' | 'T' | 'U' | 'V'): string {
     const n = (this.counters.get(prefix) ?? 0) + 1;
     this.counters.set(prefix, n);
     return `${prefix}0EMU${String(n).padStart(5, '0')}`;

@@ -18,11 +18,13 @@ import { sharedSpecValidator } from './spec-validation.js';
 import { WorkspaceStore } from './store.js';
 import type {
   EventSubscription,
+  OpenView,
   PostedMessage,
   SlackEmulator,
   SlackEmulatorOptions,
   UploadedFile,
 } from './types.js';
+import { submitView } from './views.js';
 
 export type { MessageLimits } from './block-validation.js';
 export type { SpecViolation } from './spec-validation.js';
@@ -31,6 +33,7 @@ export type {
   EmulatorFaults,
   EmulatorStats,
   EventSubscription,
+  OpenView,
   PostedMessage,
   SlackEmulator,
   SlackEmulatorOptions,
@@ -58,6 +61,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   if (!Number.isInteger(maxRedeliveries) || maxRedeliveries < 0) {
     throw new Error(`maxRedeliveries must be an integer >= 0, got ${maxRedeliveries}`);
   }
+  const triggerLifetimeMs = positive(options.triggerLifetimeMs ?? 3000, 'triggerLifetimeMs');
   const pingIntervalMs = options.serverPingIntervalMs ?? 10_000;
   if (!(pingIntervalMs >= 0)) throw new Error(`serverPingIntervalMs must be >= 0, got ${pingIntervalMs}`);
   for (const subscription of options.subscriptions ?? []) {
@@ -87,6 +91,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     stats: { calls: {}, rateLimited: 0, responseUrlPosts: 0, uploads: 0 },
     validator: options.validateSpec ? sharedSpecValidator() : undefined,
     violations: [],
+    triggers: new Map(),
+    triggerLifetimeMs,
+    views: new Map(),
     baseUrl: '',
   };
   const server = await startHttpServer(core);
@@ -120,6 +127,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     clickButton: (target) => clickButton(core, target),
     selectOption: (target) => selectOption(core, target),
     typeInput: (target) => typeInput(core, target),
+    views: (user) =>
+      [...core.views.values()]
+        .filter((v) => v.open && (user === undefined || v.user === user))
+        .map((v): OpenView => ({ id: v.id, user: v.user, view: structuredClone(v.view) })),
+    submitView: (target) => submitView(core, target),
     messages: (channelRef) => {
       const channel = store.requireChannel(channelRef, 'messages');
       return store

@@ -1,7 +1,8 @@
 /**
  * A person using a bot message's interactive elements: button clicks, select choices and typed
  * input become `interactive` envelopes carrying block_actions payloads shaped as Slack sends them
- * (user, channel, container, the message with its blocks, state.values, response_url, trigger_id).
+ * (user, channel, container, the message with its blocks, state.values, response_url, and a
+ * trigger_id that views.open accepts once, within the trigger lifetime).
  */
 import type { BlockAction } from '@slack/bolt';
 import { interactiveElements } from './block-ids.js';
@@ -9,6 +10,7 @@ import { isObject } from './block-validation.js';
 import type { EmulatorCore } from './core.js';
 import { messageObject } from './payloads.js';
 import type { ChannelRecord, MessageRecord, UserRecord } from './store.js';
+import { issueTrigger } from './views.js';
 
 type Json = Record<string, unknown>;
 
@@ -205,7 +207,7 @@ async function dispatch(core: EmulatorCore, located: Located, action: Json): Pro
     api_app_id: store.appId,
     token: core.verificationToken,
     container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: ephemeral },
-    trigger_id: core.ids.triggerId(),
+    trigger_id: issueTrigger(core, user.id),
     team: { id: store.teamId, domain: store.teamDomain },
     is_enterprise_install: false,
     channel: { id: channel.id, name: channel.kind === 'im' ? 'directmessage' : channel.name },

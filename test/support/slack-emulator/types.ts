@@ -29,6 +29,8 @@ export interface SlackEmulatorOptions {
   echoBotMessages?: boolean;
   /** The app's event subscriptions. Default: all of {@link EventSubscription}. */
   subscriptions?: readonly EventSubscription[];
+  /** How long a trigger_id from an interaction may be exchanged with views.open. Default 3000 (Slack's 3 s). */
+  triggerLifetimeMs?: number;
   /** Overrides of Slack's message limits (defaults in block-validation.ts, from chat-platforms.md §1.10). */
   limits?: Partial<MessageLimits>;
   /**
@@ -105,6 +107,22 @@ export interface SlackEmulator {
     actionId?: string;
     value: string;
   }): Promise<void>;
+  /** Modals the app opened with views.open and nobody submitted yet (for one user, or all), oldest first. */
+  views(user?: string): OpenView[];
+  /**
+   * A user submits an open modal: `values` maps the action_id of input-block elements to the text
+   * typed (plain_text_input) or the option value(s) chosen (static / multi_static select); inputs
+   * not named are sent empty. Emits an `interactive` envelope of type `view_submission` (with
+   * `view.state.values`, `private_metadata`, `callback_id`, user and a new trigger_id) and
+   * resolves with the ack's payload; rejects if the app does not ack within ackTimeoutMs.
+   * `privateMetadata` replaces the view's own in the payload (a tampered or foreign view).
+   */
+  submitView(options: {
+    user: string;
+    viewId: string;
+    values: Record<string, string | string[]>;
+    privateMetadata?: string;
+  }): Promise<unknown>;
   /** What the bot posted in a channel (latest state after chat.update), oldest first. Includes text, blocks, thread_ts, ts, ephemeral user, edit history. */
   messages(channel: string): PostedMessage[];
   /** Files uploaded through files.getUploadURLExternal + upload + files.completeUploadExternal. */
@@ -160,6 +178,14 @@ export interface PostedMessage {
   history: { text: string; blocks?: unknown[] }[];
   /** IDs of files shared with this message (a file_share message). */
   files?: string[];
+}
+
+export interface OpenView {
+  id: string;
+  /** Who sees it: the user whose interaction gave the trigger. */
+  user: string;
+  /** The view as Slack answers it (type, title, blocks, private_metadata, callback_id, state…). */
+  view: Record<string, unknown>;
 }
 
 export interface UploadedFile {

@@ -20,6 +20,7 @@ const METHODS = [
   'conversations.members',
   'conversations.open',
   'users.info',
+  'views.open',
 ];
 
 const source = process.argv[2];

@@ -13,6 +13,7 @@ import { authMethods } from './methods-auth.js';
 import { chatMethods } from './methods-chat.js';
 import { conversationMethods } from './methods-conversations.js';
 import { fileMethods } from './methods-files.js';
+import { viewMethods } from './methods-views.js';
 
 export interface HttpAnswer {
   status: number;
@@ -25,6 +26,7 @@ const methods: Record<string, MethodDefinition> = {
   ...chatMethods,
   ...conversationMethods,
   ...fileMethods,
+  ...viewMethods,
 };
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
