@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import type { ConsoleAgent } from '../support/console-harness.js';
+import { type ConsoleAgent, consoleFormConfig, startConsoleAgent } from '../support/console-harness.js';
 import {
   fullMessage,
   hostile,
@@ -302,4 +302,29 @@ describe('console page (headless Firefox ESR)', () => {
       await web.stop();
     }
   });
+
+  it('opens a form answered to a click as a dialog, posting nothing, and Submit runs its fields', async () => {
+    // Its own agent: the shared one has no plugin that answers a form.
+    const forms = await startConsoleAgent(consoleFormConfig, {}, { executorFixture: true });
+    try {
+      const page = await openConsole(forms.url);
+      await typeCommand(page, 'fixture ask');
+      const ask = await waitForMessage(page, 'ops', 'open the form');
+      await page.click(`${item('ops', ask)} button.btn`);
+      await page.waitForSelector('#form-dialog[open]', { timeout: 15_000 });
+      await expect(textOf(page, '#form-dialog h3')).resolves.toBe('Echo form');
+      await page.select('#form-dialog select', 'beta');
+      await page.type('#form-dialog input[type="text"]', 'from firefox');
+      await page.click('#form-submit');
+      await waitForMessage(page, 'ops', ['typed from firefox', 'by @web']);
+      await waitForMessage(page, 'ops', ['beta', 'by @web']);
+      await expect(propOf(page, '#form-dialog', 'open')).resolves.toBe(false);
+      // The form itself never became a channel message.
+      const bodies = await textsOf(page, `${paneOf('ops')} li.msg-bot`);
+      expect(bodies.filter((t) => t.includes('Choose what to echo'))).toEqual([]);
+      await page.close();
+    } finally {
+      await forms.agent.stop();
+    }
+  }, 120_000);
 });

@@ -1,12 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { parse, stringify } from 'yaml';
 import { type Agent, createAgent } from '../../src/app/agent.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { ServerFrame } from '../../src/bots/console/page/protocol.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Console } from '../../src/config/schema.js';
+import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
+import { buildIndex } from '../../src/plugins/publish/index-builder.js';
 import { publishBuiltins } from './agent-harness.js';
 import { repoRoot } from './build-fixtures.js';
 import { createTestLogger, waitFor } from './test-logger.js';
@@ -27,16 +30,63 @@ export interface ConsoleAgent {
   dir: string;
 }
 
+let fixtureRepo: Promise<string> | undefined;
+
+/**
+ * Publishes the executor fixture (test/fixtures/plugins/executor-fixture.ts) as executor
+ * `fixture` into a repository of its own, once per test file; the agent knows it as `fx/fixture`.
+ */
+export function publishExecutorFixture(): Promise<string> {
+  fixtureRepo ??= (async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'sb-console-fx-repo-'));
+    // buildPlugins resolves `entry` relative to the plugin directory: a wrapper imports the fixture.
+    const pluginsDir = await mkdtemp(join(tmpdir(), 'sb-console-fx-plugins-'));
+    await mkdir(join(pluginsDir, 'fx'));
+    const fixture = join(repoRoot, 'test/fixtures/plugins/executor-fixture.ts');
+    await writeFile(join(pluginsDir, 'fx', 'exec.ts'), `import '${fixture}';\n`);
+    await writeFile(
+      join(pluginsDir, 'fx', 'plugin.json'),
+      JSON.stringify([{ type: 'executor', name: 'fixture', entry: 'exec.ts' }]),
+    );
+    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+    await buildPlugins({
+      pluginsDir,
+      outputDir: repo,
+      rootDir: repoRoot,
+      platforms: [{ os: 'linux', arch }],
+    });
+    const indexFile = join(repo, 'index.yaml');
+    await buildIndex({
+      binariesPath: repo,
+      urlBasePath: '.',
+      outputFile: indexFile,
+      logger: createTestLogger('silent').logger,
+    });
+    // The fixture declares a `jq` dependency at an unreachable URL (for host tests), which the
+    // agent would fail to download.
+    const index = parse(await readFile(indexFile, 'utf8')) as {
+      entries: { urls: { dependencies?: unknown }[] }[];
+    };
+    for (const entry of index.entries) for (const url of entry.urls) delete url.dependencies;
+    await writeFile(indexFile, stringify(index));
+    return repo;
+  })();
+  return fixtureRepo;
+}
+
 /**
  * Starts an agent from `yaml` (the `communications` and the rest; `plugins:` is appended with the
  * published built-ins). `{dir}` in the YAML is replaced by the agent's temp directory, where
- * `scripts` (name → shell script) are written as executables first.
+ * `scripts` (name → shell script) are written as executables first. `executorFixture` adds the
+ * repository `fx` with the executor fixture ({@link publishExecutorFixture}).
  */
 export async function startConsoleAgent(
   yaml: string,
   scripts: Record<string, string> = {},
+  options: { executorFixture?: boolean } = {},
 ): Promise<ConsoleAgent> {
   const repo = await publishBuiltins();
+  const fx = options.executorFixture ? await publishExecutorFixture() : undefined;
   const dir = await mkdtemp(join(tmpdir(), 'sb-console-'));
   for (const [name, body] of Object.entries(scripts)) {
     await writeFile(join(dir, name), body, { mode: 0o755 });
@@ -49,7 +99,7 @@ plugins:
   cacheDir: ${join(dir, 'cache')}
   repositories:
     sb: {url: "file://${repo}/index.yaml"}
-`,
+${fx === undefined ? '' : `    fx: {url: "file://${fx}/index.yaml"}\n`}`,
   );
   const { config } = await loadConfig({ files: [file] });
   const { logger, lines } = createTestLogger('debug');
@@ -171,6 +221,29 @@ sources:
           text: "{{ .note }}"
           fields: [{key: Who, value: "{{ .who }}"}]
           list: {title: Items, items: .items, item: "{{ . }}"}
+settings:
+  clusterName: test-cluster
+`;
+
+/**
+ * A console with channels `ops` and `dev` bound to the echo and the executor fixture (`fx`):
+ * `fixture ask` answers a button that runs `fixture form`, a form with a select and a text input
+ * whose commands are `fixture echo <word>` and `fixture echo typed <text>`. Start it with
+ * `executorFixture: true`.
+ */
+export const consoleFormConfig = `
+communications:
+  default:
+    console:
+      enabled: true
+      port: 0
+      channels:
+        ops: {name: ops, bindings: {executors: [tools], sources: []}}
+        dev: {name: dev, bindings: {executors: [tools], sources: []}}
+executors:
+  tools:
+    sb/echo: {enabled: true}
+    fx/fixture: {enabled: true}
 settings:
   clusterName: test-cluster
 `;

@@ -19,7 +19,7 @@ import { AccessPolicy } from './access.js';
 import { FileStore } from './file-store.js';
 import { ConsoleHistory, type HistoryLimits } from './history.js';
 import { createConsoleHttpServer } from './http-server.js';
-import { cleanUserName, toConsoleCommand } from './inbound.js';
+import { cleanUserName, readModalTrigger, toConsoleCommand } from './inbound.js';
 import { consoleLimits } from './limits.js';
 import { consoleToken, consoleUrl } from './listen-address.js';
 import {
@@ -97,6 +97,7 @@ export class ConsoleBotImpl implements ConsoleBot {
   #statusTimer: NodeJS.Timeout | undefined;
   #lastStatus = '';
   #sequence = 0;
+  #forms = 0;
   readonly #commandRate: { perSecond: number; burst: number };
 
   constructor(options: ConsoleBotOptions) {
@@ -242,6 +243,47 @@ export class ConsoleBotImpl implements ConsoleBot {
     return { channelId: channel, messageId: message.id };
   }
 
+  /**
+   * Shows a `form` answer as a dialog in the one page whose click asked for it (the connection
+   * its `modalTrigger` names), and nowhere else: not in the channel's history, not to other tabs
+   * or `switchboard chat`. Resolves undefined, so that the pipeline posts the form in the channel,
+   * when that connection has closed, the console is not running, the channel is unknown, or the
+   * form is too long for a dialog (posted, it gets its full text as a download).
+   */
+  async openModal(outbound: Outbound): Promise<PostedRef | undefined> {
+    const trigger = outbound.modalTrigger;
+    if (!trigger || this.#state !== 'connected') return undefined;
+    const channel = outbound.address.channelId;
+    const notShown = (reason: string) => {
+      this.#log.info({ reason, channel }, 'console form not opened as a dialog; posting it in the channel');
+      return undefined;
+    };
+    const { connection, ref } = readModalTrigger(trigger.id);
+    const client = this.#hub?.client(connection);
+    if (!client) return notShown('the page that clicked has closed its connection');
+    if (!this.#history.has(channel)) return notShown(`the console has no channel "${channel}"`);
+    let rendering: ReturnType<typeof renderConsoleMessage>;
+    try {
+      rendering = renderConsoleMessage(outbound.message, { mention });
+    } catch (err) {
+      return notShown((err as Error).message);
+    }
+    if (!rendering) return undefined;
+    if (rendering.fullText !== undefined) return notShown('the form is too long for a dialog');
+    this.#forms += 1;
+    const id = `form:${this.#forms}`;
+    const sent = client.send({
+      type: 'form',
+      id,
+      channel,
+      form: rendering.message,
+      ...(rendering.notices.length > 0 ? { notice: rendering.notices.join(' ') } : {}),
+      ...(ref === undefined ? {} : { ref }),
+    });
+    if (!sent) return notShown('the page that clicked could not be sent to');
+    return { channelId: channel, messageId: id };
+  }
+
   #nextId(): string {
     this.#sequence += 1;
     return `m${this.#sequence}`;
@@ -316,6 +358,8 @@ export class ConsoleBotImpl implements ConsoleBot {
       mention,
       mentionPattern: this.mentionPattern(),
       user: client.user,
+      connection: client.id,
+      receivedAt: Date.now(),
     });
     this.#publish({
       type: 'message',

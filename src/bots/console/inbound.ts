@@ -9,6 +9,10 @@ export interface InboundContext {
   mentionPattern: RegExp;
   /** The connection's user name. */
   user: string;
+  /** The hub's id of the connection the frame came on (see {@link consoleModalTrigger}). */
+  connection: string;
+  /** When the frame arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 /** A command ready for the agent, and the text to show in the channel for it. */
@@ -19,10 +23,28 @@ export interface ConsoleCommand {
 }
 
 /**
+ * The modal trigger of a click: the connection that clicked and the ref of its command frame.
+ * A `form` answer to it opens as a dialog on that connection only (ConsoleBot.openModal).
+ */
+export function consoleModalTrigger(connection: string, ref: string | undefined): string {
+  return `${connection}/${ref ?? ''}`;
+}
+
+/** The connection and command ref a trigger made by {@link consoleModalTrigger} names. */
+export function readModalTrigger(id: string): { connection: string; ref?: string } {
+  const slash = id.indexOf('/');
+  if (slash < 0) return { connection: id };
+  const ref = id.slice(slash + 1);
+  return { connection: id.slice(0, slash), ...(ref === '' ? {} : { ref }) };
+}
+
+/**
  * Turns a validated command frame into the agent's InboundCommand. On the console every line
  * is a command, with or without `@Switchboard`. Interactions run their command with the chosen
  * value appended after a blank, as Botkube does (`<command> <value>`; a multi-select's values
  * joined by commas); `{{BotName}}` becomes the mention, which the command parser strips.
+ * Interactions carry a `modalTrigger` naming the connection, so that a `form` answer can open
+ * as a dialog in the page that clicked; typed commands have none (Slack gives none either).
  */
 export function toConsoleCommand(frame: CommandFrame, context: InboundContext): ConsoleCommand {
   const base = frame.text.replaceAll('\r', '').replaceAll(botNamePlaceholder, context.mention).trim();
@@ -36,6 +58,14 @@ export function toConsoleCommand(frame: CommandFrame, context: InboundContext): 
       user: { id: `console:${user}`, mention: `@${user}`, displayName: user },
       text,
       origin: frame.origin,
+      ...(frame.origin === 'typed'
+        ? {}
+        : {
+            modalTrigger: {
+              id: consoleModalTrigger(context.connection, frame.ref),
+              receivedAt: context.receivedAt,
+            },
+          }),
     },
     shown: stripMention(text, context.mentionPattern),
   };

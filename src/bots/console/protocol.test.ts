@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanUserName, toConsoleCommand } from './inbound.js';
+import { cleanUserName, readModalTrigger, toConsoleCommand } from './inbound.js';
 import { consoleUrl, isLoopbackAddress } from './listen-address.js';
 import { commandFrame, readClientFrame, readServerFrame, socketUrl } from './page/protocol.js';
 
@@ -53,6 +53,11 @@ describe('console protocol (page/protocol.js)', () => {
   it('reads server frames, skips unknown types and refuses incomplete ones', () => {
     expect(readServerFrame('{"type":"error","error":"no"}')).toEqual({ type: 'error', error: 'no' });
     expect(readServerFrame('{"type":"future","x":1}')).toBeUndefined();
+    const form = { type: 'form', id: 'form:1', channel: 'ops', form: { baseBody: {} }, ref: 'r1' };
+    expect(readServerFrame(JSON.stringify(form))).toEqual(form);
+    expect(() => readServerFrame('{"type":"form","id":"form:1","channel":"ops","form":"<b>"}')).toThrow(
+      'form frame: form must be a message',
+    );
     expect(() => readServerFrame('{"type":"message","message":{"id":"m1"}}')).toThrow(
       'message frame: message must have an id, a channel and a kind',
     );
@@ -77,6 +82,8 @@ describe('console commands and addresses', () => {
     mention: '@Switchboard',
     mentionPattern: /@Switchboard(?![\w.-])/i,
     user: 'ada',
+    connection: 'c7',
+    receivedAt: 1_700_000_000_000,
   };
 
   it('appends interaction values as Botkube does and shows the command without the mention', () => {
@@ -96,6 +103,25 @@ describe('console commands and addresses', () => {
       context,
     );
     expect(typed).toMatchObject({ inbound: { text: '@switchboard: ping' }, shown: 'ping' });
+  });
+
+  it('gives clicks a modal trigger naming the connection and the frame, and typed commands none', () => {
+    const click = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: 'fixture form', origin: 'button', ref: 'r/3' },
+      context,
+    );
+    expect(click.inbound.modalTrigger).toEqual({ id: 'c7/r/3', receivedAt: 1_700_000_000_000 });
+    expect(readModalTrigger('c7/r/3')).toEqual({ connection: 'c7', ref: 'r/3' });
+    const unnamed = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: 'x', origin: 'text-input', value: 'v' },
+      context,
+    );
+    expect(readModalTrigger(unnamed.inbound.modalTrigger?.id ?? '')).toEqual({ connection: 'c7' });
+    const typed = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: 'fixture form', origin: 'typed' },
+      context,
+    );
+    expect(typed.inbound.modalTrigger).toBeUndefined();
   });
 
   it('cleans user names', () => {

@@ -4,8 +4,13 @@ import type { ServerFrame } from './page/protocol.js';
 
 /** One connected page or `switchboard chat`. */
 export interface ConsoleClient {
+  /** Names this connection among the hub's (`c1`, `c2`…); not reused while the agent runs. */
+  readonly id: string;
   readonly user: string;
-  send(frame: ServerFrame): void;
+  /** Whether the connection is still open and may be sent to. */
+  readonly open: boolean;
+  /** Sends one frame; false when it was not sent (closed, or dropped for being too slow). */
+  send(frame: ServerFrame): boolean;
   /** Takes one command from the client's budget; false when it sends too fast. */
   takeCommand(): boolean;
 }
@@ -33,6 +38,7 @@ export class SocketHub {
   readonly #clients = new Set<Client>();
   readonly #options: SocketHubOptions;
   readonly #heartbeat: NodeJS.Timeout;
+  #lastId = 0;
 
   constructor(options: SocketHubOptions) {
     this.#options = options;
@@ -45,7 +51,8 @@ export class SocketHub {
   }
 
   add(ws: WebSocket, user: string): void {
-    const client = new Client(ws, user, this.#options);
+    this.#lastId += 1;
+    const client = new Client(`c${this.#lastId}`, ws, user, this.#options);
     this.#clients.add(client);
     ws.on('close', () => this.#clients.delete(client));
     ws.on('error', (err) => this.#options.logger.debug({ err: err.message }, 'console socket error'));
@@ -60,6 +67,12 @@ export class SocketHub {
       this.#options.onText(client, rawText(data));
     });
     for (const frame of this.#options.welcome(client)) client.send(frame);
+  }
+
+  /** The connected client with this id, or undefined once it has gone. */
+  client(id: string): ConsoleClient | undefined {
+    for (const client of this.#clients) if (client.id === id) return client.open ? client : undefined;
+    return undefined;
   }
 
   /** Sends a serialized frame to every client. */
@@ -97,6 +110,7 @@ class Client implements ConsoleClient {
   #refilledAt: number;
 
   constructor(
+    readonly id: string,
     readonly ws: WebSocket,
     readonly user: string,
     private readonly options: SocketHubOptions,
@@ -105,12 +119,16 @@ class Client implements ConsoleClient {
     this.#refilledAt = (options.now ?? Date.now)();
   }
 
-  send(frame: ServerFrame): void {
-    this.sendText(JSON.stringify(frame));
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
   }
 
-  sendText(text: string): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+  send(frame: ServerFrame): boolean {
+    return this.sendText(JSON.stringify(frame));
+  }
+
+  sendText(text: string): boolean {
+    if (!this.open) return false;
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.options.logger.warn(
         { user: this.user, buffered: this.ws.bufferedAmount },
@@ -118,9 +136,10 @@ class Client implements ConsoleClient {
       );
       this.ws.close(1013, 'too slow: messages piled up unread');
       this.ws.terminate();
-      return;
+      return false;
     }
     this.ws.send(text);
+    return true;
   }
 
   takeCommand(): boolean {

@@ -12,7 +12,7 @@
  * while parsing are dropped, so renderers fall back to the default.
  * - `baseBodyWithFilter`: only `baseBody` is used, and the `--filter` flag applies to it.
  * - `nonInteractiveEventSingleSection`: exactly one section; fits Discord embeds etc.
- * - `form`: shown as a modal where the platform has one (Slack) when it answers a click;
+ * - `form`: shown as a modal where the platform has one (Slack; a dialog in the console) when it answers a click;
  *   otherwise posted like any message.
  * - `threadMessage`: post in a thread. `skipMessage`: send nothing.
  * - `basicCardWithButtonsInSeparateMessage`: Teams card whose buttons come separately.

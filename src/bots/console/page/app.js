@@ -5,7 +5,7 @@
  */
 import { openConnection } from './connection.js';
 import { commandFrame, maxCommandLength, socketUrl } from './protocol.js';
-import { fillEntry, renderEntry } from './render-message.js';
+import { fieldActions, fillEntry, renderEntry, renderMessageBody } from './render-message.js';
 import { renderStatus } from './status-panel.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +20,12 @@ const ui = {
   error: $('command-error'),
   status: $('status-panel'),
   statusToggle: $('status-toggle'),
+  formDialog: $('form-dialog'),
+  formTitle: $('form-title'),
+  formBody: $('form-body'),
+  formError: $('form-error'),
+  formCancel: $('form-cancel'),
+  formSubmit: $('form-submit'),
 };
 
 const state = {
@@ -36,6 +42,8 @@ const state = {
   refs: 0,
   open: false,
   status: undefined,
+  /** The channel of the form shown in the dialog, while it is open. */
+  formChannel: undefined,
 };
 
 const user = new URLSearchParams(location.search).get('user') ?? 'web';
@@ -97,6 +105,9 @@ function onFrame(frame) {
       }
       break;
     }
+    case 'form':
+      showForm(frame);
+      break;
     case 'status':
       state.status = frame.status;
       renderStatus(ui.status, frame.status, state.hello?.version);
@@ -207,24 +218,91 @@ function actions(entry) {
 
 /**
  * Runs a command in `channel`: typed, or from a button, select or input of a message (`source`,
- * its id, lets an answer marked replaceOriginal take that message's place).
+ * its id, lets an answer marked replaceOriginal take that message's place). `report` shows why
+ * it was not sent (under the command box, or in the form dialog).
  */
-function act(channel, { text, origin, value, source }) {
+function act(channel, { text, origin, value, source }, report = showError) {
   const length = text.length + (Array.isArray(value) ? value.join(',').length : (value ?? '').length);
   const limit = state.hello?.limits?.maxCommandLength ?? maxCommandLength;
   if (length > limit) {
-    showError(`That command is ${length} characters long; the console accepts at most ${limit}.`);
+    report(`That command is ${length} characters long; the console accepts at most ${limit}.`);
     return false;
   }
   state.refs += 1;
   const frame = commandFrame(channel, text, { origin, value, source, ref: `r${state.refs}` });
   if (!connection.send(frame)) {
-    showError('Not connected to the agent; the command was not sent. It reconnects on its own.', 'offline');
+    report('Not connected to the agent; the command was not sent. It reconnects on its own.', 'offline');
     return false;
   }
   hideError();
   return true;
 }
+
+/**
+ * Shows a `form` answer to a click of this page in the dialog, built like any message but with
+ * its fields held until Submit. The form is no channel message, so its commands name no `source`.
+ */
+function showForm(frame) {
+  const channel = state.channels.get(frame.channel);
+  if (!channel) return;
+  const dialog = ui.formDialog;
+  if (dialog.open) dialog.close();
+  state.formChannel = frame.channel;
+  const button = (action) => {
+    if (runFromForm([action])) dialog.close();
+  };
+  const body = renderMessageBody(frame.form, button, { deferred: true, onSubmit: submitForm });
+  if (typeof frame.notice === 'string' && frame.notice !== '') {
+    const notice = document.createElement('p');
+    notice.className = 'notice';
+    notice.textContent = frame.notice;
+    body.append(notice);
+  }
+  ui.formTitle.textContent = `Form for #${channel.info.name}`;
+  ui.formBody.replaceChildren(body);
+  hideFormError();
+  dialog.dataset.channel = frame.channel;
+  dialog.dataset.id = frame.id;
+  dialog.showModal();
+}
+
+/** Runs `actions` in the form's channel; false (the dialog stays open) when they cannot be sent. */
+function runFromForm(actions) {
+  const channel = state.formChannel;
+  if (channel === undefined) return false;
+  if (!state.open) {
+    showFormError('Not connected to the agent; nothing was sent. It reconnects on its own.');
+    return false;
+  }
+  for (const action of actions) if (!act(channel, action, showFormError)) return false;
+  return true;
+}
+
+/** Submit: every filled field runs its command, as it would in the channel; then the dialog closes. */
+function submitForm() {
+  if (runFromForm(fieldActions(ui.formBody))) ui.formDialog.close();
+}
+
+function showFormError(text) {
+  ui.formError.textContent = text;
+  ui.formError.hidden = false;
+}
+
+function hideFormError() {
+  ui.formError.hidden = true;
+  ui.formError.textContent = '';
+}
+
+ui.formSubmit.addEventListener('click', submitForm);
+ui.formCancel.addEventListener('click', () => ui.formDialog.close());
+// Esc closes the dialog natively (its cancel event); either way nothing of the form is kept.
+ui.formDialog.addEventListener('close', () => {
+  // The event comes a task after close(): a form that replaced this one may be showing by then.
+  if (ui.formDialog.open) return;
+  state.formChannel = undefined;
+  ui.formBody.replaceChildren();
+  hideFormError();
+});
 
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();

@@ -113,6 +113,25 @@ export interface EditFrame {
   message: ConsoleMessage;
 }
 
+/**
+ * A `form` answer (Botkube's PopupMessage) to a button, select or input this connection used:
+ * show it as a dialog. Sent only to that connection and kept in no history; it is not a channel
+ * message, so nothing edits or replaces it. Its fields' commands run in `channel`.
+ */
+export interface FormFrame {
+  type: 'form';
+  /** Names this form (`form:<n>`); unlike message ids it is never in a channel. */
+  id: string;
+  /** The channel the form was asked for. */
+  channel: string;
+  /** The form, rendered as messages are (see ConsoleMessage.message). */
+  form: ViewMessage;
+  /** What the console left out of it. */
+  notice?: string;
+  /** The `ref` of the command frame whose click asked for the form. */
+  ref?: string;
+}
+
 /** The agent's `/status` document (plugins, platforms, sources, queues). */
 export interface StatusFrame {
   type: 'status';
@@ -126,7 +145,14 @@ export interface ErrorFrame {
   ref?: string;
 }
 
-export type ServerFrame = HelloFrame | HistoryFrame | MessageFrame | EditFrame | StatusFrame | ErrorFrame;
+export type ServerFrame =
+  | HelloFrame
+  | HistoryFrame
+  | MessageFrame
+  | EditFrame
+  | FormFrame
+  | StatusFrame
+  | ErrorFrame;
 
 export declare function commandFrame(
   channel: string,

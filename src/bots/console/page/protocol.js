@@ -21,7 +21,7 @@ export const maxClientFrameBytes = 64 * 1024;
 /** How a command was given: typed, or by using a button, select or input of a message. */
 export const commandOrigins = ['typed', 'button', 'select', 'multi-select', 'text-input'];
 
-const serverTypes = ['hello', 'history', 'message', 'edit', 'status', 'error'];
+const serverTypes = ['hello', 'history', 'message', 'edit', 'form', 'status', 'error'];
 
 /**
  * Builds a command frame. `value` is what a select (one value), multi-select (several) or text
@@ -125,6 +125,11 @@ export function readServerFrame(data) {
     case 'message':
     case 'edit':
       need(isMessage(value.message), 'message must have an id, a channel and a kind');
+      break;
+    case 'form':
+      need(typeof value.id === 'string', 'id must be a string');
+      need(typeof value.channel === 'string', 'channel must be a string');
+      need(isObject(value.form), 'form must be a message');
       break;
     case 'error':
       need(typeof value.error === 'string', 'error must be a string');

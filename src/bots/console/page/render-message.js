@@ -3,8 +3,13 @@
  * edited), then the message model in order — body, sections (header, description, body, fields,
  * lists, buttons, selects, multi-select, inputs, context), inputs, files, notice. Built with DOM
  * calls and textContent only. Controls call `act({ text, origin, value })` to run commands.
+ * A form shown as a dialog is rendered the same way, deferred: its selects, multi-selects and
+ * inputs run nothing when used, and {@link fieldActions} reads what they would run on Submit.
  */
 import { appendInline, appendRichText, codeBlock, safeLink } from './rich-text.js';
+
+/** Each select, multi-select and input with a command → what it runs now (undefined when empty). */
+const fieldAction = new WeakMap();
 
 /** A new list item for `entry`. */
 export function renderEntry(entry, act) {
@@ -27,15 +32,37 @@ export function fillEntry(li, entry, act) {
     li.append(line);
     return;
   }
-  const message = entry.message ?? { baseBody: {} };
-  const body = el('div', 'body');
-  appendBody(body, message.baseBody);
-  for (const section of list(message.sections)) body.append(renderSection(section, act));
-  const inputs = renderInputs(message.plaintextInputs, act);
-  if (inputs) body.append(inputs);
+  const body = renderMessageBody(entry.message ?? { baseBody: {} }, act);
   for (const file of list(entry.files)) body.append(fileLink(file));
   if (entry.notice) body.append(el('p', 'notice', entry.notice));
   li.append(body);
+}
+
+/**
+ * The body of a message model (`ViewMessage`): base body, sections, inputs. With
+ * `options.deferred` (a form in a dialog) buttons still run at once, but selects, multi-selects
+ * and inputs only hold their value, and Enter in an input calls `options.onSubmit()`.
+ */
+export function renderMessageBody(message, act, options = {}) {
+  const body = el('div', 'body');
+  appendBody(body, message.baseBody);
+  for (const section of list(message.sections)) body.append(renderSection(section, act, options));
+  const inputs = renderInputs(message.plaintextInputs, act, options);
+  if (inputs) body.append(inputs);
+  return body;
+}
+
+/**
+ * What the filled selects, multi-selects and inputs under `root` run, in page order: the same
+ * `{ text, origin, value }` they run inline. Empty ones are left out.
+ */
+export function fieldActions(root) {
+  const actions = [];
+  for (const node of root.querySelectorAll('[data-field]')) {
+    const action = fieldAction.get(node)?.();
+    if (action) actions.push(action);
+  }
+  return actions;
 }
 
 function meta(entry) {
@@ -68,7 +95,7 @@ function appendBody(parent, body) {
   if (typeof body.codeBlock === 'string' && body.codeBlock !== '') parent.append(codeBlock(body.codeBlock));
 }
 
-function renderSection(section, act) {
+function renderSection(section, act, options) {
   const s = el('section', section.style?.divider === 'none' ? 'section no-divider' : 'section');
   if (section.header) s.append(el('h3', 'section-header', section.header));
   if (section.description) {
@@ -110,11 +137,11 @@ function renderSection(section, act) {
   const selects = list(section.selects?.items);
   if (selects.length > 0) {
     const row = el('div', 'selects');
-    for (const select of selects) row.append(renderSelect(select, act));
+    for (const select of selects) row.append(renderSelect(select, act, options));
     s.append(row);
   }
-  if (section.multiSelect) s.append(renderMultiSelect(section.multiSelect, act));
-  const inputs = renderInputs(section.plaintextInputs, act);
+  if (section.multiSelect) s.append(renderMultiSelect(section.multiSelect, act, options));
+  const inputs = renderInputs(section.plaintextInputs, act, options);
   if (inputs) s.append(inputs);
   for (const item of list(section.context)) {
     const p = el('p', 'context');
@@ -153,7 +180,7 @@ function renderButton(button, act) {
   return wrap;
 }
 
-function renderSelect(select, act) {
+function renderSelect(select, act, options) {
   const label = el('label', 'select');
   if (select.name) label.append(el('span', 'select-name', select.name));
   const s = document.createElement('select');
@@ -170,9 +197,16 @@ function renderSelect(select, act) {
   if (s.selectedIndex < 0) s.selectedIndex = 0;
   if (select.command) {
     s.dataset.command = select.command;
-    s.addEventListener('change', () => {
-      if (s.value !== '') act({ text: select.command, origin: 'select', value: s.value });
-    });
+    s.dataset.field = 'select';
+    const action = () =>
+      s.value === '' ? undefined : { text: select.command, origin: 'select', value: s.value };
+    fieldAction.set(s, action);
+    if (!options.deferred) {
+      s.addEventListener('change', () => {
+        const chosen = action();
+        if (chosen) act(chosen);
+      });
+    }
   } else {
     s.disabled = true;
   }
@@ -180,13 +214,13 @@ function renderSelect(select, act) {
   return label;
 }
 
-function renderMultiSelect(multi, act) {
+function renderMultiSelect(multi, act, options) {
   const box = el('fieldset', 'multi-select');
   box.append(el('legend', '', text(multi.name) || 'Choose'));
   if (multi.description) appendBody(box, multi.description);
   const initial = new Set(list(multi.initialOptions).map((o) => o.value));
   const boxes = [];
-  const options = el('div', 'multi-options');
+  const choices = el('div', 'multi-options');
   for (const option of list(multi.options)) {
     const label = el('label', 'multi-option');
     const input = document.createElement('input');
@@ -195,16 +229,27 @@ function renderMultiSelect(multi, act) {
     input.checked = initial.has(option.value);
     boxes.push(input);
     label.append(input, ` ${text(option.name)}`);
-    options.append(label);
+    choices.append(label);
   }
-  box.append(options);
+  box.append(choices);
+  const action = () => {
+    const values = boxes.filter((b) => b.checked).map((b) => b.value);
+    return values.length > 0 ? { text: multi.command, origin: 'multi-select', value: values } : undefined;
+  };
+  if (multi.command) {
+    box.dataset.command = multi.command;
+    box.dataset.field = 'multi-select';
+    fieldAction.set(box, action);
+  }
+  // In a dialog the choice is sent with Submit.
+  if (options.deferred) return box;
   const apply = el('button', 'btn', 'Apply');
   apply.type = 'button';
   if (multi.command) {
     apply.dataset.command = multi.command;
     apply.addEventListener('click', () => {
-      const values = boxes.filter((b) => b.checked).map((b) => b.value);
-      if (values.length > 0) act({ text: multi.command, origin: 'multi-select', value: values });
+      const chosen = action();
+      if (chosen) act(chosen);
     });
   } else {
     apply.disabled = true;
@@ -213,7 +258,7 @@ function renderMultiSelect(multi, act) {
   return box;
 }
 
-function renderInputs(inputs, act) {
+function renderInputs(inputs, act, options) {
   const all = list(inputs);
   if (all.length === 0) return undefined;
   const box = el('div', 'inputs');
@@ -225,20 +270,35 @@ function renderInputs(inputs, act) {
     field.type = 'text';
     field.placeholder = text(input.placeholder);
     label.append(field);
-    const send = el('button', 'btn', 'Send');
-    send.type = 'submit';
-    form.append(label, send);
+    form.append(label);
+    // In a dialog the text is sent with Submit, which Enter presses too.
+    const send = options.deferred ? undefined : el('button', 'btn', 'Send');
+    if (send) {
+      send.type = 'submit';
+      form.append(send);
+    }
     if (input.command) {
       form.dataset.command = input.command;
+      form.dataset.field = 'text-input';
+      const action = () => {
+        const value = field.value.trim();
+        return value === '' ? undefined : { text: input.command, origin: 'text-input', value };
+      };
+      fieldAction.set(form, action);
       form.addEventListener('submit', (event) => {
         event.preventDefault();
-        if (field.value.trim() === '') return;
-        act({ text: input.command, origin: 'text-input', value: field.value.trim() });
+        if (options.deferred) {
+          options.onSubmit?.();
+          return;
+        }
+        const typed = action();
+        if (!typed) return;
+        act(typed);
         field.value = '';
       });
     } else {
       field.disabled = true;
-      send.disabled = true;
+      if (send) send.disabled = true;
       form.addEventListener('submit', (event) => event.preventDefault());
     }
     box.append(form);
