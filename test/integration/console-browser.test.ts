@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, openConsolePage } from '../support/browser.js';
 import type { ConsoleAgent } from '../support/console-harness.js';
 import {
   fullMessage,
@@ -32,18 +32,8 @@ useConsoleAndBrowser(
 const sentFrames = new WeakMap<Page, Record<string, unknown>[]>();
 
 async function openConsole(url = run.url, channel?: string): Promise<Page> {
-  const page = await browser.newPage();
-  const sent: Record<string, unknown>[] = [];
+  const { page, sent } = await openConsolePage(browser, url, { problems, ...(channel ? { channel } : {}) });
   sentFrames.set(page, sent);
-  page.on('websocket', (socket) =>
-    socket.on('framesent', (frame) => sent.push(JSON.parse(String(frame.payload)))),
-  );
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('favicon')) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(channel ? `${url}#${channel}` : url);
-  await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
   return page;
 }
 

@@ -5,7 +5,7 @@ import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.
 import type { Console } from '../../src/config/schema.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { commandButton, type Message } from '../../src/sdk/api/message.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, openConsolePage } from '../support/browser.js';
 import {
   type ConsoleAgent,
   consoleFormConfig,
@@ -45,18 +45,8 @@ afterAll(async () => {
 const sentFrames = new WeakMap<Page, Record<string, unknown>[]>();
 
 async function openConsole(url = run.url, channel?: string): Promise<Page> {
-  const page = await browser.newPage();
-  const sent: Record<string, unknown>[] = [];
+  const { page, sent } = await openConsolePage(browser, url, { problems, ...(channel ? { channel } : {}) });
   sentFrames.set(page, sent);
-  page.on('websocket', (socket) =>
-    socket.on('framesent', (frame) => sent.push(JSON.parse(String(frame.payload)))),
-  );
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('favicon')) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(channel ? `${url}#${channel}` : url);
-  await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
   return page;
 }
 

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../../src/bots/bot.js';
 import { freePort } from '../support/agent-harness.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, openConsolePage } from '../support/browser.js';
 import {
   type ConsoleAgent,
   consoleTestConfig,
@@ -60,27 +60,10 @@ interface Watched {
  * violation into `problems`, except connection failures while `down` is set.
  */
 async function openConsole(url: string): Promise<Watched> {
-  const page = await browser.newPage();
-  const watched: Watched = { page, sent: [], received: [], down: { value: false } };
-  page.on('websocket', (socket) => {
-    socket.on('framesent', (f) => watched.sent.push(JSON.parse(String(f.payload))));
-    socket.on('framereceived', (f) => watched.received.push(JSON.parse(String(f.payload))));
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (m) => {
-    if (m.type() !== 'error' || m.text().includes('favicon')) return;
-    // Chromium logs each refused socket and the page's api/session probe while nothing listens.
-    if (watched.down.value && /ERR_CONNECTION_REFUSED/.test(m.text())) return;
-    problems.push(`console: ${m.text()}`);
-  });
-  // Reported even where Chromium would not log it: nothing on the page may break its own policy.
-  await page.addInitScript({
-    content: `document.addEventListener('securitypolicyviolation', (e) =>
-      console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`,
-  });
-  await page.goto(url);
-  await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
-  return watched;
+  const down = { value: false };
+  // Chromium logs each refused socket and the page's api/session probe while nothing listens.
+  const expected = (line: string) => down.value && /ERR_CONNECTION_REFUSED/.test(line);
+  return { ...(await openConsolePage(browser, url, { problems, expected })), down };
 }
 
 const ops = (page: Page) => page.locator('.pane[data-channel="ops"]');

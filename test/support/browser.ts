@@ -1,4 +1,4 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (packages `chromium`, `chromium-driver`); CI installs it. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -21,4 +21,44 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/** A console page opened by {@link openConsolePage}, with the frames its WebSocket carried. */
+export interface WatchedPage {
+  page: Page;
+  /** Every frame the page sent, parsed. */
+  sent: Record<string, unknown>[];
+  /** Every frame the page received, parsed. */
+  received: Record<string, unknown>[];
+}
+
+/**
+ * Opens the console at `url` (on `channel`) in a new tab and waits until it is connected. Page
+ * errors, console errors and CSP violations go into `problems`, except console lines `expected`
+ * accepts (an agent a test stopped on purpose makes Chromium log refused connections).
+ */
+export async function openConsolePage(
+  browser: Browser,
+  url: string,
+  options: { problems: string[]; channel?: string; expected?: (line: string) => boolean },
+): Promise<WatchedPage> {
+  const page = await browser.newPage();
+  const watched: WatchedPage = { page, sent: [], received: [] };
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (f) => watched.sent.push(JSON.parse(String(f.payload))));
+    socket.on('framereceived', (f) => watched.received.push(JSON.parse(String(f.payload))));
+  });
+  page.on('pageerror', (err) => options.problems.push(`page error: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || m.text().includes('favicon') || options.expected?.(m.text())) return;
+    options.problems.push(`console: ${m.text()}`);
+  });
+  // Reported even where Chromium would not log it: nothing on the page may break its own policy.
+  await page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) =>
+      console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`,
+  });
+  await page.goto(options.channel ? `${url}#${options.channel}` : url);
+  await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+  return watched;
 }
