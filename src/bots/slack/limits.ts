@@ -98,6 +98,13 @@ const plainTextInput = z.strictObject({
     .optional(),
 });
 
+/** What every input block has, in a message and in a modal. */
+const inputBlockBase = {
+  type: z.literal('input'),
+  block_id: z.string().min(1).max(slackLimits.blockId),
+  label: plainText(slackLimits.inputLabel),
+};
+
 const section = z
   .strictObject({
     type: z.literal('section'),
@@ -123,22 +130,14 @@ const block = z.union([
       .min(1)
       .max(slackLimits.actionsElements),
   }),
-  z.strictObject({
-    type: z.literal('input'),
-    block_id: z.string().min(1).max(slackLimits.blockId),
-    label: plainText(slackLimits.inputLabel),
-    dispatch_action: z.boolean().optional(),
-    element: plainTextInput,
-  }),
+  z.strictObject({ ...inputBlockBase, dispatch_action: z.boolean().optional(), element: plainTextInput }),
 ]);
 
 /** In a modal, selects sit in input blocks too (their values come with the submitted form). */
 const modalBlock = z.union([
   block,
   z.strictObject({
-    type: z.literal('input'),
-    block_id: z.string().min(1).max(slackLimits.blockId),
-    label: plainText(slackLimits.inputLabel),
+    ...inputBlockBase,
     optional: z.boolean().optional(),
     element: z.union([plainTextInput, staticSelect, multiSelect]),
   }),
@@ -159,12 +158,7 @@ export const SlackModalView = z
 
 /** Checks a modal view as {@link checkSlackPayload} checks a message. */
 export function checkSlackModal(view: unknown): string | undefined {
-  const result = SlackModalView.safeParse(view);
-  if (result.success) return undefined;
-  return result.error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(view)'}: ${i.message}`)
-    .join('; ');
+  return problems(SlackModalView.safeParse(view), '(view)');
 }
 
 /** One Slack message as the renderer produces it: the fallback `text` and the blocks. */
@@ -183,11 +177,15 @@ export const SlackPayload = z
  * path), or undefined when it fits.
  */
 export function checkSlackPayload(payload: unknown): string | undefined {
-  const result = SlackPayload.safeParse(payload);
+  return problems(SlackPayload.safeParse(payload), '(message)');
+}
+
+/** The first problems of a failed check as text, each with its JSON path (`root` for the whole). */
+function problems(result: z.ZodSafeParseResult<unknown>, root: string): string | undefined {
   if (result.success) return undefined;
   return result.error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`)
+    .map((i) => `${i.path.join('.') || root}: ${i.message}`)
     .join('; ');
 }
 

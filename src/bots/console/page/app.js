@@ -283,14 +283,12 @@ function submitForm() {
   if (runFromForm(fieldActions(ui.formBody))) ui.formDialog.close();
 }
 
-function showFormError(text) {
-  ui.formError.textContent = text;
-  ui.formError.hidden = false;
+function showFormError(text, kind) {
+  showLine(ui.formError, text, kind);
 }
 
 function hideFormError() {
-  ui.formError.hidden = true;
-  ui.formError.textContent = '';
+  hideLine(ui.formError);
 }
 
 ui.formSubmit.addEventListener('click', submitForm);
@@ -343,16 +341,25 @@ function scrollToEnd(channel, force) {
 }
 
 /** Shows `text` under the command box; `kind` 'offline' marks an error the reconnect clears. */
-function showError(text, kind = 'command') {
-  ui.error.textContent = text;
-  ui.error.dataset.kind = kind;
-  ui.error.hidden = false;
+function showError(text, kind) {
+  showLine(ui.error, text, kind);
 }
 
 function hideError() {
-  ui.error.hidden = true;
-  ui.error.textContent = '';
-  delete ui.error.dataset.kind;
+  hideLine(ui.error);
+}
+
+/** Shows an error line (under the command box or in the form dialog). */
+function showLine(line, text, kind = 'command') {
+  line.textContent = text;
+  line.dataset.kind = kind;
+  line.hidden = false;
+}
+
+function hideLine(line) {
+  line.hidden = true;
+  line.textContent = '';
+  delete line.dataset.kind;
 }
 
 /** After a drop, tells a refused token (401) apart from an agent that is away. */
