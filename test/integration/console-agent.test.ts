@@ -60,7 +60,12 @@ describe('console through the agent', () => {
     expect(echo?.message.message?.sections?.at(-1)?.context?.[0]?.text).toBe(
       '`echo hello from the console` on `test-cluster`',
     );
-    expect(run.lines.some((l) => l.audit === true && l.user === 'ada' && l.channel === 'dev')).toBe(true);
+    // The audit line follows the hand-over of the answer, so it may trail the page by a moment.
+    await waitFor(
+      () => run.lines.some((l) => l.audit === true && l.user === 'ada' && l.channel === 'dev'),
+      5_000,
+      'audit line',
+    );
   });
 
   it('runs a button command as the button origin, credited to who clicked', async () => {

@@ -179,7 +179,11 @@ describe('Slack forms as modals', () => {
     expect(blocksText(typed)).toContain(`by <@${s.ada.id}>`);
     expect(typed.channel).toBe(s.ops.id);
     expect(s.emu.views(s.ada.id).some((v) => v.id === opened.id)).toBe(false);
-    const audits = s.lines.filter((l) => l.audit === true && String(l.command).startsWith('fixture echo'));
+    // The audit line is written once the answer has been handed over, which may be just after
+    // Slack shows it.
+    const audited = () =>
+      s.lines.filter((l) => l.audit === true && String(l.command).startsWith('fixture echo'));
+    const audits = await s.emu.waitFor(() => (audited().length >= 2 ? audited() : undefined), 5_000);
     expect(audits).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ userId: s.ada.id, origin: 'select', command: 'fixture echo beta' }),
