@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
@@ -39,20 +40,27 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => run?.agent.stop());
 
-const lastText = () => run.bot.finalTexts('ops').at(-1) ?? '';
+/**
+ * Rewrites the config file in place. Synchronously: the agent's watcher runs in this process, so
+ * its debounce cannot fire between the truncation and the write and load a half-written file.
+ */
+const rewrite = (text: string) => writeFileSync(run.configFile, text);
+
+/** Final texts in `ops` posted from index `from` on. */
+const textsSince = (from: number) => run.bot.finalTexts('ops').slice(from);
+
+const rejections = () =>
+  run.lines.filter((l) => l.msg === 'configuration change rejected; the running configuration stays').length;
 
 describe('hot reload', () => {
   it('applies a changed config file without a restart, starting only what changed', async () => {
     run.bot.say('say hello');
-    await waitFor(() => lastText().includes('v1: hello'), 10_000, 'first answer');
+    await waitFor(() => textsSince(0).some((t) => t.includes('v1: hello')), 20_000, 'first answer');
     const echoPid = run.agent.status().plugins.find((p) => p.name === 'sb/echo')?.pid;
     expect(run.agent.status().plugins.map((p) => p.name)).toEqual(['sb/echo']);
 
     // New plugin config, alias target and a source binding: the schedule plugin starts.
-    await writeFile(
-      run.configFile,
-      config(repo, run.dir, { prefix: 'v2: ', alias: 'echo loud', sources: 'ticks' }),
-    );
+    rewrite(config(repo, run.dir, { prefix: 'v2: ', alias: 'echo loud', sources: 'ticks' }));
     await waitFor(
       () => run.agent.status().plugins.some((p) => p.name === 'sb/schedule' && p.state === 'running'),
       20_000,
@@ -61,32 +69,29 @@ describe('hot reload', () => {
     run.bot.say('say world');
     await waitFor(
       () => run.bot.finalTexts('ops').some((t) => t.includes('v2: loud world')),
-      10_000,
+      20_000,
       'answer after reload',
     );
     await waitFor(
       () => run.bot.finalTexts('ops').filter((t) => t === 'tick').length >= 1,
-      10_000,
+      20_000,
       'schedule notification',
     );
     // The echo plugin process kept running: its config travels with each call.
     expect(run.agent.status().plugins.find((p) => p.name === 'sb/echo')?.pid).toBe(echoPid);
-  });
+  }, 90_000);
 
   it('rejects a broken config file and keeps serving with the running one', async () => {
-    await writeFile(run.configFile, 'communications: [this is: not valid\n');
-    await waitFor(
-      () => run.lines.some((l) => l.msg === 'configuration change rejected; the running configuration stays'),
-      10_000,
-      'rejection log',
-    );
+    const rejected = rejections();
+    rewrite('communications: [this is: not valid\n');
+    await waitFor(() => rejections() > rejected, 20_000, 'rejection log');
     run.bot.say('say still');
     await waitFor(
       () => run.bot.finalTexts('ops').some((t) => t.includes('v2: loud still')),
-      10_000,
+      20_000,
       'answer with the old config',
     );
-  });
+  }, 90_000);
 
   it("rejects a change the plugin's published schema refuses, naming the path, and keeps the running config", async () => {
     const broken = config(repo, run.dir, { prefix: 'v9: ', alias: 'echo', sources: '' }).replace(
@@ -94,7 +99,7 @@ describe('hot reload', () => {
       'config: {prefix: "v9: ", colour: red}',
     );
     expect(broken).toContain('colour: red');
-    await writeFile(run.configFile, broken);
+    rewrite(broken);
     await waitFor(
       () =>
         run.lines.some(
@@ -104,19 +109,19 @@ describe('hot reload', () => {
               String(l.err),
             ),
         ),
-      10_000,
+      20_000,
       'plugin config rejection',
     );
     run.bot.say('say unchanged');
     await waitFor(
       () => run.bot.finalTexts('ops').some((t) => t.includes('v2: loud unchanged')),
-      10_000,
+      20_000,
       'answer with the old config',
     );
-  });
+  }, 90_000);
 
   it('stops plugins and streams that nothing uses any more', async () => {
-    await writeFile(run.configFile, config(repo, run.dir, { prefix: 'v3: ', alias: 'echo', sources: '' }));
+    rewrite(config(repo, run.dir, { prefix: 'v3: ', alias: 'echo', sources: '' }));
     await waitFor(
       () => !run.agent.status().plugins.some((p) => p.name === 'sb/schedule'),
       20_000,
@@ -126,28 +131,35 @@ describe('hot reload', () => {
     run.bot.say('say bye');
     await waitFor(
       () => run.bot.finalTexts('ops').some((t) => t.includes('v3: bye')),
-      10_000,
+      20_000,
       'answer after second reload',
     );
-  });
+  }, 90_000);
 });
 
 describe('edit sourcebindings', () => {
   it('binds a source group from chat at once, persists it, and keeps it across a config reload', async () => {
     expect(run.agent.status().plugins.some((p) => p.name === 'sb/schedule')).toBe(false);
+    const start = run.bot.finalTexts('ops').length;
     run.bot.say('edit sourcebindings nope');
-    await waitFor(() => lastText().includes('Unknown source group `nope`'), 10_000, 'refusal');
+    await waitFor(
+      () => textsSince(start).some((t) => t.includes('Unknown source group `nope`')),
+      20_000,
+      'refusal',
+    );
 
+    // Not "the last message": the ticks the new binding brings can follow the reply at once.
+    const bound = run.bot.finalTexts('ops').length;
     run.bot.say('edit sourcebindings ticks');
     await waitFor(
-      () => lastText().includes('Source bindings of this channel are now `ticks`'),
+      () => textsSince(bound).some((t) => t.includes('Source bindings of this channel are now `ticks`')),
       20_000,
       'reply',
     );
     const ticksBefore = run.bot.finalTexts('ops').filter((t) => t === 'tick').length;
     await waitFor(
       () => run.bot.finalTexts('ops').filter((t) => t === 'tick').length > ticksBefore,
-      10_000,
+      20_000,
       'a notification from the newly bound group',
     );
     const saved = JSON.parse(await readFile(join(run.dir, 'state', 'runtime-state.json'), 'utf8'));
@@ -156,18 +168,18 @@ describe('edit sourcebindings', () => {
     // A config file change keeps the channel's chosen bindings.
     const reloads = () => run.lines.filter((l) => l.msg === 'configuration reloaded').length;
     const before = reloads();
-    await writeFile(run.configFile, config(repo, run.dir, { prefix: 'v4: ', alias: 'echo', sources: '' }));
-    await waitFor(() => reloads() > before, 10_000, 'the file change applied');
+    rewrite(config(repo, run.dir, { prefix: 'v4: ', alias: 'echo', sources: '' }));
+    await waitFor(() => reloads() > before, 20_000, 'the file change applied');
     run.bot.say('say again');
-    await waitFor(() => run.bot.finalTexts('ops').some((t) => t.includes('v4: again')), 10_000, 'reloaded');
+    await waitFor(() => run.bot.finalTexts('ops').some((t) => t.includes('v4: again')), 20_000, 'reloaded');
     expect(run.agent.status().sources.map((s) => s.group)).toEqual(['ticks']);
     run.bot.say('status sourcebindings');
     await waitFor(
       () => run.bot.received.some((o) => /^ticks\s+sb\/schedule$/m.test(o.message.baseBody.codeBlock ?? '')),
-      10_000,
+      20_000,
       'status',
     );
-  });
+  }, 90_000);
 });
 
 describe('plugin config checked against the published schema at start', () => {

@@ -110,6 +110,11 @@ plugins:
     await waitFor(() => es.docs(index).length === 3, 15_000, 'three documents');
     expect(es.created.get(index)).toMatchObject({ number_of_shards: 2, number_of_replicas: 0 });
     expect(es.formatErrors).toEqual([]);
+    // The deploys event of the test before was dispatched before these: had it been sent to
+    // Elasticsearch too, it would have arrived by now (the check right after it could be early).
+    expect(es.bulkRequests().map((r) => JSON.stringify(r))).not.toContainEqual(
+      expect.stringContaining('checkout'),
+    );
     expect(received).toHaveLength(1);
     const status = agent.status().platforms.map((p) => [p.id, p.state]);
     expect(status).toEqual(

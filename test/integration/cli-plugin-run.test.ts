@@ -40,7 +40,7 @@ describe('switchboard plugin run', () => {
       version: '1.2.3',
       externalRequest: { payloadJsonSchema: { value: '{"type":"object"}' } },
     });
-  });
+  }, 60_000);
 
   it('executes a command with merged config files, streaming output as it comes', async () => {
     const a = await file('a.yaml', 'prefix: "A-"\n');
@@ -59,7 +59,7 @@ describe('switchboard plugin run', () => {
     expect((await cli('plugin', 'run', executor, 'execute', 'fixture many 2')).stdout).toBe(
       'answer\nextra 1\nextra 2\n',
     );
-  });
+  }, 60_000);
 
   it('prints help with buttons as the commands they run', async () => {
     expect((await cli('plugin', 'run', executor, 'help')).stdout).toBe(
@@ -122,10 +122,10 @@ describe('switchboard plugin run', () => {
     );
     expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toContain('cannot read config file /nonexistent.yaml');
-  });
+  }, 60_000);
 
   it('shows --help and --version', async () => {
     expect((await cli('--version')).stdout).toMatch(/^switchboard\/\d+\.\d+\.\d+/);
     expect((await cli('plugin', 'run', '--help')).stdout).toContain('execute "<command>"');
-  });
+  }, 60_000);
 });

@@ -173,14 +173,16 @@ describe('command handler', () => {
 
   it('limits commands running at once per channel', async () => {
     const { slack, say } = setup({ limit: 1 });
+    // The second command comes 100 ms after the first; the first sleeps long enough (within the
+    // 2 s deadline) that a stalled event loop cannot let it finish before the second arrives.
     await Promise.all([
-      say('fixture sleep 300'),
+      say('fixture sleep 1500'),
       new Promise((r) => setTimeout(r, 100)).then(() => say('fixture echo second')),
     ]);
     expect(slack.texts()).toContain(
       '1 commands are already running in this channel; wait for one to finish and try again.',
     );
-    expect(slack.texts()).toContain('slept 300');
+    expect(slack.texts()).toContain('slept 1500');
   });
 
   it('writes an audit line and metrics for every command', async () => {

@@ -75,7 +75,7 @@ describe('switchboard config validate', () => {
     const none = await cli(['config', 'validate']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no config files/);
-  });
+  }, 60_000);
 });
 
 describe('switchboard config show', () => {
@@ -127,7 +127,7 @@ describe('switchboard config show', () => {
     const json = await cli(['config', 'show', '-c', file, '--json'], env);
     expect(JSON.parse(json.stdout).communications.team.discord.token).toBe('[redacted]');
     expect(json.stdout).not.toContain('secret-');
-  });
+  }, 60_000);
 
   test('prints nothing on stdout and the errors on stderr when the config is invalid', async ({ dir }) => {
     const file = await dir.write(

@@ -51,7 +51,11 @@ async function openConsole(url = run.url, channel?: string): Promise<Page> {
 
 /** Waits until a problem matching each of `expected` was recorded, and removes those. */
 async function takeProblems(...expected: RegExp[]): Promise<void> {
-  await waitFor(() => expected.every((re) => problems.some((p) => re.test(p))), 5000, 'expected page errors');
+  await waitFor(
+    () => expected.every((re) => problems.some((p) => re.test(p))),
+    15_000,
+    'expected page errors',
+  );
   for (const re of expected) {
     const index = problems.findIndex((p) => re.test(p));
     problems.splice(index, 1);
@@ -155,8 +159,20 @@ describe('console page (headless Firefox ESR)', () => {
   it('updates streaming output in place', async () => {
     const page = await openConsole(run.url, 'dev');
     await typeCommand(page, 'exec slow');
-    const id = await waitForMessage(page, 'dev', 'tick 1');
-    await expect(textOf(page, item('dev', id))).resolves.not.toContain('tick 6');
+    // Read in the page the moment the first lines show: a separate read afterwards could already
+    // see a later edit on a loaded machine.
+    const first = await page.waitForFunction(
+      (selector: string) => {
+        const doc = (globalThis as unknown as { document: El }).document;
+        const items = Array.from(doc.querySelectorAll(selector)).reverse();
+        const found = items.find((li) => (li.textContent ?? '').includes('tick 1'));
+        return found ? { id: found.dataset.id ?? '', text: found.textContent ?? '' } : false;
+      },
+      { timeout: 15_000 },
+      `${paneOf('dev')} li.msg-bot`,
+    );
+    const { id, text: early } = (await first.jsonValue()) as { id: string; text: string };
+    expect(early).not.toContain('tick 6');
     await expect(waitForMessage(page, 'dev', 'tick 6', { timeout: 20_000 })).resolves.toBe(id);
     await expect(textsOf(page, `${paneOf('dev')} li.msg-bot`)).resolves.toSatisfy(
       (all: string[]) => all.filter((t) => t.includes('tick 1')).length === 1,
@@ -214,7 +230,7 @@ describe('console page (headless Firefox ESR)', () => {
       address: { destinationId: 'default/console', channelId: 'dev' },
       message: fullMessage,
     });
-    const msg = item('dev', await waitForMessage(page, 'dev', 'Rollout', { timeout: 5000 }));
+    const msg = item('dev', await waitForMessage(page, 'dev', 'Rollout'));
     await expect(textOf(page, `${msg} .body > .text strong`)).resolves.toBe('checkout');
     await expect(attrOf(page, `${msg} a[rel="noopener noreferrer"]`, 'href')).resolves.toBe(
       'https://example.com/rb',
@@ -258,7 +274,7 @@ describe('console page (headless Firefox ESR)', () => {
         Array.from((globalThis as unknown as { document: El }).document.querySelectorAll(selector)).some(
           (row) => row.textContent?.includes('sb/echo'),
         ),
-      { timeout: 5000 },
+      { timeout: 15_000 },
       `${plugins} tr`,
     );
     const rows = await b.$$eval(`${plugins} tbody tr`, (trs) =>
@@ -295,7 +311,7 @@ describe('console page (headless Firefox ESR)', () => {
       const page = await openConsole(`${web.url}?token=${web.token}`);
       expect(page.url()).toBe(`${web.url}#web`);
       await typeCommand(page, 'ping');
-      await waitForMessage(page, 'web', 'ping', { kind: 'user', timeout: 5000 });
+      await waitForMessage(page, 'web', 'ping', { kind: 'user' });
       expect(web.commands).toEqual(['ping']);
       await page.close();
     } finally {

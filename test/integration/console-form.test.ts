@@ -108,7 +108,7 @@ describe('console forms as dialogs (headless Chromium, real agent)', () => {
     await dialog.locator('select').selectOption('beta');
     await dialog.locator('input[type="text"]').fill('hello form');
     await dialog.locator('button', { hasText: 'Submit' }).click();
-    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 5000 });
+    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 15_000 });
     for (const p of [page, other]) {
       await expect(
         botMessages(p, 'ops', 'by @web')
@@ -156,7 +156,7 @@ describe('console forms as dialogs (headless Chromium, real agent)', () => {
     await openForm(page);
     await dialog.locator('input[type="text"]').fill('never sent either');
     await page.keyboard.press('Escape');
-    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 5000 });
+    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 15_000 });
     await settle(page, 'after-cancel');
     expect(clicked(page).filter((f) => f.origin !== 'button')).toEqual([]);
     await expect(pane(page, 'ops').locator('li', { hasText: 'never sent' }).count()).resolves.toBe(0);
@@ -166,7 +166,7 @@ describe('console forms as dialogs (headless Chromium, real agent)', () => {
     await expect(dialog.locator('input[type="text"]').inputValue()).resolves.toBe('');
     await dialog.locator('select').selectOption('alpha');
     await dialog.locator('input[type="text"]').press('Enter');
-    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 5000 });
+    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 15_000 });
     await botMessages(page, 'ops', 'by @web')
       .locator('pre.code', { hasText: /^alpha$/ })
       .first()
@@ -240,14 +240,14 @@ describe('ConsoleBot.openModal (a console bot on its own)', () => {
       const bob = await FrameRecorder.connect(url, { user: 'bob' });
       ada.send({ type: 'command', channel: 'web', text: 'typed thing', origin: 'typed', ref: 'r1' });
       ada.send({ type: 'command', channel: 'web', text: 'open it', origin: 'button', ref: 'r2' });
-      await waitFor(() => commands.length === 2, 5000, 'two commands');
+      await waitFor(() => commands.length === 2, 15_000, 'two commands');
       expect(commands[0]?.modalTrigger).toBeUndefined();
       const trigger = commands[1]?.modalTrigger;
       expect(trigger).toEqual({ id: expect.stringMatching(/\/r2$/), receivedAt: expect.any(Number) });
 
       const ref = await bot.openModal?.(formOutbound(simpleForm, trigger));
       expect(ref).toEqual({ channelId: 'web', messageId: expect.stringMatching(/^form:/) });
-      await waitFor(() => ada.of('form').length === 1, 5000, 'the form frame');
+      await waitFor(() => ada.of('form').length === 1, 15_000, 'the form frame');
       expect(ada.of('form')[0]).toMatchObject({
         type: 'form',
         id: ref?.messageId,
@@ -260,9 +260,11 @@ describe('ConsoleBot.openModal (a console bot on its own)', () => {
         address: { destinationId: 'local/console', channelId: 'web' },
         message: { baseBody: { plaintext: 'after' } },
       });
-      await waitFor(() => bob.botTexts('web').some((t) => t.includes('after')), 5000, 'the later message');
+      await waitFor(() => bob.botTexts('web').some((t) => t.includes('after')), 15_000, 'the later message');
       expect(bob.of('form')).toEqual([]);
       const late = await FrameRecorder.connect(url);
+      // connect() returns at the hello; history and status follow it. Status is the welcome's last frame.
+      await waitFor(() => late.of('status').length > 0, 15_000, 'the welcome frames');
       const history = late.of('history').find((h) => h.channel === 'web');
       expect(history?.messages.map((m) => m.message?.baseBody.plaintext ?? m.text)).toEqual([
         'typed thing',
@@ -276,10 +278,10 @@ describe('ConsoleBot.openModal (a console bot on its own)', () => {
       expect(await bot.openModal?.(formOutbound(simpleForm, undefined))).toBeUndefined();
 
       ada.close();
-      await waitFor(() => ada.closed, 5000, 'ada to close');
+      await waitFor(() => ada.closed, 15_000, 'ada to close');
       await waitFor(
         async () => (await bot.openModal?.(formOutbound(simpleForm, trigger))) === undefined,
-        5000,
+        15_000,
         'openModal to fall back once the socket has gone',
       );
       expect(ada.of('form')).toHaveLength(1);
@@ -332,10 +334,10 @@ describe('ConsoleBot.openModal (a console bot on its own)', () => {
       const click = async (): Promise<void> => {
         const before = commands.length;
         await botMessages(page, 'web', 'ask').locator('button', { hasText: 'Open' }).click();
-        await waitFor(() => commands.length > before, 5000, 'the click');
+        await waitFor(() => commands.length > before, 15_000, 'the click');
         const trigger = commands[commands.length - 1]?.modalTrigger;
         expect(await bot.openModal?.(formOutbound(hostileForm, trigger))).toBeDefined();
-        await page.locator('#form-dialog[open]').waitFor({ timeout: 5000 });
+        await page.locator('#form-dialog[open]').waitFor({ timeout: 15_000 });
       };
       await click();
       const dialog = page.locator('#form-dialog');
@@ -361,7 +363,7 @@ describe('ConsoleBot.openModal (a console bot on its own)', () => {
       await expect(dialog.locator('button', { hasText: 'Apply' }).count()).resolves.toBe(0);
       let before = commands.length;
       await dialog.locator('button', { hasText: 'Submit' }).click();
-      await waitFor(() => commands.length > before, 5000, 'the submitted multi-select');
+      await waitFor(() => commands.length > before, 15_000, 'the submitted multi-select');
       await expect(dialogOpen(page)).resolves.toBe(false);
       expect(commands.slice(before)).toEqual([
         expect.objectContaining({
@@ -374,7 +376,7 @@ describe('ConsoleBot.openModal (a console bot on its own)', () => {
       await click();
       before = commands.length;
       await dialog.locator('.buttons button').click();
-      await waitFor(() => commands.length > before, 5000, 'the button in the dialog');
+      await waitFor(() => commands.length > before, 15_000, 'the button in the dialog');
       expect(commands.slice(before)).toEqual([
         expect.objectContaining({ text: '@Switchboard ack it', origin: 'button' }),
       ]);

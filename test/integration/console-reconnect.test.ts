@@ -103,7 +103,7 @@ describe('console page reconnect (headless Chromium)', () => {
       .locator('#command-error:visible', {
         hasText: 'Not connected to the agent; the command was not sent. It reconnects on its own.',
       })
-      .waitFor({ timeout: 5000 });
+      .waitFor({ timeout: 15_000 });
     // The command stays in the box, to be sent once the page is back.
     await expect(page.inputValue('#command')).resolves.toBe('echo typed while down');
     expect(commands(w)).toHaveLength(sentBefore);
@@ -118,8 +118,9 @@ describe('console page reconnect (headless Chromium)', () => {
       address: opsAddress,
       message: { baseBody: { plaintext: 'posted by the new agent' } },
     });
-    // The page retries at most every 10 s (±20 %), so it is back well within 15 s on its own.
-    await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+    // The page retries at most every 10 s (±20 %), so it is back within 12 s of the new agent
+    // listening, plus the time to connect on a loaded machine.
+    await page.locator('#connection[data-state="open"]').waitFor({ timeout: 30_000 });
     w.down.value = false;
     await expect(page.locator('#connection').textContent()).resolves.toBe('connected');
     await expect(page.locator('#send').getAttribute('aria-disabled')).resolves.toBe('false');
@@ -128,7 +129,7 @@ describe('console page reconnect (headless Chromium)', () => {
     await expect(page.inputValue('#command')).resolves.toBe('echo typed while down');
 
     // What the page showed is still there once, then a note, then the new agent's messages once.
-    await bot(page, 'posted by the new agent').waitFor({ timeout: 5000 });
+    await bot(page, 'posted by the new agent').waitFor({ timeout: 15_000 });
     await expect(user(page, 'echo before the restart').count()).resolves.toBe(1);
     await expect(bot(page, 'before the restart').count()).resolves.toBe(1);
     await expect(bot(page, 'posted by the new agent').count()).resolves.toBe(1);
@@ -188,13 +189,13 @@ describe('console page reconnect (headless Chromium)', () => {
       message: { baseBody: { plaintext: 'edited while the page was away' } },
       replaces: { channelId: 'ops', messageId: replyId ?? '' },
     });
-    await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+    await page.locator('#connection[data-state="open"]').waitFor({ timeout: 30_000 });
     w.down.value = false;
 
-    await bot(page, 'posted while the page was away').waitFor({ timeout: 5000 });
+    await bot(page, 'posted while the page was away').waitFor({ timeout: 15_000 });
     await ops(page)
       .locator(`li[data-id="${replyId}"]`, { hasText: 'edited while the page was away' })
-      .waitFor({ timeout: 5000 });
+      .waitFor({ timeout: 15_000 });
     const ids = await ops(page)
       .locator('.messages > li')
       .evaluateAll((items) => items.map((li) => (li as unknown as { dataset: { id?: string } }).dataset.id));

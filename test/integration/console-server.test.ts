@@ -265,7 +265,7 @@ describe('console: pages and downloads', () => {
     await bot.deliver(
       out('ops', codeBlockMessage('cut output'), { file: { name: '../out "x".txt', content } }),
     );
-    const posted = await waitFor(() => r.of('message')[0]?.message, 5000, 'the message');
+    const posted = await waitFor(() => r.of('message')[0]?.message, 15_000, 'the message');
     const file = posted.files?.[0];
     expect(file).toMatchObject({ name: 'out x.txt', size: content.byteLength });
     const link = new URL(file?.url as string, url).href;
@@ -284,8 +284,10 @@ describe('console: pages and downloads', () => {
     await bot.deliver(
       out('ops', plaintextMessage('huge'), { file: { name: 'c.txt', content: new Uint8Array(101) } }),
     );
-    const huge = await waitFor(() =>
-      r.of('message').find((f) => f.message.message?.baseBody.plaintext === 'huge'),
+    const huge = await waitFor(
+      () => r.of('message').find((f) => f.message.message?.baseBody.plaintext === 'huge'),
+      15_000,
+      'the huge message',
     );
     expect(huge.message.files).toBeUndefined();
     expect(huge.message.notice).toBe('The file c.txt (101 bytes) is larger than the console keeps.');
@@ -315,7 +317,7 @@ describe('console: traffic', () => {
       value: ['a', 'b'],
     });
     b.send({ type: 'command', channel: 'ops', text: 'echo', origin: 'text-input', value: 'typed in a box' });
-    await waitFor(() => commands.length === 5, 5000, 'five commands');
+    await waitFor(() => commands.length === 5, 15_000, 'five commands');
     expect(commands.map((c) => [c.channel.id, c.origin, c.text, c.user.displayName])).toEqual([
       ['ops', 'typed', '@Switchboard ping', 'ada'],
       ['ops', 'button', '@Switchboard echo again', 'ada'],
@@ -329,7 +331,7 @@ describe('console: traffic', () => {
     });
     // Both clients see every command, as posted in its channel; the sender's carries its ref.
     for (const r of [a, b]) {
-      await waitFor(() => r.of('message').length === 5, 5000, 'five echoes');
+      await waitFor(() => r.of('message').length === 5, 15_000, 'five echoes');
       expect(
         r.of('message').map((f) => [f.message.kind, f.message.channel, f.message.user, f.message.text]),
       ).toEqual([
@@ -350,23 +352,23 @@ describe('console: traffic', () => {
     const click = (source: string, channel = 'ops') =>
       a.send({ type: 'command', channel, text: 'echo next', origin: 'button', source });
     click(builder?.messageId ?? '');
-    await waitFor(() => commands.length === 1, 5000, 'the click');
+    await waitFor(() => commands.length === 1, 15_000, 'the click');
     expect(commands[0]?.sourceMessage).toEqual({ channelId: 'ops', messageId: builder?.messageId });
     // The command line the click posted is the user's, not the bot's; ids from another channel
     // or that never existed are not passed on.
-    await waitFor(() => a.of('message').some((f) => f.message.kind === 'user'), 5000, 'the command line');
+    await waitFor(() => a.of('message').some((f) => f.message.kind === 'user'), 15_000, 'the command line');
     const userLine = a.of('message').find((f) => f.message.kind === 'user')?.message.id ?? '';
     click(userLine);
     click(builder?.messageId ?? '', 'dev');
     click('m999');
-    await waitFor(() => commands.length === 4, 5000, 'three more clicks');
+    await waitFor(() => commands.length === 4, 15_000, 'three more clicks');
     expect(commands.slice(1).map((c) => c.sourceMessage)).toEqual([undefined, undefined, undefined]);
     // An edit of a message the console does not hold is posted as a new one.
     const fresh = await bot.deliver(
       out('ops', plaintextMessage('step 2'), { replaces: { channelId: 'ops', messageId: 'm999' } }),
     );
     expect(fresh?.messageId).not.toBe('m999');
-    await waitFor(() => a.of('message').some((f) => f.message.id === fresh?.messageId), 5000, 'step 2');
+    await waitFor(() => a.of('message').some((f) => f.message.id === fresh?.messageId), 15_000, 'step 2');
     expect(a.of('edit')).toEqual([]);
   });
 
@@ -374,25 +376,25 @@ describe('console: traffic', () => {
     const { bot, url, commands } = await startConsole();
     const r = await connect(url);
     r.send({ type: 'command', channel: 'ops', text: `echo ${'x'.repeat(9000)}`, ref: 'big' });
-    const error = await waitFor(() => r.of('error')[0], 5000, 'an error frame');
+    const error = await waitFor(() => r.of('error')[0], 15_000, 'an error frame');
     expect(error).toEqual({
       type: 'error',
       error: 'command is 9005 characters long; the console accepts at most 8192',
       ref: 'big',
     });
     r.send({ type: 'command', channel: 'ops', text: 'ping' });
-    await waitFor(() => commands.length === 1, 5000, 'the next command');
+    await waitFor(() => commands.length === 1, 15_000, 'the next command');
     expect(commands[0]?.text).toBe('ping');
 
     const other = await connect(url);
     other.send('x'.repeat(70 * 1024));
-    await waitFor(() => other.closed, 5000, 'the oversized socket to close');
+    await waitFor(() => other.closed, 15_000, 'the oversized socket to close');
     expect(other.closed?.code).toBe(1009);
     expect(r.closed).toBeUndefined();
     await bot.deliver(out('ops', plaintextMessage('still here')));
     await waitFor(
       () => r.of('message').some((f) => f.message.kind === 'bot'),
-      5000,
+      15_000,
       'delivery after the drop',
     );
   });
@@ -407,7 +409,7 @@ describe('console: traffic', () => {
     r.send({ type: 'command', channel: 'ops', text: '   ' });
     r.send({ type: 'command', channel: 'ops', text: 'x', origin: 'select', value: ['a', 'b'] });
     r.socket.send(Buffer.from('binary'), { binary: true });
-    await waitFor(() => r.of('error').length === 7, 5000, 'seven errors');
+    await waitFor(() => r.of('error').length === 7, 15_000, 'seven errors');
     expect(r.of('error').map((e) => e.error)).toEqual([
       'frame is not JSON; expected an object such as {"type":"command",…}',
       'unknown frame type "subscribe"; expected "command"',
@@ -419,7 +421,7 @@ describe('console: traffic', () => {
     ]);
     expect(r.of('error')[2]?.ref).toBe('q');
     for (let i = 0; i < 30; i++) r.send({ type: 'command', channel: 'ops', text: `echo ${i}` });
-    await waitFor(() => r.of('error').length > 7, 5000, 'the rate limit');
+    await waitFor(() => r.of('error').length > 7, 15_000, 'the rate limit');
     expect(r.of('error').at(-1)?.error).toBe(
       'too many commands at once (at most 10 a second); wait a moment',
     );
@@ -435,7 +437,11 @@ describe('console: traffic', () => {
     await bot.deliver(out('ops', codeBlockMessage('line 1\nline 2'), { replaces: first }));
     for (const n of [2, 3, 4]) await bot.deliver(out('ops', plaintextMessage(`event ${n}`)));
     await bot.deliver(out('dev', plaintextMessage('dev event')));
-    await waitFor(() => live.of('edit').length === 1 && live.of('message').length === 5, 5000, 'all traffic');
+    await waitFor(
+      () => live.of('edit').length === 1 && live.of('message').length === 5,
+      15_000,
+      'all traffic',
+    );
     expect(live.of('edit')[0]?.message).toMatchObject({
       id: first?.messageId,
       revision: 1,
@@ -444,6 +450,8 @@ describe('console: traffic', () => {
     });
 
     const late = await connect(url);
+    // connect() returns at the hello; history and status follow it. Status is the welcome's last frame.
+    await waitFor(() => late.of('status').length > 0, 15_000, 'the welcome frames');
     const history = late.of('history');
     expect(history.map((h) => h.channel)).toEqual(['ops', 'dev']);
     const text = (m: ConsoleMessage) => m.message?.baseBody.plaintext ?? m.message?.baseBody.codeBlock;
@@ -462,7 +470,7 @@ describe('console: traffic', () => {
     };
     const pushed = await waitFor(
       () => r.of('status').find((s) => JSON.stringify(s.status).includes('restarting')),
-      5000,
+      15_000,
       'a status push',
     );
     expect(pushed.status).toMatchObject({ plugins: [{ state: 'restarting', lastError: 'boom' }] });
@@ -492,7 +500,7 @@ describe('console: traffic', () => {
     const started = Date.now();
     await bot.stop();
     expect(Date.now() - started).toBeLessThan(3000);
-    await waitFor(() => r.closed, 5000, 'the client to be closed');
+    await waitFor(() => r.closed, 15_000, 'the client to be closed');
     expect(r.closed?.code).toBe(1001);
     await expect(fetch(url)).rejects.toThrow();
   });

@@ -176,11 +176,13 @@ describe('delivery pipeline', () => {
     dispatch('k8s-errors', bytes);
     dispatch('k8s-errors', encodeEvent({ message: plaintextMessage('Pod default/web-2 OOMKilled') }));
 
+    // Dispatch queues every copy at once; once no channel has anything pending, each message
+    // the pipeline was going to post has been answered, so the lists below are final.
     await waitFor(
-      () => platform.messages('sink').length === 2 && platform.messages('C-ops').length >= 1,
-      5000,
+      () => platform.messages('sink').length >= 2 && pipeline.depths().every((d) => d.pending === 0),
+      15_000,
+      'both events posted to the channel and the sink',
     );
-    await sleep(300);
     // Within the channel's budget each event is its own message; the copy from k8s-all merged.
     const ops = platform.messages('C-ops');
     expect(ops.map((m) => [m.text, m.sources])).toEqual([
@@ -212,8 +214,13 @@ describe('delivery pipeline', () => {
       'ticks',
       encodeEvent({ message: { type: 'skipMessage', baseBody: {} }, rawObject: { schedule: 'nightly' } }),
     );
-    await waitFor(() => platform.messages('sink').length === 1, 5000);
-    await sleep(300);
+    // A chat post would have been queued by the dispatch itself: with nothing pending anywhere
+    // after the sink got the event, it was never queued rather than not posted yet.
+    await waitFor(
+      () => platform.messages('sink').length >= 1 && pipeline.depths().every((d) => d.pending === 0),
+      15_000,
+      'the event posted to the sink',
+    );
     expect(platform.messages('sink')[0]?.message.type).toBe('skipMessage');
     expect(platform.messages('C-ops')).toEqual([]);
     expect(queued).toEqual(['ticks:{"schedule":"nightly"}']);

@@ -190,7 +190,7 @@ describe('host ↔ TypeScript executor plugin', () => {
       code: 'SB_ERR_PLUGIN_DEADLINE',
       message: expect.stringContaining('within 200 ms'),
     });
-    expect(await waitFor(() => readFile(marker, 'utf8').catch(() => ''), 3000, 'cancel marker')).toBe(
+    expect(await waitFor(() => readFile(marker, 'utf8').catch(() => ''), 15_000, 'cancel marker')).toBe(
       'cancelled',
     );
 
@@ -217,16 +217,34 @@ describe('host ↔ TypeScript executor plugin', () => {
   it('relays plugin logs (hclog JSON and console output) under the plugin name', async () => {
     const { client, lines } = await launch();
     await client.execute(call('fixture log'));
-    const warning = await waitFor(() => lines.find((l) => l.msg === 'structured warning'));
+    // Plugin logs come over stderr, which the host reads apart from the answer: they may trail it.
+    const warning = await waitFor(
+      () => lines.find((l) => l.msg === 'structured warning'),
+      15_000,
+      'the structured warning',
+    );
     expect(warning).toMatchObject({ level: 40, plugin: 'test/fixture', key: 'value', module: 'executor' });
-    await waitFor(() => lines.find((l) => l.msg === 'hello from console.log' && l.level === 30));
+    await waitFor(
+      () => lines.find((l) => l.msg === 'hello from console.log' && l.level === 30),
+      15_000,
+      'the console.log line',
+    );
   });
 
   it('applies a per-plugin log level to the plugin output', async () => {
-    const { client, lines } = await launch({}, { logLevel: 'error' });
+    const { instance, client, lines } = await launch({}, { logLevel: 'error' });
     await client.execute(call('fixture log'));
     await client.execute(call('fixture fail loudly')).catch(() => {});
-    await new Promise((r) => setTimeout(r, 200));
+    // The stderr tail is filled, whatever the level, just before a line is relayed to the logger:
+    // once both lines are in it, the logger has had them (a failed execute logs nothing more).
+    await waitFor(
+      () => {
+        const tail = instance.stderrTail().join('\n');
+        return tail.includes('structured warning') && tail.includes('hello from console.log');
+      },
+      15_000,
+      'the plugin log lines on stderr',
+    );
     expect(lines.filter((l) => l.plugin === 'test/fixture' && (l.level as number) < 50)).toEqual([]);
   });
 
@@ -245,7 +263,7 @@ describe('host ↔ TypeScript executor plugin', () => {
           return true;
         }
       },
-      3000,
+      10_000,
       'grandchild to die',
     );
   });

@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
-import { createTestLogger } from '../support/test-logger.js';
+import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 const fixture = inject('tsFixtures')['executor-fixture'] as string;
 
@@ -17,7 +18,8 @@ function launchWith(
     binary: options.binary ?? fixture,
     logger: createTestLogger().logger,
     envExtra: env,
-    startTimeoutMs: options.startTimeoutMs ?? 5000,
+    // Generous: a loaded machine may need seconds to start the plugin's Node process.
+    startTimeoutMs: options.startTimeoutMs ?? 15_000,
     ...(options.autoMtls === undefined ? {} : { autoMtls: options.autoMtls }),
   });
 }
@@ -32,7 +34,12 @@ async function script(body: string): Promise<string> {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // An orphan that has exited stays a zombie until whoever adopted it reaps it: it is gone too.
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
   } catch {
     return false;
   }
@@ -63,19 +70,21 @@ describe('plugin start failures', () => {
   });
 
   it('times out a slow start, kills the plugin and shows its stderr', async () => {
+    // The timeout leaves the plugin's Node process time to print its stderr line even on a
+    // loaded machine; the delay is far past both the timeout and the test's own timeout.
     const started = Date.now();
-    const error = await launchWith({ FIXTURE_START_DELAY_MS: '5000' }, { startTimeoutMs: 400 }).catch(
+    const error = await launchWith({ FIXTURE_START_DELAY_MS: '60000' }, { startTimeoutMs: 5000 }).catch(
       (e) => e,
     );
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(error).toMatchObject({
       code: 'SB_ERR_PLUGIN_START_TIMEOUT',
       message: expect.stringMatching(
-        /printed no handshake within 400 ms and was killed; last stderr lines:\n {2}warming up slowly/,
+        /printed no handshake within 5000 ms and was killed; last stderr lines:\n {2}warming up slowly/,
       ),
     });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(alive(error.details.pid)).toBe(false);
+    // SIGKILL is sent as the launch fails; the process is gone a moment later, not at once.
+    await waitFor(() => !alive(error.details.pid), 10_000, 'the timed-out plugin to die');
   });
 
   it('reports a plugin that exits before its handshake, with exit code and stderr', async () => {
@@ -119,7 +128,9 @@ describe('plugin start failures', () => {
     await expect(
       launchWith(
         { FIXTURE_HANDSHAKE: '1|3|unix|/tmp/sb-no-such-socket|grpc|' },
-        { autoMtls: false, startTimeoutMs: 500 },
+        // The connection attempt lasts until the start deadline; a shorter one could expire
+        // before a slow machine has even started the plugin (a start timeout, not this error).
+        { autoMtls: false, startTimeoutMs: 5000 },
       ),
     ).rejects.toMatchObject({
       code: 'SB_ERR_PLUGIN_HANDSHAKE',
@@ -159,8 +170,6 @@ describe('a TypeScript plugin run without the host', () => {
 
 describe('a plugin whose host dies', () => {
   it('exits by itself instead of lingering as an orphan', async () => {
-    const { spawn } = await import('node:child_process');
-    const { readFileSync, readdirSync } = await import('node:fs');
     const cli = spawn(
       join(process.cwd(), 'bin/run.js'),
       ['plugin', 'run', fixture, 'execute', 'fixture sleep 60000'],
@@ -178,10 +187,22 @@ describe('a plugin whose host dies', () => {
             return false;
           }
         });
-    const { waitFor } = await import('../support/test-logger.js');
-    const pluginPid = Number(await waitFor(() => childOf(cli.pid as number), 10_000, 'plugin process'));
+    const pluginPid = Number(await waitFor(() => childOf(cli.pid as number), 15_000, 'plugin process'));
+    // The plugin notes its parent right after binding its socket; a host killed before that
+    // would leave it nothing to compare with. So wait for the socket in the dir the host gave it.
+    const socketBound = () => {
+      try {
+        const env = readFileSync(`/proc/${pluginPid}/environ`, 'utf8').split('\0');
+        const dir = env.find((e) => e.startsWith('PLUGIN_UNIX_SOCKET_DIR='))?.split('=')[1];
+        return dir !== undefined && readdirSync(dir).some((f) => f.startsWith('plugin'));
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(socketBound, 15_000, 'plugin to bind its socket');
     await new Promise((r) => setTimeout(r, 300));
     cli.kill('SIGKILL');
-    await waitFor(() => !alive(pluginPid), 5000, 'orphaned plugin to exit');
+    // The plugin checks its parent once a second.
+    await waitFor(() => !alive(pluginPid), 15_000, 'orphaned plugin to exit');
   });
 });

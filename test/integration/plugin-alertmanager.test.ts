@@ -245,7 +245,9 @@ describe('Prometheus → Alertmanager → alertmanager source (full chain)', () 
     const resolved = await waitFor(eventWith('[RESOLVED] SwitchOn'), 60_000, 'SwitchOn resolving');
     expect(resolved.rawObject).toMatchObject({ status: 'resolved', commonLabels: { alertname: 'SwitchOn' } });
     expect(relay.errors).toEqual([]);
-  });
+    // Prometheus is started inside the test and each step waits for scrapes, rule evaluations and
+    // Alertmanager's grouping: the waits above allow 60 s each, more than the default test timeout.
+  }, 120_000);
 });
 
 describe("alertmanager plugins under go-plugin's client (gohost)", () => {

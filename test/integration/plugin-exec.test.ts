@@ -157,7 +157,7 @@ describe('exec plugin under the Switchboard host', () => {
     await expect(consume()).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_CANCELLED' });
     expect(pids).toHaveLength(2);
     for (const pid of pids) {
-      await waitFor(async () => !(await isRunning(pid)), 5000, `process ${pid} to end`);
+      await waitFor(async () => !(await isRunning(pid)), 15_000, `process ${pid} to end`);
     }
   });
 
@@ -167,13 +167,14 @@ describe('exec plugin under the Switchboard host', () => {
       client.execute(executeCall('exec family', [config]), { deadlineMs: 1000 }),
     ).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_DEADLINE' });
     // The plugin logs the command before it starts; the script's pids are in /proc until killed.
-    await waitFor(() => lines.find((l) => l.msg === 'running command'), 3000, 'log line');
+    // Relayed from the plugin's stderr, which may trail the deadline error.
+    await waitFor(() => lines.find((l) => l.msg === 'running command'), 15_000, 'log line');
     const leftovers = async () => {
       const { execFileSync } = await import('node:child_process');
       const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
       return out.split('\n').filter((l) => l.includes(`${scripts}/family.sh`));
     };
-    await waitFor(async () => (await leftovers()).length === 0, 5000, 'family.sh to end');
+    await waitFor(async () => (await leftovers()).length === 0, 15_000, 'family.sh to end');
   });
 
   it('reports metadata with its config schema', async () => {

@@ -109,7 +109,8 @@ describe('install failures: a clear error and nothing half-installed', () => {
   it('a stalled server hits the idle timeout', async () => {
     const { server } = await repository();
     server.fault('/executor_greet_linux_amd64.tar.gz', { delayMs: 4000 });
-    const opts = await options(server, { http: { retries: 0, timeoutMs: 500 } });
+    // Room for the index to arrive on a loaded machine, and still far below the 4 s stall.
+    const opts = await options(server, { http: { retries: 0, timeoutMs: 1500 } });
     await expect(installPlugins(opts)).rejects.toThrow(/timed out/);
     await expectNothingInstalled(opts.cacheDir);
   });

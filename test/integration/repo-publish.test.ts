@@ -31,7 +31,9 @@ const sha256 = async (path: string) =>
     .digest('hex');
 const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
-describe('publishing', () => {
+// Bundling plugins and running the CLI are process- and CPU-bound: on a loaded 2-core machine a
+// test here takes well over the default 30 s timeout.
+describe('publishing', { timeout: 90_000 }, () => {
   it('builds byte-identical archives twice (reproducible), one file of mode 0755 per archive', async () => {
     const [a, b] = await Promise.all([tmp('sb-build-a-'), tmp('sb-build-b-')]);
     const first = await buildPlugins({ pluginsDir: fixturePluginsDir, outputDir: a, rootDir: repoRoot });
@@ -114,7 +116,7 @@ describe('publishing', () => {
   });
 });
 
-describe('CLI: list, install, pull, and an air-gapped install from the bundle', () => {
+describe('CLI: list, install, pull, and an air-gapped install from the bundle', { timeout: 90_000 }, () => {
   let repoDir: string;
   let server: StaticServer;
   beforeAll(async () => {

@@ -57,7 +57,10 @@ communications:
       appToken: ${emu.appToken}
       apiUrl: ${emu.apiUrl}
       apiRetries: 0
-      pingTimeout: 1s
+      # Not shorter: socket-mode drops a link whose last pong is older than this, checking every
+      # third of it, so with 1s an event-loop stall of ~0.7 s on a loaded machine caused a
+      # reconnect nobody asked for and broke the reconnect counts asserted below.
+      pingTimeout: 5s
       channels:
         ops: {name: prod-ops, bindings: {executors: [tools], sources: [hooks, big]}}
       directMessages: {enabled: true, channel: ops}

@@ -476,7 +476,10 @@ describe('Slack emulator: Web API', () => {
     slack,
     bolt,
   }) => {
-    const emulator = await slack({ triggerLifetimeMs: 1000 });
+    // Slack's own 3 s: every views.open below must arrive within it of its click, which a loaded
+    // machine can stretch, so only the stale-trigger check pays for the wait.
+    const triggerLifetimeMs = 3000;
+    const emulator = await slack({ triggerLifetimeMs });
     const ops = emulator.addChannel('ops');
     const alice = emulator.addUser('alice');
     const { app, errors } = await bolt(emulator);
@@ -524,7 +527,7 @@ describe('Slack emulator: Web API', () => {
 
     expect(await open('1.2.unknown', modal())).toMatchObject({ ok: false, error: 'invalid_trigger_id' });
     const stale = await trigger();
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, triggerLifetimeMs + 100));
     expect(await open(stale, modal())).toMatchObject({ ok: false, error: 'expired_trigger_id' });
 
     const invalid: [Record<string, unknown>, string][] = [

@@ -251,7 +251,9 @@ describe('Slack emulator with bolt in Socket Mode', () => {
     slack,
     bolt,
   }) => {
-    const emulator = await slack({ ackTimeoutMs: 300 });
+    // No echo of the bot's post: that events_api envelope shares the 300 ms deadline, and a stall
+    // on a loaded machine got it redelivered, which is not what the counts below are about.
+    const emulator = await slack({ ackTimeoutMs: 300, echoBotMessages: false });
     const ops = emulator.addChannel('ops');
     const alice = emulator.addUser('alice');
     const { app } = await bolt(emulator);
@@ -273,6 +275,8 @@ describe('Slack emulator with bolt in Socket Mode', () => {
         actionId: 'run:logs',
       }),
     ).rejects.toThrow('interactive envelope was not acknowledged within 300 ms');
+    // The deadline is a timer; after a stall it can fire before bolt has even read the envelope.
+    await emulator.waitFor(() => handled >= 1);
     expect(handled).toBe(1);
     expect(emulator.stats()).toMatchObject({ expired: 1, redeliveries: 0 });
   });
@@ -424,7 +428,9 @@ describe('Slack emulator: reconnects with bolt', () => {
     const emulator = await slack();
     const ops = emulator.addChannel('ops');
     const alice = emulator.addUser('alice');
-    const { app, errors } = await bolt(emulator, { clientPingTimeout: 1000 });
+    // socket-mode drops a link whose last pong is older than this, checking every third of it: at
+    // 1000 a ~0.7 s stall on a loaded machine made an extra connection. Reconnects wait this long.
+    const { app, errors } = await bolt(emulator, { clientPingTimeout: 3000 });
     const heard: string[] = [];
     app.event('app_mention', async ({ event }) => {
       heard.push(event.text);
@@ -446,7 +452,8 @@ describe('Slack emulator: reconnects with bolt', () => {
     const emulator = await slack();
     const ops = emulator.addChannel('ops');
     const alice = emulator.addUser('alice');
-    const { app } = await bolt(emulator, { clientPingTimeout: 1000 });
+    // Not 1000: a ~0.7 s stall would then drop the link before the freeze (see above).
+    const { app } = await bolt(emulator, { clientPingTimeout: 3000 });
     const heard: string[] = [];
     app.event('app_mention', async ({ event }) => {
       heard.push(event.text);

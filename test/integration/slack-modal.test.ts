@@ -62,7 +62,9 @@ async function setup(emulatorOptions: Parameters<typeof startSlackEmulator>[0] =
       appToken: emu.appToken,
       apiUrl: emu.apiUrl,
       apiRetries: 0,
-      pingTimeout: '1s',
+      // With 1s a ~0.7 s event-loop stall made socket-mode drop the link, and a click sent to the
+      // dropped link was lost (interactive envelopes are not redelivered).
+      pingTimeout: '5s',
       channels: { ops: { name: 'prod-ops' } },
     }),
     logger,
@@ -183,7 +185,7 @@ describe('Slack forms as modals', () => {
     // Slack shows it.
     const audited = () =>
       s.lines.filter((l) => l.audit === true && String(l.command).startsWith('fixture echo'));
-    const audits = await s.emu.waitFor(() => (audited().length >= 2 ? audited() : undefined), 5_000);
+    const audits = await s.emu.waitFor(() => (audited().length >= 2 ? audited() : undefined), 15_000);
     expect(audits).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ userId: s.ada.id, origin: 'select', command: 'fixture echo beta' }),

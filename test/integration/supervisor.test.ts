@@ -33,7 +33,9 @@ function supervise(
       binary,
       autoMtls: false,
       envExtra: options.env ?? {},
-      startTimeoutMs: 5000,
+      // A launch that times out counts as a crash and skews every count below; spawning Node on a
+      // loaded machine can take seconds.
+      startTimeoutMs: 15_000,
     },
     logger: createTestLogger().logger,
     healthCheckIntervalMs: 0,
@@ -96,7 +98,9 @@ describe('PluginSupervisor', () => {
     for (const binary of [fixtures['executor-fixture'] as string, join(go.dir, 'executor_goecho')]) {
       const { supervisor } = supervise(binary, {
         healthCheckIntervalMs: 50,
-        healthCheckTimeoutMs: 1000,
+        // One slow answer restarts the plugin (failures: 1), and a loaded machine can hold a healthy
+        // plugin's answer past a second; what is tested is that healthy plugins are left alone.
+        healthCheckTimeoutMs: 5000,
         healthCheckFailures: 1,
       });
       await supervisor.start();
@@ -120,7 +124,7 @@ describe('PluginSupervisor', () => {
     });
     await waitFor(
       () => supervisor.status().restarts === 1 && supervisor.status().state === 'running',
-      5000,
+      20_000,
       'restart',
     );
     expect(supervisor.status().lastError).toMatch(/stopped answering health checks \(2 failed/);
@@ -133,11 +137,12 @@ describe('PluginSupervisor', () => {
     const { supervisor, changes } = supervise(fixtures['executor-fixture'] as string, {
       // Long enough for each launch to connect first even on a loaded machine: every crash is then
       // a crash of a running plugin, the case this test is about.
-      env: { FIXTURE_EXIT_AFTER_MS: '400', FIXTURE_EXIT_WHILE_FILE: crashFlag },
+      env: { FIXTURE_EXIT_AFTER_MS: '1000', FIXTURE_EXIT_WHILE_FILE: crashFlag },
       quarantine: { maxCrashes: 4, windowMs: 60_000 },
     });
     await supervisor.start();
-    await waitFor(() => supervisor.status().state === 'quarantined', 10_000, 'quarantine');
+    // Four launches of a Node process, each living a second.
+    await waitFor(() => supervisor.status().state === 'quarantined', 25_000, 'quarantine');
     const status = supervisor.status();
     expect(status.restarts).toBe(3);
     expect(status.quarantineReason).toMatch(
@@ -169,7 +174,7 @@ describe('PluginSupervisor', () => {
       quarantine: { maxCrashes: 3, windowMs: 60_000 },
     });
     await expect(supervisor.start()).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_EXITED' });
-    await waitFor(() => supervisor.status().state === 'quarantined', 5000, 'quarantine');
+    await waitFor(() => supervisor.status().state === 'quarantined', 20_000, 'quarantine');
     expect(supervisor.status().quarantineReason).toContain('before printing its handshake');
   });
 
@@ -209,7 +214,7 @@ describe('keepStreaming', () => {
     });
     await waitFor(() => events.length === 2, 5000, 'first events');
     process.kill(supervisor.status().pid as number, 'SIGKILL');
-    await waitFor(() => events.length === 4, 10_000, 'events after restart');
+    await waitFor(() => events.length === 4, 20_000, 'events after restart');
     controller.abort();
     await done;
     expect(events).toEqual([1, 2, 1, 2]);

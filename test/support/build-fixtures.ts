@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -33,10 +33,12 @@ export async function buildTsFixtures(): Promise<Record<string, string>> {
   const paths: Record<string, string> = {};
   await Promise.all(
     tsFixtures.map(async (name) => {
-      paths[name] = await bundlePlugin(
-        join(repoRoot, 'test/fixtures/plugins', `${name}.ts`),
-        join(fixtureDir, `${name}.mjs`),
-      );
+      const outfile = join(fixtureDir, `${name}.mjs`);
+      // Write aside, then rename: another test run may be executing the current file (ETXTBSY).
+      const temporary = `${outfile}.${process.pid}.tmp`;
+      await bundlePlugin(join(repoRoot, 'test/fixtures/plugins', `${name}.ts`), temporary);
+      await rename(temporary, outfile);
+      paths[name] = outfile;
     }),
   );
   return paths;
@@ -85,7 +87,7 @@ interface PluginEntry {
  * Returns the paths keyed by `<type>/<name>`.
  */
 export async function buildBuiltinPlugins(): Promise<Record<string, string>> {
-  const { readdir, readFile, rename } = await import('node:fs/promises');
+  const { readdir, readFile } = await import('node:fs/promises');
   const pluginsDir = join(repoRoot, 'plugins');
   const outDir = join(repoRoot, '.cache', 'plugins');
   await mkdir(outDir, { recursive: true });
