@@ -58,6 +58,11 @@ export interface Outbound {
    * pacing, because the trigger expires within seconds; when no modal opens it is posted as usual.
    */
   modalTrigger?: ModalTrigger;
+  /**
+   * The command is still producing this output: a later edit replaces it, and the last one comes
+   * without this flag. Platforms that can show work in progress say so (the console does).
+   */
+  streaming?: boolean;
 }
 
 /** A platform's one-time permission to open a modal for a user (Slack's `trigger_id`, valid ~3 s). */

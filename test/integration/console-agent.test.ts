@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConsoleAgent,
   consoleTestConfig,
+  consoleTestScripts,
   FrameRecorder,
-  slowScript,
   startConsoleAgent,
 } from '../support/console-harness.js';
 import { waitFor } from '../support/test-logger.js';
@@ -18,7 +18,7 @@ let run: ConsoleAgent;
 const clients: FrameRecorder[] = [];
 
 beforeAll(async () => {
-  run = await startConsoleAgent(consoleTestConfig, { 'slow.sh': slowScript });
+  run = await startConsoleAgent(consoleTestConfig, consoleTestScripts);
 }, 180_000);
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -63,7 +63,7 @@ describe('console through the agent', () => {
     // The audit line follows the hand-over of the answer, so it may trail the page by a moment.
     await waitFor(
       () => run.lines.some((l) => l.audit === true && l.user === 'ada' && l.channel === 'dev'),
-      5_000,
+      15_000,
       'audit line',
     );
   });
@@ -107,14 +107,19 @@ describe('console through the agent', () => {
       'the first streamed lines',
     );
     expect(JSON.stringify(partial.message.message)).not.toContain('tick 6');
+    expect(partial.message.streaming).toBe(true);
     const id = partial.message.id;
+    // The last edit is the one that no longer says the command is running.
     const done = await waitFor(
-      () =>
-        a.of('edit').find((f) => f.message.id === id && JSON.stringify(f.message.message).includes('tick 6')),
+      () => a.of('edit').find((f) => f.message.id === id && !f.message.streaming),
       20_000,
       'the final edit',
     );
+    expect(JSON.stringify(done.message.message)).toContain('tick 6');
     expect(done.message.revision).toBeGreaterThanOrEqual(1);
+    // Every version before it said so.
+    const versions = [...a.of('message'), ...a.of('edit')].filter((f) => f.message.id === id);
+    expect(versions.filter((f) => !f.message.streaming)).toEqual([done]);
     const ticks = replies(a, 'dev').filter((t) => t.includes('tick 1'));
     expect(ticks).toHaveLength(1);
   });
@@ -137,10 +142,13 @@ describe('console through the agent', () => {
     expect(download.status).toBe(200);
     const body = await download.text();
     expect(body.split('\n').filter((l) => l.startsWith('line '))).toHaveLength(5000);
-  });
+  }, 60_000);
 
   it('gives a client that connects later the recent history of every channel', async () => {
     const late = await client('late');
+    // connect() returns at the hello; history and status follow it, and a long history can take
+    // more than one read to arrive. Status is the last frame of the welcome.
+    await waitFor(() => late.of('status').length > 0, 15_000, 'the welcome frames');
     const history = late.of('history');
     expect(history.map((h) => h.channel)).toEqual(['ops', 'dev']);
     const ops = JSON.stringify(history[0]?.messages);

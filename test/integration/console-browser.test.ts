@@ -43,6 +43,12 @@ const botMessages = (page: Page, channel: string, text: string) =>
 
 const post = (group: 'hooks' | 'notes', body: unknown) => postEvent(run.webhooksUrl, group, body);
 
+/** What an in-page function reads of a message item (the project compiles without the DOM lib). */
+interface Shown {
+  textContent: string | null;
+  dataset: Record<string, string | undefined>;
+}
+
 describe('console page (headless Chromium)', () => {
   it('runs a typed command and renders the reply with its button and context line', async () => {
     const page = await openConsole();
@@ -90,7 +96,7 @@ describe('console page (headless Chromium)', () => {
     await botMessages(page, 'ops', 'degraded').waitFor({ state: 'attached', timeout: 15_000 });
     await expect(page.locator('button[data-channel="ops"] .badge').textContent()).resolves.toBe('1');
     await page.click('button[data-channel="ops"]');
-    await botMessages(page, 'ops', 'degraded').waitFor({ timeout: 5000 });
+    await botMessages(page, 'ops', 'degraded').waitFor({ timeout: 15_000 });
     await expect(page.locator('button[data-channel="ops"] .badge').isHidden()).resolves.toBe(true);
     await page.close();
   });
@@ -100,13 +106,39 @@ describe('console page (headless Chromium)', () => {
     await page.fill('#command', 'exec slow');
     await page.press('#command', 'Enter');
     const live = botMessages(page, 'dev', 'tick 1');
-    await live.waitFor({ timeout: 15_000 });
-    const early = (await live.textContent()) ?? '';
+    // Read in the page the moment the first lines show: a separate read afterwards could already
+    // see a later edit on a loaded machine.
+    const first = await page.waitForFunction(
+      () => {
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Shown> } })
+          .document;
+        const items = Array.from(doc.querySelectorAll('.pane[data-channel="dev"] li.msg-bot')).reverse();
+        const found = items.find((li) => (li.textContent ?? '').includes('tick 1'));
+        return found
+          ? { id: found.dataset.id ?? '', text: found.textContent ?? '', streaming: found.dataset.streaming }
+          : false;
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
+    const {
+      id,
+      text: early,
+      streaming,
+    } = (await first.jsonValue()) as {
+      id: string;
+      text: string;
+      streaming?: string;
+    };
     expect(early).not.toContain('tick 6');
-    const id = await live.getAttribute('data-id');
-    await pane(page, 'dev')
-      .locator(`li[data-id="${id}"]`, { hasText: 'tick 6' })
-      .waitFor({ timeout: 20_000 });
+    // Still running, and the page says so.
+    expect(streaming).toBe('true');
+    expect(early).toContain('running…');
+    // The last edit completes it: all the output, no longer marked running.
+    const done = pane(page, 'dev').locator(`li[data-id="${id}"]:not([data-streaming])`);
+    await done.waitFor({ timeout: 20_000 });
+    await expect(done.textContent()).resolves.toContain('tick 6');
+    await expect(done.locator('.streaming').count()).resolves.toBe(0);
     await expect(botMessages(page, 'dev', 'tick 1').count()).resolves.toBe(1);
     await expect(live.locator('.edited').count()).resolves.toBe(1);
     await page.close();
@@ -137,7 +169,7 @@ describe('console page (headless Chromium)', () => {
       message: fullMessage,
     });
     const item = botMessages(page, 'dev', 'Rollout');
-    await item.waitFor({ timeout: 5000 });
+    await item.waitFor({ timeout: 15_000 });
     await expect(item.locator('.body > .text strong').textContent()).resolves.toBe('checkout');
     await expect(item.locator('.body > .text code').textContent()).resolves.toBe('v2');
     const runbook = item.locator('a', { hasText: 'the runbook' });
@@ -196,7 +228,7 @@ describe('console page (headless Chromium)', () => {
     await a.press('#command', 'Enter');
     await botMessages(b, 'ops', 'seen by both tabs').waitFor({ timeout: 15_000 });
     const plugins = b.locator('#status-panel [data-section="Plugins"]');
-    await plugins.locator('td', { hasText: 'sb/echo' }).waitFor({ timeout: 5000 });
+    await plugins.locator('td', { hasText: 'sb/echo' }).waitFor({ timeout: 15_000 });
     await expect(
       plugins.locator('tr', { hasText: 'sb/echo' }).locator('td.state').textContent(),
     ).resolves.toBe('running');
@@ -226,7 +258,7 @@ describe('console page (headless Chromium)', () => {
       expect(page.url()).toBe(`${web.url}#web`);
       await page.fill('#command', 'ping');
       await page.press('#command', 'Enter');
-      await pane(page, 'web').locator('li.msg-user', { hasText: 'ping' }).waitFor({ timeout: 5000 });
+      await pane(page, 'web').locator('li.msg-user', { hasText: 'ping' }).waitFor({ timeout: 15_000 });
       expect(web.commands).toEqual(['ping']);
       await page.close();
     } finally {

@@ -49,6 +49,8 @@ interface Recorded {
   fileName?: string;
   /** For an edit: the message it changed. */
   ref?: string;
+  /** Handed over as output still coming (more edits follow). */
+  streaming?: boolean;
 }
 
 function recorder(): Replier & { log: Recorded[] } {
@@ -59,6 +61,7 @@ function recorder(): Replier & { log: Recorded[] } {
     m: Message,
     file?: { name: string; content: Uint8Array },
     ref?: PostedRef,
+    streaming?: boolean,
   ) =>
     log.push({
       at: Date.now(),
@@ -68,16 +71,17 @@ function recorder(): Replier & { log: Recorded[] } {
       contexts: (m.sections ?? []).flatMap((s) => (s.context ?? []).map((c) => c.text)),
       ...(file ? { file: Buffer.from(file.content).toString(), fileName: file.name } : {}),
       ...(ref ? { ref: ref.messageId } : {}),
+      ...(streaming ? { streaming } : {}),
     });
   return {
     log,
-    async post(m, file): Promise<PostedRef> {
-      record('post', m, file);
+    async post(m, file, options): Promise<PostedRef> {
+      record('post', m, file, undefined, options?.streaming);
       n += 1;
       return { channelId: 'C1', messageId: String(n) };
     },
-    async edit(ref, m) {
-      record('edit', m, undefined, ref);
+    async edit(ref, m, options) {
+      record('edit', m, undefined, ref, options?.streaming);
     },
   };
 }
@@ -139,6 +143,7 @@ describe('runPluginCommand', () => {
     const { result, log } = await run('fixture echo hi');
     expect(result).toBe('ok');
     expect(log).toHaveLength(1);
+    expect(log[0]?.streaming).toBeUndefined();
     expect(log[0]).toMatchObject({ op: 'post', body: 'hi', context: '`fixture echo hi` on test' });
   });
 
@@ -152,11 +157,15 @@ describe('runPluginCommand', () => {
     expect(log.length).toBeLessThan(9);
     const gaps = log.slice(1, -1).map((r, i) => r.at - (log[i] as Recorded).at);
     expect(gaps.every((g) => g >= 250)).toBe(true);
+    // Every version but the last says more is coming; the last completes the message.
+    expect(log.slice(0, -1).every((r) => r.streaming === true)).toBe(true);
+    expect(log.at(-1)?.streaming).toBeUndefined();
   });
 
   it('gives platforms that cannot edit only the final answer', async () => {
     const { log } = await run('fixture stream 5 20', { edit: false });
     expect(log).toHaveLength(1);
+    expect(log[0]?.streaming).toBeUndefined();
     expect(log[0]?.body).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
   });
 

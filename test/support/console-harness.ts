@@ -149,7 +149,7 @@ export class FrameRecorder {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    await waitFor(() => recorder.of('hello').length > 0, 5000, 'hello');
+    await waitFor(() => recorder.of('hello').length > 0, 15_000, 'hello');
     return recorder;
   }
 
@@ -184,10 +184,16 @@ export class FrameRecorder {
 /** Prints "tick 1" … "tick 6", 0.7 s apart: output that streams for about 4 s. */
 export const slowScript = '#!/bin/sh\nfor i in 1 2 3 4 5 6; do echo "tick $i"; sleep 0.7; done\n';
 
+/** Prints a line, is silent for 2.5 s, then prints another: output with a long pause in it. */
+export const pauseScript = '#!/bin/sh\necho "before the pause"\nsleep 2.5\necho "after the pause"\n';
+
+/** The scripts {@link consoleTestConfig} runs, for `startConsoleAgent`'s files. */
+export const consoleTestScripts = { 'slow.sh': slowScript, 'pause.sh': pauseScript };
+
 /**
  * The config most console tests use: channels `ops` (commands and webhook events) and `dev`
  * (commands), the echo and exec executors (`exec lines N` prints N lines; `exec slow` streams,
- * from {@link slowScript} as `slow.sh`), and the webhook sources `hooks` (any JSON, shown
+ * `exec pause` pauses mid-output: {@link consoleTestScripts}), and the webhook sources `hooks` (any JSON, shown
  * pretty-printed) and `notes` (`{title, note, who, items}` into a header, text, a field and a list).
  */
 export const consoleTestConfig = `
@@ -208,6 +214,7 @@ executors:
         commands:
           lines: {path: "${join(repoRoot, 'test/fixtures/exec/lines.sh')}", args: ["[0-9]{1,5}"]}
           slow: {path: "{dir}/slow.sh"}
+          pause: {path: "{dir}/pause.sh"}
         timeout: 60s
 sources:
   hooks:

@@ -3,7 +3,12 @@ import { createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
 import { commandButton, type Message, urlButton } from '../../src/sdk/api/message.js';
-import { type ConsoleAgent, consoleTestConfig, slowScript, startConsoleAgent } from './console-harness.js';
+import {
+  type ConsoleAgent,
+  consoleTestConfig,
+  consoleTestScripts,
+  startConsoleAgent,
+} from './console-harness.js';
 import { createTestLogger } from './test-logger.js';
 
 /*
@@ -24,10 +29,7 @@ export function useConsoleAndBrowser<B extends { close(): Promise<void> }>(
   let run: ConsoleAgent | undefined;
   let browser: B | undefined;
   beforeAll(async () => {
-    [run, browser] = await Promise.all([
-      startConsoleAgent(consoleTestConfig, { 'slow.sh': slowScript }),
-      launch(),
-    ]);
+    [run, browser] = await Promise.all([startConsoleAgent(consoleTestConfig, consoleTestScripts), launch()]);
     ready(run, browser);
   }, 180_000);
   afterAll(async () => {

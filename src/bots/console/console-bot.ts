@@ -238,6 +238,7 @@ export class ConsoleBotImpl implements ConsoleBot {
       message: rendering.message,
       ...(files.length > 0 ? { files } : {}),
       ...(notices.length > 0 ? { notice: notices.join(' ') } : {}),
+      ...(outbound.streaming ? { streaming: true as const } : {}),
     };
     this.#publish(replaces === undefined ? { type: 'message', message } : { type: 'edit', message });
     return { channelId: channel, messageId: message.id };

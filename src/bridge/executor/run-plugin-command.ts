@@ -11,13 +11,16 @@ import { failureReply } from './user-replies.js';
 
 /** The one way the bridge posts: through the delivery pipeline, never to a bot directly. */
 export interface Replier {
-  /** `modalTrigger`: show it as a modal where the platform can (see Outbound.modalTrigger). */
+  /**
+   * `modalTrigger`: show it as a modal where the platform can (see Outbound.modalTrigger).
+   * `streaming`: more of this output follows as edits (see Outbound.streaming).
+   */
   post(
     message: Message,
     file?: { name: string; content: Uint8Array },
-    options?: { modalTrigger?: ModalTrigger },
+    options?: { modalTrigger?: ModalTrigger; streaming?: boolean },
   ): Promise<PostedRef | undefined>;
-  edit(ref: PostedRef, message: Message): Promise<void>;
+  edit(ref: PostedRef, message: Message, options?: { streaming?: boolean }): Promise<void>;
 }
 
 export interface PluginCommandOptions {
@@ -90,8 +93,8 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
     lastEdit = now();
     const snapshot = fitToLimit(current(), options.capabilities.maxMessageLength).message;
     editing = editing.then(async () => {
-      if (posted) await options.replier.edit(posted, snapshot);
-      else posted = await options.replier.post(snapshot);
+      if (posted) await options.replier.edit(posted, snapshot, { streaming: true });
+      else posted = await options.replier.post(snapshot, undefined, { streaming: true });
     });
   };
   const scheduleEdit = () => {
@@ -256,6 +259,7 @@ export function replierFor(
     replaces?: PostedRef;
     file?: { name: string; content: Uint8Array };
     modalTrigger?: ModalTrigger;
+    streaming?: boolean;
   }) => Promise<PostedRef | undefined>,
 ): Replier {
   return {
@@ -265,9 +269,10 @@ export function replierFor(
         message,
         ...(file ? { file } : {}),
         ...(options?.modalTrigger ? { modalTrigger: options.modalTrigger } : {}),
+        ...(options?.streaming ? { streaming: true } : {}),
       }),
-    edit: async (ref, message) => {
-      await send({ address, message, replaces: ref });
+    edit: async (ref, message, options) => {
+      await send({ address, message, replaces: ref, ...(options?.streaming ? { streaming: true } : {}) });
     },
   };
 }

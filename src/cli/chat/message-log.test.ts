@@ -3,13 +3,14 @@ import type { ConsoleMessage } from '../../bots/console/page/protocol.js';
 import { MessageLog } from './message-log.js';
 import { formatEntry, formatStatus } from './transcript.js';
 
-const entry = (id: string, revision: number, text: string): ConsoleMessage => ({
+const entry = (id: string, revision: number, text: string, streaming = false): ConsoleMessage => ({
   id,
   channel: 'ops',
   kind: 'bot',
   postedAt: '2026-01-02T03:04:05.000Z',
   revision,
   message: { baseBody: { codeBlock: text } },
+  ...(streaming ? { streaming: true as const } : {}),
 });
 
 describe('MessageLog', () => {
@@ -20,32 +21,54 @@ describe('MessageLog', () => {
     printed = [];
     log = new MessageLog({
       print: (e, updated) => printed.push(`${e.id}@${e.revision}${updated ? ' updated' : ''}`),
-      quietMs: 1500,
-      maxWaitMs: 10_000,
+      streamingReprintMs: 10_000,
     });
   });
   afterEach(() => vi.useRealTimers());
 
-  it('prints a post at once and its edits once they settle, as one reprint', () => {
-    log.post(entry('m1', 0, 'a'));
-    log.edit(entry('m1', 1, 'a b'));
-    vi.advanceTimersByTime(1000);
-    log.edit(entry('m1', 2, 'a b c'));
-    vi.advanceTimersByTime(1499);
+  it('prints streaming output when posted and whole when its last edit comes, however slowly it streams', () => {
+    log.post(entry('m1', 0, 'a', true));
+    expect(log.unfinished).toBe(1);
+    log.edit(entry('m1', 1, 'a b', true));
+    // A long pause in the output (a loaded machine, a slow command) prints nothing extra.
+    vi.advanceTimersByTime(4000);
+    log.edit(entry('m1', 2, 'a b c', true));
+    vi.advanceTimersByTime(4000);
     expect(printed).toEqual(['m1@0']);
-    expect(log.pendingEdits).toBe(1);
-    vi.advanceTimersByTime(1);
-    expect(printed).toEqual(['m1@0', 'm1@2 updated']);
-    expect(log.pendingEdits).toBe(0);
+    expect(log.unfinished).toBe(1);
+    log.edit(entry('m1', 3, 'a b c d'));
+    expect(printed).toEqual(['m1@0', 'm1@3 updated']);
+    expect(log.unfinished).toBe(0);
+    vi.advanceTimersByTime(20_000);
+    expect(printed).toEqual(['m1@0', 'm1@3 updated']);
   });
 
-  it('reprints output that keeps streaming at least every maxWaitMs', () => {
-    log.post(entry('m1', 0, 'a'));
+  it('reprints output that keeps streaming at most every streamingReprintMs, the latest version', () => {
+    log.post(entry('m1', 0, 'a', true));
     for (let r = 1; r <= 12; r++) {
-      log.edit(entry('m1', r, 'x'));
+      log.edit(entry('m1', r, 'x', true));
       vi.advanceTimersByTime(1000);
     }
     expect(printed).toEqual(['m1@0', 'm1@10 updated']);
+    expect(log.unfinished).toBe(1);
+    log.edit(entry('m1', 13, 'done'));
+    expect(printed).toEqual(['m1@0', 'm1@10 updated', 'm1@13 updated']);
+  });
+
+  it('prints an edit that is not streaming at once, each time', () => {
+    log.post(entry('m1', 0, 'pick one'));
+    log.edit(entry('m1', 1, 'picked a'));
+    log.edit(entry('m1', 2, 'picked b'));
+    expect(printed).toEqual(['m1@0', 'm1@1 updated', 'm1@2 updated']);
+    expect(log.unfinished).toBe(0);
+  });
+
+  it('stops waiting for streaming output when the agent restarts', () => {
+    log.post(entry('m1', 0, 'a', true));
+    log.edit(entry('m1', 1, 'a b', true));
+    log.reset();
+    expect(printed).toEqual(['m1@0', 'm1@1 updated']);
+    expect(log.unfinished).toBe(0);
   });
 
   it('skips history printed before a reconnect, unless it changed; forgets all after a restart', () => {
@@ -100,6 +123,12 @@ describe('transcript', () => {
       '    ! 2 more buttons not shown.',
     ]);
     expect(formatEntry(bot, style, true).split('\n')[0]).toMatch(/#ops Switchboard \(updated\):$/);
+    expect(formatEntry({ ...bot, streaming: true }, style).split('\n')[0]).toMatch(
+      /#ops Switchboard \(running…\):$/,
+    );
+    expect(formatEntry({ ...bot, streaming: true }, style, true).split('\n')[0]).toMatch(
+      /#ops Switchboard \(updated, running…\):$/,
+    );
   });
 
   it('summarises the status document', () => {

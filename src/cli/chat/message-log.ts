@@ -3,15 +3,12 @@ import type { ConsoleMessage } from '../../bots/console/page/protocol.js';
 export interface MessageLogOptions {
   /** Prints one message; `updated` marks a reprint after edits. */
   print(entry: ConsoleMessage, updated: boolean): void;
-  /** An edited message is reprinted once it has not changed for this long. */
-  quietMs: number;
-  /** …or at the latest this long after its first unprinted edit, for output that keeps streaming. */
-  maxWaitMs: number;
+  /** Output still streaming is reprinted at most this often (the latest version). */
+  streamingReprintMs: number;
 }
 
 interface Pending {
   entry: ConsoleMessage;
-  since: number;
   timer: NodeJS.Timeout;
 }
 
@@ -19,43 +16,51 @@ interface Pending {
 const rememberedMessages = 5000;
 
 /**
- * Decides what a terminal prints. A terminal cannot change lines it printed, so a message that
- * is edited (streaming output) is printed when posted and reprinted, whole, once its edits
- * settle, rather than once per edit. After a reconnect, history the terminal already printed at
- * that revision is not printed again.
+ * Decides what a terminal prints. A terminal cannot change lines it printed, so output that
+ * streams (edits marked `streaming`) is printed when posted, then at most every
+ * `streamingReprintMs` while it goes on, and whole as soon as its last edit (the one without
+ * `streaming`) arrives. Other edits are printed at once. After a reconnect, history the
+ * terminal already printed at that revision is not printed again.
  */
 export class MessageLog {
   readonly #printed = new Map<string, number>();
   readonly #pending = new Map<string, Pending>();
+  /** Messages whose latest version is still streaming: their command has not finished. */
+  readonly #streaming = new Set<string>();
   readonly #options: MessageLogOptions;
 
   constructor(options: MessageLogOptions) {
     this.#options = options;
   }
 
-  /** Edits not printed yet. */
-  get pendingEdits(): number {
-    return this.#pending.size;
+  /**
+   * Messages seen streaming since the last reset whose last edit has not come yet, or whose
+   * reprint is due: a terminal reading commands from a pipe waits for them before it exits.
+   */
+  get unfinished(): number {
+    return new Set([...this.#streaming, ...this.#pending.keys()]).size;
   }
 
   /** A new message: printed now. */
   post(entry: ConsoleMessage): void {
+    this.#track(entry);
     this.#print(entry, false);
   }
 
-  /** An edit: printed when it settles (a message never printed is printed now). */
+  /** An edit: printed now when it completes a message, later when more output is coming. */
   edit(entry: ConsoleMessage): void {
-    if (!this.#printed.has(entry.id)) {
-      this.#print(entry, false);
+    this.#track(entry);
+    if (!this.#printed.has(entry.id) || !entry.streaming) {
+      this.#print(entry, this.#printed.has(entry.id));
       return;
     }
-    const now = Date.now();
     const previous = this.#pending.get(entry.id);
-    if (previous) clearTimeout(previous.timer);
-    const since = previous?.since ?? now;
-    const wait = Math.max(0, Math.min(this.#options.quietMs, since + this.#options.maxWaitMs - now));
-    const timer = setTimeout(() => this.#flush(entry.id), wait);
-    this.#pending.set(entry.id, { entry, since, timer });
+    if (previous) {
+      previous.entry = entry;
+      return;
+    }
+    const timer = setTimeout(() => this.#flush(entry.id), this.#options.streamingReprintMs);
+    this.#pending.set(entry.id, { entry, timer });
   }
 
   /** A history entry after (re)connecting: printed unless already printed at this revision. */
@@ -74,6 +79,8 @@ export class MessageLog {
   reset(): void {
     this.flushAll();
     this.#printed.clear();
+    // The agent that was running those commands is gone; their last edits will never come.
+    this.#streaming.clear();
   }
 
   /** Prints every pending edit now. */
@@ -98,6 +105,11 @@ export class MessageLog {
     }
     this.#remember(entry);
     this.#options.print(entry, updated);
+  }
+
+  #track(entry: ConsoleMessage): void {
+    if (entry.streaming) this.#streaming.add(entry.id);
+    else this.#streaming.delete(entry.id);
   }
 
   #remember(entry: ConsoleMessage): void {

@@ -29,8 +29,8 @@ export interface ChatOptions {
   color: boolean;
   /** After input ends, exit once every command was answered and nothing arrived for this long. */
   quietMs?: number;
-  /** Edited messages are reprinted after this long without edits (and at least every maxWaitMs). */
-  edits?: { quietMs: number; maxWaitMs: number };
+  /** Output still streaming is reprinted at most this often (default 10 s). */
+  streamingReprintMs?: number;
 }
 
 const help = `Type a command (help, ping, echo hi…) and press Enter to run it in the current channel.
@@ -109,8 +109,7 @@ export function runChat(options: ChatOptions): Promise<number> {
     };
     const log = new MessageLog({
       print: (entry, updated) => print(formatEntry(entry, style, updated)),
-      quietMs: options.edits?.quietMs ?? 1500,
-      maxWaitMs: options.edits?.maxWaitMs ?? 10_000,
+      streamingReprintMs: options.streamingReprintMs ?? 10_000,
     });
 
     const finish = (code: number) => {
@@ -352,7 +351,7 @@ export function runChat(options: ChatOptions): Promise<number> {
     // After the input ends, leave once every command was answered and the console went quiet.
     const idleCheck = setInterval(() => {
       if (!ended || finished || !hello || queued.length > 0 || outgoing.length > 0) return;
-      const waiting = [...awaiting.values()].some((n) => n > 0) || log.pendingEdits > 0;
+      const waiting = [...awaiting.values()].some((n) => n > 0) || log.unfinished > 0;
       if (!waiting && Date.now() - lastFrameAt >= (options.quietMs ?? 1000)) finish(0);
     }, 100);
 

@@ -36,7 +36,10 @@ export function formatEntry(entry: ConsoleMessage, style: TranscriptStyle, updat
     const how = entry.origin && entry.origin !== 'typed' ? c.dim(` (${entry.origin})`) : '';
     return `${time} ${channel} ${c.bold(entry.user ?? 'someone')}${how} › ${entry.text ?? ''}`;
   }
-  const lines = [`${time} ${channel} ${c.bold('Switchboard')}${updated ? c.dim(' (updated)') : ''}:`];
+  const state = [...(updated ? ['updated'] : []), ...(entry.streaming ? ['running…'] : [])];
+  const lines = [
+    `${time} ${channel} ${c.bold('Switchboard')}${state.length ? c.dim(` (${state.join(', ')})`) : ''}:`,
+  ];
   const text = entry.message
     ? renderMessageText(entry.message as Message, { format: 'plain', showTimestamp: true }).full
     : '';

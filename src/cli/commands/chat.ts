@@ -8,7 +8,7 @@ export default class Chat extends Command {
   static override description =
     `Connects to the console platform of a running agent (communications.<group>.console) and prints what arrives in every channel as plain text: replies, notifications, digests. Lines you type run as commands in the current channel, exactly as on the web page (help, ping, exec ls…). Streaming output is printed when posted and again, whole, once it stops changing. Lines starting with / are for the terminal: /channel NAME, /channels, /status, /help, /quit.
 
-The connection is retried after a drop (0.5 s doubling to 10 s); a refused token ends the command with exit code 1. When input is not a terminal (a pipe), each line is a command and the command exits once every command has been answered and the console has been quiet for a second.`;
+The connection is retried after a drop (0.5 s doubling to 10 s); a refused token ends the command with exit code 1. When input is not a terminal (a pipe), each line is a command and the command exits once every command has been answered, no output is still streaming, and the console has been quiet for a second.`;
 
   static override examples = [
     '<%= config.bin %> chat',

@@ -161,6 +161,11 @@ function setUp(hello) {
       note.dataset.kind = 'restart';
       note.textContent =
         'The agent restarted; the messages above are from before, and it no longer has them.';
+      // Their commands died with the agent: the output stops where it is.
+      for (const marker of list.querySelectorAll('[data-streaming] .streaming')) {
+        marker.textContent = 'interrupted';
+        marker.classList.add('interrupted');
+      }
       past = [...list.children, note];
       list.append(note);
     }

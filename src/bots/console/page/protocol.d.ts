@@ -69,6 +69,8 @@ export interface ConsoleMessage {
   files?: FileRef[];
   /** kind bot: what the console left out (for example text beyond its size limit). */
   notice?: string;
+  /** kind bot: the command is still producing this output; a later edit (without it) completes it. */
+  streaming?: true;
 }
 
 export interface ChannelInfo {

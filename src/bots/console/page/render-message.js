@@ -1,6 +1,6 @@
 /**
  * Turns one console message (protocol `ConsoleMessage`) into DOM: the meta line (who, when,
- * edited), then the message model in order — body, sections (header, description, body, fields,
+ * edited, still running), then the message model in order — body, sections (header, description, body, fields,
  * lists, buttons, selects, multi-select, inputs, context), inputs, files, notice. Built with DOM
  * calls and textContent only. Controls call `act({ text, origin, value })` to run commands.
  * A form shown as a dialog is rendered the same way, deferred: its selects, multi-selects and
@@ -25,6 +25,8 @@ export function fillEntry(li, entry, act) {
   li.dataset.id = entry.id;
   li.dataset.kind = entry.kind;
   li.dataset.revision = String(entry.revision ?? 0);
+  if (entry.streaming) li.dataset.streaming = 'true';
+  else delete li.dataset.streaming;
   li.append(meta(entry));
   if (entry.kind === 'user') {
     const line = el('div', 'command-line');
@@ -73,6 +75,8 @@ function meta(entry) {
   }
   line.append(timeEl(entry.postedAt, ''));
   if (entry.editedAt) line.append(timeEl(entry.editedAt, 'edited ', 'edited'));
+  // Said in words, not only by an animation, so that it reaches screen readers too.
+  if (entry.streaming) line.append(el('span', 'streaming', 'running…'));
   const eventTime = entry.message?.timestamp;
   if (eventTime) line.append(timeEl(eventTime, 'event ', 'event-time'));
   return line;
