@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { launchBrowser, openConsolePage } from '../support/browser.js';
+import { botMessages, consolePane, framesSent, launchBrowser, openConsolePage } from '../support/browser.js';
 import type { ConsoleAgent } from '../support/console-harness.js';
 import {
   fullMessage,
@@ -28,18 +28,9 @@ useConsoleAndBrowser(
   problems,
 );
 
-/** Frames each page sent over its WebSocket, parsed. */
-const sentFrames = new WeakMap<Page, Record<string, unknown>[]>();
-
 async function openConsole(url = run.url, channel?: string): Promise<Page> {
-  const { page, sent } = await openConsolePage(browser, url, { problems, ...(channel ? { channel } : {}) });
-  sentFrames.set(page, sent);
-  return page;
+  return (await openConsolePage(browser, url, { problems, ...(channel ? { channel } : {}) })).page;
 }
-
-const pane = (page: Page, channel: string) => page.locator(`.pane[data-channel="${channel}"]`);
-const botMessages = (page: Page, channel: string, text: string) =>
-  pane(page, channel).locator('li.msg-bot', { hasText: text });
 
 const post = (group: 'hooks' | 'notes', body: unknown) => postEvent(run.webhooksUrl, group, body);
 
@@ -63,7 +54,7 @@ describe('console page (headless Chromium)', () => {
     await expect(reply.locator('time').first().getAttribute('datetime')).resolves.toMatch(
       /^\d{4}-\d\d-\d\dT/,
     );
-    const mine = pane(page, 'ops').locator('li.msg-user', { hasText: 'echo hello browser' });
+    const mine = consolePane(page, 'ops').locator('li.msg-user', { hasText: 'echo hello browser' });
     await expect(mine.locator('.author').textContent()).resolves.toBe('web');
     await expect(page.inputValue('#command')).resolves.toBe('');
     await page.close();
@@ -76,13 +67,13 @@ describe('console page (headless Chromium)', () => {
     const reply = botMessages(page, 'ops', 'click me').first();
     await reply.waitFor({ timeout: 15_000 });
     await reply.locator('button', { hasText: 'Echo again' }).click();
-    await pane(page, 'ops')
+    await consolePane(page, 'ops')
       .locator('li.msg-user', { hasText: '(button)' })
       .last()
       .waitFor({ timeout: 15_000 });
     await botMessages(page, 'ops', 'by @web').filter({ hasText: 'click me' }).waitFor({ timeout: 15_000 });
     // The click names the message it was in, so an answer marked replaceOriginal can replace it.
-    expect(sentFrames.get(page)?.find((f) => f.origin === 'button')).toMatchObject({
+    expect(framesSent(page).find((f) => f.origin === 'button')).toMatchObject({
       text: '@Switchboard echo click me',
       source: await reply.getAttribute('data-id'),
     });
@@ -135,7 +126,7 @@ describe('console page (headless Chromium)', () => {
     expect(streaming).toBe('true');
     expect(early).toContain('running…');
     // The last edit completes it: all the output, no longer marked running.
-    const done = pane(page, 'dev').locator(`li[data-id="${id}"]:not([data-streaming])`);
+    const done = consolePane(page, 'dev').locator(`li[data-id="${id}"]:not([data-streaming])`);
     await done.waitFor({ timeout: 20_000 });
     await expect(done.textContent()).resolves.toContain('tick 6');
     await expect(done.locator('.streaming').count()).resolves.toBe(0);
@@ -158,7 +149,7 @@ describe('console page (headless Chromium)', () => {
     await expect(templated.locator('dl.fields dd').textContent()).resolves.toBe(hostile(4));
     await expect(templated.locator('.bullets li').textContent()).resolves.toBe(hostile(5));
     await expect(page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
-    await expect(pane(page, 'ops').locator('script, img, b').count()).resolves.toBe(0);
+    await expect(consolePane(page, 'ops').locator('script, img, b').count()).resolves.toBe(0);
     await page.close();
   });
 
@@ -217,7 +208,7 @@ describe('console page (headless Chromium)', () => {
     await botMessages(page, 'dev', 'note ship it').waitFor({ timeout: 15_000 });
     await item.locator('button.btn-primary').click();
     await botMessages(page, 'dev', 'promoted').filter({ hasText: 'by @web' }).waitFor({ timeout: 15_000 });
-    const origins = await pane(page, 'dev').locator('li.msg-user .origin').allTextContents();
+    const origins = await consolePane(page, 'dev').locator('li.msg-user .origin').allTextContents();
     expect(origins.slice(-4)).toEqual(['(select)', '(multi-select)', '(text-input)', '(button)']);
     await page.close();
   });
@@ -258,7 +249,7 @@ describe('console page (headless Chromium)', () => {
       expect(page.url()).toBe(`${web.url}#web`);
       await page.fill('#command', 'ping');
       await page.press('#command', 'Enter');
-      await pane(page, 'web').locator('li.msg-user', { hasText: 'ping' }).waitFor({ timeout: 15_000 });
+      await consolePane(page, 'web').locator('li.msg-user', { hasText: 'ping' }).waitFor({ timeout: 15_000 });
       expect(web.commands).toEqual(['ping']);
       await page.close();
     } finally {

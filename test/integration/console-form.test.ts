@@ -5,7 +5,7 @@ import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.
 import type { Console } from '../../src/config/schema.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { commandButton, type Message } from '../../src/sdk/api/message.js';
-import { launchBrowser, openConsolePage } from '../support/browser.js';
+import { botMessages, consolePane, framesSent, launchBrowser, openConsolePage } from '../support/browser.js';
 import {
   type ConsoleAgent,
   consoleFormConfig,
@@ -41,22 +41,14 @@ afterAll(async () => {
   expect(problems).toEqual([]);
 });
 
-/** Frames each page sent over its WebSocket, parsed. */
-const sentFrames = new WeakMap<Page, Record<string, unknown>[]>();
-
 async function openConsole(url = run.url, channel?: string): Promise<Page> {
-  const { page, sent } = await openConsolePage(browser, url, { problems, ...(channel ? { channel } : {}) });
-  sentFrames.set(page, sent);
-  return page;
+  return (await openConsolePage(browser, url, { problems, ...(channel ? { channel } : {}) })).page;
 }
 
-const pane = (page: Page, channel: string) => page.locator(`.pane[data-channel="${channel}"]`);
-const botMessages = (page: Page, channel: string, text: string) =>
-  pane(page, channel).locator('li.msg-bot', { hasText: text });
 const dialogOpen = (page: Page) =>
   page.locator('#form-dialog').evaluate((d) => (d as unknown as { open: boolean }).open);
 /** The commands a page sent from controls (not typed). */
-const clicked = (page: Page) => (sentFrames.get(page) ?? []).filter((f) => f.origin !== 'typed');
+const clicked = (page: Page) => framesSent(page).filter((f) => f.origin !== 'typed');
 
 async function typeCommand(page: Page, text: string): Promise<void> {
   await page.fill('#command', text);
@@ -98,7 +90,9 @@ describe('console forms as dialogs (headless Chromium, real agent)', () => {
     await expect(dialog.locator('button').allTextContents()).resolves.toEqual(['Cancel', 'Submit']);
 
     // The click is shown in the channel as any click is; the form is not, in either tab.
-    await pane(other, 'ops').locator('li.msg-user', { hasText: 'fixture form' }).waitFor({ timeout: 15_000 });
+    await consolePane(other, 'ops')
+      .locator('li.msg-user', { hasText: 'fixture form' })
+      .waitFor({ timeout: 15_000 });
     await settle(other, 'settled-one', [page, other]);
     await expect(botMessages(page, 'ops', 'Choose what to echo').count()).resolves.toBe(0);
     await expect(botMessages(other, 'ops', 'Choose what to echo').count()).resolves.toBe(0);
@@ -159,7 +153,7 @@ describe('console forms as dialogs (headless Chromium, real agent)', () => {
     await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached', timeout: 15_000 });
     await settle(page, 'after-cancel');
     expect(clicked(page).filter((f) => f.origin !== 'button')).toEqual([]);
-    await expect(pane(page, 'ops').locator('li', { hasText: 'never sent' }).count()).resolves.toBe(0);
+    await expect(consolePane(page, 'ops').locator('li', { hasText: 'never sent' }).count()).resolves.toBe(0);
 
     // Only the select is filled: only it runs; Enter in the input submits too.
     await openForm(page);

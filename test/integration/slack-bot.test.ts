@@ -6,7 +6,6 @@
 import { afterEach, it as base, describe, expect } from 'vitest';
 import type { Bot, InboundCommand } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
-import { SocketSlack } from '../../src/config/slices/socket-slack.js';
 import type { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import {
@@ -16,6 +15,7 @@ import {
   plaintextMessage,
 } from '../../src/sdk/api/message.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';
+import { slackTestSettings } from '../support/slack-settings.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 const bots: Bot[] = [];
@@ -34,27 +34,11 @@ async function emulator(options: Parameters<typeof startSlackEmulator>[0] = {}) 
   return { emu, ops, dev, ada };
 }
 
-function settings(emu: SlackEmulator, overrides: Record<string, unknown> = {}) {
-  return SocketSlack.parse({
-    enabled: true,
-    botToken: emu.botToken,
-    appToken: emu.appToken,
-    apiUrl: emu.apiUrl,
-    apiRetries: 0,
-    // socket-mode drops a link whose last pong is older than this (checked every third of it), so
-    // with 1s a ~0.7 s event-loop stall on a loaded machine caused an unasked-for reconnect and
-    // broke the reconnect and connection counts asserted here. Reconnects wait this long too.
-    pingTimeout: '5s',
-    channels: { ops: { name: 'prod-ops' }, dev: { name: 'dev' } },
-    ...overrides,
-  });
-}
-
 async function startBot(emu: SlackEmulator, overrides: Record<string, unknown> = {}) {
   const log = createTestLogger('debug');
   const bot = createSlackBot({
     id: 'team/socketSlack',
-    settings: settings(emu, overrides),
+    settings: slackTestSettings(emu, overrides),
     logger: log.logger,
   });
   bots.push(bot);

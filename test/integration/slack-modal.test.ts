@@ -9,7 +9,6 @@ import type { Bot, InboundCommand } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
 import { createCommandHandler } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
-import { SocketSlack } from '../../src/config/slices/socket-slack.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
@@ -20,6 +19,7 @@ import {
   type SlackEmulator,
   startSlackEmulator,
 } from '../support/slack-emulator/index.js';
+import { slackTestSettings } from '../support/slack-settings.js';
 import { createTestLogger } from '../support/test-logger.js';
 
 let supervisor: PluginSupervisor;
@@ -56,17 +56,7 @@ async function setup(emulatorOptions: Parameters<typeof startSlackEmulator>[0] =
   const { logger, lines } = createTestLogger('debug');
   const bot = createSlackBot({
     id: 'team/socketSlack',
-    settings: SocketSlack.parse({
-      enabled: true,
-      botToken: emu.botToken,
-      appToken: emu.appToken,
-      apiUrl: emu.apiUrl,
-      apiRetries: 0,
-      // With 1s a ~0.7 s event-loop stall made socket-mode drop the link, and a click sent to the
-      // dropped link was lost (interactive envelopes are not redelivered).
-      pingTimeout: '5s',
-      channels: { ops: { name: 'prod-ops' } },
-    }),
+    settings: slackTestSettings(emu, { channels: { ops: { name: 'prod-ops' } } }),
     logger,
   });
   const pipeline = createDeliveryPipeline({

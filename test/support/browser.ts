@@ -32,6 +32,21 @@ export interface WatchedPage {
   received: Record<string, unknown>[];
 }
 
+/** Frames each page opened by {@link openConsolePage} sent, for tests that keep only the page. */
+const sentByPage = new WeakMap<Page, Record<string, unknown>[]>();
+
+/** Every frame `page` sent over its WebSocket, parsed (empty for a page not opened here). */
+export function framesSent(page: Page): Record<string, unknown>[] {
+  return sentByPage.get(page) ?? [];
+}
+
+/** A channel's pane on the console page. */
+export const consolePane = (page: Page, channel: string) => page.locator(`.pane[data-channel="${channel}"]`);
+
+/** The bot messages in `channel` containing `text`. */
+export const botMessages = (page: Page, channel: string, text: string) =>
+  consolePane(page, channel).locator('li.msg-bot', { hasText: text });
+
 /**
  * Opens the console at `url` (on `channel`) in a new tab and waits until it is connected. Page
  * errors, console errors and CSP violations go into `problems`, except console lines `expected`
@@ -44,6 +59,7 @@ export async function openConsolePage(
 ): Promise<WatchedPage> {
   const page = await browser.newPage();
   const watched: WatchedPage = { page, sent: [], received: [] };
+  sentByPage.set(page, watched.sent);
   page.on('websocket', (socket) => {
     socket.on('framesent', (f) => watched.sent.push(JSON.parse(String(f.payload))));
     socket.on('framereceived', (f) => watched.received.push(JSON.parse(String(f.payload))));

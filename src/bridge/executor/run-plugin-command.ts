@@ -2,6 +2,7 @@ import type {
   Address,
   DestinationCapabilities,
   ModalTrigger,
+  Outbound,
   PostedRef,
 } from '../../delivery/destination.js';
 import type { ExecuteCall, ExecutorClient } from '../../plugins/host/executor-client.js';
@@ -253,14 +254,7 @@ function fitToLimit(message: Message, maxLength: number): { message: Message; cu
 /** Builds a replier over a send function (the delivery pipeline's entry). */
 export function replierFor(
   address: Address,
-  send: (outbound: {
-    address: Address;
-    message: Message;
-    replaces?: PostedRef;
-    file?: { name: string; content: Uint8Array };
-    modalTrigger?: ModalTrigger;
-    streaming?: boolean;
-  }) => Promise<PostedRef | undefined>,
+  send: (outbound: Outbound) => Promise<PostedRef | undefined>,
 ): Replier {
   return {
     post: (message, file, options) =>

@@ -34,11 +34,11 @@ export class MessageLog {
   }
 
   /**
-   * Messages seen streaming since the last reset whose last edit has not come yet, or whose
-   * reprint is due: a terminal reading commands from a pipe waits for them before it exits.
+   * Messages seen streaming since the last reset whose last edit has not come yet (a due reprint
+   * is always of one of them): a terminal reading commands from a pipe waits for them to finish.
    */
   get unfinished(): number {
-    return new Set([...this.#streaming, ...this.#pending.keys()]).size;
+    return this.#streaming.size;
   }
 
   /** A new message: printed now. */
