@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../../src/bots/bot.js';
 import {
   type CommandTopology,
@@ -8,23 +8,15 @@ import {
 import { createDirectOutbox } from '../../src/delivery/outbox.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
-import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
+import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
 import { plaintextMessage } from '../../src/sdk/api/message.js';
+import { startExecutorFixture } from '../support/executor-fixture.js';
 import { RecordingDestination } from '../support/recording-destination.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 let supervisor: PluginSupervisor;
 beforeAll(async () => {
-  supervisor = new PluginSupervisor({
-    launch: {
-      name: 'local/fixture',
-      binary: inject('tsFixtures')['executor-fixture'] as string,
-      autoMtls: false,
-    },
-    logger: createTestLogger().logger,
-    healthCheckIntervalMs: 0,
-  });
-  await supervisor.start();
+  supervisor = await startExecutorFixture();
 });
 afterAll(() => supervisor.stop());
 

@@ -4,15 +4,16 @@
  * Slack emulator. A click whose command answers a `form` opens it with views.open; submitting
  * it runs the commands its fields stand for, in the channel, as the person who submitted.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot, InboundCommand } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
 import { createCommandHandler } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
-import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
+import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
 import { plaintextMessage } from '../../src/sdk/api/message.js';
+import { startExecutorFixture } from '../support/executor-fixture.js';
 import {
   type OpenView,
   type PostedMessage,
@@ -25,16 +26,7 @@ import { createTestLogger } from '../support/test-logger.js';
 let supervisor: PluginSupervisor;
 
 beforeAll(async () => {
-  supervisor = new PluginSupervisor({
-    launch: {
-      name: 'local/fixture',
-      binary: inject('tsFixtures')['executor-fixture'] as string,
-      autoMtls: false,
-    },
-    logger: createTestLogger('silent').logger,
-    healthCheckIntervalMs: 0,
-  });
-  await supervisor.start();
+  supervisor = await startExecutorFixture();
 }, 60_000);
 afterAll(() => supervisor?.stop());
 
