@@ -63,6 +63,15 @@ describe('MessageLog', () => {
     expect(log.unfinished).toBe(0);
   });
 
+  it('takes output that finished during a reconnect from the history', () => {
+    log.post(entry('m1', 0, 'a', true));
+    log.recall(entry('m1', 1, 'a b', true));
+    expect(log.unfinished).toBe(1);
+    log.recall(entry('m1', 2, 'a b c'));
+    expect(printed).toEqual(['m1@0', 'm1@1 updated', 'm1@2 updated']);
+    expect(log.unfinished).toBe(0);
+  });
+
   it('stops waiting for streaming output when the agent restarts', () => {
     log.post(entry('m1', 0, 'a', true));
     log.edit(entry('m1', 1, 'a b', true));

@@ -65,6 +65,8 @@ export class MessageLog {
 
   /** A history entry after (re)connecting: printed unless already printed at this revision. */
   recall(entry: ConsoleMessage): void {
+    // Output that finished while the terminal was disconnected: its last edit is this history.
+    if (!entry.streaming) this.#streaming.delete(entry.id);
     const seen = this.#printed.get(entry.id);
     if (seen === entry.revision) return;
     this.#print(entry, seen !== undefined);
