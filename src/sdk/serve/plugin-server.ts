@@ -57,6 +57,9 @@ const maxSocketPath = 107;
  * host's cookie, writing nothing to stdout.
  */
 export async function servePlugin(options: PluginServerOptions): Promise<RunningPlugin> {
+  // Noted first: a host that dies while the plugin is still starting (certificate, bind) must
+  // be seen as gone too, not taken for the parent that adopted the orphan.
+  const parent = process.ppid;
   const env = process.env;
   const writeStderr = (line: string) => process.stderr.write(line);
   if (env[magicCookieKey] !== magicCookieValue) {
@@ -143,7 +146,6 @@ export async function servePlugin(options: PluginServerOptions): Promise<Running
   process.on('SIGTERM', () => void exit(0));
   // Plugins run in their own process group, so a host killed with SIGKILL takes
   // nothing with it; a plugin whose parent changed has been orphaned and leaves.
-  const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) void exit(0);
   }, 1000).unref();
