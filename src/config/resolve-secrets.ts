@@ -1,16 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 import { type JsonSchemaNode, visitConfig } from './json-schema-walk.js';
 import type { ConfigLocator } from './locate.js';
 import { Secret, type SecretSource } from './secret.js';
+import { readSecretFile, SecretFileError } from './secret-file.js';
 
 /**
  * Reads every `{fromFile}` / `{fromEnv}` secret of a freshly parsed config and puts resolved
  * {@link Secret}s in their place (in place: the config is not frozen yet). A relative file
  * path is taken from the directory of the config file that wrote it. One trailing line break
  * is dropped, since `echo`/editors add one and tokens never end with one. Problems (missing
- * file, unset variable) come back as issues at the secret's path; values never appear in them.
+ * file, not a regular file, over the size limit, unset variable) come back as issues at the secret's path; values never appear in them.
  */
 export function resolveSecrets(
   config: unknown,
@@ -67,14 +67,14 @@ export function readSecretSource(
   const base = where?.kind === 'file' ? dirname(resolve(where.file)) : process.cwd();
   const file = isAbsolute(source.path) ? source.path : resolve(base, source.path);
   try {
-    return {
-      secret: Secret.of(readFileSync(file, 'utf8').replace(/\r?\n$/, ''), { kind: 'file', path: file }),
-    };
+    const text = readSecretFile(file).toString('utf8');
+    return { secret: Secret.of(text.replace(/\r?\n$/, ''), { kind: 'file', path: file }) };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    return { issue: secretIssue(path, `cannot read secret file ${file}: ${reason}`) };
+      err instanceof SecretFileError
+        ? err.message
+        : `cannot read secret file ${file}: ${(err as Error).message}`;
+    return { issue: secretIssue(path, reason) };
   }
 }
 

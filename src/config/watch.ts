@@ -8,6 +8,7 @@ import { loadConfig } from './load.js';
 import type { ConfigLocator } from './locate.js';
 import { Config } from './schema.js';
 import { Secret } from './secret.js';
+import { readSecretFile, SecretFileError } from './secret-file.js';
 
 export interface WatchConfigOptions {
   /** The config files, as given to `loadConfig`. */
@@ -74,12 +75,16 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
 
   const readFingerprint = async (): Promise<string> => {
     const hash = createHash('sha256');
+    const secrets = new Set(current ? secretFiles(current) : []);
     for (const file of inputs()) {
       hash.update(file).update('\0');
       try {
-        hash.update(await readFile(file));
+        // A secret file swapped for a device or a huge file must not be read whole here either:
+        // the bounded reader refuses it, the reload then reports why.
+        hash.update(secrets.has(file) ? readSecretFile(file) : await readFile(file));
       } catch (err) {
-        hash.update(`unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        const reason = err instanceof SecretFileError ? err.reason : (err as NodeJS.ErrnoException).code;
+        hash.update(`unreadable:${reason ?? 'error'}`);
       }
       hash.update('\0');
     }

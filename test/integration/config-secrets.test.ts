@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, formatIssue, loadConfig, redactConfig, Secret } from '../../src/config/index.js';
+import { maxSecretFileBytes } from '../../src/config/secret-file.js';
 import { test } from '../support/temp-dir.js';
 
 const config = `communications:
@@ -96,6 +100,83 @@ describe('secrets from files and the environment', () => {
       expect.stringMatching(
         /config\.yaml:5:17: communications\.team\.socketSlack\.botToken: botToken is required when the platform is enabled, but its from file .*secrets\/bot-token is empty/,
       ),
+    ]);
+  });
+});
+
+describe('secret files that are not small regular files', () => {
+  const withToken = (path: string) => `communications:
+  team:
+    socketSlack:
+      enabled: true
+      botToken: {fromFile: ${path}}
+      appToken: xapp-inline
+      channels: {ops: {name: ops}}
+`;
+  const failureOf = (file: string) =>
+    loadConfig({ files: [file], env: {} }).then(
+      () => {
+        throw new Error('the config loaded');
+      },
+      (err: unknown) => err as ConfigError,
+    );
+  const where = 'communications.team.socketSlack.botToken';
+
+  test('/dev/zero is refused at once as a device, naming the file and the field', async ({ dir }) => {
+    const file = await dir.write('config.yaml', withToken('/dev/zero'));
+    const failure = await failureOf(file);
+    expect(failure.issues.map(formatIssue)).toEqual([
+      `${file}:5:17: ${where}: cannot read secret file /dev/zero: it is a character device; a secret must be a regular file`,
+    ]);
+  });
+
+  test('a FIFO with no writer is refused instead of hanging the load', async ({ dir }) => {
+    const fifo = join(dir.path, 'token.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const file = await dir.write('config.yaml', withToken(fifo));
+    const failure = await failureOf(file);
+    expect(failure.issues.map(formatIssue)).toEqual([
+      `${file}:5:17: ${where}: cannot read secret file ${fifo}: it is a named pipe (FIFO); a secret must be a regular file`,
+    ]);
+  });
+
+  test('a directory is refused', async ({ dir }) => {
+    await mkdir(join(dir.path, 'secrets'));
+    const file = await dir.write('config.yaml', withToken('secrets'));
+    const failure = await failureOf(file);
+    expect(failure.issues.map(formatIssue)).toEqual([
+      `${file}:5:17: ${where}: cannot read secret file ${dir.path}/secrets: it is a directory; a secret must be a regular file`,
+    ]);
+  });
+
+  test('a file over 64 KiB is refused with the limit; one of exactly 64 KiB is read', async ({ dir }) => {
+    await dir.write('big', `xoxb-${'a'.repeat(maxSecretFileBytes - 4)}`);
+    const file = await dir.write('config.yaml', withToken('big'));
+    const failure = await failureOf(file);
+    expect(failure.issues.map(formatIssue)).toEqual([
+      `${file}:5:17: ${where}: cannot read secret file ${dir.path}/big: it is larger than the 64 KiB limit for secret files (a secret file holds one token, password or URL)`,
+    ]);
+
+    await dir.write('big', `xoxb-${'a'.repeat(maxSecretFileBytes - 5)}`);
+    const { config: loaded } = await loadConfig({ files: [file], env: {} });
+    expect(loaded.communications.team?.socketSlack?.botToken.reveal()).toHaveLength(maxSecretFileBytes);
+  });
+
+  test('a symlink to a regular file is followed (Kubernetes Secret mounts are symlinks)', async ({ dir }) => {
+    await dir.write('..2026_01_01/bot-token', 'xoxb-mounted\n');
+    await symlink('..2026_01_01', join(dir.path, '..data'));
+    await symlink('..data/bot-token', join(dir.path, 'bot-token'));
+    const file = await dir.write('config.yaml', withToken('bot-token'));
+    const { config: loaded } = await loadConfig({ files: [file], env: {} });
+    expect(loaded.communications.team?.socketSlack?.botToken.reveal()).toBe('xoxb-mounted');
+  });
+
+  test('a symlink to a device is refused like the device', async ({ dir }) => {
+    await symlink('/dev/zero', join(dir.path, 'bot-token'));
+    const file = await dir.write('config.yaml', withToken('bot-token'));
+    const failure = await failureOf(file);
+    expect(failure.issues.map(formatIssue)).toEqual([
+      `${file}:5:17: ${where}: cannot read secret file ${dir.path}/bot-token: it is a character device; a secret must be a regular file`,
     ]);
   });
 });
