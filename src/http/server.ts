@@ -6,6 +6,7 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
+import { exceedsJsonDepth, maxJsonDepth } from './json-depth.js';
 import { checkWebhookAuth, type WebhookAuth } from './webhook-auth.js';
 
 /** What the HTTP server needs from the agent; it imports no bot, host or bridge. */
@@ -51,7 +52,7 @@ const noSchemaCompilers = {
 /**
  * The agent's HTTP API: `/healthz` (alive), `/readyz` (ready: 200, else 503),
  * `/status` (JSON), `/metrics` (Prometheus) and `POST /sources/v1/{source}`
- * (incoming webhooks, authenticated per source, size-limited, JSON errors with
+ * (incoming webhooks, authenticated per source, size- and depth-limited, JSON errors with
  * Botkube's response shapes).
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -108,6 +109,12 @@ function registerWebhooks(app: FastifyInstance, handlers: HttpHandlers): void {
     const refusal = checkWebhookAuth(target.auth, request.headers, body);
     if (refusal) return reply.status(401).send({ error: refusal });
     if (body.length === 0) return reply.status(400).send({ error: 'empty body; send the event as JSON' });
+    // Checked before parsing: whatever walks the event later recurses and would run out of stack.
+    if (exceedsJsonDepth(body, maxJsonDepth)) {
+      return reply
+        .status(400)
+        .send({ error: `JSON nests objects and arrays deeper than ${maxJsonDepth} levels` });
+    }
     try {
       JSON.parse(body.toString('utf8'));
     } catch {

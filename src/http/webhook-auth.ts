@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** How callers of one source's incoming webhook prove who they are. */
 export type WebhookAuth =
@@ -15,24 +15,38 @@ export function checkWebhookAuth(
 ): string | undefined {
   if (auth.type === 'none') return undefined;
   if (auth.type === 'bearer') {
-    const given = single(headers.authorization);
-    if (!given?.startsWith('Bearer ')) return 'missing bearer token';
-    return equal(given.slice(7), auth.token) ? undefined : 'wrong bearer token';
+    const token = bearerToken(single(headers.authorization));
+    if (token === undefined) return 'missing bearer token';
+    return constantTimeEqual(token, auth.token) ? undefined : 'wrong bearer token';
   }
   const signature = single(headers[auth.header.toLowerCase()]);
   if (!signature) return `missing signature header ${auth.header}`;
   const expected = createHmac('sha256', auth.secret).update(body).digest('hex');
   const given = signature.startsWith('sha256=') ? signature.slice(7) : signature;
-  return equal(given.toLowerCase(), expected) ? undefined : 'signature does not match the body';
+  return constantTimeEqual(given.toLowerCase(), expected) ? undefined : 'signature does not match the body';
+}
+
+/**
+ * The credentials of an `Authorization: Bearer <token>` header, or undefined for another
+ * scheme. The scheme name is case-insensitive (RFC 7235 section 2.1), so `bearer` and
+ * `BEARER` count too; blanks around the token are not part of it.
+ */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match?.[1];
 }
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Constant-time comparison, so response timing leaks nothing about the secret. */
-function equal(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+/**
+ * Compares a secret with what a caller sent in time that depends on neither's content nor
+ * length: both are reduced to SHA-256 digests (always 32 bytes) before `timingSafeEqual`, so
+ * there is no early exit on a length mismatch that would tell a caller how long the secret is.
+ */
+export function constantTimeEqual(given: string, secret: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(secret).digest();
+  return timingSafeEqual(a, b);
 }

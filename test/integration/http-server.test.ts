@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { maxJsonDepth } from '../../src/http/json-depth.js';
 import { createHttpServer, type HttpHandlers } from '../../src/http/server.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createTestLogger } from '../support/test-logger.js';
@@ -106,6 +107,10 @@ describe('HTTP server', () => {
     expect((await post(`${url}/sources/v1/bearer`, '{}', { authorization: 'Bearer s3cret' })).status).toBe(
       200,
     );
+    // The scheme is case-insensitive (RFC 7235).
+    expect((await post(`${url}/sources/v1/bearer`, '{}', { authorization: 'bearer s3cret' })).status).toBe(
+      200,
+    );
 
     const body = '{"ref":"main"}';
     const good = `sha256=${createHmac('sha256', 'k').update(body).digest('hex')}`;
@@ -113,7 +118,28 @@ describe('HTTP server', () => {
     expect((await post(`${url}/sources/v1/signed`, body, { 'x-hub-signature-256': bad })).status).toBe(401);
     expect((await post(`${url}/sources/v1/signed`, body)).status).toBe(401);
     expect((await post(`${url}/sources/v1/signed`, body, { 'x-hub-signature-256': good })).status).toBe(200);
-    expect(received.map((r) => r.source)).toEqual(['bearer', 'signed']);
+    expect(received.map((r) => r.source)).toEqual(['bearer', 'bearer', 'signed']);
+  });
+
+  it('refuses JSON nested past the depth limit with 400 before any handler walks it, and keeps serving', async () => {
+    const walked: number[] = [];
+    const { url } = await start({
+      // A handler that walks the event recursively, as the bridge and plugins do.
+      webhook: () => ({
+        auth: { type: 'none' },
+        handle: async (body) => void walked.push(JSON.stringify(JSON.parse(body.toString())).length),
+      }),
+    });
+    const tooDeep = await post(`${url}/sources/v1/walks`, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    expect([tooDeep.status, await tooDeep.json()]).toEqual([
+      400,
+      { error: `JSON nests objects and arrays deeper than ${maxJsonDepth} levels` },
+    ]);
+    const unclosed = await post(`${url}/sources/v1/walks`, '['.repeat(100_000));
+    expect(unclosed.status).toBe(400);
+    const atLimit = `${'['.repeat(maxJsonDepth)}${']'.repeat(maxJsonDepth)}`;
+    expect((await post(`${url}/sources/v1/walks`, atLimit)).status).toBe(200);
+    expect(walked).toEqual([atLimit.length]);
   });
 
   it('refuses bodies over the limit with 413 and keeps serving', async () => {
