@@ -123,3 +123,39 @@ export function checkPlatforms(config: Config): ConfigIssue[] {
   }
   return issues;
 }
+
+/** An enabled platform of the config that Switchboard has no implementation of. */
+export interface UnimplementedPlatform {
+  /** `<group>/<platform>`, the ID the platform would have had. */
+  id: string;
+  platform: string;
+  /** Why it does not run and what to use instead. */
+  reason: string;
+}
+
+const unimplementedReasons: Readonly<Record<string, string>> = {
+  discord: 'Switchboard has no Discord bot yet; use socketSlack or console',
+  rocketChat: 'Switchboard has no Rocket.Chat bot yet; use socketSlack or console',
+  mattermost: 'Switchboard has no Mattermost bot; use socketSlack, or console',
+  pagerDuty: 'Switchboard has no PagerDuty sink; use a webhook sink',
+  cloudSlack: 'Botkube Cloud has reached end of life; use socketSlack',
+  cloudTeams: 'Botkube Cloud has reached end of life, and with it Microsoft Teams support',
+  slack: 'the legacy Slack app was removed in Botkube 1.9; use socketSlack',
+  teams: 'the self-hosted Teams bot was removed in Botkube 1.9',
+};
+
+/**
+ * Enabled platforms that validate (so Botkube configs load unchanged) but that Switchboard does
+ * not run, in config order: the agent names each at start rather than ignoring it silently.
+ */
+export function unimplementedPlatforms(config: Config): UnimplementedPlatform[] {
+  const out: UnimplementedPlatform[] = [];
+  for (const [group, sections] of Object.entries(config.communications)) {
+    for (const [platform, section] of Object.entries(sections as Record<string, unknown>)) {
+      const reason = unimplementedReasons[platform];
+      if (!reason || (section as { enabled?: unknown } | undefined)?.enabled !== true) continue;
+      out.push({ id: `${group}/${platform}`, platform, reason });
+    }
+  }
+  return out;
+}
