@@ -1,5 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
-import { textLineStream } from './text-lines.js';
+import { type LogTarget, logDestination } from './log-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -41,7 +41,11 @@ export interface RootLoggerOptions {
   format?: 'json' | 'text';
   /** Colour the level in `text` lines (only sensible on a terminal). */
   colours?: boolean;
+  /** Unwritten bytes the destination may hold before lines are dropped and counted; 8 MiB. */
+  maxBufferedBytes?: number;
 }
+
+const defaultMaxBufferedBytes = 8 * 1024 * 1024;
 
 /** Creates the one root logger; components take `.child({component})` of it. */
 export function createRootLogger(options: RootLoggerOptions = {}): Logger {
@@ -51,10 +55,16 @@ export function createRootLogger(options: RootLoggerOptions = {}): Logger {
     redact: { paths: [...redactedPaths], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  const target = options.destination ?? pino.destination({ fd: 2, sync: false });
-  const destination =
-    options.format === 'text'
-      ? textLineStream(target as NodeJS.WritableStream, options.colours ?? false)
-      : target;
-  return pino(pinoOptions, destination as pino.DestinationStream);
+  const maxBufferedBytes = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
+  // Asynchronous, so a slow reader of stderr never blocks the agent; bounded, so it never
+  // holds more than maxBufferedBytes (SonicBoom refuses the rest and says so: `drop`).
+  const target: LogTarget =
+    options.destination ?? pino.destination({ fd: 2, sync: false, maxLength: maxBufferedBytes });
+  const destination = logDestination({
+    target,
+    format: options.format ?? 'json',
+    colours: options.colours ?? false,
+    maxBufferedBytes,
+  });
+  return pino(pinoOptions, destination);
 }

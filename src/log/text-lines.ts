@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-
 const levelNames: Readonly<Record<number, string>> = {
   10: 'TRACE',
   20: 'DEBUG',
@@ -48,28 +46,4 @@ export function formatLogLine(json: string, colours: boolean): string {
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value) ?? 'null';
-}
-
-/** A stream pino writes JSON lines into, which writes text lines to `target`. */
-export function textLineStream(target: NodeJS.WritableStream, colours: boolean): Writable {
-  let pending = '';
-  return new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      pending += chunk.toString();
-      let newline = pending.indexOf('\n');
-      let out = '';
-      while (newline !== -1) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        if (line.trim() !== '') out += `${formatLogLine(line, colours)}\n`;
-        newline = pending.indexOf('\n');
-      }
-      if (out === '') done();
-      else target.write(out, () => done());
-    },
-    final(done) {
-      if (pending.trim() !== '') target.write(`${formatLogLine(pending, colours)}\n`, () => done());
-      else done();
-    },
-  });
 }
