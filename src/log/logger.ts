@@ -36,7 +36,7 @@ export const redactedPaths: readonly string[] = [
 export interface RootLoggerOptions {
   level?: LogLevel;
   /** Where lines go; defaults to stderr so stdout stays free for command output. */
-  destination?: NodeJS.WritableStream;
+  destination?: LogTarget;
   /** `text`: one readable line per record (Botkube's default); `json`: pino's lines. */
   format?: 'json' | 'text';
   /** Colour the level in `text` lines (only sensible on a terminal). */
