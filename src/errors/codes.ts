@@ -31,6 +31,8 @@ export const errorCodes = {
   SB_ERR_REPO_CONFIG: 'A repository is not configured, or its options (URL, public keys) are invalid.',
   SB_ERR_REPO_FETCH:
     'A repository index or artifact could not be downloaded (HTTP status, network error or timeout).',
+  SB_ERR_REPO_DEADLINE:
+    'A repository index or artifact download did not finish within its overall deadline.',
   SB_ERR_REPO_INDEX_INVALID: 'A repository index is not valid YAML or does not follow the index format.',
   SB_ERR_REPO_SIGNATURE:
     'A repository index signature is missing or does not verify against the configured keys.',

@@ -24,6 +24,18 @@ export const Repository = z.strictObject({
   allowMissingChecksums: flag
     .prefault(false)
     .meta({ description: 'Install entries that have no sha256 checksum (Botkube never checked them).' }),
+  indexDeadline: duration({ min: 100 }).prefault('60s').meta({
+    description:
+      'Longest the whole fetch of the index (and its signature) may take, retries and redirects included; past it the fetch fails and a cached copy is used if there is one (Switchboard).',
+  }),
+  downloadDeadline: duration({ min: 100 }).prefault('5m').meta({
+    description:
+      'Longest the whole download of one plugin archive or dependency may take, retries and redirects included (Switchboard).',
+  }),
+  maxIndexBytes: integer({ min: 1024 }).prefault(33_554_432).meta({
+    description:
+      'Largest `index.yaml` accepted, in bytes (default 32 MiB); reading stops at the cap and nothing is cached (Switchboard).',
+  }),
 });
 export type Repository = z.infer<typeof Repository>;
 

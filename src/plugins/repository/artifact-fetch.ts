@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { detectFormat, extractArchive } from './archive-extract.js';
-import type { Fetcher, ProgressCallback } from './fetcher.js';
+import type { Deadline, Fetcher, ProgressCallback, ScopedHeaders } from './fetcher.js';
 import {
   type Checksum,
   type ChecksumType,
@@ -16,12 +16,15 @@ import { selectSubdir } from './select-file.js';
 export interface ArtifactRequest {
   /** The go-getter URL as written in the index. */
   rawUrl: string;
-  /** The index URL (relative URLs resolve against it; its origin receives `headers`). */
+  /** The index URL (relative URLs resolve against it). */
   base: URL;
   /** The index's `checksum` field, if any. */
   checksum?: string | null;
   allowMissingChecksum: boolean;
-  headers?: Record<string, string>;
+  /** The repository's headers, sent only to their origin (a redirect elsewhere drops them). */
+  headers?: ScopedHeaders;
+  /** The whole download, retries included. */
+  deadline: Deadline;
   /** An empty directory this call may use. */
   workDir: string;
   /** Name a non-archive download is saved under (the plugin binary or dependency name). */
@@ -95,12 +98,12 @@ export async function fetchArtifact(request: ArtifactRequest): Promise<FetchedAr
   await mkdir(downloadDir, { recursive: true });
   await mkdir(extractDir, { recursive: true });
   const downloadPath = join(downloadDir, 'artifact');
-  const sameOrigin = getter.url.origin === request.base.origin && getter.url.protocol !== 'file:';
   const digests: ChecksumType[] = ['sha256'];
   if (checksum && checksum.type !== 'sha256') digests.push(checksum.type);
   const result = await request.fetcher.download(getter.url, downloadPath, {
-    headers: sameOrigin ? request.headers : undefined,
+    headers: request.headers,
     maxBytes: request.limits.maxDownloadBytes,
+    deadline: request.deadline,
     digests,
     onProgress: request.onProgress,
     what: request.what,

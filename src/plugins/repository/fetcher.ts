@@ -1,13 +1,17 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
+import { formatDuration } from '../../config/duration.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { ChecksumType } from './getter-url.js';
 import { redactUrl } from './getter-url.js';
+import { HttpStatusError, httpGet, type OpenedBody, RedirectError, type ScopedHeaders } from './http-get.js';
+import { readBody, writeBody } from './read-body.js';
+
+export type { ScopedHeaders } from './http-get.js';
 
 /** HTTP behaviour of repository downloads. */
 export interface HttpOptions {
@@ -29,10 +33,21 @@ export interface HttpOptions {
 /** Progress of one download: bytes so far, and the total when the server said it. */
 export type ProgressCallback = (received: number, total: number | undefined) => void;
 
+/** The longest a whole transfer (every attempt, redirect and backoff) may take. */
+export interface Deadline {
+  ms: number;
+  /** The setting that changes it, for the error: `plugins.repositories.r.indexDeadline (CLI: --index-deadline)`. */
+  setting: string;
+}
+
 export interface DownloadRequest {
-  headers?: Record<string, string>;
+  /** Sent only to requests for their own origin, redirects included. */
+  headers?: ScopedHeaders;
   /** Refuse (SB_ERR_REPO_SIZE_LIMIT) beyond this many bytes, whatever Content-Length says. */
   maxBytes: number;
+  /** The setting that raises `maxBytes`, for the error. */
+  maxBytesSetting?: string;
+  deadline: Deadline;
   /** Digests to compute while streaming. */
   digests: readonly ChecksumType[];
   onProgress?: ProgressCallback;
@@ -48,7 +63,10 @@ export interface DownloadResult {
 
 /** Downloads over http(s) (through a proxy when configured) or reads `file://` paths. */
 export interface Fetcher {
-  /** The body of `url`, or undefined on 404 (file: a missing file). Other failures throw SB_ERR_REPO_FETCH. */
+  /**
+   * The body of `url`, or undefined on 404 (file: a missing file). Reading stops at
+   * `maxBytes`. Other failures throw SB_ERR_REPO_FETCH, SB_ERR_REPO_SIZE_LIMIT or SB_ERR_REPO_DEADLINE.
+   */
   fetchBytes(url: URL, request: Omit<DownloadRequest, 'digests'>): Promise<Buffer | undefined>;
   /** Streams `url` into `dest`, hashing on the way. */
   download(url: URL, dest: string, request: DownloadRequest): Promise<DownloadResult>;
@@ -60,13 +78,8 @@ export interface FetchStats {
   httpRequests: number;
 }
 
-class HttpStatusError extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
-
 class SizeLimitError extends Error {}
+class DeadlineError extends Error {}
 
 /** Creates a fetcher with one connection pool (closed by `close()`). */
 export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { httpRequests: 0 }): Fetcher {
@@ -76,129 +89,152 @@ export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { h
   // from file://) never downloads, and the module costs it about 3 MiB it would keep for good.
   const agent = async () => {
     if (!dispatcher) {
-      const { EnvHttpProxyAgent, interceptors } = await import('undici');
+      const { EnvHttpProxyAgent } = await import('undici');
       dispatcher ??= new EnvHttpProxyAgent({
         ...(options.proxy ?? {}),
         connectTimeout: timeoutMs,
         headersTimeout: timeoutMs,
         bodyTimeout: options.idleTimeoutMs ?? 60_000,
-      }).compose(interceptors.redirect({ maxRedirections: 5 }));
+      });
     }
     return dispatcher;
   };
   const retries = options.retries ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 250;
 
-  /** Runs one attempt of `fn` per try; retries what is worth retrying. */
-  async function withRetries<T>(url: URL, what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (err instanceof SizeLimitError) {
-          throw new SwitchboardError(
-            'SB_ERR_REPO_SIZE_LIMIT',
-            `${what}: ${err.message} (${redactUrl(url)})`,
-            {
-              cause: err,
-              details: { url: redactUrl(url) },
-            },
-          );
+  /**
+   * Runs `fn` until it succeeds, retrying what is worth retrying, all within the
+   * request's deadline; `received` is read for the deadline message.
+   */
+  async function attempt<T>(
+    url: URL,
+    request: Pick<DownloadRequest, 'what' | 'deadline' | 'maxBytes' | 'maxBytesSetting'>,
+    fn: (signal: AbortSignal, progress: { received: number }) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DeadlineError()), request.deadline.ms);
+    const progress = { received: 0 };
+    try {
+      for (let tries = 1; ; tries++) {
+        try {
+          return await fn(controller.signal, progress);
+        } catch (err) {
+          const fatal = classify(url, request, err, tries, controller.signal, progress.received);
+          if (fatal) throw fatal;
+          const delay = retryBaseMs * 2 ** (tries - 1) * (0.75 + Math.random() * 0.5);
+          await sleep(delay, controller.signal).catch(() => undefined);
+          if (controller.signal.aborted) {
+            throw classify(url, request, err, tries, controller.signal, progress.received);
+          }
         }
-        const status = err instanceof HttpStatusError ? err.status : undefined;
-        const retryable = status === undefined || status >= 500 || status === 429;
-        if (!retryable || attempt >= retries || url.protocol === 'file:') {
-          const reason =
-            status === 404 && url.protocol === 'file:'
-              ? 'no such file'
-              : status !== undefined
-                ? `HTTP ${status}`
-                : describeNetworkError(err);
-          const tries = attempt + 1;
-          throw new SwitchboardError(
-            'SB_ERR_REPO_FETCH',
-            `${what}: download of ${redactUrl(url)} failed: ${reason}${tries > 1 ? ` (after ${tries} attempts)` : ''}`,
-            { cause: err, details: { url: redactUrl(url), status, attempts: tries } },
-          );
-        }
-        const delay = retryBaseMs * 2 ** attempt * (0.75 + Math.random() * 0.5);
-        await new Promise((r) => setTimeout(r, delay));
       }
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  async function open(url: URL, headers: Record<string, string> | undefined) {
-    stats.httpRequests++;
-    const response = await (await agent()).request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: 'GET',
-      headers: { 'user-agent': 'switchboard-plugin-repository', ...(headers ?? {}) },
-    });
-    if (response.statusCode < 200 || response.statusCode > 299) {
-      response.body.resume();
-      throw new HttpStatusError(response.statusCode);
+  /** The error to throw for `err`, or undefined when another attempt is worth it. */
+  function classify(
+    url: URL,
+    request: Pick<DownloadRequest, 'what' | 'deadline' | 'maxBytes' | 'maxBytesSetting'>,
+    err: unknown,
+    tries: number,
+    signal: AbortSignal,
+    received: number,
+  ): SwitchboardError | undefined {
+    const where = redactUrl(url);
+    if (signal.aborted) {
+      return new SwitchboardError(
+        'SB_ERR_REPO_DEADLINE',
+        `${request.what}: ${where} did not finish within its deadline of ${formatDuration(request.deadline.ms)} (${tries} attempt(s), ${received} bytes received); to allow longer, raise ${request.deadline.setting}`,
+        { cause: err, details: { url: where, deadlineMs: request.deadline.ms, attempts: tries } },
+      );
     }
-    const length = Number(response.headers['content-length']);
-    return { body: response.body as Readable, total: Number.isFinite(length) ? length : undefined };
+    if (err instanceof SizeLimitError) {
+      return new SwitchboardError(
+        'SB_ERR_REPO_SIZE_LIMIT',
+        `${request.what}: ${where} ${err.message}${request.maxBytesSetting ? `; to accept it, raise ${request.maxBytesSetting}` : ''}`,
+        { cause: err, details: { url: where, maxBytes: request.maxBytes } },
+      );
+    }
+    const status = err instanceof HttpStatusError ? err.status : undefined;
+    const retryable =
+      !(err instanceof RedirectError) && (status === undefined || status >= 500 || status === 429);
+    if (retryable && tries <= retries && url.protocol !== 'file:') return undefined;
+    const reason =
+      status === 404 && url.protocol === 'file:'
+        ? 'no such file'
+        : status !== undefined
+          ? `HTTP ${status}`
+          : err instanceof RedirectError
+            ? err.message
+            : describeNetworkError(err);
+    return new SwitchboardError(
+      'SB_ERR_REPO_FETCH',
+      `${request.what}: download of ${where} failed: ${reason}${tries > 1 ? ` (after ${tries} attempts)` : ''}`,
+      { cause: err, details: { url: where, status, attempts: tries } },
+    );
   }
+
+  async function open(url: URL, headers: ScopedHeaders | undefined, signal: AbortSignal) {
+    return httpGet(await agent(), url, {
+      headers,
+      signal,
+      onRequest: () => {
+        stats.httpRequests++;
+      },
+    });
+  }
+
+  const overCap = (bytes: number, max: number) =>
+    new SizeLimitError(`is larger than the cap of ${formatBytes(max)} (${bytes} bytes)`);
 
   return {
     async fetchBytes(url, request) {
       if (url.protocol === 'file:') {
-        const path = fileURLToPath(url);
-        try {
-          const { size } = await stat(path);
-          if (size > request.maxBytes)
-            throw new SizeLimitError(`${size} bytes, over the cap of ${request.maxBytes}`);
-          return await readFile(path);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-          // file: URLs are never retried; this only turns the failure into the right error.
-          return withRetries(url, request.what, () => Promise.reject(err));
-        }
+        return attempt(url, request, async () => {
+          const path = fileURLToPath(url);
+          const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') return undefined;
+            throw err;
+          });
+          if (!info) return undefined;
+          if (info.size > request.maxBytes) throw overCap(info.size, request.maxBytes);
+          return readAll(createReadStream(path), request.maxBytes, { received: 0 }, undefined);
+        });
       }
-      return withRetries(url, request.what, async () => {
-        let opened: Awaited<ReturnType<typeof open>>;
+      return attempt(url, request, async (signal, progress) => {
+        let opened: OpenedBody;
         try {
-          opened = await open(url, request.headers);
+          opened = await open(url, request.headers, signal);
         } catch (err) {
           if (err instanceof HttpStatusError && err.status === 404) return undefined;
           throw err;
         }
-        const chunks: Buffer[] = [];
-        let received = 0;
-        for await (const chunk of opened.body) {
-          received += (chunk as Buffer).length;
-          if (received > request.maxBytes) {
-            opened.body.destroy();
-            throw new SizeLimitError(`larger than the cap of ${request.maxBytes} bytes`);
-          }
-          chunks.push(chunk as Buffer);
-        }
-        return Buffer.concat(chunks);
+        return readAll(opened.body, request.maxBytes, progress, opened.total);
       });
     },
 
     async download(url, dest, request) {
-      return withRetries(url, request.what, async () => {
-        const source = url.protocol === 'file:' ? await openFile(url) : await open(url, request.headers);
+      return attempt(url, request, async (signal, progress) => {
+        const source =
+          url.protocol === 'file:' ? await openFile(url, signal) : await open(url, request.headers, signal);
         const hashes = request.digests.map((d) => [d, createHash(d)] as [ChecksumType, Hash]);
         let received = 0;
         if (source.total !== undefined && source.total > request.maxBytes) {
           source.body.destroy();
-          throw new SizeLimitError(`${source.total} bytes, over the cap of ${request.maxBytes} bytes`);
+          throw overCap(source.total, request.maxBytes);
         }
-        source.body.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > request.maxBytes) {
-            source.body.destroy(new SizeLimitError(`larger than the cap of ${request.maxBytes} bytes`));
-            return;
-          }
-          for (const [, h] of hashes) h.update(chunk);
-          request.onProgress?.(received, source.total);
+        await writeBody(source.body, dest, {
+          pausable: url.protocol === 'file:',
+          onChunk: (chunk) => {
+            received += chunk.length;
+            progress.received = received;
+            if (received > request.maxBytes) throw overCap(received, request.maxBytes);
+            for (const [, h] of hashes) h.update(chunk);
+            request.onProgress?.(received, source.total);
+          },
         });
-        await pipeline(source.body, createWriteStream(dest, { mode: 0o600 }));
         if (source.total !== undefined && received !== source.total) {
           throw new Error(`truncated: got ${received} of ${source.total} bytes`);
         }
@@ -213,17 +249,62 @@ export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { h
       await dispatcher?.close();
     },
   };
+
+  /** Collects a body in memory, cancelling it the moment it passes `maxBytes`. */
+  async function readAll(
+    body: Readable,
+    maxBytes: number,
+    progress: { received: number },
+    total: number | undefined,
+  ): Promise<Buffer> {
+    if (total !== undefined && total > maxBytes) {
+      body.destroy();
+      throw overCap(total, maxBytes);
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    await readBody(body, (chunk) => {
+      received += chunk.length;
+      progress.received = received;
+      if (received > maxBytes) throw overCap(received, maxBytes);
+      chunks.push(chunk);
+    });
+    if (total !== undefined && received !== total) {
+      throw new Error(`truncated: got ${received} of ${total} bytes`);
+    }
+    return Buffer.concat(chunks);
+  }
 }
 
-async function openFile(url: URL): Promise<{ body: Readable; total: number | undefined }> {
+async function openFile(url: URL, signal: AbortSignal): Promise<OpenedBody> {
   const path = fileURLToPath(url);
   try {
     const { size } = await stat(path);
-    return { body: createReadStream(path), total: size };
+    return { body: createReadStream(path, { signal }), total: size, url };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new HttpStatusError(404);
     throw err;
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `32 MiB` for whole MiB, else bytes. */
+export function formatBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : `${n} bytes`;
 }
 
 function describeNetworkError(err: unknown): string {

@@ -12,6 +12,9 @@ export function repositoriesFromConfig(config: Config): Record<string, Repositor
       ...(Object.keys(headers).length > 0 ? { headers } : {}),
       ...(repo.publicKeys.length > 0 ? { publicKeys: [...repo.publicKeys] } : {}),
       ...(repo.allowMissingChecksums ? { allowMissingChecksums: true } : {}),
+      indexDeadlineMs: repo.indexDeadline.ms,
+      downloadDeadlineMs: repo.downloadDeadline.ms,
+      maxIndexBytes: repo.maxIndexBytes,
     };
   }
   return out;

@@ -24,7 +24,7 @@ import {
   sha256File,
   verifyInstalled,
 } from './install-record.js';
-import { defaultLimits, type InstallOptions } from './options.js';
+import { defaultLimits, type InstallOptions, repositoryDefaults, repositorySetting } from './options.js';
 import { type PluginKey, parseRequest } from './plugin-key.js';
 import { type LoadedIndex, loadRepositoryIndex } from './repository-index.js';
 import { normalizeVersion, resolveEntries, selectArtifact } from './resolve-entry.js';
@@ -235,7 +235,11 @@ async function download(
   const common = {
     base: loaded.url,
     allowMissingChecksum: repoOptions.allowMissingChecksums ?? false,
-    headers: repoOptions.headers,
+    headers: repoOptions.headers ? { origin: loaded.url.origin, values: repoOptions.headers } : undefined,
+    deadline: {
+      ms: repoOptions.downloadDeadlineMs ?? repositoryDefaults.downloadDeadlineMs,
+      setting: repositorySetting(request.repo, 'downloadDeadline'),
+    },
     fetcher: ctx.fetcher,
     limits,
     onUnverified: (why: string) =>

@@ -18,6 +18,30 @@ export interface RepositoryOptions {
   publicKeys?: string[];
   /** Install entries and dependencies that have no sha256/sha512 checksum (refused by default). */
   allowMissingChecksums?: boolean;
+  /** The whole fetch of the index (and its signature), retries included (ms); default 60 s. */
+  indexDeadlineMs?: number;
+  /** The whole download of one archive or dependency, retries included (ms); default 5 min. */
+  downloadDeadlineMs?: number;
+  /** Largest index accepted (bytes); reading stops there; default 32 MiB. */
+  maxIndexBytes?: number;
+}
+
+/** Defaults of the per-repository transport settings. */
+export const repositoryDefaults = {
+  indexDeadlineMs: 60_000,
+  downloadDeadlineMs: 5 * 60_000,
+  maxIndexBytes: 32 * 1024 * 1024,
+} as const;
+
+const settingFlags = {
+  indexDeadline: '--index-deadline',
+  downloadDeadline: '--download-deadline',
+  maxIndexBytes: '--max-index-bytes',
+} as const;
+
+/** How a user changes a per-repository setting, for error messages: config key and CLI flag. */
+export function repositorySetting(repo: string, key: keyof typeof settingFlags): string {
+  return `plugins.repositories.${repo}.${key} (CLI: ${settingFlags[key]})`;
 }
 
 /** Size caps for downloads and extraction. */

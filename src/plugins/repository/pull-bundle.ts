@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { expectedChecksum } from './artifact-fetch.js';
 import { mapLimit, writeFileAtomic } from './atomic-file.js';
-import { createFetcher, type Fetcher } from './fetcher.js';
+import { createFetcher, type Deadline, type Fetcher, type ScopedHeaders } from './fetcher.js';
 import { type ChecksumType, parseChecksum, parseGetterUrl, redactUrl, urlBasename } from './getter-url.js';
 import type {
   IndexArtifact,
@@ -14,7 +14,12 @@ import type {
   RepositoryIndex,
 } from './index-format.js';
 import { parseIndex, stringifyIndex } from './index-parse.js';
-import { defaultLimits, type RepositoryClientOptions } from './options.js';
+import {
+  defaultLimits,
+  type RepositoryClientOptions,
+  repositoryDefaults,
+  repositorySetting,
+} from './options.js';
 import { type PluginRequest, parseRequest } from './plugin-key.js';
 import { type LoadedIndex, loadRepositoryIndex } from './repository-index.js';
 import { resolveEntries } from './resolve-entry.js';
@@ -46,7 +51,8 @@ interface Download {
   target: string;
   what: string;
   allowMissing: boolean;
-  headers: Record<string, string> | undefined;
+  headers: ScopedHeaders | undefined;
+  deadline: Deadline;
 }
 
 /**
@@ -106,7 +112,11 @@ function bundleEntry(
   const common = {
     base: loaded.url,
     allowMissing: repoOptions?.allowMissingChecksums ?? false,
-    headers: repoOptions?.headers,
+    headers: repoOptions?.headers ? { origin: loaded.url.origin, values: repoOptions.headers } : undefined,
+    deadline: {
+      ms: repoOptions?.downloadDeadlineMs ?? repositoryDefaults.downloadDeadlineMs,
+      setting: repositorySetting(repo, 'downloadDeadline'),
+    },
   };
   const wanted = options.platforms;
   const urls = entry.urls.filter(
@@ -185,10 +195,10 @@ async function fetchInto(fetcher: Fetcher, dir: string, d: Download, options: Pu
   const temp = `${target}.part`;
   const digests: ChecksumType[] =
     checksum && checksum.type !== 'sha256' ? ['sha256', checksum.type] : ['sha256'];
-  const sameOrigin = getter.url.origin === d.base.origin && getter.url.protocol !== 'file:';
   try {
     const got = await fetcher.download(getter.url, temp, {
-      headers: sameOrigin ? d.headers : undefined,
+      headers: d.headers,
+      deadline: d.deadline,
       maxBytes: { ...defaultLimits, ...options.limits }.maxDownloadBytes,
       digests,
       what: d.what,

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hasCode, SwitchboardError } from '../../errors/switchboard-error.js';
@@ -8,7 +8,12 @@ import type { Fetcher } from './fetcher.js';
 import { redactUrl } from './getter-url.js';
 import type { RepositoryIndex } from './index-format.js';
 import { parseIndex } from './index-parse.js';
-import { defaultLimits, type RepositoryClientOptions, type RepositoryOptions } from './options.js';
+import {
+  type RepositoryClientOptions,
+  type RepositoryOptions,
+  repositoryDefaults,
+  repositorySetting,
+} from './options.js';
 import { parsePublicKey, verifyDetached } from './signature.js';
 
 /** An index ready to resolve against. */
@@ -76,8 +81,16 @@ export async function loadRepositoryIndex(
   }
   const url = repositoryIndexUrl(repo, options);
   const keys = (options.publicKeys ?? []).map(parsePublicKey);
-  const limits = { ...defaultLimits, ...client.limits };
-  const fetchOptions = { headers: options.headers, maxBytes: limits.maxDownloadBytes };
+  const maxBytes = options.maxIndexBytes ?? repositoryDefaults.maxIndexBytes;
+  const fetchOptions = {
+    headers: options.headers ? { origin: url.origin, values: options.headers } : undefined,
+    maxBytes,
+    maxBytesSetting: repositorySetting(repo, 'maxIndexBytes'),
+    deadline: {
+      ms: options.indexDeadlineMs ?? repositoryDefaults.indexDeadlineMs,
+      setting: repositorySetting(repo, 'indexDeadline'),
+    },
+  };
   const sigUrl = new URL(url);
   sigUrl.pathname += '.sig';
 
@@ -102,7 +115,7 @@ export async function loadRepositoryIndex(
   }
 
   const paths = indexCachePaths(client.cacheDir, repo);
-  const cached = await readCache(paths, url);
+  const cached = await readCache(paths, url, maxBytes);
   const maxAge = client.refreshIntervalMs ?? 15 * 60_000;
   if (cached && !client.forceRefresh && Date.now() - cached.meta.fetchedAt < maxAge) {
     return {
@@ -117,7 +130,7 @@ export async function loadRepositoryIndex(
   try {
     fetched = await fetchPair();
   } catch (err) {
-    if (!cached || !hasCode(err, 'SB_ERR_REPO_FETCH')) throw err;
+    if (!cached || !(hasCode(err, 'SB_ERR_REPO_FETCH') || hasCode(err, 'SB_ERR_REPO_DEADLINE'))) throw err;
     client.logger?.warn(
       {
         repo,
@@ -172,10 +185,12 @@ function check(
   return parseIndex(text.toString('utf8'), `of repository ${repo} (${redactUrl(url)})`);
 }
 
-async function readCache(paths: ReturnType<typeof indexCachePaths>, url: URL) {
+/** The cached index of `url`; none when absent, of another URL, or over the size cap (cached before the cap). */
+async function readCache(paths: ReturnType<typeof indexCachePaths>, url: URL, maxBytes: number) {
   try {
     const meta = JSON.parse(await readFile(paths.meta, 'utf8')) as CacheMeta;
     if (meta.url !== url.toString()) return undefined;
+    if ((await stat(paths.index)).size > maxBytes) return undefined;
     const text = await readFile(paths.index);
     const sig = await readFile(paths.signature).catch(() => undefined);
     return { meta, text, sig };
