@@ -138,4 +138,66 @@ describe('renderConsoleMessage', () => {
     expect(view?.baseBody.plaintext).toBe(hostile);
     expect(view?.sections?.[0]).toEqual({ header: hostile, textFields: [{ key: hostile, value: hostile }] });
   });
+
+  it('shows Slack emoji shortcodes as emoji in text, but not in code, commands or values', () => {
+    const view = renderConsoleMessage(
+      {
+        baseBody: { plaintext: ':warning: disk `df :x:` :no_such_emoji:', codeBlock: 'grep :x: log' },
+        sections: [
+          {
+            header: ':rotating_light: Alert',
+            description: ':large_green_circle: healthy',
+            textFields: [{ key: ':x: failed', value: ':white_check_mark: 3' }],
+            bulletLists: [{ title: ':+1:', items: [':heart: one'] }],
+            context: [{ text: ':warning: from demo' }],
+            buttons: [
+              { ...commandButton(':x: Stop', 'echo :x:'), description: ':x: now', descriptionStyle: 'text' },
+              { ...commandButton('Show', 'echo :x:'), description: 'echo :x:' },
+            ],
+            selects: {
+              items: [
+                {
+                  name: ':warning: level',
+                  command: 'pick',
+                  optionGroups: [{ name: ':x:', options: [{ name: ':x: bad', value: ':x:' }] }],
+                },
+              ],
+            },
+            plaintextInputs: [{ command: 'note', text: ':warning: Note', placeholder: ':x:' }],
+          },
+        ],
+      },
+      ctx,
+    )?.message;
+    expect(view?.baseBody).toEqual({
+      plaintext: '\u26a0\ufe0f disk `df :x:` :no_such_emoji:',
+      codeBlock: 'grep :x: log',
+    });
+    expect(view?.sections?.[0]).toEqual({
+      header: '\u{1f6a8} Alert',
+      description: '\u{1f7e2} healthy',
+      textFields: [{ key: '\u274c failed', value: '\u2705 3' }],
+      bulletLists: [{ title: '\u{1f44d}', items: ['\u2764\ufe0f one'] }],
+      context: [{ text: '\u26a0\ufe0f from demo' }],
+      buttons: [
+        {
+          name: '\u274c Stop',
+          command: '@Switchboard echo :x:',
+          description: '\u274c now',
+          descriptionStyle: 'text',
+        },
+        { name: 'Show', command: '@Switchboard echo :x:', description: 'echo :x:' },
+      ],
+      selects: {
+        items: [
+          {
+            name: '\u26a0\ufe0f level',
+            command: 'pick',
+            optionGroups: [{ name: '\u274c', options: [{ name: '\u274c bad', value: ':x:' }] }],
+          },
+        ],
+      },
+      plaintextInputs: [{ command: 'note', text: '\u26a0\ufe0f Note', placeholder: '\u274c' }],
+    });
+  });
 });

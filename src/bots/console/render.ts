@@ -3,6 +3,7 @@
  * render the result; everything here is data, never markup, so nothing a plugin or an event
  * writes can run in the browser.
  */
+import { replaceEmojiShortcodes as emoji } from '../../core/emoji-shortcodes.js';
 import { fitMessageBody, messageTextLength } from '../../core/message-limits.js';
 import { renderMessageText } from '../../core/render-text.js';
 import {
@@ -35,7 +36,8 @@ export interface ConsoleRendering {
 
 /**
  * Renders `message` for the console, or undefined for a `skipMessage`. Only known fields are
- * kept; `{{BotName}}` becomes the mention; link buttons keep only http(s) URLs; lists are cut
+ * kept; `{{BotName}}` becomes the mention; Slack emoji shortcodes in text (not in code or
+ * commands) become emoji; link buttons keep only http(s) URLs; lists are cut
  * to {@link L}; a `baseBodyWithFilter` message shows only its body. Text beyond
  * `maxMessageLength` is cut at line boundaries, and `fullText` carries all of it.
  *
@@ -105,7 +107,7 @@ class ViewBuilder {
   body(body: Body | undefined): Body | undefined {
     if (!body) return undefined;
     const out: Body = {};
-    if (typeof body.plaintext === 'string' && body.plaintext !== '') out.plaintext = body.plaintext;
+    if (typeof body.plaintext === 'string' && body.plaintext !== '') out.plaintext = emoji(body.plaintext);
     if (typeof body.codeBlock === 'string' && body.codeBlock !== '') out.codeBlock = body.codeBlock;
     return out.plaintext === undefined && out.codeBlock === undefined ? undefined : out;
   }
@@ -123,9 +125,9 @@ class ViewBuilder {
   section(section: Section): Section {
     const out: Section = {};
     const n = this.notes;
-    if (section.header) out.header = clip(section.header, L.label * 2);
+    if (section.header) out.header = clip(emoji(section.header), L.label * 2);
     if (typeof section.description === 'string' && section.description !== '')
-      out.description = section.description;
+      out.description = emoji(section.description);
     const body = this.body(section.body);
     if (body) out.body = body;
     if (section.style?.divider === 'none') out.style = { divider: 'none' };
@@ -133,7 +135,7 @@ class ViewBuilder {
     if (buttons) out.buttons = buttons;
     const selects = n.take(section.selects?.items, L.selectsPerSection, 'selects')?.map((s) => {
       const groups = (s.optionGroups ?? []).map((g) => ({
-        name: clip(g.name ?? '', L.label),
+        name: clip(emoji(g.name ?? ''), L.label),
         options: g.options ?? [],
       }));
       let room = L.optionsPerSelect;
@@ -148,7 +150,7 @@ class ViewBuilder {
         .filter((g) => g.options.length > 0);
       const select: NonNullable<NonNullable<Section['selects']>['items']>[number] = { optionGroups: kept };
       if (s.type === 'static' || s.type === 'external') select.type = s.type;
-      if (s.name) select.name = clip(s.name, L.label);
+      if (s.name) select.name = clip(emoji(s.name), L.label);
       const command = this.command(s.command);
       if (command) select.command = command;
       const initial =
@@ -165,7 +167,7 @@ class ViewBuilder {
       const m = section.multiSelect;
       const options = (n.take(m.options, L.optionsPerSelect, 'options') ?? []).map(option);
       const multi: NonNullable<Section['multiSelect']> = { options };
-      if (m.name) multi.name = clip(m.name, L.label);
+      if (m.name) multi.name = clip(emoji(m.name), L.label);
       const description = this.body(m.description);
       if (description) multi.description = description;
       const command = this.command(m.command);
@@ -179,13 +181,13 @@ class ViewBuilder {
     const inputs = this.inputs(section.plaintextInputs);
     if (inputs) out.plaintextInputs = inputs;
     const fields = n.take(section.textFields, L.textFields, 'fields')?.map((f) => ({
-      key: clip(String(f.key ?? ''), L.label),
-      value: String(f.value ?? ''),
+      key: clip(emoji(String(f.key ?? '')), L.label),
+      value: emoji(String(f.value ?? '')),
     }));
     if (fields) out.textFields = fields;
     const lists = n.take(section.bulletLists, L.bulletLists, 'lists')?.map((list) => {
-      const items = (n.take(list.items, L.bulletItems, 'list items') ?? []).map((i) => String(i));
-      return list.title ? { title: clip(list.title, L.label), items } : { items };
+      const items = (n.take(list.items, L.bulletItems, 'list items') ?? []).map((i) => emoji(String(i)));
+      return list.title ? { title: clip(emoji(list.title), L.label), items } : { items };
     });
     if (lists) out.bulletLists = lists;
     const context = n
@@ -194,20 +196,24 @@ class ViewBuilder {
         L.contextItems,
         'context lines',
       )
-      ?.map((c) => ({ text: clip(c.text, L.label * 2) }));
+      ?.map((c) => ({ text: clip(emoji(c.text), L.label * 2) }));
     if (context) out.context = context;
     return out;
   }
 
   button(button: Button): Button {
-    const out: Button = { name: clip(String(button.name ?? ''), L.label) };
+    const out: Button = { name: clip(emoji(String(button.name ?? '')), L.label) };
     const command = this.command(button.command);
     if (command) out.command = command;
     if (button.url) {
       if (/^https?:\/\//i.test(button.url) && button.url.length <= L.url) out.url = button.url;
       else this.notes.add('A link that is not http(s), or too long, was removed.');
     }
-    if (button.description) out.description = clip(button.description, L.label * 2);
+    if (button.description) {
+      // Unstyled and `code` descriptions show as code (the command to type), so they keep their text.
+      const prose = button.descriptionStyle && button.descriptionStyle !== 'code';
+      out.description = clip(prose ? emoji(button.description) : button.description, L.label * 2);
+    }
     if (button.descriptionStyle) out.descriptionStyle = button.descriptionStyle;
     if (button.style === 'primary' || button.style === 'danger') out.style = button.style;
     return out;
@@ -218,8 +224,8 @@ class ViewBuilder {
       const out: LabelInput = {};
       const command = this.command(i.command);
       if (command) out.command = command;
-      if (i.text) out.text = clip(i.text, L.label);
-      if (i.placeholder) out.placeholder = clip(i.placeholder, L.label);
+      if (i.text) out.text = clip(emoji(i.text), L.label);
+      if (i.placeholder) out.placeholder = clip(emoji(i.placeholder), L.label);
       if (i.dispatchedAction) out.dispatchedAction = i.dispatchedAction;
       return out;
     });
@@ -229,7 +235,7 @@ class ViewBuilder {
 /** The value goes into a command, so only the command limit bounds it. */
 function option(o: OptionItem): OptionItem {
   return {
-    name: clip(String(o.name || o.value || ''), L.label),
+    name: clip(emoji(String(o.name || o.value || '')), L.label),
     value: clip(String(o.value ?? ''), L.command),
   };
 }
