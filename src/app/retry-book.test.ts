@@ -6,7 +6,7 @@ function book() {
   const scheduled: { run: () => void; ms: number; cancelled: boolean }[] = [];
   const retried: string[] = [];
   const retries = new RetryBook({
-    policy: { initialDelayMs: 1000, maxDelayMs: 8000, multiplier: 2, jitter: 0 },
+    policy: () => ({ initialDelayMs: 1000, maxDelayMs: 8000, multiplier: 2, jitter: 0 }),
     onRetry: (key) => retried.push(key),
     now: () => 0,
     schedule: (run, ms) => {

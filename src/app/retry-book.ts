@@ -12,7 +12,8 @@ export interface Failure {
 }
 
 export interface RetryBookOptions {
-  policy: BackoffPolicy;
+  /** Read at each failure, so a reloaded setting applies to the next retry. */
+  policy(): BackoffPolicy;
   /** Runs when a failed key's retry is due; the key stays failed until `succeeded` is called. */
   onRetry(key: string): void;
   now?: () => number;
@@ -56,7 +57,7 @@ export class RetryBook {
       since: previous?.since ?? new Date(now).toISOString(),
     };
     if (retry) {
-      const delay = backoffDelay(this.#options.policy, attempts, this.#options.random);
+      const delay = backoffDelay(this.#options.policy(), attempts, this.#options.random);
       entry.nextRetryAt = new Date(now + delay).toISOString();
       const schedule = this.#options.schedule ?? defaultSchedule;
       entry.cancel = schedule(() => {
