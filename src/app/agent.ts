@@ -15,7 +15,8 @@ import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
 import { createDeliveryPipeline } from '../delivery/pipeline.js';
-import { createHttpServer, type HttpHandlers } from '../http/server.js';
+import { listenHttp } from '../http/listen.js';
+import { createHttpServer, type HttpHandlers, type HttpRoutes } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
@@ -26,6 +27,7 @@ import { installPlugins } from '../plugins/repository/index.js';
 import type { InstalledPlugin } from '../plugins/repository/installer.js';
 import { createActionRunner } from './actions.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
+import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
 import { assertPluginConfigs } from './plugin-configs.js';
 import { RuntimeState } from './runtime-state.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
@@ -44,7 +46,7 @@ export interface AgentDeps {
     context: PlatformContext,
   ): Bot | Destination | undefined | Promise<Bot | Destination | undefined>;
   /** Override the listen ports (tests use 0). */
-  ports?: { operations?: number; webhooks?: number };
+  ports?: PortOverrides;
   /** From loadConfig: lets plugin config errors name their file and line. */
   locator?: ConfigLocator;
   /** Config files to watch: a valid change is applied without a restart, an invalid one is rejected. */
@@ -60,7 +62,7 @@ export interface PlatformContext {
 
 export interface Agent {
   /** Installs and starts plugins, platforms, streams and the HTTP listeners. */
-  start(): Promise<{ operationsUrl: string; webhooksUrl?: string }>;
+  start(): Promise<{ operationsUrl: string; metricsUrl: string; webhooksUrl?: string }>;
   stop(): Promise<void>;
   status(): AgentStatus;
   /**
@@ -474,11 +476,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       platformsRestarted: [],
       needsRestart: [],
     };
-    if (previous.settings.healthPort !== next.settings.healthPort)
-      report.needsRestart.push('settings.healthPort');
-    if (previous.plugins.incomingWebhook.port !== next.plugins.incomingWebhook.port) {
-      report.needsRestart.push('plugins.incomingWebhook.port');
-    }
+    report.needsRestart.push(...changedListenerSettings(previous, next));
 
     // Streams no longer wanted (or whose config changed) stop first.
     const wanted = new Set(topology.sourceEntries().map((e) => streamId(e.group, e.key, e.rawConfig)));
@@ -528,26 +526,20 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       for (const instance of topology.platforms) await startPlatform(instance);
       startStreams();
 
-      const operations = createHttpServer({ handlers, logger: deps.logger, routes: 'operations' });
-      servers.push(operations);
-      const operationsUrl = await operations.listen({
-        host: '0.0.0.0',
-        port: deps.ports?.operations ?? config.settings.healthPort,
-      });
-      let webhooksUrl: string | undefined;
-      if (config.plugins.incomingWebhook.enabled) {
-        const webhooks = createHttpServer({
+      const urls: Partial<Record<HttpRoutes, string>> = {};
+      for (const plan of planListeners(config, deps.ports)) {
+        const server = createHttpServer({
           handlers,
           logger: deps.logger,
-          routes: 'webhooks',
+          routes: plan.routes,
           bodyLimit: config.plugins.incomingWebhook.bodyLimit,
         });
-        servers.push(webhooks);
-        webhooksUrl = await webhooks.listen({
-          host: '0.0.0.0',
-          port: deps.ports?.webhooks ?? config.plugins.incomingWebhook.port,
-        });
+        servers.push(server);
+        const url = await listenHttp(server, plan);
+        for (const route of plan.routes) urls[route] = url;
+        log.info({ url, routes: plan.routes }, 'listening');
       }
+      const { health: operationsUrl = '', metrics: metricsUrl = '', webhooks: webhooksUrl } = urls;
       if (deps.watch) {
         watcher = watchConfig({
           files: deps.watch.files,
@@ -565,7 +557,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },
         'agent ready',
       );
-      return { operationsUrl, ...(webhooksUrl ? { webhooksUrl } : {}) };
+      return { operationsUrl, metricsUrl, ...(webhooksUrl ? { webhooksUrl } : {}) };
     },
     async stop() {
       ready = false;

@@ -1,7 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { envNameToPath, readEnvOverrides } from './env-overrides.js';
+import { envNameForPath, envNameToPath, readEnvOverrides } from './env-overrides.js';
 
 const top = new Set(['communications', 'settings', 'plugins', 'aliases', 'configWatcher']);
+
+describe('envNameForPath', () => {
+  it.each([
+    ['settings.healthPort', 'SWITCHBOARD_SETTINGS_HEALTH__PORT'],
+    ['settings.metricsAddress', 'SWITCHBOARD_SETTINGS_METRICS__ADDRESS'],
+    ['plugins.incomingWebhook.port', 'SWITCHBOARD_PLUGINS_INCOMING__WEBHOOK_PORT'],
+    [
+      'plugins.incomingWebhook.inClusterBaseURL',
+      'SWITCHBOARD_PLUGINS_INCOMING__WEBHOOK_IN__CLUSTER__BASE__U__R__L',
+    ],
+    ['communications.default-group.console.port', 'SWITCHBOARD_COMMUNICATIONS_DEFAULT-GROUP_CONSOLE_PORT'],
+  ])('%s → %s, which reads back as the same key', (path, name) => {
+    expect(envNameForPath(path.split('.'))).toBe(name);
+    expect(envNameToPath(name, 'SWITCHBOARD_')?.join('.')).toBe(path);
+  });
+
+  it('gives none for keys no variable can spell (capitals or underscores in a map key)', () => {
+    expect(envNameForPath(['communications', 'Team', 'console', 'port'])).toBeUndefined();
+    expect(envNameForPath(['communications', 'my_group', 'console', 'port'])).toBeUndefined();
+  });
+});
 
 describe('envNameToPath (Botkube normalizeConfigEnvName)', () => {
   it.each([

@@ -36,6 +36,18 @@ export function envNameToPath(name: string, prefix: string): string[] | undefine
 }
 
 /**
+ * The `SWITCHBOARD_` variable that sets the config key at `path`, the inverse of
+ * {@link envNameToPath} (`settings.healthPort` → `SWITCHBOARD_SETTINGS_HEALTH__PORT`), for
+ * messages that tell people how to change a setting. Undefined when no variable can reach it
+ * (a map key with a capital letter or an underscore).
+ */
+export function envNameForPath(path: readonly string[]): string | undefined {
+  const prefix = 'SWITCHBOARD_';
+  const name = prefix + path.map((key) => key.replace(/[A-Z]/g, '__$&').toUpperCase()).join('_');
+  return envNameToPath(name, prefix)?.join('\0') === path.join('\0') ? name : undefined;
+}
+
+/**
  * Reads configuration overrides from the environment. Only variables whose first path
  * segment is a top-level config key count, so Kubernetes service variables such as
  * `SWITCHBOARD_SERVICE_HOST` or `BOTKUBE_PORT` are left alone; `*_CONFIG_PATHS` names files,

@@ -24,11 +24,35 @@ export function checkPlatforms(config: Config): ConfigIssue[] {
       ports.set(port, owner);
     }
   };
-  // /metrics and webhooks may share the health server's port (one listener serves them all).
-  if (config.settings.metricsPort !== config.settings.healthPort)
-    ports.set(config.settings.metricsPort, 'settings.metricsPort');
+  // /metrics and webhooks may share another agent listener's port when they share its address
+  // too (one server then serves them all); on another address the second bind would fail.
+  const { settings } = config;
+  const agentListeners = new Map([
+    [settings.healthPort, { owner: 'settings.healthPort', address: settings.healthAddress }],
+  ]);
+  const share = (port: number, address: string, owner: string, path: string[]) => {
+    const holder = agentListeners.get(port);
+    if (port === 0) return;
+    if (holder === undefined) {
+      agentListeners.set(port, { owner, address });
+      ports.set(port, owner);
+    } else if (holder.address !== address) {
+      issues.push({
+        severity: 'error',
+        code: 'conflict',
+        path,
+        message: `port ${port} is already used by ${holder.owner} on ${holder.address}; to share it, listen on the same address (not ${address}), or use another port`,
+      });
+    }
+  };
+  share(settings.metricsPort, settings.metricsAddress, 'settings.metricsPort', ['settings', 'metricsPort']);
   const webhook = config.plugins.incomingWebhook;
-  if (webhook.enabled && !ports.has(webhook.port)) ports.set(webhook.port, 'plugins.incomingWebhook.port');
+  if (webhook.enabled)
+    share(webhook.port, webhook.address, 'plugins.incomingWebhook.port', [
+      'plugins',
+      'incomingWebhook',
+      'port',
+    ]);
 
   let enabled = 0;
   for (const [groupName, group] of Object.entries(config.communications)) {

@@ -51,6 +51,8 @@ export const errorCodes = {
   SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
   SB_ERR_CONSOLE_START:
     'The web console could not start: its address or port cannot be used, or its page files are missing.',
+  SB_ERR_LISTEN:
+    'An HTTP listener (health, metrics, incoming webhooks) could not listen: port in use or not permitted, or not an address of this machine.',
 } as const;
 
 /** One Switchboard error code. */

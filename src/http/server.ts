@@ -30,9 +30,12 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Largest accepted webhook body in bytes. */
   bodyLimit?: number;
-  /** Which routes this listener serves: health/status/metrics, incoming webhooks, or both. */
-  routes?: 'all' | 'operations' | 'webhooks';
+  /** Which routes this listener serves; all of them unless given. */
+  routes?: readonly HttpRoutes[];
 }
+
+/** Route sets a listener can serve: health (`/healthz`, `/readyz`, `/status`), `/metrics`, webhooks. */
+export type HttpRoutes = 'health' | 'metrics' | 'webhooks';
 
 /**
  * The routes take no JSON schemas. Without this, every fastify instance loads its schema
@@ -81,20 +84,24 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     void reply.status(404).send({ error: `no route ${request.method} ${request.url}` });
   });
 
-  const routes = options.routes ?? 'all';
+  const routes = new Set(options.routes ?? ['health', 'metrics', 'webhooks']);
   const instance = app as unknown as FastifyInstance;
-  if (routes !== 'webhooks') registerOperations(instance, handlers);
-  if (routes !== 'operations') registerWebhooks(instance, handlers);
+  if (routes.has('health')) registerHealth(instance, handlers);
+  if (routes.has('metrics')) registerMetrics(instance, handlers);
+  if (routes.has('webhooks')) registerWebhooks(instance, handlers);
   return instance;
 }
 
-function registerOperations(app: FastifyInstance, handlers: HttpHandlers): void {
+function registerHealth(app: FastifyInstance, handlers: HttpHandlers): void {
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
     const ready = handlers.ready();
     return reply.status(ready ? 200 : 503).send({ ready });
   });
   app.get('/status', async () => handlers.status());
+}
+
+function registerMetrics(app: FastifyInstance, handlers: HttpHandlers): void {
   app.get('/metrics', async (_request, reply) => {
     return reply.type(handlers.metrics.contentType).send(await handlers.metrics.metrics());
   });

@@ -104,7 +104,9 @@ export default class Start extends Command {
     try {
       urls = await agent.start();
     } catch (err) {
-      process.stderr.write(`switchboard: could not start: ${(err as Error).message}\n`);
+      const code = (err as { code?: unknown }).code;
+      const prefix = typeof code === 'string' && code.startsWith('SB_ERR_') ? `${code}: ` : '';
+      process.stderr.write(`switchboard: could not start: ${prefix}${(err as Error).message}\n`);
       await agent.stop().catch(() => undefined);
       return this.exit(1);
     }
@@ -112,6 +114,7 @@ export default class Start extends Command {
     const lines = [`Switchboard ${this.config.version} is running${quickstart ? ' the quickstart' : ''}.`];
     for (const consoleUrl of platforms.consoleUrls()) lines.push(`  Web console:  ${consoleUrl}`);
     lines.push(`  Status:       ${urls.operationsUrl}/status`);
+    lines.push(`  Metrics:      ${urls.metricsUrl}/metrics`);
     if (urls.webhooksUrl) lines.push(`  Webhooks:     ${urls.webhooksUrl}/sources/v1/<source>`);
     lines.push(`  Config:       ${files.join(', ')}`);
     const consoles = platforms.consoleUrls();

@@ -4,6 +4,7 @@
  * valid boolean and `123` a valid string, and environment overrides always arrive as text.
  * Every block carries its description, which ends up in docs/config.md and config.schema.json.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { Duration, formatDuration, parseDuration } from '../duration.js';
 import { Secret } from '../secret.js';
@@ -39,6 +40,21 @@ export function integer(bounds: { min?: number; max?: number } = {}) {
 
 /** A TCP port, as a number or a string of digits (Botkube's `metricsPort: "2112"`). */
 export const port = integer({ min: 0, max: 65535 }).meta({ 'x-kind': 'port' });
+
+const hostName =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * The address a listener binds: an IPv4 or IPv6 literal (`127.0.0.1`, `0.0.0.0`, `::1`, `::`,
+ * brackets allowed and dropped) or a host name such as `localhost`.
+ */
+export const listenAddress = z
+  .string({ error: 'expected an IP address such as 127.0.0.1, 0.0.0.0, ::1 or ::, or a host name' })
+  .transform((value) => value.trim().replace(/^\[(.*)\]$/, '$1'))
+  .refine((value) => isIP(value) !== 0 || hostName.test(value), {
+    error: (issue) =>
+      `"${String(issue.input)}" is not an address; expected an IP address such as 127.0.0.1, 0.0.0.0, ::1 or ::, or a host name`,
+  });
 
 /**
  * A Go duration string ("10s", "1m30s", "250ms") parsed into a {@link Duration}.

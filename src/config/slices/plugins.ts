@@ -3,7 +3,18 @@
  * start timeout, call deadline, AutoMTLS and environment) and incoming-webhook security.
  */
 import { z } from 'zod';
-import { duration, flag, ignored, integer, keyedBy, port, secret, text, textList } from './common.js';
+import {
+  duration,
+  flag,
+  ignored,
+  integer,
+  keyedBy,
+  listenAddress,
+  port,
+  secret,
+  text,
+  textList,
+} from './common.js';
 import { logLevel } from './settings.js';
 
 export const Repository = z.strictObject({
@@ -119,6 +130,10 @@ export const IncomingWebhook = z
     enabled: flag
       .prefault(true)
       .meta({ description: 'Serve `POST /sources/v1/<source group>` for source plugins.' }),
+    address: listenAddress.prefault('127.0.0.1').meta({
+      description:
+        'Listen address (Switchboard): loopback unless set; `0.0.0.0` (or `::`) to take webhooks from other hosts, as in a Kubernetes pod.',
+    }),
     port: port.prefault(2115).meta({ description: 'Listen port.' }),
     inClusterBaseURL: text.prefault('').meta({
       description:

@@ -1,7 +1,7 @@
 /** `settings`: agent-wide settings (Botkube's keys plus Switchboard's command limits). */
 import { z } from 'zod';
 import type { LogLevel } from '../../log/logger.js';
-import { duration, flag, ignored, integer, port, text } from './common.js';
+import { duration, flag, ignored, integer, listenAddress, port, text } from './common.js';
 
 const levelAliases: Readonly<Record<string, LogLevel>> = { warning: 'warn', panic: 'fatal' };
 
@@ -108,13 +108,21 @@ export const Settings = z
         disableColors: flag.prefault(false).meta({ description: 'No ANSI colours in `text` logs.' }),
       })
       .prefault({}),
+    healthAddress: listenAddress.prefault('127.0.0.1').meta({
+      description:
+        'Address the health server listens on (Switchboard): loopback unless set; `0.0.0.0` (or `::`) for probes from other hosts, as in a Kubernetes pod.',
+    }),
     healthPort: port.prefault(2114).meta({
       description:
-        'Port of the HTTP server with `/healthz`, `/readyz`, `/status` (and `/metrics` when `metricsPort` is the same).',
+        'Port of the HTTP server with `/healthz`, `/readyz`, `/status` (and `/metrics` when `metricsAddress` and `metricsPort` are the same).',
+    }),
+    metricsAddress: listenAddress.prefault('127.0.0.1').meta({
+      description:
+        'Address serving `/metrics` (Switchboard): loopback unless set; `0.0.0.0` (or `::`) for a Prometheus on another host.',
     }),
     metricsPort: port.prefault(2112).meta({
       description:
-        'Port serving `/metrics` (Prometheus). Set it equal to `healthPort` for a single listener.',
+        'Port serving `/metrics` (Prometheus). Set it (and `metricsAddress`) equal to `healthPort` for a single listener.',
     }),
     persistentConfig: z
       .strictObject({
