@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../../src/bots/bot.js';
@@ -14,6 +15,7 @@ import {
   consoleTestScripts,
   startConsoleAgent,
 } from '../support/console-harness.js';
+import { postEvent } from '../support/console-page-fixtures.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 /*
@@ -95,7 +97,16 @@ async function bareConsole(port: number, token?: string) {
     settings: consoleSettings(port, token),
     logger: createTestLogger('silent').logger,
     context: {
-      status: () => ({ ready: true, plugins: [], platforms: [], sources: [], queues: [] }),
+      status: () => ({
+        ready: true,
+        degraded: false,
+        problems: [],
+        repositories: [],
+        plugins: [],
+        platforms: [],
+        sources: [],
+        queues: [],
+      }),
       version: 't',
     },
   });
@@ -196,6 +207,35 @@ describe('switchboard chat against an agent', () => {
     const c = chat('--url', run.url, '--channel', 'nope');
     expect(await c.exited).toBe(2);
     expect(c.stderr).toContain('there is no channel "nope" on this console; its channels are ops, dev');
+  }, 60_000);
+
+  it('on piped input, waits for the answer to its command, not an event posted while it runs', async () => {
+    const c = chat('--url', run.url, '--channel', 'ops', '--history', '0', '--user', 'bea');
+    c.child.stdin.end('exec gate\necho second :x:\n');
+    await c.out(/#ops bea › exec gate\n/);
+    // An event in the same channel while `exec gate` has not answered: it answers no command.
+    await postEvent(run.webhooksUrl, 'notes', {
+      title: ':rotating_light: disk',
+      note: ':warning: almost full on db-3',
+      who: 'monitor',
+      items: [],
+    });
+    // Slack's shortcodes show as emoji, except in code (echo answers with a code block).
+    await c.out(/\u{1f6a8} disk[\s\S]*\u26a0\ufe0f almost full on db-3/u);
+    await writeFile(join(run.dir, 'gate-open'), '');
+    expect(await c.exited).toBe(0);
+    const order = [
+      '#ops bea › exec gate\n',
+      '\u26a0\ufe0f almost full on db-3',
+      '    through the gate\n',
+      '#ops bea › echo second :x:\n',
+      '    second :x:\n',
+    ].map((text) => c.stdout.indexOf(text));
+    expect(
+      order.every((i) => i >= 0),
+      c.stdout,
+    ).toBe(true);
+    expect(order, c.stdout).toEqual([...order].sort((a, b) => a - b));
   }, 60_000);
 });
 

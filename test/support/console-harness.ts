@@ -187,13 +187,18 @@ export const slowScript = '#!/bin/sh\nfor i in 1 2 3 4 5 6; do echo "tick $i"; s
 /** Prints a line, is silent for 2.5 s, then prints another: output with a long pause in it. */
 export const pauseScript = '#!/bin/sh\necho "before the pause"\nsleep 2.5\necho "after the pause"\n';
 
+/** Prints nothing until a file `gate-open` appears next to it, then one line: a command the test finishes. */
+export const gateScript =
+  '#!/bin/sh\nd=$(dirname "$0")\nwhile [ ! -e "$d/gate-open" ]; do sleep 0.1; done\necho "through the gate"\n';
+
 /** The scripts {@link consoleTestConfig} runs, for `startConsoleAgent`'s files. */
-export const consoleTestScripts = { 'slow.sh': slowScript, 'pause.sh': pauseScript };
+export const consoleTestScripts = { 'slow.sh': slowScript, 'pause.sh': pauseScript, 'gate.sh': gateScript };
 
 /**
  * The config most console tests use: channels `ops` (commands and webhook events) and `dev`
  * (commands), the echo and exec executors (`exec lines N` prints N lines; `exec slow` streams,
- * `exec pause` pauses mid-output: {@link consoleTestScripts}), and the webhook sources `hooks` (any JSON, shown
+ * `exec pause` pauses mid-output, `exec gate` answers once the agent's dir holds `gate-open`:
+ * {@link consoleTestScripts}), and the webhook sources `hooks` (any JSON, shown
  * pretty-printed) and `notes` (`{title, note, who, items}` into a header, text, a field and a list).
  */
 export const consoleTestConfig = `
@@ -215,6 +220,7 @@ executors:
           lines: {path: "${join(repoRoot, 'test/fixtures/exec/lines.sh')}", args: ["[0-9]{1,5}"]}
           slow: {path: "{dir}/slow.sh"}
           pause: {path: "{dir}/pause.sh"}
+          gate: {path: "{dir}/gate.sh"}
         timeout: 60s
 sources:
   hooks:

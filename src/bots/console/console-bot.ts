@@ -239,6 +239,9 @@ export class ConsoleBotImpl implements ConsoleBot {
       ...(files.length > 0 ? { files } : {}),
       ...(notices.length > 0 ? { notice: notices.join(' ') } : {}),
       ...(outbound.streaming ? { streaming: true as const } : {}),
+      // The console's commands carry their own message id as the thread to answer in, so an
+      // answer names its command and clients can tell it from an event arriving meanwhile.
+      ...(outbound.address.threadId ? { replyTo: outbound.address.threadId } : {}),
     };
     this.#publish(replaces === undefined ? { type: 'message', message } : { type: 'edit', message });
     return { channelId: channel, messageId: message.id };
@@ -354,6 +357,7 @@ export class ConsoleBotImpl implements ConsoleBot {
       });
       return;
     }
+    const id = this.#nextId();
     const command = toConsoleCommand(frame, {
       botId: this.id,
       mention,
@@ -361,11 +365,12 @@ export class ConsoleBotImpl implements ConsoleBot {
       user: client.user,
       connection: client.id,
       receivedAt: Date.now(),
+      messageId: id,
     });
     this.#publish({
       type: 'message',
       message: {
-        id: this.#nextId(),
+        id,
         channel: frame.channel,
         kind: 'user',
         postedAt: new Date().toISOString(),

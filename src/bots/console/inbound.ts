@@ -13,6 +13,8 @@ export interface InboundContext {
   connection: string;
   /** When the frame arrived (ms since the epoch). */
   receivedAt: number;
+  /** The id the command is posted under in its channel; answers name it (`replyTo`). */
+  messageId: string;
 }
 
 /** A command ready for the agent, and the text to show in the channel for it. */
@@ -45,6 +47,7 @@ export function readModalTrigger(id: string): { connection: string; ref?: string
  * joined by commas); `{{BotName}}` becomes the mention, which the command parser strips.
  * Interactions carry a `modalTrigger` naming the connection, so that a `form` answer can open
  * as a dialog in the page that clicked; typed commands have none (Slack gives none either).
+ * The command's own message id is its `threadId`, so every answer comes back naming it.
  */
 export function toConsoleCommand(frame: CommandFrame, context: InboundContext): ConsoleCommand {
   const base = frame.text.replaceAll('\r', '').replaceAll(botNamePlaceholder, context.mention).trim();
@@ -58,6 +61,7 @@ export function toConsoleCommand(frame: CommandFrame, context: InboundContext): 
       user: { id: `console:${user}`, mention: `@${user}`, displayName: user },
       text,
       origin: frame.origin,
+      threadId: context.messageId,
       ...(frame.origin === 'typed'
         ? {}
         : {

@@ -84,6 +84,7 @@ describe('console commands and addresses', () => {
     user: 'ada',
     connection: 'c7',
     receivedAt: 1_700_000_000_000,
+    messageId: 'm12',
   };
 
   it('appends interaction values as Botkube does and shows the command without the mention', () => {
@@ -103,6 +104,14 @@ describe('console commands and addresses', () => {
       context,
     );
     expect(typed).toMatchObject({ inbound: { text: '@switchboard: ping' }, shown: 'ping' });
+  });
+
+  it('names the command’s own message as the thread to answer in, so answers can say which command they answer', () => {
+    const typed = toConsoleCommand(
+      { type: 'command', channel: 'ops', text: 'ping', origin: 'typed' },
+      context,
+    );
+    expect(typed.inbound.threadId).toBe('m12');
   });
 
   it('gives clicks a modal trigger naming the connection and the frame, and typed commands none', () => {

@@ -74,11 +74,15 @@ export function runChat(options: ChatOptions): Promise<number> {
     let finished = false;
     let lastFrameAt = Date.now();
     const queued: string[] = [];
-    /** Refs of commands sent, with their channel, until the console echoes or refuses them. */
-    const refs = new Map<string, string>();
+    /** Refs of commands sent, until the console echoes or refuses them. */
+    const refs = new Set<string>();
     let refCount = 0;
-    /** Commands per channel that have not been answered by a new agent message yet. */
-    const awaiting = new Map<string, number>();
+    /**
+     * Ids of this session's commands as posted, until an agent message names one as the command
+     * it answers (`replyTo`). Events that arrive meanwhile answer nothing.
+     */
+    const unanswered = new Set<string>();
+    const waitingForAnswers = () => refs.size > 0 || unanswered.size > 0;
 
     const rl = createInterface({
       input: options.input,
@@ -124,9 +128,7 @@ export function runChat(options: ChatOptions): Promise<number> {
     };
 
     const answered = (entry: ConsoleMessage) => {
-      const n = awaiting.get(entry.channel) ?? 0;
-      if (n > 0) awaiting.set(entry.channel, n - 1);
-      pump();
+      if (entry.kind === 'bot' && entry.replyTo !== undefined && unanswered.delete(entry.replyTo)) pump();
     };
 
     const onFrame = (frame: ServerFrame) => {
@@ -141,6 +143,9 @@ export function runChat(options: ChatOptions): Promise<number> {
           if (restarted) {
             notice('the agent restarted; messages since:');
             log.reset();
+            // Answers to commands the old agent had will not come, and ids restart.
+            refs.clear();
+            unanswered.clear();
           }
           if (current === undefined || !channels.some((c) => c.id === current)) {
             if (first && current !== undefined) {
@@ -170,8 +175,8 @@ export function runChat(options: ChatOptions): Promise<number> {
           break;
         case 'message': {
           const entry = frame.message;
-          if (frame.ref !== undefined) refs.delete(frame.ref);
-          if (entry.kind === 'bot') answered(entry);
+          if (frame.ref !== undefined && refs.delete(frame.ref)) unanswered.add(entry.id);
+          answered(entry);
           log.post(entry);
           break;
         }
@@ -182,12 +187,7 @@ export function runChat(options: ChatOptions): Promise<number> {
           status = frame.status;
           break;
         case 'error': {
-          const channel = frame.ref === undefined ? undefined : refs.get(frame.ref);
-          if (frame.ref !== undefined && channel !== undefined) {
-            refs.delete(frame.ref);
-            awaiting.set(channel, Math.max(0, (awaiting.get(channel) ?? 0) - 1));
-            pump();
-          }
+          if (frame.ref !== undefined && refs.delete(frame.ref)) pump();
           print(formatError(frame.error, style));
           break;
         }
@@ -208,6 +208,8 @@ export function runChat(options: ChatOptions): Promise<number> {
       });
       kept.sort((a, b) => a.postedAt.localeCompare(b.postedAt));
       for (const entry of kept) log.recall(entry);
+      // Answers posted while the connection was down arrive in the history only.
+      for (const entries of history) for (const entry of entries) answered(entry);
       seenSessions.add(hello.session);
       history = undefined;
     };
@@ -273,7 +275,7 @@ export function runChat(options: ChatOptions): Promise<number> {
       const burst = Math.max(1, (hello?.limits.commandBurst ?? 20) - 1);
       if (Number.isNaN(tokens)) tokens = burst;
       while (outgoing.length > 0) {
-        if (!options.interactive && [...awaiting.values()].some((n) => n > 0)) return;
+        if (!options.interactive && waitingForAnswers()) return;
         const now = Date.now();
         tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * rate);
         refilledAt = now;
@@ -302,8 +304,7 @@ export function runChat(options: ChatOptions): Promise<number> {
           );
           continue;
         }
-        refs.set(ref, next.channel);
-        awaiting.set(next.channel, (awaiting.get(next.channel) ?? 0) + 1);
+        refs.add(ref);
       }
     };
 
@@ -351,7 +352,7 @@ export function runChat(options: ChatOptions): Promise<number> {
     // After the input ends, leave once every command was answered and the console went quiet.
     const idleCheck = setInterval(() => {
       if (!ended || finished || !hello || queued.length > 0 || outgoing.length > 0) return;
-      const waiting = [...awaiting.values()].some((n) => n > 0) || log.unfinished > 0;
+      const waiting = waitingForAnswers() || log.unfinished > 0;
       if (!waiting && Date.now() - lastFrameAt >= (options.quietMs ?? 1000)) finish(0);
     }, 100);
 

@@ -71,6 +71,11 @@ export interface ConsoleMessage {
   notice?: string;
   /** kind bot: the command is still producing this output; a later edit (without it) completes it. */
   streaming?: true;
+  /**
+   * kind bot: the `id` of the command (a `user` message of this channel) this message answers.
+   * Absent on notifications (source events), which answer no command.
+   */
+  replyTo?: string;
 }
 
 export interface ChannelInfo {
