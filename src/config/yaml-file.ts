@@ -9,6 +9,7 @@ import {
   type Node,
   type Pair,
   parseDocument,
+  visit,
 } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 
@@ -29,9 +30,17 @@ export interface FilePosition {
 }
 
 /**
+ * Most alias expansions one file may make (the `yaml` library's `maxAliasCount`: each use of an
+ * alias, weighted by the aliases inside what it points to). Helm charts use a handful; a
+ * "billion laughs" document needs millions.
+ */
+export const maxAliasExpansions = 10_000;
+
+/**
  * Reads and parses one YAML config file. Problems (unreadable file, YAML syntax error with
- * its line and column, a top level that is not a map) come back as issues, never thrown, so
- * the loader can report every file's problems at once.
+ * its line and column, duplicate keys, aliases that expand too much, a file with no settings,
+ * a top level that is not a map) come back as issues, never thrown, so the loader can report
+ * every file's problems at once.
  */
 export async function readConfigFile(path: string): Promise<{ file?: ConfigFile; issues: ConfigIssue[] }> {
   let text: string;
@@ -48,13 +57,19 @@ export async function readConfigFile(path: string): Promise<{ file?: ConfigFile;
 export function parseConfigText(path: string, text: string): { file?: ConfigFile; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   // merge: Helm values use YAML merge keys; intAsBigInt: Discord IDs exceed 2^53 and must stay exact.
+  // uniqueKeys off: the library compares each key with every earlier key of its map, which took
+  // 79 s on a 5 MB config; duplicateKeyIssues does the same check with one set per map.
   const document = parseDocument(text.replace(/^\uFEFF/, ''), {
     lineCounter,
     merge: true,
     intAsBigInt: true,
     prettyErrors: true,
-    uniqueKeys: true,
+    uniqueKeys: false,
   });
+  if (document.errors.length === 0) {
+    const duplicates = duplicateKeyIssues(path, document, lineCounter);
+    if (duplicates.length > 0) return { issues: duplicates };
+  }
   if (document.errors.length > 0) {
     return {
       issues: document.errors.map((error) => {
@@ -71,15 +86,75 @@ export function parseConfigText(path: string, text: string): { file?: ConfigFile
       }),
     };
   }
-  const value = normalizeNumbers(document.toJS({ maxAliasCount: 10_000 }));
+  let js: unknown;
+  try {
+    js = document.toJS({ maxAliasCount: maxAliasExpansions });
+  } catch (err) {
+    // The library throws a bare ReferenceError when the alias limit is hit.
+    if (!(err instanceof ReferenceError)) throw err;
+    return {
+      issues: [
+        {
+          severity: 'error',
+          code: 'yaml',
+          path: [],
+          message: `invalid YAML: its aliases expand too much (more than ${maxAliasExpansions.toLocaleString('en-US')} alias expansions, as in a "billion laughs" document); write the values out or use fewer nested aliases`,
+          source: { kind: 'file', file: path },
+        },
+      ],
+    };
+  }
+  const value = normalizeNumbers(js);
   if (value === null || value === undefined) {
-    return { file: { path, value: {}, document, lineCounter }, issues: [] };
+    // A truncated file (an editor saving in place, `> config.yaml`) must not read as "no
+    // settings": applied as a reload it would stop every platform and plugin.
+    return {
+      issues: [
+        fileIssue(
+          path,
+          'the config file is empty (or holds only comments); an empty config is refused so that a half-written file never replaces the running config',
+        ),
+      ],
+    };
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
     const kind = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
     return { issues: [fileIssue(path, `the top level must be a map of settings, got ${kind}`)] };
   }
   return { file: { path, value: value as Record<string, unknown>, document, lineCounter }, issues: [] };
+}
+
+/**
+ * Keys written twice in one map, each at the second occurrence. Linear: one set of scalar key
+ * values per map (keys that are maps or lists are not compared, as in the library's own check).
+ */
+function duplicateKeyIssues(
+  path: string,
+  document: Document.Parsed,
+  lineCounter: LineCounter,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (!seen.has(pair.key.value)) {
+          seen.add(pair.key.value);
+          continue;
+        }
+        const position = pair.key.range ? lineCounter.linePos(pair.key.range[0]) : undefined;
+        issues.push({
+          severity: 'error',
+          code: 'yaml',
+          path: [],
+          message: `invalid YAML: Map keys must be unique ("${String(pair.key.source ?? pair.key.value)}" is written twice)`,
+          source: { kind: 'file', file: path, line: position?.line, column: position?.col },
+        });
+      }
+    },
+  });
+  return issues;
 }
 
 function fileIssue(path: string, message: string): ConfigIssue {

@@ -127,8 +127,39 @@ describe('config errors name the file, line, column, path, value and expectation
   test('a duplicate key', async ({ dir }) => {
     const file = await dir.write('a.yaml', 'settings:\n  clusterName: a\n  clusterName: b\n');
     expect(await failures([file], dir.path)).toEqual([
-      '$DIR/a.yaml:3:3: invalid YAML: Map keys must be unique',
+      '$DIR/a.yaml:3:3: invalid YAML: Map keys must be unique ("clusterName" is written twice)',
     ]);
+  });
+
+  test('a "billion laughs" document: the alias limit, not a bare ReferenceError', async ({ dir }) => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    const file = await dir.write(
+      'a.yaml',
+      `lol:
+${levels.map((l) => `  ${l}`).join('\n')}
+`,
+    );
+    expect(await failures([file], dir.path)).toEqual([
+      '$DIR/a.yaml: invalid YAML: its aliases expand too much (more than 10,000 alias expansions, as in a "billion laughs" document); write the values out or use fewer nested aliases',
+    ]);
+  });
+
+  test('an empty, blank or comment-only file (a truncated save) is refused, naming the file', async ({
+    dir,
+  }) => {
+    const expected = (name: string) =>
+      `$DIR/${name}: the config file is empty (or holds only comments); an empty config is refused so that a half-written file never replaces the running config`;
+    const empty = await dir.write('empty.yaml', '');
+    const blank = await dir.write('blank.yaml', '\n  \n');
+    const comments = await dir.write('comments.yaml', '# settings come later\n---\n');
+    expect(await failures([empty], dir.path)).toEqual([expected('empty.yaml')]);
+    expect(await failures([blank], dir.path)).toEqual([expected('blank.yaml')]);
+    expect(await failures([comments], dir.path)).toEqual([expected('comments.yaml')]);
   });
 
   test('a secret file that does not exist, and an unset secret variable', async ({ dir }) => {
