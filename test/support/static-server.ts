@@ -11,7 +11,9 @@ export type Fault =
   /** Send the real Content-Length but only this many bytes, then cut the connection. */
   | { truncateAt: number }
   /** Wait this long before answering (a slow or stalled server). */
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Answer with a redirect (302 unless `status` says otherwise) to `location`, as sent. */
+  | { redirectTo: string; status?: number };
 
 /** One request the server saw. */
 export interface LoggedRequest {
@@ -56,6 +58,11 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     requests.push({ method: req.method ?? 'GET', path, url: raw, proxied, headers: req.headers });
     const fault = faults.get(path);
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault && 'redirectTo' in fault) {
+      res.writeHead(fault.status ?? 302, { location: fault.redirectTo, 'content-type': 'text/plain' });
+      res.end(`moved to ${fault.redirectTo}\n`);
+      return;
+    }
     if (fault && 'status' in fault) {
       fault.served = (fault.served ?? 0) + 1;
       if (fault.times === undefined || fault.served <= fault.times) {

@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { type Platform, parsePlatform } from './index-format.js';
 import type { InstallProgress, RepositoryOptions } from './options.js';
@@ -29,14 +30,36 @@ export function parseNamedValues(
   });
 }
 
-/** Builds repository options from `--repo NAME=URL`, `--public-key NAME=KEY` and `--allow-missing-checksums NAME`. */
-export function repositoriesFromFlags(flags: {
-  repo?: string[];
-  'public-key'?: string[];
-  'allow-missing-checksums'?: string[];
-}): Record<string, RepositoryOptions> {
+/**
+ * Where `--repo NAME=LOCATION` points: URLs (anything with a scheme) are kept as
+ * written; a path, relative ones against `cwd`, becomes absolute, and a path to a
+ * directory means the `index.yaml` inside it (a `plugin pull` bundle directory).
+ */
+export function repositoryLocation(location: string, cwd: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(location)) return location;
+  const path = resolve(cwd, location);
+  const isDir = (() => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  return isDir ? join(path, 'index.yaml') : path;
+}
+
+/** Builds repository options from `--repo NAME=URL|PATH`, `--public-key NAME=KEY` and `--allow-missing-checksums NAME`. */
+export function repositoriesFromFlags(
+  flags: {
+    repo?: string[];
+    'public-key'?: string[];
+    'allow-missing-checksums'?: string[];
+  },
+  cwd: string = process.cwd(),
+): Record<string, RepositoryOptions> {
   const repos: Record<string, RepositoryOptions> = {};
-  for (const [name, url] of parseNamedValues(flags.repo, 'repo')) repos[name] = { url };
+  for (const [name, url] of parseNamedValues(flags.repo, 'repo'))
+    repos[name] = { url: repositoryLocation(url, cwd) };
   for (const [name, key] of parseNamedValues(flags['public-key'], 'public-key')) {
     const repo = repos[name];
     if (!repo)

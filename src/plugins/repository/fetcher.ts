@@ -9,7 +9,7 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { ChecksumType } from './getter-url.js';
 import { redactUrl } from './getter-url.js';
 import { HttpStatusError, httpGet, type OpenedBody, RedirectError, type ScopedHeaders } from './http-get.js';
-import { readBody, writeBody } from './read-body.js';
+import { cancelBody, readBody, writeBody } from './read-body.js';
 
 export type { ScopedHeaders } from './http-get.js';
 
@@ -222,7 +222,7 @@ export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { h
         const hashes = request.digests.map((d) => [d, createHash(d)] as [ChecksumType, Hash]);
         let received = 0;
         if (source.total !== undefined && source.total > request.maxBytes) {
-          source.body.destroy();
+          cancelBody(source.body);
           throw overCap(source.total, request.maxBytes);
         }
         await writeBody(source.body, dest, {
@@ -258,7 +258,7 @@ export function createFetcher(options: HttpOptions = {}, stats: FetchStats = { h
     total: number | undefined,
   ): Promise<Buffer> {
     if (total !== undefined && total > maxBytes) {
-      body.destroy();
+      cancelBody(body);
       throw overCap(total, maxBytes);
     }
     const chunks: Buffer[] = [];

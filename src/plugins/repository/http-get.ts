@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { redactUrl } from './getter-url.js';
+import { cancelBody } from './read-body.js';
 
 /** Headers configured for one origin (scheme, host and port): never sent anywhere else. */
 export interface ScopedHeaders {
@@ -111,6 +112,6 @@ async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
   try {
     await body.dump({ limit: 64 * 1024 });
   } catch {
-    body.destroy();
+    cancelBody(body);
   }
 }

@@ -21,6 +21,15 @@ export function readBody(body: Readable, onChunk: (chunk: Buffer) => void): Prom
 }
 
 /**
+ * Stops a body that will not be read. undici's bodies emit an abort error when
+ * destroyed, which would be an uncaught exception without a listener.
+ */
+export function cancelBody(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/**
  * Writes `body` to a new file `dest` (mode 0600), passing each chunk to `onChunk`
  * first. `pausable` bodies (local files) wait for the disk; http bodies never wait
  * (see {@link readBody}), the file stream buffers instead. The file is closed when

@@ -98,7 +98,8 @@ export async function loadRepositoryIndex(
     const what = `repository ${repo}: index`;
     const text = await fetcher.fetchBytes(url, { ...fetchOptions, what });
     if (text === undefined) {
-      throw new SwitchboardError('SB_ERR_REPO_FETCH', `${what}: ${redactUrl(url)} not found (HTTP 404)`, {
+      const missing = url.protocol === 'file:' ? 'does not exist' : 'not found (HTTP 404)';
+      throw new SwitchboardError('SB_ERR_REPO_FETCH', `${what}: ${redactUrl(url)} ${missing}`, {
         details: { repo, url: redactUrl(url), status: 404 },
       });
     }

@@ -42,6 +42,20 @@ describe('index parsing', () => {
 });
 
 describe('resolution', () => {
+  it('unpinned takes the highest stable over a higher pre-release (npm/Helm; Botkube differs); pins reach it', () => {
+    const rc = parseIndex(
+      `entries:
+  - {name: p, type: executor, version: 1.0.0-rc.1, urls: [{url: a, platform: {os: linux, architecture: amd64}}]}
+  - {name: p, type: executor, version: 0.9.0, urls: [{url: b, platform: {os: linux, architecture: amd64}}]}
+`,
+      'test',
+    );
+    const pick = (version?: string) => resolveEntries(rc, { repo: 'r', name: 'p', version })[0]?.version;
+    expect(pick()).toBe('0.9.0');
+    expect(pick('1.0.0-rc.1')).toBe('1.0.0-rc.1');
+    expect(pick('>=1.0.0-rc.0')).toBe('1.0.0-rc.1');
+  });
+
   it('latest is the highest stable; pins match with or without v; ranges work', () => {
     expect(
       resolveEntries(index, { repo: 'r', name: 'echo', type: 'executor' }).map((e) => e.version),

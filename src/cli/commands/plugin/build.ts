@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { buildPlugins, defaultPlatforms } from '../../../plugins/publish/build-plugins.js';
@@ -31,17 +32,32 @@ export default class PluginBuild extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(PluginBuild);
     try {
+      await requirePluginsDir(flags['plugins-dir']);
       const built = await buildPlugins({
         pluginsDir: flags['plugins-dir'],
         outputDir: flags.output,
         platforms: parsePlatformList(flags.platforms),
       });
       for (const a of built) this.log(`${a.sha256}  ${relative(process.cwd(), a.path)}`);
-      if (built.length === 0) this.warn(`no plugin.json in ${flags['plugins-dir']}/*/`);
+      if (built.length === 0)
+        this.warn(
+          `no plugin.json in ${resolve(flags['plugins-dir'])}/*/: nothing built (--plugins-dir points elsewhere)`,
+        );
     } catch (err) {
       if (!(err instanceof SwitchboardError)) throw err;
       process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(1);
+      this.exit(err.code === 'SB_ERR_CLI_USAGE' ? 2 : 1);
     }
   }
+}
+
+/** A missing plugins directory is a usage mistake (wrong folder), not a build failure: say what was expected. */
+async function requirePluginsDir(dir: string): Promise<void> {
+  const path = resolve(dir);
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) return;
+  throw new SwitchboardError(
+    'SB_ERR_CLI_USAGE',
+    `no plugins directory at ${path} (${info ? 'not a directory' : 'it does not exist'}): plugin build expects <dir>/<plugin>/plugin.json, <dir> being ./plugins of the current directory unless --plugins-dir names another; run it from the project root or pass --plugins-dir <dir>`,
+  );
 }

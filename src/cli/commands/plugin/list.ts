@@ -7,6 +7,7 @@ import { defaultCacheDir, repositoriesFromFlags } from '../../../plugins/reposit
 import { createFetcher } from '../../../plugins/repository/fetcher.js';
 import { loadRepositoryIndex } from '../../../plugins/repository/repository-index.js';
 import { compareVersionsDesc } from '../../../plugins/repository/resolve-entry.js';
+import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
 /** Lists what repositories offer. */
 export default class PluginList extends Command {
@@ -19,13 +20,18 @@ export default class PluginList extends Command {
   ];
 
   static override flags = {
-    repo: Flags.string({ multiple: true, description: 'NAME=URL of a repository index (repeatable)' }),
+    repo: Flags.string({
+      multiple: true,
+      description: 'NAME=URL of a repository index, or a path to one or to its directory (repeatable)',
+    }),
     'public-key': Flags.string({
       multiple: true,
       description: 'NAME=KEY: require index.yaml.sig signed by KEY',
     }),
     'cache-dir': Flags.string({ description: 'plugin cache directory' }),
     refresh: Flags.boolean({ description: 'fetch indexes now instead of using a fresh cached copy' }),
+    'index-deadline': repositoryTransportFlags['index-deadline'],
+    'max-index-bytes': repositoryTransportFlags['max-index-bytes'],
     json: Flags.boolean({ description: 'print JSON' }),
   };
 
@@ -42,7 +48,7 @@ export default class PluginList extends Command {
       }
       const options = {
         cacheDir: flags['cache-dir'] ?? defaultCacheDir(process.env),
-        repositories,
+        repositories: applyTransportFlags(repositories, flags),
         forceRefresh: flags.refresh,
         logger,
       };

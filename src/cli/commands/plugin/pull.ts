@@ -11,6 +11,7 @@ import {
 } from '../../../plugins/repository/cli-support.js';
 import { repositoriesFromConfig } from '../../../plugins/repository/from-config.js';
 import { pullBundle } from '../../../plugins/repository/pull-bundle.js';
+import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
 /** Builds an offline bundle (air-gapped installs). */
 export default class PluginPull extends Command {
@@ -31,7 +32,7 @@ export default class PluginPull extends Command {
     }),
     repo: Flags.string({
       multiple: true,
-      description: 'NAME=URL of a repository index (repeatable)',
+      description: 'NAME=URL of a repository index, or a path to one or to its directory (repeatable)',
     }),
     plugin: Flags.string({ multiple: true, description: 'repo/name[@version] (repeatable)' }),
     output: Flags.string({ required: true, description: 'bundle directory' }),
@@ -48,6 +49,7 @@ export default class PluginPull extends Command {
     }),
     'sign-key': Flags.string({ description: 'Ed25519 private key (PEM) to sign the bundle indexes with' }),
     'cache-dir': Flags.string({ description: 'plugin cache directory (index cache)' }),
+    ...repositoryTransportFlags,
   };
 
   async run(): Promise<void> {
@@ -67,7 +69,7 @@ export default class PluginPull extends Command {
       }
       const result = await pullBundle({
         cacheDir: flags['cache-dir'] ?? defaultCacheDir(process.env),
-        repositories,
+        repositories: applyTransportFlags(repositories, flags),
         plugins,
         outputDir: flags.output,
         platforms: flags.platforms ? parsePlatformList(flags.platforms) : undefined,

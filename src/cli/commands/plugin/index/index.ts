@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Flags } from '@oclif/core';
-import { SwitchboardError } from '../../../errors/switchboard-error.js';
-import { createRootLogger } from '../../../log/logger.js';
-import { buildIndex } from '../../../plugins/publish/index-builder.js';
+import { SwitchboardError } from '../../../../errors/switchboard-error.js';
+import { createRootLogger } from '../../../../log/logger.js';
+import { buildIndex } from '../../../../plugins/publish/index-builder.js';
 
 /**
- * Generates a Botkube-compatible index.yaml from built plugin archives. Invoked
- * as `plugin index` (an alias): oclif reserves `commands/plugin/index.js` for the
- * topic itself, so the file cannot be named index.ts.
+ * Generates a Botkube-compatible index.yaml from built plugin archives. Lives in
+ * `plugin/index/index.ts` because oclif takes `plugin/index.ts` for the topic itself;
+ * `plugin generate-index`, its former name, still works but is not listed.
  */
 export default class PluginIndex extends Command {
-  static override aliases = ['plugin:index'];
+  static override hiddenAliases = ['plugin:generate-index'];
   static override summary =
     'Generate index.yaml from <type>_<name>_<os>_<arch> archives (metadata read by running each plugin)';
   static override description =
