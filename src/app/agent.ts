@@ -384,6 +384,11 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           startTimeoutMs: runtime.startTimeout.ms,
           envExtra: extra,
           logLevel: runtime.logLevel,
+          logLimit: runtime.logLimit,
+          onLogDropped: (drops) => {
+            metrics.pluginLogDroppedLines.inc({ plugin: plugin.key }, drops.lines);
+            metrics.pluginLogDroppedBytes.inc({ plugin: plugin.key }, drops.bytes);
+          },
         },
         logger: deps.logger,
         healthCheckIntervalMs: config.plugins.healthCheckInterval.ms,

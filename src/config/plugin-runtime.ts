@@ -9,13 +9,14 @@ export interface EffectivePluginRuntime {
   callDeadline: Duration;
   autoMtls: boolean;
   logLevel: LogLevel;
+  logLimit: { linesPerSecond: number; bytesPerSecond: number };
   env: { allow: readonly string[]; extra: Readonly<Record<string, Secret>> };
 }
 
 /**
  * The runtime settings of the plugin `key` (`repo/name[@version]`): its entry in
  * `plugins.overrides` (keyed `repo/name`, whatever the version) over `plugins.runtime`;
- * `env.allow` lists are joined and `env.extra` maps merged; the log level falls back to
+ * `env.allow` lists are joined, `env.extra` maps and `logLimit` fields merged; the log level falls back to
  * `settings.log.level`.
  */
 export function pluginRuntime(config: Config, key: string): EffectivePluginRuntime {
@@ -26,6 +27,10 @@ export function pluginRuntime(config: Config, key: string): EffectivePluginRunti
     callDeadline: override?.callDeadline ?? base.callDeadline,
     autoMtls: override?.autoMtls ?? base.autoMtls,
     logLevel: override?.logLevel ?? base.logLevel ?? config.settings.log.level,
+    logLimit: {
+      linesPerSecond: override?.logLimit?.linesPerSecond ?? base.logLimit.linesPerSecond,
+      bytesPerSecond: override?.logLimit?.bytesPerSecond ?? base.logLimit.bytesPerSecond,
+    },
     env: {
       allow: [...new Set([...base.env.allow, ...(override?.env?.allow ?? [])])],
       extra: { ...base.env.extra, ...(override?.env?.extra ?? {}) },

@@ -94,4 +94,25 @@ plugins:
     expect(Object.keys(runtime.env.extra)).toEqual(['A', 'B']);
     expect(pluginRuntime(config, 'botkube/helm').callDeadline.ms).toBe(30_000);
   });
+
+  it('gives every plugin a log limit, overridable field by field', () => {
+    const config = configFrom(`
+plugins:
+  runtime: {logLimit: {bytesPerSecond: 8192}}
+  overrides:
+    botkube/kubectl: {logLimit: {linesPerSecond: 10}}
+`);
+    expect(pluginRuntime(config, 'botkube/kubectl').logLimit).toEqual({
+      linesPerSecond: 10,
+      bytesPerSecond: 8192,
+    });
+    expect(pluginRuntime(config, 'botkube/helm').logLimit).toEqual({
+      linesPerSecond: 200,
+      bytesPerSecond: 8192,
+    });
+    expect(pluginRuntime(configFrom(''), 'a/b').logLimit).toEqual({
+      linesPerSecond: 200,
+      bytesPerSecond: 65_536,
+    });
+  });
 });

@@ -13,6 +13,8 @@ export interface AgentMetrics {
   eventsOut: Counter<'source' | 'destination'>;
   pluginRestarts: Counter<'plugin'>;
   pluginUp: Gauge<'plugin'>;
+  pluginLogDroppedLines: Counter<'plugin'>;
+  pluginLogDroppedBytes: Counter<'plugin'>;
   queueDepth: Gauge<'destination'>;
   eventsCoalesced: Counter<'destination'>;
   rateLimited: Counter<'destination'>;
@@ -66,6 +68,18 @@ export function createMetrics(): AgentMetrics {
     pluginUp: new Gauge({
       name: 'switchboard_plugin_up',
       help: '1 while the plugin process runs, 0 otherwise.',
+      labelNames: ['plugin'],
+      ...opts,
+    }),
+    pluginLogDroppedLines: new Counter({
+      name: 'switchboard_plugin_log_dropped_lines_total',
+      help: "Plugin stderr lines not put into the agent log because they exceeded the plugin's log limit.",
+      labelNames: ['plugin'],
+      ...opts,
+    }),
+    pluginLogDroppedBytes: new Counter({
+      name: 'switchboard_plugin_log_dropped_bytes_total',
+      help: "Bytes of the plugin stderr lines dropped over the plugin's log limit.",
       labelNames: ['plugin'],
       ...opts,
     }),

@@ -54,6 +54,19 @@ const envVarName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'not an environment variable name' });
 
+const logLimitFields = {
+  linesPerSecond: integer({ min: 1 }).meta({
+    description:
+      'Lines per second of its stderr the plugin may put into the agent log (bursts of 2 s allowed).',
+  }),
+  bytesPerSecond: integer({ min: 1024 }).meta({
+    description:
+      'Bytes per second of its stderr the plugin may put into the agent log (bursts of 2 s allowed).',
+  }),
+};
+const logLimitDescription =
+  'How much of its own output (stderr, go-plugin stdio) a plugin may put into the agent log. Lines over the limit are dropped and counted: a warning every 10 s says how many, as do `/status` and `switchboard_plugin_log_dropped_lines_total`. The first `panic:` line and the stderr tail in crash reports are always kept.';
+
 /** Runtime settings of plugin processes; `runtime` holds the defaults, `overrides` per-plugin values. */
 const runtimeFields = {
   startTimeout: duration({ min: 100 }).meta({
@@ -91,6 +104,13 @@ export const PluginRuntime = z
     callDeadline: runtimeFields.callDeadline.prefault('30s'),
     autoMtls: runtimeFields.autoMtls.prefault(true),
     logLevel: runtimeFields.logLevel,
+    logLimit: z
+      .strictObject({
+        linesPerSecond: logLimitFields.linesPerSecond.prefault(200),
+        bytesPerSecond: logLimitFields.bytesPerSecond.prefault(65_536),
+      })
+      .prefault({})
+      .meta({ description: logLimitDescription }),
     env: runtimeFields.env.prefault({}),
   })
   .prefault({})
@@ -102,6 +122,13 @@ export const PluginRuntimeOverride = z.strictObject({
   callDeadline: runtimeFields.callDeadline.optional(),
   autoMtls: runtimeFields.autoMtls.optional(),
   logLevel: runtimeFields.logLevel,
+  logLimit: z
+    .strictObject({
+      linesPerSecond: logLimitFields.linesPerSecond.optional(),
+      bytesPerSecond: logLimitFields.bytesPerSecond.optional(),
+    })
+    .optional()
+    .meta({ description: logLimitDescription }),
   env: runtimeFields.env.optional(),
 });
 export type PluginRuntimeOverride = z.infer<typeof PluginRuntimeOverride>;

@@ -16,6 +16,7 @@ import type { Logger, LogLevel } from '../../log/logger.js';
 import { grpcServiceDefinition } from '../../sdk/rpc/service-definition.js';
 import { createSelfSignedCertificate } from '../../sdk/tls/x509.js';
 import { buildPluginEnvironment } from './environment.js';
+import { LogBudget, type LogDrops, type LogLimit } from './log-budget.js';
 import { describeExit, type PluginProcess, type ProcessExit, startPluginProcess } from './process.js';
 import { type CallOptions, type CallTarget, serverStreamCall, unaryCall } from './rpc-call.js';
 
@@ -43,7 +44,20 @@ export interface LaunchOptions {
   logger: Logger;
   /** Level of the logger carrying this plugin's output. */
   logLevel?: LogLevel;
+  /** Most of its stderr (and GRPCStdio) the plugin may put into the log; see defaultLogLimit. */
+  logLimit?: LogLimit;
+  /** How often lines dropped over logLimit are reported (a warning and onLogDropped); 10 s. */
+  logDropReportMs?: number;
+  /** Each report of lines dropped over logLimit, and a last one when the process ends. */
+  onLogDropped?(drops: LogDrops): void;
 }
+
+/**
+ * A plugin's share of the agent log when none is configured: plenty for hclog chatter and a
+ * Go stack trace (the burst holds two seconds), while one writing megabytes a second cannot
+ * fill the disk or drown the agent's own lines.
+ */
+export const defaultLogLimit: LogLimit = { linesPerSecond: 200, bytesPerSecond: 64 * 1024 };
 
 /** A running, connected plugin process. */
 export interface PluginInstance extends CallTarget {
@@ -85,6 +99,8 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
   const appVersions = options.appVersions ?? hostAppVersions;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const startedAt = Date.now();
+  const budget = new LogBudget(options.logLimit ?? defaultLogLimit);
+  const stopDropReports = reportLogDrops(budget, options);
 
   let proc: PluginProcess;
   try {
@@ -103,14 +119,17 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
       startTimeoutMs,
       acceptedAppVersions: appVersions,
       onLog: (line) => relayLog(log, line),
+      logBudget: budget,
     });
   } catch (err) {
+    stopDropReports();
     await rm(privateDir, { recursive: true, force: true });
     throw err;
   }
 
   const { handshake } = proc;
   if (autoMtls && handshake.serverCertPem === undefined) {
+    stopDropReports();
     proc.signalGroup('SIGKILL');
     await rm(privateDir, { recursive: true, force: true });
     throw new PluginError(
@@ -138,6 +157,7 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
 
   let exitPromise: Promise<ProcessExit> | undefined;
   const cleanup = (exit: ProcessExit) => {
+    stopDropReports();
     client.close();
     // The plugin is gone; make sure nothing it started (kubectl, shells) outlives it.
     proc.signalGroup('SIGKILL');
@@ -223,8 +243,32 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
       return exited;
     },
   };
-  drainStdio(instance, log);
+  drainStdio(instance, log, budget);
   return instance;
+}
+
+/** Reports what `budget` dropped every logDropReportMs; the returned function reports the rest and stops. */
+function reportLogDrops(budget: LogBudget, options: LaunchOptions): () => void {
+  // Not the plugin's own logger: its level (plugins.runtime.logLevel) must not hide this warning.
+  const log = options.logger.child({ component: 'plugin-host', plugin: options.name });
+  const report = () => {
+    const drops = budget.takeDropped();
+    if (drops.lines === 0) return;
+    log.warn(
+      { droppedLines: drops.lines, droppedBytes: drops.bytes, ...budget.limit },
+      'plugin log output over its limit; lines dropped',
+    );
+    options.onLogDropped?.(drops);
+  };
+  const timer = setInterval(report, options.logDropReportMs ?? 10_000);
+  timer.unref();
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    report();
+  };
 }
 
 function relayLog(log: Logger, line: PluginLogLine): void {
@@ -237,7 +281,7 @@ function relayLog(log: Logger, line: PluginLogLine): void {
  * stream nobody reads, so the host opens it once and keeps reading.
  * UNIMPLEMENTED (go-plugin 1.0, older SDKs) is normal.
  */
-function drainStdio(instance: PluginInstance, log: Logger): void {
+function drainStdio(instance: PluginInstance, log: Logger, budget: LogBudget): void {
   (async () => {
     for await (const data of serverStreamCall(
       instance,
@@ -246,7 +290,7 @@ function drainStdio(instance: PluginInstance, log: Logger): void {
     )) {
       const { channel, data: bytes } = data as { channel: StdioData_Channel; data: Uint8Array };
       const text = Buffer.from(bytes).toString('utf8').trimEnd();
-      if (text === '') continue;
+      if (text === '' || !budget.admit(bytes.length)) continue;
       if (channel === StdioData_Channel.STDERR) log.warn({ stream: 'stderr' }, text);
       else log.debug({ stream: 'stdout' }, text);
     }

@@ -3,6 +3,7 @@ import { PluginError } from '../../errors/switchboard-error.js';
 import { type PluginLogLine, parseHclogLine } from '../../log/hclog.js';
 import { type Handshake, parseHandshake } from './handshake.js';
 import { LineTail, readLines } from './line-reader.js';
+import type { LogBudget } from './log-budget.js';
 
 /** How a plugin process ended. */
 export interface ProcessExit {
@@ -23,6 +24,8 @@ export interface PluginProcessOptions {
   acceptedAppVersions: readonly number[];
   /** Each stderr line, parsed (hclog JSON keeps its level; plain lines are errors). */
   onLog(line: PluginLogLine): void;
+  /** Lines it refuses are not passed to onLog (the stderr tail keeps them all the same). */
+  logBudget?: LogBudget;
 }
 
 /** A plugin process that printed a valid handshake. */
@@ -82,11 +85,16 @@ export function startPluginProcess(options: PluginProcessOptions): Promise<Plugi
     }
   };
 
+  let panicLogged = false;
   readLines(
     child.stderr as NonNullable<typeof child.stderr>,
     (line) => {
       if (line.trim() === '') return;
       tail.push(line);
+      // The first panic says why the plugin died: it is logged whatever the flood before it.
+      const firstPanic = !panicLogged && /^(panic|fatal error): /.test(line);
+      if (firstPanic) panicLogged = true;
+      if (!firstPanic && options.logBudget && !options.logBudget.admit(Buffer.byteLength(line) + 1)) return;
       options.onLog(parseHclogLine(line));
     },
     () => {

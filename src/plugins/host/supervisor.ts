@@ -23,6 +23,8 @@ export interface PluginStatus {
   startedAt?: string;
   uptimeMs: number;
   quarantineReason?: string;
+  /** Log lines (and their bytes) dropped over the plugin's log limit since the supervisor started. */
+  logDropped?: { lines: number; bytes: number };
 }
 
 export interface SupervisorOptions {
@@ -61,6 +63,7 @@ export class PluginSupervisor implements PluginHandle {
   #lastError: string | undefined;
   #lastRestartAt: number | undefined;
   #quarantineReason: string | undefined;
+  #logDropped = { lines: 0, bytes: 0 };
   #waiters = new Set<() => void>();
   #stop = new AbortController();
   #loop: Promise<void> | undefined;
@@ -150,6 +153,7 @@ export class PluginSupervisor implements PluginHandle {
       ...(instance ? { startedAt: new Date(instance.startedAt).toISOString() } : {}),
       uptimeMs: instance ? Date.now() - instance.startedAt : 0,
       ...(this.#quarantineReason ? { quarantineReason: this.#quarantineReason } : {}),
+      ...(this.#logDropped.lines > 0 ? { logDropped: { ...this.#logDropped } } : {}),
     };
   }
 
@@ -181,7 +185,15 @@ export class PluginSupervisor implements PluginHandle {
       this.#setState(this.#restarts === 0 && this.#attempt === 0 ? 'starting' : 'restarting');
       let instance: PluginInstance;
       try {
-        instance = await launchPlugin({ ...this.#options.launch, logger: this.#options.logger });
+        instance = await launchPlugin({
+          ...this.#options.launch,
+          logger: this.#options.logger,
+          onLogDropped: (drops) => {
+            this.#logDropped.lines += drops.lines;
+            this.#logDropped.bytes += drops.bytes;
+            this.#options.launch.onLogDropped?.(drops);
+          },
+        });
       } catch (err) {
         this.#firstStart?.reject(err);
         this.#firstStart = undefined;
