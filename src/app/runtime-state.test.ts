@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RuntimeState } from './runtime-state.js';
+import { RuntimeState, runtimeStateFile } from './runtime-state.js';
 
 const fresh = async () => join(await mkdtemp(join(tmpdir(), 'sb-state-')), 'state', 'runtime.json');
 
@@ -31,5 +31,15 @@ describe('RuntimeState', () => {
     await (await RuntimeState.load(path)).setAction('x', true);
     await writeFile(path, '{broken');
     await expect(RuntimeState.load(path)).rejects.toThrow(`runtime state file ${path} is not valid JSON`);
+  });
+
+  it('keeps one file per config: absolute paths, in any order', () => {
+    const a = runtimeStateFile('/state', ['/etc/sb/global.yaml', '/etc/sb/slack.yaml']);
+    expect(a).toMatch(/^\/state\/runtime-state-[0-9a-f]{16}\.json$/);
+    expect(runtimeStateFile('/state', ['/etc/sb/slack.yaml', '/etc/sb/global.yaml'])).toBe(a);
+    expect(runtimeStateFile('/state', ['/etc/sb/global.yaml'])).not.toBe(a);
+    expect(runtimeStateFile('/state', ['/etc/other/global.yaml', '/etc/sb/slack.yaml'])).not.toBe(a);
+    const relative = runtimeStateFile('/state', ['global.yaml']);
+    expect(relative).toBe(runtimeStateFile('/state', [join(process.cwd(), 'global.yaml')]));
   });
 });

@@ -1,5 +1,22 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * The runtime state file of an agent run on `configFiles`, in `stateDir`:
+ * `runtime-state-<16 hex digits>.json`, keyed by the config files' absolute paths (sorted, so
+ * the order of `--config` flags does not matter). Two agents of the same user with different
+ * configs so never share muted channels, disabled actions or source bindings. Paths are made
+ * absolute but not resolved through symlinks: Kubernetes swaps a mounted ConfigMap's `..data`
+ * link on every update, which would change the key. The unkeyed `runtime-state.json` of
+ * earlier versions is not read (nothing in it says which config it belonged to): an upgraded
+ * agent starts from its config's settings.
+ */
+export function runtimeStateFile(stateDir: string, configFiles: readonly string[]): string {
+  const paths = configFiles.map((file) => resolve(file)).sort();
+  const key = createHash('sha256').update(paths.join('\0')).digest('hex').slice(0, 16);
+  return join(stateDir, `runtime-state-${key}.json`);
+}
 
 /** What chat commands change at run time, kept across restarts. */
 export interface RuntimeStateData {

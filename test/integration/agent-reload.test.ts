@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeStateFile } from '../../src/app/runtime-state.js';
 import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
 import { waitFor } from '../support/test-logger.js';
 
@@ -162,7 +163,9 @@ describe('edit sourcebindings', () => {
       20_000,
       'a notification from the newly bound group',
     );
-    const saved = JSON.parse(await readFile(join(run.dir, 'state', 'runtime-state.json'), 'utf8'));
+    const saved = JSON.parse(
+      await readFile(runtimeStateFile(join(run.dir, 'state'), [run.configFile]), 'utf8'),
+    );
     expect(saved.sourceBindings).toEqual({ 'default/console|ops': ['ticks'] });
 
     // A config file change keeps the channel's chosen bindings.

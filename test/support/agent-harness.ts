@@ -65,6 +65,7 @@ export async function startAgent(
     logger: logger.logger,
     version: '0.1.0-test',
     stateDir: join(dir, 'state'),
+    configFiles: [configFile],
     createPlatform: (instance) => (instance.platform === 'console' ? bot : undefined),
     ports: { operations: 0, webhooks: 0 },
     locator,

@@ -78,6 +78,7 @@ export default class Start extends Command {
       logger,
       version: this.config.version,
       stateDir,
+      configFiles: files,
       createPlatform: platforms.create,
       ...(quickstart ? {} : { watch: { files } }),
     });
