@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
 import type { Bot } from '../bots/bot.js';
@@ -29,7 +28,7 @@ import { createActionRunner } from './actions.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
 import { assertPluginConfigs } from './plugin-configs.js';
-import { RuntimeState } from './runtime-state.js';
+import { RuntimeState, runtimeStateFile } from './runtime-state.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
 
 export interface AgentDeps {
@@ -37,6 +36,8 @@ export interface AgentDeps {
   version: string;
   /** Where runtime state (command-made changes) is kept. */
   stateDir: string;
+  /** The config files the agent runs on: they key its runtime state file (default: `watch.files`). */
+  configFiles?: readonly string[];
   /**
    * Makes the bot or sink of an enabled platform; undefined when this build has none for it.
    * `context` lets a platform show the agent's state (the console's status panel).
@@ -524,7 +525,9 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
 
   return {
     async start() {
-      state = await RuntimeState.load(join(deps.stateDir, 'runtime-state.json'));
+      state = await RuntimeState.load(
+        runtimeStateFile(deps.stateDir, deps.configFiles ?? deps.watch?.files ?? []),
+      );
       config = withOverrides(baseConfig);
       topology = buildTopology(config);
       await startPlugins(await preparePlugins(config, deps.locator));
