@@ -78,6 +78,12 @@ settings:
   clusterName: quickstart
   log:
     level: warn
+  # /healthz, /status and /metrics on one listener, on loopback only: 0.0.0.0 (or ::) would
+  # open it to the network.
+  healthAddress: 127.0.0.1
+  healthPort: 2114
+  metricsAddress: 127.0.0.1
+  metricsPort: 2114
 plugins:
   incomingWebhook:
     enabled: false

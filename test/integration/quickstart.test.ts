@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -51,6 +51,15 @@ describe('README quickstart: npx switchboard start', () => {
     );
     expect(url).toBe('http://127.0.0.1:2116/');
     expect(stdout).toContain('is running the quickstart');
+    // What it prints is what it binds: loopback only, health and metrics on one listener.
+    expect(stdout).toContain('Status:       http://127.0.0.1:2114/status');
+    expect(stdout).toContain('Metrics:      http://127.0.0.1:2114/metrics');
+    expect((await fetch('http://127.0.0.1:2114/metrics')).status).toBe(200);
+    const other =
+      Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address ?? '127.0.0.2';
+    for (const port of [2114, 2116]) await expect(fetch(`http://${other}:${port}/`)).rejects.toThrow();
     expect(await readFile(join(state, 'quickstart.yaml'), 'utf8')).toContain('switchboard/demo');
 
     const page = await fetch(url);
