@@ -167,7 +167,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
 
   const builtins = createBuiltinResponder({
     version: deps.version,
-    clusterName: config.settings.clusterName,
+    clusterName: () => config.settings.clusterName,
     channelExecutors: (channel) =>
       topology.executorEntries(channel.executorGroups).map((e) => {
         const status = supervisorFor('executor', e.key)?.status();

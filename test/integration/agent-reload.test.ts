@@ -6,7 +6,11 @@ import { runtimeStateFile } from '../../src/app/runtime-state.js';
 import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
 import { waitFor } from '../support/test-logger.js';
 
-const config = (repo: string, dir: string, variant: { prefix: string; alias: string; sources: string }) => `
+const config = (
+  repo: string,
+  dir: string,
+  variant: { prefix: string; alias: string; sources: string; cluster?: string },
+) => `
 communications:
   default:
     console:
@@ -29,6 +33,8 @@ plugins:
   cacheDir: ${join(dir, 'cache')}
   repositories:
     sb: {url: "file://${repo}/index.yaml"}
+settings:
+  clusterName: ${variant.cluster ?? 'first-cluster'}
 `;
 
 let run: RunningAgent;
@@ -134,6 +140,35 @@ describe('hot reload', () => {
       () => run.bot.finalTexts('ops').some((t) => t.includes('v3: bye')),
       20_000,
       'answer after second reload',
+    );
+  }, 90_000);
+
+  it('answers ping and version with the cluster name of the running config', async () => {
+    const pongs = () => run.bot.finalTexts('ops').filter((t) => t.startsWith('pong\n'));
+    run.bot.say('ping');
+    await waitFor(() => pongs().length === 1, 20_000, 'first pong');
+    expect(pongs()[0]).toContain('Cluster: first-cluster');
+
+    const reloads = run.lines.filter((l) => l.msg === 'configuration reloaded').length;
+    rewrite(
+      config(repo, run.dir, { prefix: 'v3: ', alias: 'echo', sources: '', cluster: 'renamed-cluster' }),
+    );
+    await waitFor(
+      () => run.lines.filter((l) => l.msg === 'configuration reloaded').length > reloads,
+      20_000,
+      'reload',
+    );
+    run.bot.say('ping');
+    await waitFor(() => pongs().length === 2, 20_000, 'second pong');
+    expect(pongs()[1]).toContain('Cluster: renamed-cluster');
+    run.bot.say('version');
+    await waitFor(
+      () =>
+        run.bot
+          .finalTexts('ops')
+          .some((t) => t.startsWith('Switchboard version:') && t.includes('renamed-cluster')),
+      20_000,
+      'version with the new name',
     );
   }, 90_000);
 });

@@ -44,7 +44,7 @@ function fakeContext(overrides: Partial<BuiltinContext> = {}): Fake {
   ];
   const fake: Fake = {
     version: 'v0.3.1',
-    clusterName: 'prod',
+    clusterName: () => 'prod',
     notifications: true,
     calls: [],
     channelExecutors: () => [

@@ -24,8 +24,8 @@ import type { BuiltinResponder, ChannelView } from './command-handler.js';
 export interface BuiltinContext {
   /** The agent's version, shown by `ping` and `version`. */
   version: string;
-  /** The cluster name from the settings, shown by `ping` and `version`. */
-  clusterName: string;
+  /** The cluster name from the running settings (read per answer: a reload may change it), shown by `ping` and `version`. */
+  clusterName(): string;
   /** Executor entries bound to the channel (enabled ones), with the plugin's status when it runs. */
   channelExecutors(
     channel: ChannelView,
@@ -101,7 +101,7 @@ function unreachable(command: never): Message {
 }
 
 function versionText(context: BuiltinContext): string {
-  return `Switchboard version: ${context.version}\nCluster: ${context.clusterName}`;
+  return `Switchboard version: ${context.version}\nCluster: ${context.clusterName()}`;
 }
 
 function onOff(enabled: boolean): string {
@@ -142,7 +142,7 @@ function help(context: BuiltinContext, channel: ChannelView): Message {
     baseBody: {},
     sections: [
       {
-        header: `Switchboard on ${context.clusterName}`,
+        header: `Switchboard on ${context.clusterName()}`,
         description: `Run a command by mentioning the bot: ${code(`${botMention} <command>`)}.\n${runLine}`,
       },
       {
@@ -283,7 +283,7 @@ function status(context: BuiltinContext, channel: ChannelView): Message {
         );
   const enabled = context.notificationsEnabled(channel);
   return {
-    baseBody: { plaintext: `Switchboard ${context.version} on ${context.clusterName}` },
+    baseBody: { plaintext: `Switchboard ${context.version} on ${context.clusterName()}` },
     sections: [
       { header: 'Plugins', body: { codeBlock: pluginText } },
       { header: 'Platforms', body: { codeBlock: platformText } },
