@@ -34,13 +34,19 @@ function cli(args: string[]): Promise<Run> {
   });
 }
 
-/** Every command id (`plugin list`), from the compiled command files. */
+/** Every command id (`plugin list`), from the compiled command files; `<dir>/index.js` is `<dir>`, as oclif reads it. */
 async function commandIds(): Promise<string[]> {
   const root = join(repoRoot, 'dist/cli/commands');
   const entries = await readdir(root, { recursive: true });
   return entries
     .filter((f) => f.endsWith('.js'))
-    .map((f) => f.replace(/\.js$/, '').split('/').join(' '))
+    .map((f) =>
+      f
+        .replace(/\.js$/, '')
+        .replace(/\/index$/, '')
+        .split('/')
+        .join(' '),
+    )
     .sort();
 }
 
