@@ -6,7 +6,9 @@ import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
 import { wantsEnvelope, wrapInEnvelope } from '../bridge/source/http-envelope.js';
 import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
+import { ConfigError } from '../config/issues.js';
 import type { ConfigLocator } from '../config/locate.js';
+import { unimplementedPlatforms } from '../config/platform-checks.js';
 import { pluginRuntime } from '../config/plugin-runtime.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
@@ -14,22 +16,27 @@ import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
 import { createDeliveryPipeline } from '../delivery/pipeline.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
 import { listenHttp } from '../http/listen.js';
 import { createHttpServer, type HttpHandlers, type HttpRoutes } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
+import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
-import { PluginSupervisor } from '../plugins/host/supervisor.js';
+import { type PluginStatus, PluginSupervisor } from '../plugins/host/supervisor.js';
 import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
-import { installPlugins } from '../plugins/repository/index.js';
 import type { InstalledPlugin } from '../plugins/repository/installer.js';
 import { createActionRunner } from './actions.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
+import { installEach } from './install-each.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
 import { assertPluginConfigs } from './plugin-configs.js';
+import { type Problem, problemsOf } from './problems.js';
+import { RetryBook } from './retry-book.js';
 import { RuntimeState, runtimeStateFile } from './runtime-state.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
+import { unavailableDestination } from './unavailable-destination.js';
 
 export interface AgentDeps {
   logger: Logger;
@@ -52,6 +59,8 @@ export interface AgentDeps {
   locator?: ConfigLocator;
   /** Config files to watch: a valid change is applied without a restart, an invalid one is rejected. */
   watch?: { files: readonly string[]; env?: NodeJS.ProcessEnv };
+  /** `start --strict`: overrides `settings.strictStart`. */
+  strict?: boolean;
 }
 
 /** What the agent offers the platforms it creates. */
@@ -84,13 +93,54 @@ export interface ReloadReport {
 }
 
 export interface AgentStatus {
+  /** At least one platform or plugin serves (`/readyz`). */
   ready: boolean;
-  plugins: ReturnType<PluginSupervisor['status']>[];
-  platforms: { id: string; state: string; reconnects?: number; lastError?: string }[];
+  /** Something configured is not serving: see `problems`. */
+  degraded: boolean;
+  /** Each repository, plugin and platform that is not serving, with the reason and next retry. */
+  problems: Problem[];
+  /** The repositories the used plugins come from; `unavailable` ones are retried with backoff. */
+  repositories: RepositoryStatus[];
+  /** Supervised plugins, then used plugins that are not installed (`state: 'not installed'`). */
+  plugins: PluginEntry[];
+  /** Bots and sinks; `failed` ones are retried with backoff; `not supported` ones never run. */
+  platforms: PlatformStatus[];
   sources: { group: string; plugin: string; state: string; lastReason?: string }[];
   /** Messages waiting per destination channel in the delivery pipeline. */
   queues: { destinationId: string; channelId: string; pending: number }[];
 }
+
+export interface RepositoryStatus {
+  name: string;
+  state: 'ok' | 'unavailable';
+  /** Used plugins from it that are not installed yet. */
+  plugins: string[];
+  lastError?: string;
+  attempts?: number;
+  since?: string;
+  nextRetryAt?: string;
+}
+
+/**
+ * A plugin in `/status`: its supervisor's status, or, for a used plugin that could not be
+ * installed (its repository is unavailable, or the plugin is), `state: 'not installed'`.
+ */
+export interface PluginEntry extends Omit<PluginStatus, 'state'> {
+  state: PluginStatus['state'] | 'not installed';
+}
+
+export interface PlatformStatus {
+  id: string;
+  state: string;
+  reconnects?: number;
+  lastError?: string;
+  attempts?: number;
+  since?: string;
+  nextRetryAt?: string;
+}
+
+const repoOf = (key: string) => key.split('/')[0] ?? key;
+const usedId = (u: { kind: string; key: string }) => `${u.kind}:${u.key}`;
 
 const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'function';
 
@@ -119,6 +169,10 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   let config = initialConfig;
   const log = deps.logger.child({ component: 'agent' });
   const metrics = createMetrics();
+  const pidFiles = new PluginPidFiles({
+    dir: pidFilesDir(deps.stateDir, deps.configFiles ?? deps.watch?.files ?? []),
+    logger: deps.logger,
+  });
   let topology = buildTopology(config);
   const supervisors = new Map<string, PluginSupervisor>();
   const destinations = new Map<string, Bot | Destination>();
@@ -128,7 +182,35 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   /** Source plugin keys whose payload schema asks for the request envelope. */
   const envelopeSources = new Set<string>();
   let state: RuntimeState | undefined;
-  let ready = false;
+  let started = false;
+  let stopped = false;
+  const strict = () => deps.strict ?? config.settings.strictStart;
+  /** The plugins the current config uses (installed or not). */
+  let used: UsedPlugin[] = [];
+  /** Enabled platforms this build does not run, by ID, with the reason. */
+  let unsupported = new Map<string, string>();
+  /** Stand-ins for platforms that failed to start (see unavailableDestination). */
+  const standIns = new WeakSet<Bot | Destination>();
+  /** Plugins whose first launch failed during this start, for `--strict`. */
+  const launchFailures: string[] = [];
+  /**
+   * Repositories (`repo:<name>`), plugins (`plugin:<kind>:<key>`) and platforms (`platform:<id>`)
+   * that could not start, retried with backoff; a retry runs in turn with reloads.
+   */
+  const retries = new RetryBook({
+    policy: () => ({
+      initialDelayMs: config.settings.startRetry.initialBackoff.ms,
+      maxDelayMs: config.settings.startRetry.maxBackoff.ms,
+      multiplier: 2,
+      jitter: 0.2,
+    }),
+    onRetry: (key) => {
+      const run = reloading.then(() => retryPart(key));
+      reloading = run.catch((err: unknown) =>
+        log.error({ part: key, err: (err as Error).message }, 'retry failed unexpectedly'),
+      );
+    },
+  });
 
   const supervisorFor = (kind: 'executor' | 'source', key: string) => supervisors.get(`${kind}:${key}`);
   /**
@@ -276,7 +358,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   });
 
   const handlers: HttpHandlers = {
-    ready: () => ready,
+    ready: () => isReady(),
     status: () => status(),
     metrics: metrics.registry,
     webhook: (group) => {
@@ -313,12 +395,17 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   };
 
   function status(): AgentStatus {
+    const repositories = repositoryStatus();
+    const plugins = [...[...supervisors.values()].map((s) => s.status()), ...waitingPlugins()];
+    const platforms = platformStatus();
+    const problems = problemsOf({ repositories, plugins, platforms });
     return {
-      ready,
-      plugins: [...supervisors.values()].map((s) => s.status()),
-      platforms: [...destinations.values()].map((d) =>
-        isBot(d) ? { id: d.id, ...d.status(), state: d.status().state } : sinkStatus(d),
-      ),
+      ready: isReady(),
+      degraded: problems.length > 0,
+      problems,
+      repositories,
+      plugins,
+      platforms,
       sources: streams.map((s) => ({
         group: s.spec.group,
         plugin: s.spec.pluginKey,
@@ -329,31 +416,199 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     };
   }
 
+  /**
+   * Serving: a bot is connected, a sink is up, or a plugin runs (it answers webhooks and feeds
+   * sinks). Not ready before start has finished, after stop, and while nothing at all serves.
+   */
+  function isReady(): boolean {
+    if (!started || stopped) return false;
+    for (const d of destinations.values()) {
+      if (standIns.has(d)) continue;
+      if (!isBot(d) || d.status().state === 'connected') return true;
+    }
+    return [...supervisors.values()].some((s) => s.status().state === 'running');
+  }
+
+  function repositoryStatus(): RepositoryStatus[] {
+    const byRepo = new Map<string, string[]>();
+    for (const u of used) {
+      const waiting = byRepo.get(repoOf(u.key)) ?? [];
+      if (!installed.has(usedId(u))) waiting.push(u.key);
+      byRepo.set(repoOf(u.key), waiting);
+    }
+    return [...byRepo].map(([name, plugins]) => {
+      const failure = retries.get(`repo:${name}`);
+      if (!failure) return { name, state: 'ok', plugins };
+      return {
+        name,
+        state: 'unavailable',
+        plugins,
+        lastError: failure.reason,
+        attempts: failure.attempts,
+        since: failure.since,
+        ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
+      };
+    });
+  }
+
+  function waitingPlugins(): PluginEntry[] {
+    return used
+      .filter((u) => !installed.has(usedId(u)))
+      .map((u) => {
+        const own = retries.get(`plugin:${usedId(u)}`);
+        const repo = retries.get(`repo:${repoOf(u.key)}`);
+        const failure = own ?? repo;
+        const reason = own
+          ? own.reason
+          : repo
+            ? `repository ${repoOf(u.key)} is unavailable: ${repo.reason}`
+            : 'being installed';
+        return {
+          name: u.key,
+          state: 'not installed',
+          restarts: 0,
+          recentCrashes: 0,
+          uptimeMs: 0,
+          lastError: reason,
+          ...(failure?.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
+        };
+      });
+  }
+
+  function platformStatus(): PlatformStatus[] {
+    const out: PlatformStatus[] = [];
+    const failureOf = (id: string): Partial<PlatformStatus> => {
+      const failure = retries.get(`platform:${id}`);
+      if (!failure) return {};
+      return {
+        state: 'failed',
+        lastError: failure.reason,
+        attempts: failure.attempts,
+        since: failure.since,
+        ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
+      };
+    };
+    for (const d of destinations.values()) {
+      const failure = failureOf(d.id);
+      if (failure.state) out.push({ id: d.id, state: 'failed', ...failure });
+      else if (isBot(d)) out.push({ id: d.id, ...d.status(), state: d.status().state });
+      else out.push(sinkStatus(d));
+    }
+    // A platform whose creation failed has no destination, not even a stand-in.
+    for (const [id] of retries.list('platform:')) {
+      if (!destinations.has(id)) out.push({ id, state: 'failed', ...failureOf(id) });
+    }
+    for (const [id, reason] of unsupported) out.push({ id, state: 'not supported', lastError: reason });
+    return out;
+  }
+
   /** Installed (verified) plugins by `<type>:<key>`, with the schema their index entry publishes. */
   const installed = new Map<string, InstalledPlugin>();
 
-  /** Installs what `used` needs and is not installed yet; no process starts. */
-  async function ensureInstalled(used: readonly UsedPlugin[], cfg: Config): Promise<void> {
-    const missing = used.filter((u) => !installed.has(`${u.kind}:${u.key}`));
-    if (missing.length === 0) return;
-    const result = await installPlugins({
+  /**
+   * Installs those of `wanted` that are not installed yet, a repository at a time: what cannot
+   * be installed is recorded (repository or plugin) and retried with backoff. No process starts.
+   * Returns the plugins installed now.
+   */
+  async function ensureInstalled(wanted: readonly UsedPlugin[], cfg: Config): Promise<InstalledPlugin[]> {
+    const missing = wanted.filter((u) => !installed.has(usedId(u)));
+    if (missing.length === 0) return [];
+    const result = await installEach({
       cacheDir: cfg.plugins.cacheDir,
       repositories: repositoriesFromConfig(cfg),
-      plugins: missing.map((u) => ({ key: u.key, type: u.kind })),
+      plugins: missing,
       logger: deps.logger,
     });
-    for (const plugin of result.plugins) installed.set(`${plugin.type}:${plugin.key}`, plugin);
+    for (const plugin of result.installed) {
+      installed.set(usedId({ kind: plugin.type, key: plugin.key }), plugin);
+      retries.succeeded(`plugin:${plugin.type}:${plugin.key}`);
+    }
+    const failedRepos = new Set(result.failures.flatMap((f) => (f.scope === 'repository' ? [f.repo] : [])));
+    for (const u of missing) if (!failedRepos.has(repoOf(u.key))) retries.succeeded(`repo:${repoOf(u.key)}`);
+    for (const failure of result.failures) {
+      const reason = failure.error.message;
+      if (failure.scope === 'repository') {
+        const { nextRetryAt } = retries.failed(`repo:${failure.repo}`, reason);
+        log.warn(
+          { repository: failure.repo, plugins: failure.plugins.map((p) => p.key), err: reason, nextRetryAt },
+          'plugin repository unavailable; its plugins start once it is back',
+        );
+      } else {
+        const { nextRetryAt } = retries.failed(`plugin:${usedId(failure.plugin)}`, reason);
+        log.warn({ plugin: failure.plugin.key, err: reason, nextRetryAt }, 'plugin could not be installed');
+      }
+    }
+    return result.installed;
   }
 
   /**
-   * Installs the plugins `cfg` uses and checks every entry's config against its plugin's
-   * published schema; throws (a ConfigError naming file, line and path) before anything runs.
+   * Installs the plugins `cfg` uses and checks every installed entry's config against its
+   * plugin's published schema; throws (a ConfigError naming file, line and path) before anything
+   * runs. Plugins that cannot be installed now are retried; the rest go ahead.
    */
   async function preparePlugins(cfg: Config, locator?: ConfigLocator): Promise<UsedPlugin[]> {
-    const used = usedPlugins(cfg);
-    await ensureInstalled(used, cfg);
-    assertPluginConfigs(cfg, used, [...installed.values()], locator);
-    return used;
+    const wanted = usedPlugins(cfg);
+    await ensureInstalled(wanted, cfg);
+    assertPluginConfigs(cfg, wanted, [...installed.values()], locator);
+    return wanted;
+  }
+
+  /**
+   * Checks the configs of plugins installed by a retry (a config error cannot refuse a change
+   * that was accepted long ago): a plugin whose config its schema refuses stays out, with the
+   * error in `/status`, until the config changes. Returns the plugins that may start.
+   */
+  function acceptLateInstalls(fresh: readonly InstalledPlugin[]): InstalledPlugin[] {
+    return fresh.filter((plugin) => {
+      try {
+        assertPluginConfigs(config, used, [plugin], deps.locator);
+        return true;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        installed.delete(usedId({ kind: plugin.type, key: plugin.key }));
+        retries.failed(`plugin:${plugin.type}:${plugin.key}`, err.message, false);
+        log.error(
+          { plugin: plugin.key, err: err.message },
+          'installed plugin refuses its config; not started',
+        );
+        return false;
+      }
+    });
+  }
+
+  /** A due retry of a repository, plugin or platform that could not start. */
+  async function retryPart(key: string): Promise<void> {
+    if (stopped) return;
+    if (key.startsWith('platform:')) {
+      const id = key.slice('platform:'.length);
+      const instance = topology.platforms.find((p) => p.id === id);
+      if (!instance) {
+        retries.succeeded(key);
+        return;
+      }
+      const previous = destinations.get(id);
+      if (previous && !standIns.has(previous)) return;
+      await startPlatform(instance);
+      // The agent may have stopped while the platform connected: it must not stay connected.
+      if (stopped) await stopDestination(destinations.get(id)).catch(() => undefined);
+      else if (!retries.get(key)) log.info({ platform: id }, 'platform started after a retry');
+      return;
+    }
+    const wanted = used.filter(
+      (u) => !installed.has(usedId(u)) && (key === `repo:${repoOf(u.key)}` || key === `plugin:${usedId(u)}`),
+    );
+    if (wanted.length === 0) {
+      retries.succeeded(key);
+      return;
+    }
+    const accepted = acceptLateInstalls(await ensureInstalled(wanted, config));
+    if (accepted.length === 0 || stopped) return;
+    const pluginsStarted = await startPlugins(used);
+    const streamsStarted = startStreams();
+    log.info(
+      { part: key, plugins: pluginsStarted, streams: streamsStarted },
+      'installed after a retry; started',
+    );
   }
 
   /** Starts a supervisor for each used plugin that has none; returns their names. */
@@ -386,6 +641,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           envExtra: extra,
           logLevel: runtime.logLevel,
           logLimit: runtime.logLimit,
+          onSpawn: (pid, exited) => pidFiles.track(plugin.key, plugin.binary, pid, exited),
           onLogDropped: (drops) => {
             metrics.pluginLogDroppedLines.inc({ plugin: plugin.key }, drops.lines);
             metrics.pluginLogDroppedBytes.inc({ plugin: plugin.key }, drops.bytes);
@@ -404,24 +660,106 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     }
     await Promise.all(
       started.map((s) =>
-        s
-          .start()
-          .catch((err: unknown) =>
-            log.error({ plugin: s.name, err: (err as Error).message }, 'plugin failed to start; retrying'),
-          ),
+        s.start().catch((err: unknown) => {
+          launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
+          const { nextRetryAt } = s.status();
+          log.error(
+            { plugin: s.name, err: (err as Error).message, nextRetryAt },
+            'plugin failed to start; retrying',
+          );
+        }),
       ),
     );
     return started.map((s) => s.name);
   }
 
+  /**
+   * Creates and starts one platform. One that fails is recorded and retried with backoff; a bot
+   * that failed leaves a stand-in that keeps its messages queued for when it is back.
+   */
   async function startPlatform(instance: PlatformInstance): Promise<void> {
-    const platform = await deps.createPlatform(instance, { status, version: deps.version });
+    const key = `platform:${instance.id}`;
+    let platform: Bot | Destination | undefined;
+    try {
+      platform = await deps.createPlatform(instance, { status, version: deps.version });
+    } catch (err) {
+      platformFailed(instance.id, err);
+      return;
+    }
     if (!platform) {
-      log.error({ platform: instance.id }, 'this build has no implementation of the platform; it is skipped');
+      if (!unsupported.has(instance.id)) {
+        const reason = `this build has no ${instance.platform} platform`;
+        unsupported.set(instance.id, reason);
+        log.warn({ platform: instance.id, reason }, 'platform is not supported; it does not run');
+      }
       return;
     }
     destinations.set(instance.id, platform);
-    if (isBot(platform)) await platform.start((command) => void handleCommand(command));
+    if (!isBot(platform)) {
+      retries.succeeded(key);
+      return;
+    }
+    try {
+      await platform.start((command) => void handleCommand(command));
+      retries.succeeded(key);
+    } catch (err) {
+      await stopDestination(platform).catch(() => undefined);
+      destinations.set(
+        instance.id,
+        unavailableDestination(platform, () => retries.get(key)?.reason ?? 'starting'),
+      );
+      const standIn = destinations.get(instance.id);
+      if (standIn) standIns.add(standIn);
+      platformFailed(instance.id, err);
+    }
+  }
+
+  function platformFailed(id: string, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    // A sink whose settings are wrong cannot get better by waiting; a config change restarts it.
+    const retry = (err as { code?: string }).code !== 'SB_ERR_SINK_CONFIG';
+    const { nextRetryAt } = retries.failed(`platform:${id}`, reason, retry);
+    log.warn({ platform: id, err: reason, nextRetryAt }, 'platform could not start');
+  }
+
+  /** The enabled platforms Switchboard does not run; each new one is named once in the log. */
+  function noteUnsupported(cfg: Config): void {
+    const next = new Map(unimplementedPlatforms(cfg).map((p) => [p.id, p.reason]));
+    const kept = new Set(topology.platforms.map((p) => p.id));
+    for (const [id, reason] of unsupported) if (kept.has(id) && !next.has(id)) next.set(id, reason);
+    for (const [id, reason] of next) {
+      if (!unsupported.has(id))
+        log.warn({ platform: id, reason }, 'platform is not supported; it does not run');
+    }
+    unsupported = next;
+  }
+
+  /** Drops the failures of parts the config no longer has (their retries stop). */
+  function forgetRemoved(): void {
+    const usedKeys = new Set(used.map((u) => `plugin:${usedId(u)}`));
+    const usedRepos = new Set(
+      used.filter((u) => !installed.has(usedId(u))).map((u) => `repo:${repoOf(u.key)}`),
+    );
+    const platformKeys = new Set(topology.platforms.map((p) => `platform:${p.id}`));
+    for (const [id] of retries.list('plugin:'))
+      if (!usedKeys.has(`plugin:${id}`)) retries.succeeded(`plugin:${id}`);
+    for (const [id] of retries.list('repo:'))
+      if (!usedRepos.has(`repo:${id}`)) retries.succeeded(`repo:${id}`);
+    for (const [id] of retries.list('platform:')) {
+      if (!platformKeys.has(`platform:${id}`)) retries.succeeded(`platform:${id}`);
+    }
+  }
+
+  /** For `--strict`: every part that did not start, or undefined when all did. */
+  function strictReport(): string | undefined {
+    const lines = [
+      ...retries.list('repo:').map(([id, f]) => `repository ${id}: ${f.reason}`),
+      ...retries.list('plugin:').map(([id, f]) => `plugin ${id.replace(/^[a-z]+:/, '')}: ${f.reason}`),
+      ...launchFailures,
+      ...retries.list('platform:').map(([id, f]) => `platform ${id}: ${f.reason}`),
+      ...[...unsupported].map(([id, reason]) => `platform ${id} is not supported: ${reason}`),
+    ];
+    return lines.length > 0 ? lines.map((l) => `  - ${l}`).join('\n') : undefined;
   }
 
   const streamId = (group: string, key: string, rawConfig: Uint8Array) =>
@@ -469,12 +807,15 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   async function applyConfig(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
     const next = withOverrides(nextBase);
     // Checked before anything changes: a config a plugin would refuse leaves the running one.
-    const used = await preparePlugins(next, locator);
+    const nextUsed = await preparePlugins(next, locator);
     baseConfig = nextBase;
     const previous = config;
     const previousTopology = topology;
     config = next;
     topology = buildTopology(next);
+    used = nextUsed;
+    noteUnsupported(next);
+    forgetRemoved();
     const report: ReloadReport = {
       pluginsStarted: [],
       pluginsStopped: [],
@@ -516,6 +857,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       destinations.delete(id);
       if (now) report.platformsRestarted.push(id);
     }
+    for (const [id] of unsupported) if (!after.has(id)) unsupported.delete(id);
     for (const [id, instance] of after) if (!destinations.has(id)) await startPlatform(instance);
 
     report.streamsRestarted = startStreams();
@@ -525,14 +867,30 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
 
   return {
     async start() {
+      // Plugins a previous run of this agent left when it was killed (SIGKILL, OOM) go first.
+      await pidFiles.reapOrphans();
       state = await RuntimeState.load(
         runtimeStateFile(deps.stateDir, deps.configFiles ?? deps.watch?.files ?? []),
       );
       config = withOverrides(baseConfig);
       topology = buildTopology(config);
-      await startPlugins(await preparePlugins(config, deps.locator));
-      for (const instance of topology.platforms) await startPlatform(instance);
-      startStreams();
+      // Retries that fall due while the rest starts wait for it (they queue like reloads).
+      const starting = (async () => {
+        used = await preparePlugins(config, deps.locator);
+        await startPlugins(used);
+        noteUnsupported(config);
+        for (const instance of topology.platforms) await startPlatform(instance);
+        startStreams();
+      })();
+      reloading = starting.catch(() => undefined);
+      await starting;
+      const failures = strict() ? strictReport() : undefined;
+      if (failures) {
+        throw new SwitchboardError(
+          'SB_ERR_START_STRICT',
+          `strict start: not everything could start (without --strict or settings.strictStart the agent starts with what works and retries the rest):\n${failures}`,
+        );
+      }
 
       const urls: Partial<Record<HttpRoutes, string>> = {};
       for (const plan of planListeners(config, deps.ports)) {
@@ -560,15 +918,23 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
             log.error({ err: err.message }, 'configuration change rejected; the running configuration stays'),
         });
       }
-      ready = true;
+      started = true;
+      const problems = status().problems;
       log.info(
         { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },
         'agent ready',
       );
+      if (problems.length > 0) {
+        log.warn(
+          { problems: problems.map((p) => `${p.kind} ${p.id}: ${p.state}`) },
+          'agent started degraded: see /status or `switchboard status`',
+        );
+      }
       return { operationsUrl, metricsUrl, ...(webhooksUrl ? { webhooksUrl } : {}) };
     },
     async stop() {
-      ready = false;
+      stopped = true;
+      retries.clear();
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
       await Promise.all(streams.map((s) => s.stop()));
@@ -579,6 +945,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       await outbox.close();
       for (const d of destinations.values()) await stopDestination(d);
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
+      await pidFiles.settled();
     },
     status,
     reload,

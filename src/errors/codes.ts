@@ -48,6 +48,8 @@ export const errorCodes = {
     'The agent configuration (files, environment overrides, secrets) is invalid; every problem is listed.',
   SB_ERR_CONFIG_PLUGIN:
     "A plugin entry's config does not match the JSON Schema the plugin publishes, or that schema is unusable.",
+  SB_ERR_START_STRICT:
+    'Strict start (`--strict`, `settings.strictStart`): a repository, plugin or platform could not start, or an enabled platform is not supported.',
   SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
   SB_ERR_CONSOLE_START:
     'The web console could not start: its address or port cannot be used, or its page files are missing.',

@@ -203,7 +203,16 @@ async function startBareConsole(): Promise<{ bot: ConsoleBot; url: string; comma
     } as unknown as Console,
     logger: createTestLogger('silent').logger,
     context: {
-      status: () => ({ ready: true, plugins: [], platforms: [], sources: [], queues: [] }),
+      status: () => ({
+        ready: true,
+        degraded: false,
+        problems: [],
+        repositories: [],
+        plugins: [],
+        platforms: [],
+        sources: [],
+        queues: [],
+      }),
       version: 't',
     },
   });

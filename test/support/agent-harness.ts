@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Agent, createAgent } from '../../src/app/agent.js';
+import type { PlatformInstance } from '../../src/app/topology.js';
+import type { Bot } from '../../src/bots/bot.js';
 import { loadConfig } from '../../src/config/load.js';
+import type { Destination } from '../../src/delivery/destination.js';
+import type { Logger } from '../../src/log/logger.js';
 import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
 import { buildIndex } from '../../src/plugins/publish/index-builder.js';
 import { repoRoot } from './build-fixtures.js';
@@ -50,10 +54,21 @@ export interface RunningAgent {
   configFile: string;
 }
 
-/** Writes `config` (YAML) to a fresh directory, loads it and starts an agent with a TestBot (ports 0). */
+export interface StartAgentOptions {
+  watch?: boolean;
+  /** `start --strict`. */
+  strict?: boolean;
+  /** Platforms other than the console (which is the TestBot); undefined: not implemented. */
+  platform?: (instance: PlatformInstance, logger: Logger) => Bot | Destination | undefined;
+}
+
+/**
+ * Writes `config` (YAML) to a fresh directory, loads it and starts an agent with a TestBot (ports
+ * 0). When start fails the agent is stopped (as `switchboard start` does) and the error thrown.
+ */
 export async function startAgent(
   config: string | ((dir: string) => string),
-  options: { watch?: boolean } = {},
+  options: StartAgentOptions = {},
 ): Promise<RunningAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-e2e-agent-'));
   const configFile = join(dir, 'config.yaml');
@@ -66,12 +81,20 @@ export async function startAgent(
     version: '0.1.0-test',
     stateDir: join(dir, 'state'),
     configFiles: [configFile],
-    createPlatform: (instance) => (instance.platform === 'console' ? bot : undefined),
+    createPlatform: (instance) =>
+      instance.platform === 'console' ? bot : options.platform?.(instance, logger.logger),
     ports: { operations: 0, webhooks: 0 },
     locator,
     ...(options.watch ? { watch: { files: [configFile] } } : {}),
+    ...(options.strict ? { strict: true } : {}),
   });
-  const urls = await agent.start();
+  let urls: Awaited<ReturnType<Agent['start']>>;
+  try {
+    urls = await agent.start();
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
   return { agent, bot, urls, lines: logger.lines, dir, configFile };
 }
 

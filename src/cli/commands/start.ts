@@ -36,6 +36,10 @@ export default class Start extends Command {
       description: 'overrides settings.log.formatter',
     }),
     'console-port': Flags.integer({ description: 'quickstart only: the console port (default 2116)' }),
+    strict: Flags.boolean({
+      description:
+        'fail (exit code 1, every reason listed) when any repository, plugin or platform cannot start, instead of starting with what works and retrying the rest (settings.strictStart)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -80,6 +84,7 @@ export default class Start extends Command {
       stateDir,
       configFiles: files,
       createPlatform: platforms.create,
+      ...(flags.strict ? { strict: true } : {}),
       ...(quickstart ? {} : { watch: { files } }),
     });
 
@@ -120,6 +125,13 @@ export default class Start extends Command {
     lines.push(`  Config:       ${files.join(', ')}`);
     const consoles = platforms.consoleUrls();
     if (consoles.length === 1) lines.push(`  Terminal:     switchboard chat --url ${consoles[0]}`);
+    const { problems } = agent.status();
+    if (problems.length > 0) {
+      lines.push(
+        `  Degraded:     ${problems.length} part(s) not serving; they are retried. See \`switchboard status\`:`,
+      );
+      for (const p of problems) lines.push(`    ${p.kind} ${p.id}: ${p.state}: ${p.reason}`);
+    }
     lines.push('Press Ctrl-C to stop.');
     process.stdout.write(`${lines.join('\n')}\n`);
   }

@@ -154,6 +154,33 @@ export const Settings = z
       .meta({ description: 'Limits for chat commands (Switchboard).' }),
     delivery: DeliverySettings,
     upgradeNotifier: ignored('Switchboard does not check for releases.'),
+    strictStart: flag.prefault(false).meta({
+      description:
+        'Fail start (exit code 1, every reason listed) when any repository, plugin or platform cannot start, or an enabled platform is not supported. Off: the agent starts with what works, reports the rest in `/status` and retries it (see `startRetry`). `switchboard start --strict` sets it.',
+    }),
+    startRetry: z
+      .strictObject({
+        initialBackoff: duration({ min: 100 }).prefault('5s').meta({
+          description: 'Wait before the first retry of a repository or platform that could not start.',
+        }),
+        maxBackoff: duration({ min: 100 }).prefault('5m').meta({
+          description: 'Longest wait between two retries; the wait doubles (with jitter) up to it.',
+        }),
+      })
+      .prefault({})
+      .superRefine((retry, ctx) => {
+        if (retry.maxBackoff.ms < retry.initialBackoff.ms) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxBackoff'],
+            message: `must be at least initialBackoff (${retry.initialBackoff.toString()})`,
+          });
+        }
+      })
+      .meta({
+        description:
+          'Retries of the repositories and platforms that could not start (degraded start). Plugin processes have their own restart policy (`plugins.restartPolicy`).',
+      }),
     systemConfigMap: ignored('Switchboard keeps no system ConfigMap.'),
     lifecycleServer: ignored('Switchboard has no lifecycle server; reloads happen in-process.'),
     informersResyncPeriod: ignored('Kubernetes informers live in the kubernetes source plugin.'),

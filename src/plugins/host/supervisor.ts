@@ -25,6 +25,8 @@ export interface PluginStatus {
   quarantineReason?: string;
   /** Log lines (and their bytes) dropped over the plugin's log limit since the supervisor started. */
   logDropped?: { lines: number; bytes: number };
+  /** While it waits to restart after a crash or failed launch: when the next launch is due (ISO time). */
+  nextRetryAt?: string;
 }
 
 export interface SupervisorOptions {
@@ -64,6 +66,7 @@ export class PluginSupervisor implements PluginHandle {
   #lastRestartAt: number | undefined;
   #quarantineReason: string | undefined;
   #logDropped = { lines: 0, bytes: 0 };
+  #nextRetryAt: number | undefined;
   #waiters = new Set<() => void>();
   #stop = new AbortController();
   #loop: Promise<void> | undefined;
@@ -154,6 +157,7 @@ export class PluginSupervisor implements PluginHandle {
       uptimeMs: instance ? Date.now() - instance.startedAt : 0,
       ...(this.#quarantineReason ? { quarantineReason: this.#quarantineReason } : {}),
       ...(this.#logDropped.lines > 0 ? { logDropped: { ...this.#logDropped } } : {}),
+      ...(this.#nextRetryAt ? { nextRetryAt: new Date(this.#nextRetryAt).toISOString() } : {}),
     };
   }
 
@@ -266,8 +270,10 @@ export class PluginSupervisor implements PluginHandle {
     this.#attempt += 1;
     const delay = backoffDelay(this.#options.backoff ?? defaultBackoff, this.#attempt);
     this.#log.warn({ reason, restartInMs: delay, attempt: this.#attempt }, 'plugin crashed; restarting');
+    this.#nextRetryAt = Date.now() + delay;
     this.#setState('restarting');
     await sleep(delay, stopSignal);
+    this.#nextRetryAt = undefined;
     if (stopSignal.aborted) return true;
     this.#restarts += 1;
     this.#lastRestartAt = Date.now();
