@@ -145,7 +145,16 @@ export async function startTokenConsole(token: string): Promise<TokenConsole> {
     settings,
     logger: createTestLogger('silent').logger,
     context: {
-      status: () => ({ ready: true, plugins: [], platforms: [], sources: [], queues: [] }),
+      status: () => ({
+        ready: true,
+        degraded: false,
+        problems: [],
+        repositories: [],
+        plugins: [],
+        platforms: [],
+        sources: [],
+        queues: [],
+      }),
       version: 't',
     },
   });
