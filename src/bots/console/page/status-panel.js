@@ -6,6 +6,18 @@
 
 const known = [
   {
+    // What an operator reads first: each part that does not serve, why, and when it is retried.
+    key: 'problems',
+    title: 'Problems',
+    columns: [
+      ['kind', 'Kind'],
+      ['id', 'Name'],
+      ['state', 'State'],
+      ['reason', 'Reason'],
+      ['nextRetryAt', 'Next retry'],
+    ],
+  },
+  {
     key: 'plugins',
     title: 'Plugins',
     columns: [
@@ -13,6 +25,7 @@ const known = [
       ['state', 'State'],
       ['restarts', 'Restarts'],
       ['lastError', 'Last error'],
+      ['nextRetryAt', 'Next retry'],
     ],
   },
   {
@@ -23,6 +36,17 @@ const known = [
       ['state', 'State'],
       ['reconnects', 'Reconnects'],
       ['lastError', 'Last error'],
+      ['nextRetryAt', 'Next retry'],
+    ],
+  },
+  {
+    key: 'repositories',
+    title: 'Repositories',
+    columns: [
+      ['name', 'Repository'],
+      ['state', 'State'],
+      ['lastError', 'Last error'],
+      ['nextRetryAt', 'Next retry'],
     ],
   },
   {
@@ -55,13 +79,19 @@ export function renderStatus(panel, status, version) {
     return;
   }
   const summary = el('p', 'status-summary');
-  summary.append(
-    el('span', status.ready ? 'state state-ok' : 'state state-warn', status.ready ? 'ready' : 'not ready'),
-  );
+  const problems = Array.isArray(status.problems) ? status.problems.length : 0;
+  const [label, tone] = !status.ready
+    ? ['not ready', 'bad']
+    : problems > 0
+      ? [`degraded: ${problems} not serving`, 'warn']
+      : ['ready', 'ok'];
+  summary.append(el('span', `state state-${tone}`, label));
   if (version) summary.append(` · version ${version}`);
   panel.append(summary);
   for (const table of known) {
     const rows = Array.isArray(status[table.key]) ? status[table.key] : [];
+    // No problems is the usual case; an empty Problems table would only take room.
+    if (table.key === 'problems' && rows.length === 0) continue;
     panel.append(section(table.title, table.columns, rows));
   }
   for (const [key, value] of Object.entries(status)) {
@@ -95,7 +125,7 @@ function section(title, columns, rows) {
     const tr = el('tr');
     for (const [key] of columns) {
       const value = row?.[key];
-      const td = el('td', key === 'state' ? `state state-${stateClass(value)}` : '', cell(value));
+      const td = el('td', key === 'state' ? `state state-${stateClass(value)}` : '', cell(value, key));
       if (typeof value === 'string' && value.length > 60) td.title = value;
       tr.append(td);
     }
@@ -107,14 +137,31 @@ function section(title, columns, rows) {
 
 function stateClass(state) {
   if (state === 'running' || state === 'connected' || state === 'open' || state === 'streaming') return 'ok';
-  if (state === 'quarantined' || state === 'failed') return 'bad';
+  if (
+    state === 'quarantined' ||
+    state === 'failed' ||
+    state === 'unavailable' ||
+    state === 'not installed' ||
+    state === 'not supported'
+  )
+    return 'bad';
   return 'warn';
 }
 
-function cell(value) {
+function cell(value, key) {
   if (value === undefined || value === null || value === '') return '–';
+  if (key === 'nextRetryAt' && typeof value === 'string') return retryIn(value);
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** A retry time as "in 12 s" (the page's clock), with the time itself in the tooltip. */
+function retryIn(iso) {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const seconds = Math.round((at - Date.now()) / 1000);
+  if (seconds <= 0) return 'due now';
+  return seconds < 120 ? `in ${seconds} s` : `in ${Math.round(seconds / 60)} min`;
 }
 
 function el(tag, className = '', content) {
