@@ -42,6 +42,24 @@ describe('listener addresses', () => {
   });
 });
 
+describe('console address', () => {
+  const console = (address: string) => ({
+    communications: {
+      team: { console: { enabled: true, address, channels: { ops: { name: 'ops' } } } },
+    },
+  });
+
+  it('takes IPv6 loopback in brackets as loopback (no token needed)', () => {
+    expect(Config.parse(console('[::1]')).communications.team?.console?.address).toBe('::1');
+  });
+
+  it('refuses what is not an address, naming the field and the value', () => {
+    expect(issues(console('127.0.0.1:2116'))).toEqual([
+      'communications.team.console.address: "127.0.0.1:2116" is not an address; expected an IP address such as 127.0.0.1, 0.0.0.0, ::1 or ::, or a host name',
+    ]);
+  });
+});
+
 describe('checkPlatforms: listener ports', () => {
   it('lets metrics and webhooks share the health port on the same address', () => {
     expect(

@@ -115,7 +115,7 @@ describe('console: access', () => {
     expect(bot.url()).toBeUndefined();
   });
 
-  it('reports a port in use with the address, the port and the setting to change', async () => {
+  it('reports a port in use with the address, the port, the setting and the variable to change', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
@@ -128,15 +128,25 @@ describe('console: access', () => {
       });
       await expect(bot.start(() => undefined)).rejects.toMatchObject({
         code: 'SB_ERR_CONSOLE_START',
-        message: expect.stringMatching(
-          new RegExp(
-            `127\\.0\\.0\\.1:${port}: port ${port} is in use.*communications\\.team\\.console\\.port`,
-          ),
-        ),
+        message: `the web console cannot listen on 127.0.0.1:${port}: port ${port} is already in use (another Switchboard or program?); change communications.team.console.port (or environment variable SWITCHBOARD_COMMUNICATIONS_TEAM_CONSOLE_PORT), or stop the other program`,
       });
     } finally {
       blocker.close();
     }
+  });
+
+  it('reports an IPv6 address that is not this machine’s bracketed, with the address setting', async () => {
+    const bot = createConsoleBot({
+      id: 'team/console',
+      settings: settings({ address: 'fd00:5b::99', token: Secret.of('t0ken-for-ipv6') }),
+      logger: createTestLogger('silent').logger,
+      context,
+    });
+    await expect(bot.start(() => undefined)).rejects.toMatchObject({
+      code: 'SB_ERR_CONSOLE_START',
+      message:
+        'the web console cannot listen on [fd00:5b::99]:0: fd00:5b::99 is not an address of this machine; change communications.team.console.address (or environment variable SWITCHBOARD_COMMUNICATIONS_TEAM_CONSOLE_ADDRESS)',
+    });
   });
 
   it('with a token: 401 without it or with a wrong one (HTTP and WebSocket); never logs it', async () => {

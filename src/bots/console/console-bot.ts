@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIPv6 } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { PlatformContext } from '../../app/agent.js';
+import { envNameForPath } from '../../config/env-overrides.js';
 import type { Console } from '../../config/slices/console.js';
 import { nameMentionPattern } from '../../core/command-text.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
@@ -417,23 +418,25 @@ function listen(server: Server, address: string, port: number, id: string): Prom
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const group = id.split('/')[0] ?? id;
+      const change = (key: 'port' | 'address') => {
+        const path = ['communications', group, 'console', key];
+        const variable = envNameForPath(path);
+        return `change ${path.join('.')}${variable ? ` (or environment variable ${variable})` : ''}`;
+      };
       const hint =
         err.code === 'EADDRINUSE'
-          ? `port ${port} is in use (another agent or program?); set communications.${group}.console.port`
+          ? `port ${port} is already in use (another Switchboard or program?); ${change('port')}, or stop the other program`
           : err.code === 'EACCES'
-            ? `not permitted to use port ${port}; use a port above 1023`
-            : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
-              ? `${address} is not an address of this machine; check communications.${group}.console.address`
+            ? `not permitted to listen on port ${port} (ports below 1024 need privileges); ${change('port')}`
+            : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+              ? `${address} is not an address of this machine; ${change('address')}`
               : err.message;
+      const where = isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
       reject(
-        new SwitchboardError(
-          'SB_ERR_CONSOLE_START',
-          `the web console cannot listen on ${address}:${port}: ${hint}`,
-          {
-            cause: err,
-            details: { address, port, code: err.code },
-          },
-        ),
+        new SwitchboardError('SB_ERR_CONSOLE_START', `the web console cannot listen on ${where}: ${hint}`, {
+          cause: err,
+          details: { address, port, code: err.code },
+        }),
       );
     };
     server.once('error', onError);

@@ -52,6 +52,8 @@ export const listenAddress = z
   .string({ error: 'expected an IP address such as 127.0.0.1, 0.0.0.0, ::1 or ::, or a host name' })
   .transform((value) => value.trim().replace(/^\[(.*)\]$/, '$1'))
   .refine((value) => isIP(value) !== 0 || hostName.test(value), {
+    // Stops checks of the enclosing object (the console's loopback rule) from judging a non-address.
+    abort: true,
     error: (issue) =>
       `"${String(issue.input)}" is not an address; expected an IP address such as 127.0.0.1, 0.0.0.0, ::1 or ::, or a host name`,
   });

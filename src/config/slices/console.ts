@@ -3,16 +3,26 @@
  * itself, the zero-token quickstart. The platform is src/bots/console/.
  */
 import { z } from 'zod';
-import { ChannelByName, channels, flag, port, requireChannelsWhenEnabled, secret, text } from './common.js';
+import {
+  ChannelByName,
+  channels,
+  flag,
+  listenAddress,
+  port,
+  requireChannelsWhenEnabled,
+  secret,
+} from './common.js';
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export const Console = z
   .strictObject({
     enabled: flag.prefault(false).meta({ description: 'Serve the web console.' }),
-    address: text
+    address: listenAddress
       .prefault('127.0.0.1')
-      .meta({ description: 'Listen address. Anything but loopback requires `token`.' }),
+      .meta({
+        description: 'Listen address (IPv4, IPv6 or a host name). Anything but loopback requires `token`.',
+      }),
     port: port.prefault(2116).meta({ description: 'Listen port.' }),
     token: secret.optional().meta({
       description: 'Access token the browser must present. Optional on loopback, required otherwise.',
