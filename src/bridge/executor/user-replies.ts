@@ -2,6 +2,12 @@ import type { ErrorCode } from '../../errors/codes.js';
 import { codeBlockMessage, type Message, plaintextMessage } from '../../sdk/api/message.js';
 
 /**
+ * The one setting that bounds a chat command (and an action's command), streamed output
+ * included. `plugins.runtime.callDeadline` bounds the agent's other calls to a plugin.
+ */
+export const commandDeadlineSetting = 'settings.commands.deadline';
+
+/**
  * The short chat reply for a failed command: what happened and what to do.
  * Only this text reaches chat; details (stderr tails, paths) stay in the logs.
  */
@@ -11,7 +17,7 @@ export function failureReply(plugin: string, command: string, err: unknown, dead
   switch (code) {
     case 'SB_ERR_PLUGIN_DEADLINE':
       return plaintextMessage(
-        `\`${command}\` did not finish within ${limit} and was cancelled. Narrow it down, or ask an operator to raise the timeout of the ${plugin} executor.`,
+        `\`${command}\` did not finish within ${limit} and was cancelled. Narrow it down, or ask an operator to raise \`${commandDeadlineSetting}\`.`,
       );
     case 'SB_ERR_PLUGIN_QUARANTINED':
       return plaintextMessage(

@@ -74,7 +74,7 @@ const runtimeFields = {
   }),
   callDeadline: duration({ min: 100 }).meta({
     description:
-      'Deadline of every call to the plugin (execute, help, metadata, webhook); it is cancelled after.',
+      'Deadline of the calls the agent makes to the plugin on its own (metadata, incoming webhooks, source streams opening); it is cancelled after. Chat commands and actions are bounded by `settings.commands.deadline` instead.',
   }),
   autoMtls: flag.meta({ description: 'Mutual TLS between agent and plugin (go-plugin AutoMTLS).' }),
   logLevel: logLevel.optional().meta({
