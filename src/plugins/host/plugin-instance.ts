@@ -50,6 +50,8 @@ export interface LaunchOptions {
   logDropReportMs?: number;
   /** Each report of lines dropped over logLimit, and a last one when the process ends. */
   onLogDropped?(drops: LogDrops): void;
+  /** Called once the process exists (before its handshake), with the promise of its exit. */
+  onSpawn?(pid: number, exited: Promise<unknown>): void;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
       acceptedAppVersions: appVersions,
       onLog: (line) => relayLog(log, line),
       logBudget: budget,
+      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
     });
   } catch (err) {
     stopDropReports();

@@ -26,6 +26,8 @@ export interface PluginProcessOptions {
   onLog(line: PluginLogLine): void;
   /** Lines it refuses are not passed to onLog (the stderr tail keeps them all the same). */
   logBudget?: LogBudget;
+  /** Called once the process exists (before its handshake), with the promise of its exit. */
+  onSpawn?(pid: number, exited: Promise<ProcessExit>): void;
 }
 
 /** A plugin process that printed a valid handshake. */
@@ -75,6 +77,8 @@ export function startPluginProcess(options: PluginProcessOptions): Promise<Plugi
     exitInfo = { ...rawExit, stderrTail: tail.lines() };
     onExitResolved(exitInfo);
   };
+
+  if (child.pid !== undefined) options.onSpawn?.(child.pid, exited);
 
   const signalGroup = (signal: NodeJS.Signals) => {
     if (child.pid === undefined) return;
