@@ -120,6 +120,16 @@ plugins: { incomingWebhook: { enabled: false } }`,
     expect(await tryConnect('127.0.0.1', portOf(urls.operationsUrl))).toBe('ECONNREFUSED');
   });
 
+  test('the IPv6 wildcard prints as [::] and accepts IPv6 connections', async ({ dir }) => {
+    const urls = await startListeners(
+      dir,
+      `settings: { healthAddress: "::" }
+plugins: { incomingWebhook: { enabled: false } }`,
+    );
+    expect(urls.operationsUrl).toMatch(/^http:\/\/\[::\]:\d+$/);
+    expect((await fetch(`http://[::1]:${portOf(urls.operationsUrl)}/healthz`)).status).toBe(200);
+  });
+
   test('metrics on the health port share its server', async ({ dir }) => {
     const port = await freePort();
     const urls = await startListeners(
