@@ -142,6 +142,7 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
       header: `\`${route.command}\` on \`${topology.clusterName}\` by ${user}`,
       deadlineMs: options.deadlineMs,
       capabilities: fanoutCapabilities,
+      log: log.child({ action: action.name }),
       replier: {
         // Handed to the pipeline, not awaited: a paced channel must not hold an action slot.
         post: async (message: Message, file) => {

@@ -47,7 +47,8 @@ const topology: CommandTopology = {
   knownExecutors: () => new Set(['fixture', 'kubectl']),
 };
 
-function setup(options: { limit?: number; executorMissing?: boolean } = {}) {
+/** `deadlineMs`: every call's deadline (default 2 s). */
+function setup(options: { limit?: number; executorMissing?: boolean; deadlineMs?: number } = {}) {
   const { logger, lines } = createTestLogger();
   const slack = new RecordingDestination('slack');
   const metrics = createMetrics();
@@ -62,7 +63,7 @@ function setup(options: { limit?: number; executorMissing?: boolean } = {}) {
     outbox: createDirectOutbox({ destination: (id) => (id === 'slack' ? slack : undefined), logger }),
     capabilities: () => slack.capabilities,
     mention: () => /^<@UBOT>/,
-    deadlineMs: () => 2000,
+    deadlineMs: () => options.deadlineMs ?? 2000,
     ...(options.limit ? { maxConcurrentPerChannel: options.limit } : {}),
     logger,
     metrics,
@@ -192,4 +193,46 @@ describe('command handler', () => {
       'switchboard_commands_total{executor="fixture",result="error"} 1',
     );
   });
+});
+
+describe('command handler logs what its replies send to the log', () => {
+  it('posts 15 messages of an answer with 200,000 and logs what was left out', async () => {
+    const { slack, say, lines } = setup({ deadlineMs: 60_000 });
+    await say('fixture many 200000');
+    // New posts only: reading 200,000 messages may take long enough for a live post and its edit.
+    const posts = slack.received
+      .filter((o) => o.replaces === undefined)
+      .map((o) => o.message.baseBody.codeBlock);
+    expect(posts).toEqual(['answer', ...Array.from({ length: 14 }, (_, i) => `extra ${i + 1}`)]);
+    const last = slack.received.at(-1)?.message.sections?.at(-1)?.context?.[0]?.text;
+    expect(last).toBe('199986 more messages were not posted: one answer posts at most 15.');
+    expect(lines.filter((l) => l.msg === 'command answer had messages that were not posted')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        channel: 'C-ops',
+        bot: 'slack',
+        plugin: 'fixture',
+        command: 'fixture many 200000',
+        messages: 200_001,
+        limit: 15,
+        leftOut: 199_986,
+        unreadable: 0,
+      }),
+    ]);
+  }, 60_000);
+
+  it('logs a failed command with its channel, its command and the limit it hit', async () => {
+    const { slack, say, lines } = setup({ deadlineMs: 1000 });
+    await say('fixture sleep 10000');
+    expect(slack.texts()[0]).toMatch(/did not finish within 1 s and was cancelled/);
+    await waitFor(() => lines.find((l) => l.msg === 'command failed'), 10_000, 'failure log line');
+    expect(lines.find((l) => l.msg === 'command failed')).toMatchObject({
+      level: 40,
+      channel: 'C-ops',
+      plugin: 'fixture',
+      command: 'fixture sleep 10000',
+      code: 'SB_ERR_PLUGIN_DEADLINE',
+      deadlineMs: 1000,
+    });
+  }, 30_000);
 });

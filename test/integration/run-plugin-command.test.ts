@@ -120,6 +120,7 @@ async function run(
     editIntervalMs: 300,
     ...(original ? { original } : {}),
     ...rest,
+    log: rest.log ?? createTestLogger('silent').logger,
   });
   return { result, log: replier.log };
 }

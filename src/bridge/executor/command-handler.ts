@@ -169,6 +169,15 @@ export function createCommandHandler(options: CommandHandlerOptions) {
           } catch (err) {
             await replier.post(failureReply(route.plugin, route.command, err, options.deadlineMs(first.key)));
             result = 'error';
+            log.warn(
+              {
+                ...where(inbound),
+                plugin: route.plugin,
+                command: route.command,
+                err: (err as Error).message,
+              },
+              'plugin help failed',
+            );
           }
         } else {
           const filter = parsed.filter;
@@ -194,6 +203,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
             deadlineMs: options.deadlineMs(first.key),
             capabilities: options.capabilities(channel.destinationId),
             replier,
+            log: log.child(where(inbound)),
             ...(inbound.sourceMessage ? { original: inbound.sourceMessage } : {}),
             ...(inbound.modalTrigger ? { modalTrigger: inbound.modalTrigger } : {}),
             ...(filter ? { transform: (m: Message) => filterMessageOutput(m, filter).message } : {}),
@@ -211,6 +221,11 @@ export function createCommandHandler(options: CommandHandlerOptions) {
       audit(inbound, parsed.command, result, seconds * 1000);
     }
   };
+
+  /** Where a command came from, for log lines about it. */
+  function where(inbound: InboundCommand) {
+    return { bot: inbound.botId, channel: inbound.channel.name || inbound.channel.id };
+  }
 
   function audit(inbound: InboundCommand, command: string, result: string, durationMs: number) {
     log.info(

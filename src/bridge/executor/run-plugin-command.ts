@@ -5,6 +5,7 @@ import type {
   Outbound,
   PostedRef,
 } from '../../delivery/destination.js';
+import type { Logger } from '../../log/logger.js';
 import type { ExecuteCall, ExecutorClient } from '../../plugins/host/executor-client.js';
 import { codeBlockMessage, type Message, plaintextMessage } from '../../sdk/api/message.js';
 import { parseMessage } from '../../sdk/api/message-read.js';
@@ -33,6 +34,11 @@ export interface PluginCommandOptions {
   deadlineMs: number;
   capabilities: DestinationCapabilities;
   replier: Replier;
+  /**
+   * Where failures and left-out messages are logged (warn), as the chat reply promises; a child
+   * that names the channel (or the action), since the reply only says "the agent log".
+   */
+  log: Logger;
   /**
    * The message whose button or select gave the command. An answer marked `replaceOriginal`
    * (an interactive builder's next step) replaces it, on platforms that can edit.
@@ -73,7 +79,8 @@ export const maxMessagesPerAnswer = 15;
  * are posted in all; the header goes on the first one posted, and the last one
  * says how many were left out. Extras that are not a JSON api.Message are left out
  * too, said so in the same note, and make the result `error`. A failed command
- * posts only its failure reply.
+ * posts only its failure reply. Failures (except cancellation and the plugin's own error,
+ * which the reply shows whole) and left-out messages are logged at warn.
  */
 export async function runPluginCommand(options: PluginCommandOptions): Promise<CommandResult> {
   const now = options.now ?? Date.now;
@@ -114,7 +121,8 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
       if (chunk.kind === 'extra') {
-        extras.push(...chunk.messages);
+        // Not push(...messages): a plugin may send more than a call can take as arguments.
+        for (const message of chunk.messages) extras.push(message);
         continue;
       }
       if (chunk.kind === 'output') {
@@ -136,6 +144,7 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
           : 'error';
     final = failureReply(options.plugin, options.call.command, err, options.deadlineMs);
     extras = [];
+    logFailure(options, err);
   }
   if (pendingEdit) clearTimeout(pendingEdit);
   await editing;
@@ -144,6 +153,19 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   const more = readExtras(extras, shape, maxMessagesPerAnswer - (showAnswer ? 1 : 0));
   if (more.unreadable > 0) result = 'error';
   const note = leftOutNote(more.leftOut, more.unreadable);
+  if (note) {
+    options.log.warn(
+      {
+        plugin: options.plugin,
+        command: options.call.command,
+        messages: extras.length + 1,
+        limit: maxMessagesPerAnswer,
+        leftOut: more.leftOut,
+        unreadable: more.unreadable,
+      },
+      'command answer had messages that were not posted',
+    );
+  }
   const plan = [...(showAnswer ? [final] : []), ...more.messages];
   if (plan.length === 0) {
     // Every message was a skipMessage: nothing is sent. Only unreadable ones get a word.
@@ -180,6 +202,25 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
     else await options.replier.post(message, file);
   }
   return result;
+}
+
+/**
+ * Logs a failed command for the operator the chat reply sends here. Not a cancellation (someone
+ * asked for it), nor the plugin's own error (the reply quotes it whole).
+ */
+function logFailure(options: PluginCommandOptions, err: unknown): void {
+  const code = (err as { code?: string }).code;
+  if (code === 'SB_ERR_PLUGIN_CANCELLED' || code === 'SB_ERR_PLUGIN_CALL') return;
+  options.log.warn(
+    {
+      plugin: options.plugin,
+      command: options.call.command,
+      code: code ?? 'none',
+      err: err instanceof Error ? err.message : String(err),
+      ...(code === 'SB_ERR_PLUGIN_DEADLINE' ? { deadlineMs: options.deadlineMs } : {}),
+    },
+    'command failed',
+  );
 }
 
 /**
