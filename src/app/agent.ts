@@ -119,6 +119,8 @@ export interface RepositoryStatus {
   attempts?: number;
   since?: string;
   nextRetryAt?: string;
+  /** An attempt to install from it is running now. */
+  retrying?: true;
 }
 
 /**
@@ -137,6 +139,8 @@ export interface PlatformStatus {
   attempts?: number;
   since?: string;
   nextRetryAt?: string;
+  /** An attempt to start it is running now. */
+  retrying?: true;
 }
 
 const repoOf = (key: string) => key.split('/')[0] ?? key;
@@ -447,6 +451,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         attempts: failure.attempts,
         since: failure.since,
         ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
+        ...(failure.retrying ? { retrying: true as const } : {}),
       };
     });
   }
@@ -486,6 +491,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         attempts: failure.attempts,
         since: failure.since,
         ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
+        ...(failure.retrying ? { retrying: true as const } : {}),
       };
     };
     for (const d of destinations.values()) {

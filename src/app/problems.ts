@@ -8,6 +8,8 @@ export interface Problem {
   reason: string;
   /** When the next attempt is due (ISO time); absent when only a fix (config, reactivation) helps. */
   nextRetryAt?: string;
+  /** An attempt is running now. */
+  retrying?: true;
   /** For a repository: the plugins waiting for it. */
   plugins?: string[];
 }
@@ -19,6 +21,7 @@ export interface ProblemSources {
     state: string;
     lastError?: string;
     nextRetryAt?: string;
+    retrying?: true;
     plugins: string[];
   }[];
   plugins: readonly {
@@ -28,7 +31,13 @@ export interface ProblemSources {
     quarantineReason?: string;
     nextRetryAt?: string;
   }[];
-  platforms: readonly { id: string; state: string; lastError?: string; nextRetryAt?: string }[];
+  platforms: readonly {
+    id: string;
+    state: string;
+    lastError?: string;
+    nextRetryAt?: string;
+    retrying?: true;
+  }[];
 }
 
 const pluginFine = new Set(['running', 'starting', 'stopped']);
@@ -51,6 +60,7 @@ export function problemsOf(status: ProblemSources): Problem[] {
       state: repo.state,
       reason: repo.lastError ?? 'unavailable',
       ...(repo.nextRetryAt ? { nextRetryAt: repo.nextRetryAt } : {}),
+      ...(repo.retrying ? { retrying: true as const } : {}),
       plugins: [...repo.plugins],
     });
   }
@@ -73,6 +83,7 @@ export function problemsOf(status: ProblemSources): Problem[] {
       state: platform.state,
       reason: platform.lastError ?? platform.state,
       ...(platform.nextRetryAt ? { nextRetryAt: platform.nextRetryAt } : {}),
+      ...(platform.retrying ? { retrying: true as const } : {}),
     });
   }
   return out;

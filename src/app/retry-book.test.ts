@@ -48,6 +48,9 @@ describe('RetryBook', () => {
     fire();
     expect(retried).toEqual(['platform:default/socketSlack']);
     expect(retries.get('platform:default/socketSlack')?.nextRetryAt).toBeUndefined();
+    expect(retries.get('platform:default/socketSlack')?.retrying).toBe(true);
+    retries.failed('platform:default/socketSlack', 'refused again');
+    expect(retries.get('platform:default/socketSlack')?.retrying).toBeUndefined();
   });
 
   it('cancels the retry on success, and starts the backoff over after it', () => {

@@ -9,6 +9,8 @@ export interface Failure {
   since: string;
   /** When the next attempt is due (ISO time); absent when nothing will retry it (a config error). */
   nextRetryAt?: string;
+  /** An attempt is running now (its outcome sets the next retry). */
+  retrying?: true;
 }
 
 export interface RetryBookOptions {
@@ -65,6 +67,7 @@ export class RetryBook {
         delete entry.cancel;
         // While the attempt runs there is no next retry yet; the attempt's outcome sets one.
         delete entry.nextRetryAt;
+        entry.retrying = true;
         this.#options.onRetry(key);
       }, delay);
     }
@@ -106,6 +109,7 @@ export class RetryBook {
       attempts: entry.attempts,
       since: entry.since,
       ...(entry.nextRetryAt ? { nextRetryAt: entry.nextRetryAt } : {}),
+      ...(entry.retrying ? { retrying: true as const } : {}),
     };
   }
 }

@@ -56,7 +56,8 @@ export function formatStatus(status: unknown, url: string, now: number): string 
   if (problems.length > 0) {
     out.push('Problems');
     for (const p of problems) {
-      const retry = retryText(p.nextRetryAt, now) || 'not retried: fix and reload';
+      const retry =
+        p.retrying === true ? 'retrying now' : retryText(p.nextRetryAt, now) || 'not retried: fix and reload';
       out.push(`  ${str(p.kind)} ${str(p.id)}: ${str(p.state)}; ${retry}`);
       out.push(`    ${str(p.reason)}`);
       const waiting = Array.isArray(p.plugins) ? (p.plugins as unknown[]) : [];

@@ -17,11 +17,12 @@ import { loadConfig } from '../../src/config/load.js';
 import type { SocketSlack } from '../../src/config/schema.js';
 import type { Logger } from '../../src/log/logger.js';
 import { freePort, publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { runCli } from '../support/cli.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';
 import { startStaticServer } from '../support/static-server.js';
 import { forwardPort } from '../support/tcp-forward.js';
 import type { TestBot } from '../support/test-bot.js';
-import { createTestLogger, waitFor } from '../support/test-logger.js';
+import { waitFor } from '../support/test-logger.js';
 
 const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
 /** Short retries so a part that comes back is picked up within the test's time. */
@@ -420,5 +421,75 @@ plugins:
     expect(failure?.code).toBe('SB_ERR_START_STRICT');
     expect(failure?.message).toContain('platform default/discord is not supported');
     expect(failure?.message).toContain('platform other/mattermost is not supported');
+  }, 60_000);
+});
+
+describe('the CLI', () => {
+  it('switchboard status prints the problems first and exits 2 while degraded; --json gives the document', async () => {
+    const port = await freePort();
+    const r = await run(twoRepos(`http://127.0.0.1:${port}/index.yaml`));
+    await waitFor(
+      async () => (await getStatus(r)).repositories.find((repo) => repo.name === 'late')?.nextRetryAt,
+      30_000,
+      'the unavailable repository with its next retry',
+    );
+    const human = await runCli(['status', '--url', r.urls.operationsUrl]);
+    expect(human.code).toBe(2);
+    expect(human.stdout).toMatch(
+      /^Switchboard at http:\/\/127\.0\.0\.1:\d+: ready, degraded: 1 part\(s\) not serving\n\nProblems\n {2}repository late: unavailable; (retrying now|next retry (in \d+ s|due now) \(\d\d:\d\d:\d\d UTC\))\n/,
+    );
+    expect(human.stdout).toContain(`127.0.0.1:${port}`);
+    expect(human.stdout).toContain('    waiting plugins: late/echo');
+    const json = await runCli(['status', '--url', r.urls.operationsUrl, '--json']);
+    expect(json.code).toBe(2);
+    expect((JSON.parse(json.stdout) as AgentStatus).problems[0]).toMatchObject({
+      kind: 'repository',
+      id: 'late',
+    });
+
+    const closed = await freePort();
+    const unreachable = await runCli(['status', '--url', `http://127.0.0.1:${closed}`]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(
+      `cannot read the agent's status at http://127.0.0.1:${closed}/status: ECONNREFUSED`,
+    );
+  }, 120_000);
+
+  it('switchboard status exits 0 when everything serves', async () => {
+    const r = await run(twoRepos(`file://${builtins}/index.yaml`));
+    const result = await runCli(['status', '--url', r.urls.operationsUrl]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/: ready, everything serving\n/);
+  }, 60_000);
+
+  it('switchboard start --strict exits 1 with the code and every reason, before listening', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-degraded-cli-'));
+    const [closed, health, metrics] = [await freePort(), await freePort(), await freePort()];
+    const file = join(dir, 'config.yaml');
+    await writeFile(
+      file,
+      `
+communications:
+  default:
+    webhook: {enabled: true, url: "http://127.0.0.1:${closed}/hook", bindings: {sources: [s]}}
+sources:
+  s:
+    late/webhook: {enabled: true}
+settings:
+  healthPort: ${health}
+  metricsPort: ${metrics}
+plugins:
+  cacheDir: ${join(dir, 'cache')}
+  repositories:
+    late: {url: "http://127.0.0.1:${closed}/index.yaml"}
+`,
+    );
+    const strict = await runCli(['start', '--strict', '-c', file, '--state-dir', join(dir, 'state')]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(
+      new RegExp(
+        `could not start: SB_ERR_START_STRICT: strict start: [^\\n]*\\n  - repository late: .*127\\.0\\.0\\.1:${closed}`,
+      ),
+    );
   }, 60_000);
 });
