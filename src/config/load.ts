@@ -1,11 +1,12 @@
 import { checkActionTemplates } from './action-templates.js';
+import { skipDisabledBlockValues, withBlocksDisabled } from './disabled-blocks.js';
 import { readEnvOverrides } from './env-overrides.js';
 import { deepFreeze } from './freeze.js';
 import { ConfigError, type ConfigIssue, sortIssues } from './issues.js';
 import { configJsonSchema } from './json-schema.js';
 import { type ConfigLocator, createLocator } from './locate.js';
 import { mergeConfigValues, orderConfigFiles } from './merge.js';
-import { checkPlatforms } from './platform-checks.js';
+import { checkPlatforms, unimplementedPlatformWarnings } from './platform-checks.js';
 import { prepareRawConfig } from './prepare.js';
 import { checkReferences } from './references.js';
 import { checkRawSecretReferences, resolveSecrets } from './resolve-secrets.js';
@@ -82,9 +83,16 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   issues.push(...environment.issues, ...prepareRawConfig(raw, schema));
   // Parsed once per load: zod's eval-compiled fast path would only add generated code that
   // stays in the agent's heap (about 0.4 MB for this schema) to save microseconds.
-  const parsed = Config.safeParse(raw, { jitless: true });
+  let parsed = Config.safeParse(raw, { jitless: true });
   if (!parsed.success) {
-    issues.push(...parsed.error.issues.flatMap((zodIssue) => fromZodIssue(zodIssue, raw, schema)));
+    const found = parsed.error.issues.flatMap((zodIssue) => fromZodIssue(zodIssue, raw, schema));
+    const skipped = skipDisabledBlockValues(found, raw);
+    const retried =
+      skipped.blocks.length > 0 && skipped.issues.length === 0
+        ? Config.safeParse(withBlocksDisabled(raw, skipped.blocks), { jitless: true })
+        : undefined;
+    if (retried?.success) parsed = retried;
+    issues.push(...(retried?.success || skipped.issues.length > 0 ? skipped.issues : found));
   }
   issues.push(...checkReferences(raw));
   if (!parsed.success) issues.push(...checkRawSecretReferences(raw, schema, env, locator));
@@ -92,6 +100,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     const secretIssues = resolveSecrets(parsed.data, env, locator);
     issues.push(...secretIssues);
     if (secretIssues.length === 0) issues.push(...checkPlatforms(parsed.data));
+    issues.push(...unimplementedPlatformWarnings(parsed.data, issues));
     issues.push(...checkActionTemplates(parsed.data));
   }
 

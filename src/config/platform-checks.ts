@@ -6,6 +6,8 @@
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
 import { describeSecretSource, Secret } from './secret.js';
+import { isEnabled } from './slices/common.js';
+import { implementedPlatforms } from './slices/communications.js';
 import { boundGroups, usedPlugins } from './used-plugins.js';
 
 export function checkPlatforms(config: Config): ConfigIssue[] {
@@ -152,6 +154,8 @@ export function checkPlatforms(config: Config): ConfigIssue[] {
 export interface UnimplementedPlatform {
   /** `<group>/<platform>`, the ID the platform would have had. */
   id: string;
+  /** The communication group it is in. */
+  group: string;
   platform: string;
   /** Why it does not run and what to use instead. */
   reason: string;
@@ -170,16 +174,36 @@ const unimplementedReasons: Readonly<Record<string, string>> = {
 
 /**
  * Enabled platforms that validate (so Botkube configs load unchanged) but that Switchboard does
- * not run, in config order: the agent names each at start rather than ignoring it silently.
+ * not run (everything not in `implementedPlatforms`), in config order: `config validate` warns
+ * about each and the agent names each at start rather than ignoring it silently.
  */
 export function unimplementedPlatforms(config: Config): UnimplementedPlatform[] {
   const out: UnimplementedPlatform[] = [];
   for (const [group, sections] of Object.entries(config.communications)) {
     for (const [platform, section] of Object.entries(sections as Record<string, unknown>)) {
-      const reason = unimplementedReasons[platform];
-      if (!reason || (section as { enabled?: unknown } | undefined)?.enabled !== true) continue;
-      out.push({ id: `${group}/${platform}`, platform, reason });
+      if (implementedPlatforms.includes(platform) || !isEnabled(section)) continue;
+      const reason = unimplementedReasons[platform] ?? `Switchboard does not run ${platform}`;
+      out.push({ id: `${group}/${platform}`, group, platform, reason });
     }
   }
   return out;
+}
+
+/**
+ * A warning for each platform of {@link unimplementedPlatforms}, at its section, unless `issues`
+ * already has one there (the `x-unsupported` sections warn while the raw config is prepared).
+ */
+export function unimplementedPlatformWarnings(config: Config, issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const warned = new Set(
+    issues.filter((issue) => issue.code === 'unsupported').map((issue) => JSON.stringify(issue.path)),
+  );
+  return unimplementedPlatforms(config)
+    .map(({ group, platform, reason }) => ({ path: ['communications', group, platform], reason }))
+    .filter(({ path }) => !warned.has(JSON.stringify(path)))
+    .map(({ path, reason }) => ({
+      severity: 'warning' as const,
+      code: 'unsupported' as const,
+      path,
+      message: `enabled, but not run: ${reason}. The rest of the config works without it.`,
+    }));
 }

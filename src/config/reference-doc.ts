@@ -146,6 +146,11 @@ defaults and secrets redacted, with \`switchboard config show -c file.yaml\`.
 4. **Validation** reports every problem at once, each with file, line and column (or the variable),
    the path, the value and what was expected. Errors stop the agent; warnings do not.
 
+A file that is empty or holds only comments is an error (a truncated save must not replace a
+running config with "nothing enabled"); write \`{}\` for a file that deliberately sets nothing.
+Duplicate keys are an error, and so are YAML aliases that expand more than 10,000 times (a
+"billion laughs" document).
+
 The validated configuration is frozen. With \`configWatcher.enabled\`, the agent watches the files and
 the secret files they read (their directories, so editor renames and Kubernetes ConfigMap and Secret
 updates are seen) and applies a valid change by restarting only what changed; an invalid change is
@@ -163,15 +168,22 @@ botToken: { fromEnv: SLACK_BOT_TOKEN } # read from the agent's environment
 \`\`\`
 
 A relative \`fromFile\` path is taken from the directory of the config file that names it. A missing
-file or unset variable is a load error naming the file and line of the reference.
+file or unset variable is a load error naming the file and line of the reference. A \`fromFile\`
+secret must be a regular file of at most 64 KiB; symlinks are followed (Kubernetes Secret mounts
+are symlinks), and a device, FIFO, directory or larger file is an error naming the file, the
+field and the limit.
 
 ## Unknown keys and Botkube keys
 
 - A key the schema does not know is an **error** with a "did you mean" suggestion: a typo must not
   silently turn a setting off.
 - A Botkube key Switchboard has no use for (listed at the end) is **accepted with a warning**.
-- A platform Switchboard does not run (Mattermost, PagerDuty, Botkube Cloud, the legacy Slack and
-  Teams bots) is accepted; a **warning** says so when it is enabled.
+- A platform Switchboard does not run (Discord and Rocket.Chat for now, Mattermost, PagerDuty,
+  Botkube Cloud, the legacy Slack and Teams bots) is accepted; a **warning** says so when it is
+  enabled.
+- Inside a block whose \`enabled\` is \`false\` (a platform, a plugin entry, an action), only the
+  shapes of values are checked, as Botkube does: Botkube's chart renders disabled blocks with
+  placeholders such as \`server: ELASTICSEARCH_ADDRESS\`. Values are checked once the block is enabled.
 - A key written in another case than the schema's (\`RBAC\` for \`rbac\`; Botkube matched keys
   case-insensitively) is read with a warning.
 - Bindings must name existing source and executor groups (an error naming the channel), and enabled

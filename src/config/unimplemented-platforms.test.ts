@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configFrom } from '../../test/support/config-from.js';
-import { unimplementedPlatforms } from './platform-checks.js';
+import { unimplementedPlatforms, unimplementedPlatformWarnings } from './platform-checks.js';
 
 describe('unimplementedPlatforms', () => {
   it('names every enabled platform Switchboard does not run, by group, and nothing else', () => {
@@ -21,5 +21,31 @@ communications:
       { id: 'second/teams', platform: 'teams' },
     ]);
     expect(unimplementedPlatforms(config)[0]?.reason).toMatch(/no Discord bot/);
+  });
+  it('warns about each in the config, once, at its section', () => {
+    const config = configFrom(`
+communications:
+  default:
+    discord: {enabled: true, token: t, botID: b, channels: {ops: {id: "1"}}}
+    teams: {enabled: true}
+`);
+    // As loadConfig has it: the x-unsupported section (teams) already warned while preparing.
+    const prepared = [
+      {
+        severity: 'warning' as const,
+        code: 'unsupported' as const,
+        path: ['communications', 'default', 'teams'],
+        message: 'x',
+      },
+    ];
+    expect(unimplementedPlatformWarnings(config, prepared)).toEqual([
+      {
+        severity: 'warning',
+        code: 'unsupported',
+        path: ['communications', 'default', 'discord'],
+        message:
+          'enabled, but not run: Switchboard has no Discord bot yet; use socketSlack or console. The rest of the config works without it.',
+      },
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatIssue, loadConfig, redactConfig, usedPluginKeys } from '../../src/config/index.js';
+import {
+  ConfigError,
+  formatIssue,
+  formatPath,
+  loadConfig,
+  redactConfig,
+  usedPluginKeys,
+} from '../../src/config/index.js';
 import { repoRoot } from '../support/build-fixtures.js';
 import { test } from '../support/temp-dir.js';
 
@@ -56,8 +63,12 @@ describe('Botkube configurations load unchanged', () => {
       'http://switchboard.monitoring.svc.cluster.local',
     );
     expect(usedPluginKeys(config)).toEqual(['botkube/kubectl', 'botkube/kubernetes']);
-    // Only the open incoming webhook is worth a warning; nothing in the file is unknown or ignored.
-    expect(warnings.map((w) => w.code)).toEqual(['missing']);
+    // Only the enabled Discord bot (Switchboard has none yet) and the open incoming webhook are
+    // worth a warning; nothing in the file is unknown or ignored.
+    expect(warnings.map((w) => [w.code, formatPath(w.path)])).toEqual([
+      ['unsupported', 'communications.team-a.discord'],
+      ['missing', 'plugins.incomingWebhook.auth'],
+    ]);
   });
 
   it("loads the Helm chart's files and environment, merging _-prefixed state files last", async () => {
@@ -102,8 +113,10 @@ describe('Botkube configurations load unchanged', () => {
       ),
     );
     expect(ignored.some((w) => w.includes('configWatcher.image'))).toBe(true);
-    // Disabled Mattermost and Botkube Cloud sections are not worth a warning.
-    expect(warnings.filter((w) => w.code === 'unsupported')).toEqual([]);
+    // Disabled Mattermost and Botkube Cloud sections are not worth a warning; the enabled Discord is.
+    expect(warnings.filter((w) => w.code === 'unsupported').map((w) => formatPath(w.path))).toEqual([
+      'communications.default-group.discord',
+    ]);
     expect(Object.isFrozen(config)).toBe(true);
     expect(
       Object.isFrozen(
@@ -230,5 +243,120 @@ communications:
     expect(failure.message).toContain(
       'environment variable SWITCHBOARD_SETTINGS_CLUSTER__NAMES: settings.clusterNames: unknown key "clusterNames"; did you mean "clusterName"?',
     );
+  });
+});
+
+describe("Botkube v1.14's own Helm chart and config test data", () => {
+  // Rendered by Botkube's chart from its default values.yaml; kept beside the repository
+  // (CI has shared/ there), never copied in. A missing folder fails the load: no skip.
+  const chart = join(repoRoot, '..', 'shared', 'fixtures', 'botkube-v1.14-chart');
+  const warningLines = (warnings: readonly Parameters<typeof formatIssue>[0][]) =>
+    warnings.map((w) => formatIssue(w).replace(`${chart}/`, ''));
+
+  it('validates the configuration the chart renders from its default values', async () => {
+    const { config, warnings } = await loadConfig({
+      files: [join(chart, 'global_config.yaml'), join(chart, 'comm_config.yaml')],
+      env: {},
+    });
+
+    const group = config.communications['default-group'];
+    // The disabled Elasticsearch block keeps its placeholder server out of the value checks.
+    expect(group?.elasticsearch?.enabled).toBe(false);
+    expect(group?.mattermost?.enabled).toBe(false);
+    expect(config.executors['k8s-default-tools']?.plugins['botkubeExtra/helm']?.enabled).toBe(true);
+    expect(warningLines(warnings)).toEqual([
+      expect.stringMatching(
+        /^global_config\.yaml:4:7: executors\.k8s-default-tools\["botkube\/kubectl"\]\.displayName: Botkube setting ignored by Switchboard: /,
+      ),
+      expect.stringMatching(
+        /^global_config\.yaml:17:7: executors\.k8s-default-tools\["botkubeExtra\/helm"\]\.displayName: /,
+      ),
+      expect.stringMatching(/^global_config\.yaml:\d+:3: settings\.upgradeNotifier: /),
+      expect.stringMatching(/^global_config\.yaml:\d+:3: settings\.systemConfigMap: /),
+      expect.stringMatching(/^global_config\.yaml:\d+:3: configWatcher\.inCluster: /),
+      'comm_config.yaml:2:3: communications: no chat platform or sink is enabled; events and commands have nowhere to go (enable console for a local web chat)',
+    ]);
+  });
+
+  test('accepts the keys of Botkube 1.x config test data, warning that they are ignored', async ({ dir }) => {
+    // From kubeshop/botkube pkg/config/testdata/TestLoadConfigSuccess (config-all.yaml, config-global.yaml).
+    const file = await dir.write(
+      'config.yaml',
+      `settings:
+  clusterName: not-configured
+  configWatcher: true
+communications:
+  default-workspace:
+    socketSlack:
+      enabled: true
+      channels: {alias: {name: SLACK_CHANNEL, notification: {disabled: false}}}
+      notification: {type: short}
+      botToken: xoxb-token
+      appToken: xapp-token
+    discord:
+      enabled: false
+      token: DISCORD_TOKEN
+      botID: DISCORD_BOT_ID
+      channels: {alias: {id: DISCORD_CHANNEL_ID}}
+      notification: {type: short}
+    mattermost:
+      enabled: false
+      notification: {type: short}
+sources:
+  k8s-events:
+    displayName: "Plugins & Builtins"
+    botkube/kubernetes:
+      recommendations: {pod: {noLatestImageTag: false}}
+      namespaces: {include: [".*"]}
+      event: {types: [create]}
+      events: [create]
+      annotations: {my-annotation: "true"}
+      labels: {my-label: "true"}
+      resources: [{type: v1/pods}]
+`,
+    );
+    const { warnings } = await loadConfig({ files: [file], env: {} });
+    const ignored = warnings.filter((w) => w.code === 'ignored').map((w) => formatPath(w.path));
+    expect(ignored).toEqual([
+      'settings.configWatcher',
+      'communications.default-workspace.socketSlack.notification',
+      'communications.default-workspace.discord.notification',
+      'communications.default-workspace.mattermost.notification',
+      ...['recommendations', 'namespaces', 'event', 'events', 'annotations', 'labels', 'resources'].map(
+        (key) => `sources.k8s-events["botkube/kubernetes"].${key}`,
+      ),
+    ]);
+    expect(warnings.filter((w) => w.severity !== 'warning')).toEqual([]);
+  });
+
+  test('still checks the values of a block once it is enabled', async ({ dir }) => {
+    const file = await dir.write(
+      'config.yaml',
+      'communications:\n  g:\n    elasticsearch:\n      enabled: true\n      server: ELASTICSEARCH_ADDRESS\n      indices: {a: {name: botkube}}\n',
+    );
+    const failure = await loadConfig({ files: [file], env: {} }).then(
+      () => new ConfigError([]),
+      (err: unknown) => err as ConfigError,
+    );
+    expect(failure.issues.map(formatIssue)).toEqual([
+      `${file}:5:15: communications.g.elasticsearch.server: server is not a URL; expected e.g. https://es.example.com:9200`,
+    ]);
+  });
+
+  test('names an enabled platform Switchboard does not run, as a warning', async ({ dir }) => {
+    const file = await dir.write(
+      'config.yaml',
+      `communications:
+  g:
+    console: {enabled: true, channels: {ops: {name: ops}}}
+    discord: {enabled: true, token: t, botID: "1", channels: {ops: {id: "2"}}}
+    rocketChat: {enabled: true, url: "https://chat.example", userId: u, authToken: t, channels: {ops: {name: ops}}}
+`,
+    );
+    const { warnings } = await loadConfig({ files: [file], env: {} });
+    expect(warnings.filter((w) => w.code === 'unsupported').map(formatIssue)).toEqual([
+      `${file}:4:5: communications.g.discord: enabled, but not run: Switchboard has no Discord bot yet; use socketSlack or console. The rest of the config works without it.`,
+      `${file}:5:5: communications.g.rocketChat: enabled, but not run: Switchboard has no Rocket.Chat bot yet; use socketSlack or console. The rest of the config works without it.`,
+    ]);
   });
 });

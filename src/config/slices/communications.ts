@@ -36,5 +36,12 @@ export type BotPlatform = (typeof botPlatforms)[number];
 export const sinkPlatforms = ['webhook', 'elasticsearch'] as const;
 export type SinkPlatform = (typeof sinkPlatforms)[number];
 
+/**
+ * The platforms this build of Switchboard runs: the one list to extend when a bot or sink is
+ * implemented (Discord and Rocket.Chat are next). Any other enabled platform is named at
+ * `config validate` and at start (see `unimplementedPlatforms`).
+ */
+export const implementedPlatforms: readonly string[] = ['socketSlack', 'console', 'webhook', 'elasticsearch'];
+
 /** Bots that render interactive messages (buttons, selects); the others get plain text. */
 export const interactivePlatforms: readonly BotPlatform[] = ['socketSlack'];

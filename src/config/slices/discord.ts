@@ -7,6 +7,7 @@ import {
   ChannelById,
   channels,
   flag,
+  ignored,
   requireChannelsWhenEnabled,
   requireWhenEnabled,
   secret,
@@ -21,6 +22,9 @@ export const Discord = z
       .prefault('')
       .meta({ description: 'Application (bot user) ID, used to recognise mentions. Required when enabled.' }),
     channels: channels(ChannelById),
+    notification: ignored(
+      'Botkube 0.x message format (`type: short` or `long`), which Botkube 1.x ignores too; per-channel `channels.<alias>.notification.disabled` is read.',
+    ),
   })
   .superRefine((discord, ctx) => {
     requireWhenEnabled(discord, ctx, ['token', 'botID']);

@@ -4,7 +4,7 @@
  * form separates the two (`{displayName, plugins}`); `redactConfig` writes the Botkube form back.
  */
 import { z } from 'zod';
-import { flag, keyedBy, text, textList } from './common.js';
+import { flag, ignored, keyedBy, text, textList } from './common.js';
 
 /** `repo/name[@version]`, the same rule as the repository client's `parsePluginKey`. */
 export const pluginKeyPattern = /^([^/@\s]+)\/([^/@\s]+)(?:@([^/@\s]+))?$/;
@@ -35,9 +35,27 @@ export const PluginRbac = z.strictObject({
 });
 export type PluginRbac = z.infer<typeof PluginRbac>;
 
+/**
+ * A Kubernetes source setting of Botkube 0.x, written beside `config` in Botkube's own test
+ * configs; Botkube 1.x ignores it there.
+ */
+const legacyEntryKey = ignored(
+  'Botkube 0.x Kubernetes source setting beside `config`, ignored there by Botkube 1.x too; move it under `config`.',
+);
+
 /** One plugin inside a group. */
 export const PluginEntry = z.strictObject({
   enabled: flag.prefault(false).meta({ description: 'Use this plugin.' }),
+  displayName: ignored(
+    "a name per plugin entry, which Botkube's Helm chart writes and Botkube does not show; the group's `displayName` is shown.",
+  ),
+  recommendations: legacyEntryKey,
+  namespaces: legacyEntryKey,
+  event: legacyEntryKey,
+  events: legacyEntryKey,
+  annotations: legacyEntryKey,
+  labels: legacyEntryKey,
+  resources: legacyEntryKey,
   config: z.unknown().optional().meta({
     description:
       "The plugin's own configuration, any YAML. Sent to the plugin as YAML and checked against the JSON Schema it publishes.",

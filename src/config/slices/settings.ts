@@ -143,7 +143,8 @@ export const Settings = z
     commands: z
       .strictObject({
         deadline: duration({ min: 1000 }).prefault('5m').meta({
-          description: 'Longest a chat command may run, streamed output included; then it is cancelled.',
+          description:
+            'Longest a chat command (or an action’s command, or `<plugin> help`) may run, streamed output included; then it is cancelled and the reply names this setting. It is the only limit on commands: `plugins.runtime.callDeadline` does not apply to them.',
         }),
         concurrencyPerChannel: integer({ min: 1, max: 100 }).prefault(2).meta({
           description:
@@ -181,6 +182,9 @@ export const Settings = z
         description:
           'Retries of the repositories and platforms that could not start (degraded start). Plugin processes have their own restart policy (`plugins.restartPolicy`).',
       }),
+    configWatcher: ignored(
+      'Botkube 0.x switch for reloading; Botkube 1.x ignores it too. Reloading is set by the top-level `configWatcher`.',
+    ),
     systemConfigMap: ignored('Switchboard keeps no system ConfigMap.'),
     lifecycleServer: ignored('Switchboard has no lifecycle server; reloads happen in-process.'),
     informersResyncPeriod: ignored('Kubernetes informers live in the kubernetes source plugin.'),

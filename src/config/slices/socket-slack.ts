@@ -10,6 +10,7 @@ import {
   channels,
   duration,
   flag,
+  ignored,
   integer,
   requireChannelsWhenEnabled,
   requireWhenEnabled,
@@ -93,6 +94,9 @@ export const SocketSlack = z
       .prefault('')
       .meta({ description: 'App-level token with `connections:write` (`xapp-...`). Required when enabled.' }),
     channels: channels(SlackChannel),
+    notification: ignored(
+      'Botkube 0.x message format (`type: short` or `long`), which Botkube 1.x ignores too; per-channel `channels.<alias>.notification.disabled` is read.',
+    ),
     directMessages: z
       .strictObject({
         enabled: flag.prefault(false).meta({

@@ -4,7 +4,7 @@
  * meta drives that warning and the docs).
  */
 import { z } from 'zod';
-import { ChannelByName, channels, flag, SinkBindings, secret, text } from './common.js';
+import { ChannelByName, channels, flag, ignored, SinkBindings, secret, text } from './common.js';
 
 function unsupported(reason: string) {
   return { 'x-unsupported': reason, description: `Not supported by Switchboard: ${reason}` };
@@ -18,6 +18,9 @@ export const Mattermost = z
     token: secret.optional(),
     team: text.optional(),
     channels: channels(ChannelByName),
+    notification: ignored(
+      'Botkube 0.x message format (`type: short` or `long`), which Botkube 1.x ignores too; per-channel `channels.<alias>.notification.disabled` is read.',
+    ),
   })
   .meta(
     unsupported(
