@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { createServer, type Server, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +197,46 @@ plugins:
     );
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
+
+  // Ports below ip_unprivileged_port_start need privileges; as root the agent runs as nobody.
+  const unprivilegedFrom = Number(
+    (() => {
+      try {
+        return readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8');
+      } catch {
+        return '0';
+      }
+    })(),
+  );
+  test.skipIf(unprivilegedFrom <= 81)(
+    'a privileged port exits 1 with SB_ERR_LISTEN saying so, naming the setting and variable',
+    async ({ dir }) => {
+      await chmod(dir.path, 0o777);
+      const file = await config(dir, 81);
+      await chmod(file, 0o644);
+      const asRoot = process.getuid?.() === 0;
+      const child = spawn(
+        process.execPath,
+        [join(repoRoot, 'bin/run.js'), 'start', '-c', file, '--state-dir', join(dir.path, 'state')],
+        {
+          env: { PATH: process.env.PATH, HOME: dir.path },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+        },
+      );
+      children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        'switchboard: could not start: SB_ERR_LISTEN: the health server cannot listen on 127.0.0.1:81: not permitted to listen on port 81 (ports below 1024 need privileges); change settings.healthPort (or environment variable SWITCHBOARD_SETTINGS_HEALTH__PORT)',
+      );
+      expect(stderr).not.toMatch(/^\s+at /m);
+    },
+  );
 
   test('the variable named moves the listener, and the printed URLs are the bound ones', async ({ dir }) => {
     const port = await occupiedPort();
