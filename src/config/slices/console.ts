@@ -18,11 +18,9 @@ const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export const Console = z
   .strictObject({
     enabled: flag.prefault(false).meta({ description: 'Serve the web console.' }),
-    address: listenAddress
-      .prefault('127.0.0.1')
-      .meta({
-        description: 'Listen address (IPv4, IPv6 or a host name). Anything but loopback requires `token`.',
-      }),
+    address: listenAddress.prefault('127.0.0.1').meta({
+      description: 'Listen address (IPv4, IPv6 or a host name). Anything but loopback requires `token`.',
+    }),
     port: port.prefault(2116).meta({ description: 'Listen port.' }),
     token: secret.optional().meta({
       description: 'Access token the browser must present. Optional on loopback, required otherwise.',
