@@ -1,6 +1,14 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
 import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
+import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
+import { buildIndex } from '../../src/plugins/publish/index-builder.js';
+import { startAgent } from '../support/agent-harness.js';
+import { repoRoot } from '../support/build-fixtures.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 /*
@@ -97,4 +105,84 @@ describe('a plugin flooding its stderr', () => {
     const relayedDone = lines.filter((l) => l.msg === 'flood done').length;
     expect(floodLines(lines) + relayedDone + droppedLines(lines)).toBe(flood + 1);
   }, 120_000);
+
+  it('through the agent: plugins.runtime.logLimit applies, and drops show in /status and /metrics', async () => {
+    // The executor fixture, published as the agent installs plugins: buildPlugins resolves
+    // `entry` relative to the plugin directory, so a wrapper imports the fixture by path.
+    const repo = await mkdtemp(join(tmpdir(), 'sb-flood-repo-'));
+    const pluginsDir = await mkdtemp(join(tmpdir(), 'sb-flood-plugins-'));
+    await mkdir(join(pluginsDir, 'fx'));
+    const entry = join(repoRoot, 'test/fixtures/plugins/executor-fixture.ts');
+    await writeFile(join(pluginsDir, 'fx', 'exec.ts'), `import '${entry}';\n`);
+    await writeFile(
+      join(pluginsDir, 'fx', 'plugin.json'),
+      JSON.stringify([{ type: 'executor', name: 'fixture', entry: 'exec.ts' }]),
+    );
+    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+    await buildPlugins({
+      pluginsDir,
+      outputDir: repo,
+      rootDir: repoRoot,
+      platforms: [{ os: 'linux', arch }],
+    });
+    const indexFile = join(repo, 'index.yaml');
+    await buildIndex({
+      binariesPath: repo,
+      urlBasePath: '.',
+      outputFile: indexFile,
+      logger: createTestLogger('silent').logger,
+    });
+    // The fixture declares a `jq` dependency at an unreachable URL (for host tests).
+    const index = parse(await readFile(indexFile, 'utf8')) as {
+      entries: { urls: { dependencies?: unknown }[] }[];
+    };
+    for (const entry of index.entries) for (const url of entry.urls) delete url.dependencies;
+    await writeFile(indexFile, stringify(index));
+
+    const run = await startAgent(
+      (dir) => `
+communications:
+  default:
+    console:
+      enabled: true
+      channels:
+        ops: {name: ops, bindings: {executors: [fx]}}
+executors:
+  fx:
+    sb/fixture: {enabled: true}
+settings:
+  metricsPort: 0
+plugins:
+  cacheDir: ${join(dir, 'cache')}
+  repositories:
+    sb: {url: "file://${indexFile}"}
+  incomingWebhook: {enabled: false}
+  runtime:
+    startTimeout: 60s
+    logLimit: {linesPerSecond: 50}
+    env: {extra: {FIXTURE_STDERR_FLOOD: '20000'}}
+`,
+    );
+    try {
+      // The first report comes at the 10 s tick after the flood.
+      const dropped = await waitFor(
+        () => run.agent.status().plugins.find((p) => p.name === 'sb/fixture')?.logDropped,
+        60_000,
+        'logDropped in the plugin status',
+      );
+      expect(dropped.lines).toBeGreaterThan(10_000);
+      expect(
+        run.lines.filter((l) => l.plugin === 'sb/fixture' && /^flood /.test(String(l.msg))).length,
+      ).toBeLessThan(10_000);
+      const metricsUrl = (run.urls as { metricsUrl?: string }).metricsUrl as string;
+      const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+      const counted = /switchboard_plugin_log_dropped_lines_total\{plugin="sb\/fixture"\} (\d+)/.exec(
+        metrics,
+      )?.[1];
+      expect(Number(counted)).toBeGreaterThanOrEqual(dropped.lines);
+      expect(metrics).toMatch(/switchboard_plugin_log_dropped_bytes_total\{plugin="sb\/fixture"\} \d+/);
+    } finally {
+      await run.agent.stop();
+    }
+  }, 180_000);
 });
