@@ -208,6 +208,27 @@ describe('a repository that cannot be reached at start', () => {
     expect((await ask(r.bot, 'echo reloaded', 'later')).trim()).toBe('reloaded');
   }, 120_000);
 
+  it('fails only the plugin a working repository cannot provide; the rest of it installs', async () => {
+    const r = await run((dir) =>
+      twoRepos(`file://${builtins}/index.yaml`)(dir).replace(
+        'late/echo: {enabled: true}',
+        'sb/nosuch: {enabled: true}',
+      ),
+    );
+    expect((await ask(r.bot, 'echo same repository')).trim()).toBe('same repository');
+    const s = await getStatus(r);
+    expect(s.repositories).toEqual([{ name: 'sb', state: 'ok', plugins: ['sb/nosuch'] }]);
+    expect(s.problems).toEqual([
+      expect.objectContaining({
+        kind: 'plugin',
+        id: 'sb/nosuch',
+        state: 'not installed',
+        reason: expect.stringContaining('nosuch'),
+      }),
+    ]);
+    expect(s.plugins.find((p) => p.name === 'sb/echo')?.state).toBe('running');
+  }, 60_000);
+
   it('with strict, fails start naming the repository and the reason', async () => {
     const port = await freePort();
     const failure = await run(twoRepos(`http://127.0.0.1:${port}/index.yaml`), { strict: true }).then(
@@ -278,9 +299,10 @@ describe('a plugin whose binary fails to start', () => {
 
 describe('a chat platform that cannot connect at start', () => {
   let emu: SlackEmulator;
+  let prodOps: { id: string; name: string };
   beforeAll(async () => {
     emu = await startSlackEmulator({ rateLimit: { ratePerSecond: 50, burst: 50 }, serverPingIntervalMs: 0 });
-    emu.addChannel('prod-ops');
+    prodOps = emu.addChannel('prod-ops');
     return () => emu.close();
   });
 
@@ -363,6 +385,37 @@ plugins:
     await waitFor(async () => (await readyz(r)) === 200, 60_000, 'ready once Slack connects');
     expect((await getStatus(r)).platforms).toContainEqual(
       expect.objectContaining({ id: 'default/socketSlack', state: 'connected' }),
+    );
+  }, 120_000);
+
+  it('keeps the events for a platform that is down and delivers them once it connects', async () => {
+    const port = await freePort();
+    const r = await run(
+      (dir) =>
+        slackConfig(
+          `http://127.0.0.1:${port}/api/`,
+          false,
+        )(dir)
+          .replace('bindings: {executors: [tools]}}', 'bindings: {executors: [tools], sources: [hooks]}}')
+          .replace(
+            'settings:',
+            'sources:\n  hooks:\n    sb/webhook: {enabled: true, config: {template: generic}}\nsettings:',
+          ),
+      { platform: slack },
+    );
+    const posted = await fetch(`${r.urls.webhooksUrl}/sources/v1/hooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'held while slack was down' }),
+    });
+    expect(posted.status).toBe(200);
+    expect((await getStatus(r)).platforms).toContainEqual(
+      expect.objectContaining({ id: 'default/socketSlack', state: 'failed' }),
+    );
+    track(await forwardPort(port, Number(new URL(emu.apiUrl).port)));
+    await emu.waitFor(
+      () => emu.messages(prodOps.id).find((m) => JSON.stringify(m).includes('held while slack was down')),
+      60_000,
     );
   }, 120_000);
 
