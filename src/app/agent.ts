@@ -909,7 +909,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         servers.push(server);
         const url = await listenHttp(server, plan);
         for (const route of plan.routes) urls[route] = url;
-        log.info({ url, routes: plan.routes }, 'listening');
       }
       const { health: operationsUrl = '', metrics: metricsUrl = '', webhooks: webhooksUrl } = urls;
       if (deps.watch) {

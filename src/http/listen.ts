@@ -35,7 +35,11 @@ export function httpUrl(address: string, port: number): string {
  */
 export async function listenHttp(server: FastifyInstance, target: ListenTarget): Promise<string> {
   try {
-    await server.listen({ host: target.address, port: target.port });
+    await server.listen({
+      host: target.address,
+      port: target.port,
+      listenTextResolver: (address) => `${target.name} listening at ${address}`,
+    });
   } catch (err) {
     throw listenError(target, err as NodeJS.ErrnoException);
   }
