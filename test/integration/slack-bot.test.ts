@@ -424,6 +424,26 @@ describe('Slack bot: reconnects', () => {
     expect(emu.stats().connections).toBe(3);
   });
 
+  it('reconnects at once after a refresh or warning, not after the ping timeout', async () => {
+    const { emu, ops, ada } = await emulator();
+    // socket-mode 3.1 would wait the ping timeout (here 30 s) before each reconnect.
+    const { bot, commands } = await startBot(emu, { pingTimeout: '30s' });
+    for (const [n, reason] of [
+      [1, 'refresh_requested'],
+      [2, 'warning'],
+    ] as const) {
+      emu.faults.sendDisconnect(reason);
+      await waitFor(
+        () => bot.status().reconnects === n && bot.status().state === 'connected',
+        15_000,
+        `the reconnect after ${reason}`,
+      );
+    }
+    await emu.userMessage({ user: ada.id, channel: ops.id, text: `<@${emu.botUserId}> back?` });
+    await waitFor(() => commands.length === 1, 10_000, 'a command after the refreshes');
+    expect(emu.stats().connections).toBe(3);
+  });
+
   it('keeps trying, and says why, when Slack cannot be reached to reconnect', async () => {
     const { emu } = await emulator();
     const { bot } = await startBot(emu);

@@ -18,6 +18,7 @@ import { boltLogger } from './bolt-logger.js';
 import type { SlackMessageEvent } from './inbound.js';
 import type { BlockActionLike } from './interaction.js';
 import { formCallbackId } from './modal.js';
+import { reconnectAtOnceAfterRefresh } from './refresh-reconnect.js';
 import { redactUrl, startErrorFrom } from './web-errors.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -330,6 +331,9 @@ export class SlackTransport {
         return undefined as unknown as Awaited<ReturnType<typeof start>>;
       }
     };
+    reconnectAtOnceAfterRefresh(socket, () => {
+      if (!this.#stopping) void socket.start();
+    });
   }
 
   #reconnectFailed(err: unknown, retry: () => void): void {
