@@ -5,7 +5,8 @@
  * otherwise fail as an unhandled rejection), every Web API client has an explicit bounded retry
  * policy (without one, socket-mode silently gives listener clients 100 retries), and 429s are
  * rejected to the caller so the delivery pipeline owns rate limits. Reconnects are socket-mode's
- * (disconnect frames, refresh_requested, dead sockets); this module tracks them for `status()`
+ * (disconnect frames, refresh_requested, dead sockets), made immediate after a refresh
+ * (refresh-reconnect.ts); this module tracks them for `status()`
  * and retries a reconnect whose `apps.connections.open` fails, which socket-mode would leave as
  * an unhandled rejection.
  */
