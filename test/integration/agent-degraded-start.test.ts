@@ -6,7 +6,7 @@
  * restart once it is back; `strict` fails start instead.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -418,6 +418,31 @@ plugins:
       60_000,
     );
   }, 120_000);
+
+  it('forgets a failing platform that a reload removes (no problem left, the rest serves)', async () => {
+    const port = await freePort();
+    const r = await run(
+      (dir) =>
+        slackConfig(
+          `http://127.0.0.1:${port}/api/`,
+          true,
+        )(dir).replace(fastRetry, 'startRetry: {initialBackoff: 10m, maxBackoff: 10m}'),
+      { platform: slack },
+    );
+    expect((await getStatus(r)).problems.map((p) => p.id)).toEqual(['default/socketSlack']);
+    const withoutSlack = (await readFile(r.configFile, 'utf8')).replace(
+      / {4}socketSlack:[\s\S]*?(?=^executors:)/m,
+      '',
+    );
+    await writeFile(r.configFile, withoutSlack);
+    const { config } = await loadConfig({ files: [r.configFile] });
+    const report = await r.agent.reload(config);
+    expect(report.platformsRestarted).toEqual([]);
+    const s = await getStatus(r);
+    expect(s.problems).toEqual([]);
+    expect(s.platforms.map((p) => p.id)).toEqual(['default/console']);
+    expect((await ask(r.bot, 'echo after reload')).trim()).toBe('after reload');
+  }, 60_000);
 
   it('with strict, fails start naming the platform and the reason', async () => {
     emu.faults.errorNext('auth.test', 'invalid_auth', 1);
