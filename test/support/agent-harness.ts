@@ -56,6 +56,8 @@ export interface RunningAgent {
 
 export interface StartAgentOptions {
   watch?: boolean;
+  /** Runtime state directory; default `state` in the agent's own directory. */
+  stateDir?: string;
   /** `start --strict`. */
   strict?: boolean;
   /** Platforms other than the console (which is the TestBot); undefined: not implemented. */
@@ -79,7 +81,7 @@ export async function startAgent(
   const agent = createAgent(loaded, {
     logger: logger.logger,
     version: '0.1.0-test',
-    stateDir: join(dir, 'state'),
+    stateDir: options.stateDir ?? join(dir, 'state'),
     configFiles: [configFile],
     createPlatform: (instance) =>
       instance.platform === 'console' ? bot : options.platform?.(instance, logger.logger),
