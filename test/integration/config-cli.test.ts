@@ -29,10 +29,27 @@ describe('switchboard config validate', () => {
   it('exits 0 for a Botkube config, printing its warnings on stderr', async () => {
     const result = await cli(['config', 'validate', '-c', illustration]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('configuration is valid (1 file, 1 warning)\n');
-    expect(result.stderr).toMatch(
-      /^warning: .*illustration\.yaml:\d+:\d+: plugins\.incomingWebhook\.auth: incoming webhooks accept/,
-    );
+    expect(result.stdout).toBe('configuration is valid (1 file, 2 warnings)\n');
+    expect(result.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /^warning: .*illustration\.yaml:\d+:\d+: communications\.team-a\.discord: enabled, but not run: Switchboard has no Discord bot yet/,
+      ),
+      expect.stringMatching(
+        /^warning: .*illustration\.yaml:\d+:\d+: plugins\.incomingWebhook\.auth: incoming webhooks accept/,
+      ),
+      '',
+    ]);
+  });
+
+  test('exits 1 for an empty or comment-only file, naming it', async ({ dir }) => {
+    const file = await dir.write('config.yaml', '# to be written\n');
+    const result = await cli(['config', 'validate', '-c', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')).toEqual([
+      `error: ${file}: the config file is empty (or holds only comments); an empty config is refused so that a half-written file never replaces the running config`,
+      'configuration is invalid: 1 error',
+      '',
+    ]);
   });
 
   test('exits 1 listing every error with file, line and column', async ({ dir }) => {
