@@ -285,7 +285,20 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     },
     redactedConfigYaml: () => stringify(redactConfig(config)),
     plugins: () => [...supervisors.values()].map((s) => s.status()),
-    platforms: () => [...destinations.values()].filter(isBot).map((b) => ({ id: b.id, status: b.status() })),
+    platforms: () => [
+      ...[...destinations.values()].filter(isBot).map((b) => ({ id: b.id, status: b.status() })),
+      // A bot that failed to start is a stand-in (or nothing); chat `status` names it with the reason.
+      ...retries
+        .list('platform:')
+        .filter(([id]) => {
+          const d = destinations.get(id);
+          return !d || standIns.has(d);
+        })
+        .map(([id, failure]) => ({
+          id,
+          status: { state: 'failed' as const, reconnects: 0, lastError: failure.reason },
+        })),
+    ],
     sourceGroups: () =>
       Object.entries(config.sources).map(([name, group]) => ({ name, displayName: group.displayName })),
     setSourceBindings: async (channel, groups) => {
@@ -667,7 +680,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     await Promise.all(
       started.map((s) =>
         s.start().catch((err: unknown) => {
-          launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
+          if (!started) launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
           const { nextRetryAt } = s.status();
           log.error(
             { plugin: s.name, err: (err as Error).message, nextRetryAt },

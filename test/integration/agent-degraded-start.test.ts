@@ -430,6 +430,9 @@ plugins:
       { platform: slack },
     );
     expect((await getStatus(r)).problems.map((p) => p.id)).toEqual(['default/socketSlack']);
+    // Chat's `status` names it too, with the reason.
+    await ask(r.bot, 'status');
+    expect(r.bot.allText('ops')).toMatch(/default\/socketSlack +failed +0 +.*127\.0\.0\.1/);
     const withoutSlack = (await readFile(r.configFile, 'utf8')).replace(
       / {4}socketSlack:[\s\S]*?(?=^executors:)/m,
       '',
