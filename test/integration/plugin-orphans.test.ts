@@ -215,4 +215,40 @@ describe('plugin pid records', () => {
     expect(await other.reapOrphans()).toEqual([]);
     expect(alive(pid)).toBe(true);
   });
+
+  it('leave the plugins of another running agent on the same config alone, and stop them once it is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-pids-'));
+    const { logger } = createTestLogger('silent');
+    const sleep = (seconds: string) => {
+      const child = spawn('sleep', [seconds], { detached: true, stdio: 'ignore' });
+      spawned.push(child);
+      return child;
+    };
+    const owner = sleep('601');
+    const plugin = sleep('602');
+    const ownerPid = owner.pid as number;
+    const pluginPid = plugin.pid as number;
+    const record: PidRecord = {
+      plugin: 'x/sleep',
+      pid: pluginPid,
+      startTime: readProcIdentity(pluginPid)?.startTime as string,
+      binary: 'sleep',
+      agentPid: ownerPid,
+      agentStartTime: readProcIdentity(ownerPid)?.startTime as string,
+    };
+    await mkdir(join(dir, 'mine'));
+    await writeFile(join(dir, 'mine', `${pluginPid}.json`), JSON.stringify(record));
+    const files = new PluginPidFiles({ dir: join(dir, 'mine'), logger });
+
+    expect(await files.reapOrphans()).toEqual([]);
+    expect(alive(pluginPid)).toBe(true);
+    expect(readdirSync(join(dir, 'mine'))).toEqual([`${pluginPid}.json`]);
+
+    owner.kill('SIGKILL');
+    await once(owner, 'exit');
+    expect(await files.reapOrphans()).toEqual([{ plugin: 'x/sleep', pid: pluginPid, binary: 'sleep' }]);
+    await once(plugin, 'exit');
+    expect(plugin.signalCode).toBe('SIGKILL');
+    expect(readdirSync(join(dir, 'mine'))).toEqual([]);
+  });
 });

@@ -13,8 +13,9 @@ export interface PidRecord {
   startTime: string;
   /** The plugin binary; its command line must still name it. */
   binary: string;
-  /** The pid of the agent that started it, for people reading the file. */
+  /** The agent that started it: while that same process runs, the record is its own, not an orphan's. */
   agentPid: number;
+  agentStartTime?: string;
 }
 
 /** A process a previous agent left running, as found (and stopped) by {@link PluginPidFiles.reapOrphans}. */
@@ -54,11 +55,13 @@ export class PluginPidFiles {
   readonly #log: Logger;
   readonly #procRoot: string;
   readonly #removals = new Set<Promise<void>>();
+  readonly #agentStartTime: string | undefined;
 
   constructor(options: PluginPidFilesOptions) {
     this.dir = options.dir;
     this.#log = options.logger.child({ component: 'plugin-processes' });
     this.#procRoot = options.procRoot ?? '/proc';
+    this.#agentStartTime = readProcIdentity(process.pid, this.#procRoot)?.startTime;
   }
 
   /** Records `pid` (just spawned from `binary`) and removes the record once `exited` settles. */
@@ -66,7 +69,14 @@ export class PluginPidFiles {
     const identity = readProcIdentity(pid, this.#procRoot);
     // Already gone (or no /proc): there is nothing a later start could stop.
     if (!identity) return;
-    const record: PidRecord = { plugin, pid, startTime: identity.startTime, binary, agentPid: process.pid };
+    const record: PidRecord = {
+      plugin,
+      pid,
+      startTime: identity.startTime,
+      binary,
+      agentPid: process.pid,
+      ...(this.#agentStartTime ? { agentStartTime: this.#agentStartTime } : {}),
+    };
     const file = join(this.dir, `${pid}.json`);
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
@@ -109,6 +119,14 @@ export class PluginPidFiles {
     for (const name of names) {
       const file = join(this.dir, name);
       const record = name.endsWith('.json') ? await readRecord(file) : undefined;
+      if (record && this.#ownerRuns(record)) {
+        // Another agent on the same config files and state directory: its plugins are not orphans.
+        this.#log.warn(
+          { plugin: record.plugin, pid: record.pid, agentPid: record.agentPid },
+          'another agent with the same config files and state directory is running; its plugin process is left alone',
+        );
+        continue;
+      }
       if (record) {
         const live = readProcIdentity(record.pid, this.#procRoot);
         const same =
@@ -145,6 +163,11 @@ export class PluginPidFiles {
       await rm(file, { force: true });
     }
     return reaped;
+  }
+
+  #ownerRuns(record: PidRecord): boolean {
+    if (record.agentStartTime === undefined || record.agentPid === process.pid) return false;
+    return readProcIdentity(record.agentPid, this.#procRoot)?.startTime === record.agentStartTime;
   }
 }
 
