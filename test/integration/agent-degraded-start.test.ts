@@ -17,7 +17,9 @@ import { loadConfig } from '../../src/config/load.js';
 import type { SocketSlack } from '../../src/config/schema.js';
 import type { Logger } from '../../src/log/logger.js';
 import { freePort, publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { launchBrowser, openConsolePage } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
+import { startConsoleAgent } from '../support/console-harness.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';
 import { startStaticServer } from '../support/static-server.js';
 import { forwardPort } from '../support/tcp-forward.js';
@@ -573,4 +575,47 @@ plugins:
       ),
     );
   }, 60_000);
+});
+
+describe('the console status panel (Chromium)', () => {
+  it('shows the problems first: the repository and the unsupported platform, with their reasons', async () => {
+    const consoleRun = await startConsoleAgent(`
+communications:
+  default:
+    console:
+      enabled: true
+      port: 0
+      channels:
+        ops: {name: ops, bindings: {executors: [tools]}}
+        later: {name: later, bindings: {executors: [lateTools]}}
+  other:
+    mattermost: {enabled: true}
+executors:
+  tools:
+    sb/echo: {enabled: true}
+  lateTools:
+    late/echo: {enabled: true}
+`);
+    cleanups.push(() => consoleRun.agent.stop());
+    const browser = await launchBrowser();
+    cleanups.push(() => browser.close());
+    const pageProblems: string[] = [];
+    const { page } = await openConsolePage(browser, consoleRun.url, { problems: pageProblems });
+    const panel = page.locator('#status-panel [data-section="Problems"]');
+    await panel.waitFor({ timeout: 15_000 });
+    await expect(panel.locator('h3').textContent()).resolves.toBe('Problems (2)');
+    const rows = await panel.locator('tbody tr').allTextContents();
+    expect(rows[0]).toMatch(/^repositorylateunavailable.*late.*not configured/);
+    expect(rows[1]).toMatch(/^platformother\/mattermostnot supported.*Mattermost/);
+    await expect(page.locator('#status-panel .status-summary .state').textContent()).resolves.toBe(
+      'degraded: 2 not serving',
+    );
+    await expect(
+      page
+        .locator('#status-panel [data-section="Repositories"] tr', { hasText: 'late' })
+        .locator('td.state')
+        .textContent(),
+    ).resolves.toBe('unavailable');
+    expect(pageProblems).toEqual([]);
+  }, 120_000);
 });
