@@ -46,6 +46,15 @@ describe('replaceEmojiShortcodes', () => {
     );
   });
 
+  it('keeps URLs as they are, but not the label of a link', () => {
+    expect(replaceEmojiShortcodes('see https://example.com/:x:/page :x:')).toBe(
+      'see https://example.com/:x:/page \u274c',
+    );
+    expect(replaceEmojiShortcodes('<https://example.com/:x:|:x: failed>')).toBe(
+      '<https://example.com/:x:|\u274c failed>',
+    );
+  });
+
   it('converts after an unclosed backtick, which is not code', () => {
     expect(replaceEmojiShortcodes('a ` b :x:')).toBe('a ` b \u274c');
   });

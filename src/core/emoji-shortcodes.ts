@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /**
- * Code: a run of backticks up to the next run of the same length (CommonMark's rule), which
- * covers fenced blocks, `x` and ``a `b` c``. Shortcodes there stay as written.
+ * Kept as written: code, a run of backticks up to the next run of the same length (CommonMark's
+ * rule: fenced blocks, `x`, ``a `b` c``), and URLs (`https://host/:x:/`), whose colons are
+ * part of the address.
  */
-const code = /(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g;
+const code = /(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)|https?:\/\/[^\s<>|]+/g;
 /** Slack's shortcode names: lowercase letters, digits, `_`, `-` and `+` (for `:+1:`). */
 const shortcode = /:[a-z0-9_+-]+:/;
 const emojiPresentation = /^\p{Emoji_Presentation}$/u;
@@ -19,7 +20,7 @@ const emojiPresentation = /^\p{Emoji_Presentation}$/u;
 let table: ReadonlyMap<string, string> | undefined;
 
 /**
- * `text` with every known shortcode outside code spans and fenced blocks replaced by its emoji;
+ * `text` with every known shortcode outside code spans, fenced blocks and URLs replaced by its emoji;
  * unknown names (and times such as `10:30:00`) stay as they are. The table (about 1,900 emoji,
  * 48 kB of JSON) is read on the first text that holds a candidate, not at start: most agents
  * never show one.
