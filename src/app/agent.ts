@@ -186,7 +186,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   /** Source plugin keys whose payload schema asks for the request envelope. */
   const envelopeSources = new Set<string>();
   let state: RuntimeState | undefined;
-  let started = false;
+  let startFinished = false;
   let stopped = false;
   const strict = () => deps.strict ?? config.settings.strictStart;
   /** The plugins the current config uses (installed or not). */
@@ -438,7 +438,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
    * sinks). Not ready before start has finished, after stop, and while nothing at all serves.
    */
   function isReady(): boolean {
-    if (!started || stopped) return false;
+    if (!startFinished || stopped) return false;
     for (const d of destinations.values()) {
       if (standIns.has(d)) continue;
       if (!isBot(d) || d.status().state === 'connected') return true;
@@ -660,7 +660,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           envExtra: extra,
           logLevel: runtime.logLevel,
           logLimit: runtime.logLimit,
-          onSpawn: (pid, exited) => pidFiles.track(plugin.key, plugin.binary, pid, exited),
+          onSpawn: (pid, exited, privateDir) =>
+            pidFiles.track({ plugin: plugin.key, binary: plugin.binary, pid, privateDir }, exited),
           onLogDropped: (drops) => {
             metrics.pluginLogDroppedLines.inc({ plugin: plugin.key }, drops.lines);
             metrics.pluginLogDroppedBytes.inc({ plugin: plugin.key }, drops.bytes);
@@ -680,7 +681,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     await Promise.all(
       started.map((s) =>
         s.start().catch((err: unknown) => {
-          if (!started) launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
+          if (!startFinished) launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
           const { nextRetryAt } = s.status();
           log.error(
             { plugin: s.name, err: (err as Error).message, nextRetryAt },
@@ -936,7 +937,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
             log.error({ err: err.message }, 'configuration change rejected; the running configuration stays'),
         });
       }
-      started = true;
+      startFinished = true;
       const problems = status().problems;
       log.info(
         { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },

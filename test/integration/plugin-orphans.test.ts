@@ -150,6 +150,12 @@ plugins:
     const pidDir = join(stateDir, 'plugin-processes', pidDirs[0] as string);
     expect(await readdir(pidDir)).toEqual([`${orphan}.json`]);
 
+    const privateDir = readFileSync(`/proc/${orphan}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith('PLUGIN_UNIX_SOCKET_DIR='))
+      ?.split('=')[1] as string;
+    expect(readdirSync(privateDir).length).toBeGreaterThan(0);
+
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
     // The plugin outlives its host: adopted by init (or a subreaper), no longer the agent's child.
@@ -181,6 +187,8 @@ plugins:
       new RegExp(`stopped a plugin process left running by a previous agent plugin=sb/goecho pid=${orphan} `),
     );
     expect(alive(bystanderPid)).toBe(true);
+    // The orphan's private directory (its socket) went with it.
+    expect(() => readdirSync(privateDir)).toThrow(/ENOENT/);
     expect(second.stderr()).not.toMatch(new RegExp(`stopped a plugin process .* pid=${bystanderPid} `));
     // Stale records are gone; the running plugin's is there.
     expect(await readdir(pidDir)).toEqual([`${successor}.json`]);
@@ -203,7 +211,7 @@ describe('plugin pid records', () => {
     const pid = sleeper.pid as number;
     // Recorded for real (same start time), but under another agent's key…
     const other = new PluginPidFiles({ dir: join(dir, 'other'), logger });
-    other.track('x/sleep', '/bin/sleep-not-this', pid, new Promise(() => {}));
+    other.track({ plugin: 'x/sleep', binary: '/bin/sleep-not-this', pid }, new Promise(() => {}));
     const records = readdirSync(join(dir, 'other'));
     expect(records).toEqual([`${pid}.json`]);
     const record = JSON.parse(readFileSync(join(dir, 'other', records[0] as string), 'utf8')) as PidRecord;

@@ -13,6 +13,8 @@ export interface PidRecord {
   startTime: string;
   /** The plugin binary; its command line must still name it. */
   binary: string;
+  /** The launch's private directory (`…/sbp-XXXXXX`, its socket), removed with the record. */
+  privateDir?: string;
   /** The agent that started it: while that same process runs, the record is its own, not an orphan's. */
   agentPid: number;
   agentStartTime?: string;
@@ -64,16 +66,18 @@ export class PluginPidFiles {
     this.#agentStartTime = readProcIdentity(process.pid, this.#procRoot)?.startTime;
   }
 
-  /** Records `pid` (just spawned from `binary`) and removes the record once `exited` settles. */
-  track(plugin: string, binary: string, pid: number, exited: Promise<unknown>): void {
+  /** Records a process just spawned and removes the record once `exited` settles. */
+  track(
+    spawned: { plugin: string; binary: string; pid: number; privateDir?: string },
+    exited: Promise<unknown>,
+  ): void {
+    const { plugin, pid } = spawned;
     const identity = readProcIdentity(pid, this.#procRoot);
     // Already gone (or no /proc): there is nothing a later start could stop.
     if (!identity) return;
     const record: PidRecord = {
-      plugin,
-      pid,
+      ...spawned,
       startTime: identity.startTime,
-      binary,
       agentPid: process.pid,
       ...(this.#agentStartTime ? { agentStartTime: this.#agentStartTime } : {}),
     };
@@ -158,6 +162,11 @@ export class PluginPidFiles {
             { plugin: record.plugin, pid: record.pid },
             'a recorded plugin pid now belongs to another process; left alone',
           );
+        }
+        // The launch's own mkdtemp directory, whether its process was stopped now or died with
+        // the agent; the pattern keeps a tampered record from naming anything else.
+        if (typeof record.privateDir === 'string' && /^\/.+\/sbp-[A-Za-z0-9]{6}$/.test(record.privateDir)) {
+          await rm(record.privateDir, { recursive: true, force: true }).catch(() => undefined);
         }
       }
       await rm(file, { force: true });

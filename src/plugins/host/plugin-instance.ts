@@ -50,8 +50,11 @@ export interface LaunchOptions {
   logDropReportMs?: number;
   /** Each report of lines dropped over logLimit, and a last one when the process ends. */
   onLogDropped?(drops: LogDrops): void;
-  /** Called once the process exists (before its handshake), with the promise of its exit. */
-  onSpawn?(pid: number, exited: Promise<unknown>): void;
+  /**
+   * Called once the process exists (before its handshake), with the promise of its exit and
+   * its private directory (its socket is there).
+   */
+  onSpawn?(pid: number, exited: Promise<unknown>, privateDir: string): void;
 }
 
 /**
@@ -122,7 +125,7 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginInstan
       acceptedAppVersions: appVersions,
       onLog: (line) => relayLog(log, line),
       logBudget: budget,
-      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+      onSpawn: (pid, exited) => options.onSpawn?.(pid, exited, privateDir),
     });
   } catch (err) {
     stopDropReports();
