@@ -10,6 +10,7 @@ import {
   type Pair,
   parseDocument,
   visit,
+  type YAMLMap,
 } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 
@@ -21,6 +22,18 @@ export interface ConfigFile {
   value: Record<string, unknown>;
   document: Document.Parsed;
   lineCounter: LineCounter;
+  /**
+   * Each map's pairs by key text, built the first time {@link findInFile} looks into the map:
+   * locating thousands of issues in a map of thousands of keys must not scan it each time.
+   */
+  keyIndex: WeakMap<YAMLMap, MapKeys>;
+}
+
+/** One map's pairs: by exact key text, by lower-cased key text (first wins), and its `<<` merge keys. */
+interface MapKeys {
+  exact: Map<string, Pair>;
+  lower: Map<string, Pair>;
+  merges: Pair[];
 }
 
 /** A place in a file, 1-based. */
@@ -121,7 +134,10 @@ export function parseConfigText(path: string, text: string): { file?: ConfigFile
     const kind = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
     return { issues: [fileIssue(path, `the top level must be a map of settings, got ${kind}`)] };
   }
-  return { file: { path, value: value as Record<string, unknown>, document, lineCounter }, issues: [] };
+  return {
+    file: { path, value: value as Record<string, unknown>, document, lineCounter, keyIndex: new WeakMap() },
+    issues: [],
+  };
 }
 
 /**
@@ -207,7 +223,7 @@ export function findInFile(
   for (const segment of path) {
     node = resolve(file.document, node);
     if (isMap(node)) {
-      const pair = findPair(file.document, node, String(segment));
+      const pair = findPair(file, node, String(segment));
       if (!pair) return deepest ? { exact: false, position: deepest } : undefined;
       keyPosition = at(pair.key as Node) ?? deepest;
       deepest = keyPosition;
@@ -241,21 +257,34 @@ function keyText(pair: Pair): string | undefined {
   return typeof key === 'object' ? undefined : String(key);
 }
 
-function findPair(document: Document.Parsed, map: unknown, key: string, depth = 0): Pair | undefined {
+function keysOf(file: ConfigFile, map: YAMLMap): MapKeys {
+  let keys = file.keyIndex.get(map);
+  if (keys) return keys;
+  keys = { exact: new Map(), lower: new Map(), merges: [] };
+  for (const pair of map.items as Pair[]) {
+    const text = keyText(pair);
+    if (text === undefined) continue;
+    if (text === '<<') keys.merges.push(pair);
+    if (!keys.exact.has(text)) keys.exact.set(text, pair);
+    if (!keys.lower.has(text.toLowerCase())) keys.lower.set(text.toLowerCase(), pair);
+  }
+  file.keyIndex.set(map, keys);
+  return keys;
+}
+
+function findPair(file: ConfigFile, map: unknown, key: string, depth = 0): Pair | undefined {
   if (!isMap(map) || depth > 20) return undefined;
-  const pairs = map.items as Pair[];
-  const exact = pairs.find((pair) => keyText(pair) === key);
+  const keys = keysOf(file, map);
+  const exact = keys.exact.get(key);
   if (exact) return exact;
   // Keys merged in through `<<: *anchor` are written where the anchor is.
-  for (const pair of pairs) {
-    if (keyText(pair) !== '<<') continue;
+  for (const pair of keys.merges) {
     const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const source of sources) {
-      const found = findPair(document, resolve(document, source), key, depth + 1);
+      const found = findPair(file, resolve(file.document, source), key, depth + 1);
       if (found) return found;
     }
   }
   // Keys renamed by the key-case fix (`RBAC` → `rbac`) are still found.
-  const lower = key.toLowerCase();
-  return pairs.find((pair) => keyText(pair)?.toLowerCase() === lower);
+  return keys.lower.get(key.toLowerCase());
 }
