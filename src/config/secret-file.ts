@@ -48,7 +48,9 @@ export function readSecretFile(file: string, limit = maxSecretFileBytes): Buffer
           ? 'permission denied'
           : code === 'ELOOP'
             ? 'too many levels of symbolic links'
-            : (err as Error).message;
+            : code === 'ENXIO'
+              ? 'it is a socket; a secret must be a regular file'
+              : (err as Error).message;
     throw new SecretFileError(file, reason);
   }
   try {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect } from 'vitest';
@@ -169,6 +170,21 @@ describe('secret files that are not small regular files', () => {
     const file = await dir.write('config.yaml', withToken('bot-token'));
     const { config: loaded } = await loadConfig({ files: [file], env: {} });
     expect(loaded.communications.team?.socketSlack?.botToken.reveal()).toBe('xoxb-mounted');
+  });
+
+  test('a unix socket is refused', async ({ dir }) => {
+    const socket = join(dir.path, 'token.sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const file = await dir.write('config.yaml', withToken(socket));
+      const failure = await failureOf(file);
+      expect(failure.issues.map(formatIssue)).toEqual([
+        `${file}:5:17: ${where}: cannot read secret file ${socket}: it is a socket; a secret must be a regular file`,
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a symlink to a device is refused like the device', async ({ dir }) => {
