@@ -254,8 +254,10 @@ describe('plugin pid records', () => {
 
     owner.kill('SIGKILL');
     await once(owner, 'exit');
+    // Listened for first: the kill happens inside reapOrphans, and the exit may be reported before it returns.
+    const pluginExit = once(plugin, 'exit');
     expect(await files.reapOrphans()).toEqual([{ plugin: 'x/sleep', pid: pluginPid, binary: 'sleep' }]);
-    await once(plugin, 'exit');
+    await pluginExit;
     expect(plugin.signalCode).toBe('SIGKILL');
     expect(readdirSync(join(dir, 'mine'))).toEqual([]);
   });
