@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { ConfigFileTooLarge, readConfigBytes } from './config-file-read.js';
 import { type ConfigDiff, diffConfigs } from './diff.js';
 import type { ConfigIssue } from './issues.js';
 import { loadConfig } from './load.js';
@@ -81,9 +82,12 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
       try {
         // A secret file swapped for a device or a huge file must not be read whole here either:
         // the bounded reader refuses it, the reload then reports why.
-        hash.update(secrets.has(file) ? readSecretFile(file) : await readFile(file));
+        hash.update(secrets.has(file) ? readSecretFile(file) : await readConfigBytes(file));
       } catch (err) {
-        const reason = err instanceof SecretFileError ? err.reason : (err as NodeJS.ErrnoException).code;
+        const reason =
+          err instanceof SecretFileError || err instanceof ConfigFileTooLarge
+            ? err.message
+            : (err as NodeJS.ErrnoException).code;
         hash.update(`unreadable:${reason ?? 'error'}`);
       }
       hash.update('\0');

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   type Document,
   isAlias,
@@ -12,6 +11,7 @@ import {
   visit,
   type YAMLMap,
 } from 'yaml';
+import { ConfigFileTooLarge, readConfigBytes } from './config-file-read.js';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 
 /** One parsed config file: its plain value plus what is needed to point at a line in it. */
@@ -58,9 +58,14 @@ export const maxAliasExpansions = 10_000;
 export async function readConfigFile(path: string): Promise<{ file?: ConfigFile; issues: ConfigIssue[] }> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readConfigBytes(path)).toString('utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : err instanceof ConfigFileTooLarge
+          ? `${err.message} (read stopped there); split it into several -c files or fix the path`
+          : (err as Error).message;
     return { issues: [fileIssue(path, `cannot read the config file: ${reason}`)] };
   }
   return parseConfigText(path, text);
