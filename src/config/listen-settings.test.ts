@@ -49,6 +49,17 @@ describe('console address', () => {
     },
   });
 
+  it('may take port 0 (any free port) beside a health port of 0, and clashes on a real port', () => {
+    const both = (port: number) => ({
+      settings: { healthPort: port },
+      communications: { team: { console: { enabled: true, port, channels: { ops: { name: 'ops' } } } } },
+    });
+    expect(conflicts(both(0))).toEqual([]);
+    expect(conflicts(both(4100))).toEqual([
+      'communications.team.console.port: port 4100 is already used by settings.healthPort',
+    ]);
+  });
+
   it('takes IPv6 loopback in brackets as loopback (no token needed)', () => {
     expect(Config.parse(console('[::1]')).communications.team?.console?.address).toBe('::1');
   });

@@ -13,7 +13,9 @@ import { boundGroups, usedPlugins } from './used-plugins.js';
 export function checkPlatforms(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const ports = new Map<number, string>([[config.settings.healthPort, 'settings.healthPort']]);
+  // Port 0 asks the system for any free port, so two listeners given 0 never clash.
   const claim = (port: number, owner: string, path: (string | number)[]) => {
+    if (port === 0) return;
     const holder = ports.get(port);
     if (holder !== undefined) {
       issues.push({
