@@ -95,6 +95,8 @@ export interface ReloadReport {
 export interface AgentStatus {
   /** At least one platform or plugin serves (`/readyz`). */
   ready: boolean;
+  /** Start has not finished (listeners answer while plugins install and platforms connect). */
+  starting?: boolean;
   /** Something configured is not serving: see `problems`. */
   degraded: boolean;
   /** Each repository, plugin and platform that is not serving, with the reason and next retry. */
@@ -391,7 +393,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         handle: async (body, headers) => {
           for (const entry of entries) {
             const supervisor = supervisorFor('source', entry.key);
-            if (!supervisor) throw new Error(`source plugin ${entry.key} is not running`);
+            // 503: the agent is still starting or the plugin is restarting; the sender may retry.
+            if (!supervisor) {
+              throw Object.assign(new Error(`source plugin ${entry.key} is not running yet`), {
+                statusCode: 503,
+              });
+            }
             let event: Uint8Array;
             try {
               event = await createSourceClient(supervisor).handleExternalRequest({
@@ -418,6 +425,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     const problems = problemsOf({ repositories, plugins, platforms });
     return {
       ready: isReady(),
+      ...(!startFinished && !stopped ? { starting: true } : {}),
       degraded: problems.length > 0,
       problems,
       repositories,
@@ -894,6 +902,21 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       );
       config = withOverrides(baseConfig);
       topology = buildTopology(config);
+      // Listeners come first: a taken port fails at once instead of after every plugin is
+      // installed, and /healthz answers while a slow repository holds the rest of start (a
+      // liveness probe would otherwise restart the agent forever); /readyz says 503 until ready.
+      const urls: Partial<Record<HttpRoutes, string>> = {};
+      for (const plan of planListeners(config, deps.ports)) {
+        const server = createHttpServer({
+          handlers,
+          logger: deps.logger,
+          routes: plan.routes,
+          bodyLimit: config.plugins.incomingWebhook.bodyLimit,
+        });
+        servers.push(server);
+        const url = await listenHttp(server, plan);
+        for (const route of plan.routes) urls[route] = url;
+      }
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
       const starting = (async () => {
         used = await preparePlugins(config, deps.locator);
@@ -912,18 +935,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         );
       }
 
-      const urls: Partial<Record<HttpRoutes, string>> = {};
-      for (const plan of planListeners(config, deps.ports)) {
-        const server = createHttpServer({
-          handlers,
-          logger: deps.logger,
-          routes: plan.routes,
-          bodyLimit: config.plugins.incomingWebhook.bodyLimit,
-        });
-        servers.push(server);
-        const url = await listenHttp(server, plan);
-        for (const route of plan.routes) urls[route] = url;
-      }
       const { health: operationsUrl = '', metrics: metricsUrl = '', webhooks: webhooksUrl } = urls;
       if (deps.watch) {
         watcher = watchConfig({

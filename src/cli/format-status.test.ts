@@ -61,6 +61,9 @@ describe('formatStatus', () => {
     expect(formatStatus({ ready: false, plugins: 'x' }, 'http://h', now)).toBe(
       'Switchboard at http://h: NOT READY (nothing serves)\n',
     );
+    expect(formatStatus({ ready: false, starting: true }, 'http://h', now)).toBe(
+      'Switchboard at http://h: STARTING (not ready yet)\n',
+    );
   });
 
   it('words retry times relative to now', () => {

@@ -44,7 +44,12 @@ export function formatStatus(status: unknown, url: string, now: number): string 
   const doc = (typeof status === 'object' && status !== null ? status : {}) as Row;
   const problems = rows(doc.problems);
   const ready = doc.ready === true;
-  const head = `Switchboard at ${url}: ${ready ? 'ready' : 'NOT READY (nothing serves)'}${
+  const state = ready
+    ? 'ready'
+    : doc.starting === true
+      ? 'STARTING (not ready yet)'
+      : 'NOT READY (nothing serves)';
+  const head = `Switchboard at ${url}: ${state}${
     problems.length > 0
       ? `, degraded: ${problems.length} part(s) not serving`
       : ready

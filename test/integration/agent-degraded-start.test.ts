@@ -5,8 +5,10 @@
  * failure in /status with its reason and next retry, and picks the failed part up without a
  * restart once it is back; `strict` fails start instead.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +20,7 @@ import type { SocketSlack } from '../../src/config/schema.js';
 import type { Logger } from '../../src/log/logger.js';
 import { freePort, publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
 import { launchBrowser, openConsolePage } from '../support/browser.js';
+import { repoRoot } from '../support/build-fixtures.js';
 import { runCli } from '../support/cli.js';
 import { startConsoleAgent } from '../support/console-harness.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';
@@ -575,6 +578,80 @@ plugins:
       ),
     );
   }, 60_000);
+});
+
+describe('a repository that holds start', () => {
+  it('health answers while start waits on it: /healthz 200, /readyz 503, /status starting, webhooks 503', async () => {
+    // Accepts connections and never answers: the index fetch waits for its deadline.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const silentPort = (silent.address() as AddressInfo).port;
+    const dir = await mkdtemp(join(tmpdir(), 'sb-degraded-held-'));
+    const [health, webhooks] = [await freePort(), await freePort()];
+    const file = join(dir, 'config.yaml');
+    await writeFile(
+      file,
+      `
+communications:
+  default:
+    console: {enabled: true, port: 0, channels: {ops: {name: ops, bindings: {executors: [tools], sources: [hooks]}}}}
+executors:
+  tools:
+    late/echo: {enabled: true}
+sources:
+  hooks:
+    late/webhook: {enabled: true}
+settings:
+  healthPort: ${health}
+  metricsPort: ${health}
+plugins:
+  cacheDir: ${join(dir, 'cache')}
+  incomingWebhook: {enabled: true, port: ${webhooks}}
+  repositories:
+    late: {url: "http://127.0.0.1:${silentPort}/index.yaml", indexDeadline: 60s}
+`,
+    );
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin/run.js'), 'start', '-c', file, '--state-dir', join(dir, 'state')],
+      {
+        stdio: 'ignore',
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      },
+    );
+    cleanups.push(async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    });
+    const base = `http://127.0.0.1:${health}`;
+    await waitFor(() => sockets.size > 0, 30_000, 'start asking the silent repository for its index');
+    // The index deadline (60 s) is far off: start is still waiting on the silent repository.
+    await waitFor(
+      async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200,
+      30_000,
+      '/healthz while the repository holds start',
+    );
+    expect(sockets.size).toBeGreaterThan(0);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    const status = (await (await fetch(`${base}/status`)).json()) as AgentStatus;
+    expect(status).toMatchObject({ ready: false, starting: true });
+    const hook = await fetch(`http://127.0.0.1:${webhooks}/sources/v1/nothing`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(hook.status).toBe(404);
+    expect(child.exitCode).toBeNull();
+  }, 90_000);
 });
 
 describe('the console status panel (Chromium)', () => {
