@@ -1,7 +1,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { InboundCommand } from '../../src/bots/bot.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
@@ -295,6 +297,43 @@ describe('switchboard chat against a bare console', () => {
     }
   }, 120_000);
 
+  it('after a drop, waits for the answer to a command that reached the agent and resends one that did not', async () => {
+    for (const reached of [true, false]) {
+      const commands: string[] = [];
+      // A console that drops the first connection on the first command, before echoing it.
+      const server = await scriptedConsole((socket, connection) => {
+        socket.on('message', (data) => {
+          const frame = JSON.parse(String(data)) as { text: string; ref: string };
+          if (connection === 1) {
+            if (reached) commands.push(frame.text);
+            socket.terminate();
+            return;
+          }
+          commands.push(frame.text);
+          socket.send(JSON.stringify({ type: 'message', ref: frame.ref, message: echo('m1') }));
+          socket.send(JSON.stringify({ type: 'message', message: answer('m2', 'm1') }));
+        });
+        // The history of the second connection has the command and its answer when it reached.
+        return connection > 1 && reached ? [echo('m1'), answer('m2', 'm1')] : [];
+      });
+      try {
+        const c = chat('--url', server.url, '--user', 'ada', '--history', '0');
+        await c.err(/connected to/);
+        c.type('ping');
+        await c.err(/reconnected/, 30_000);
+        c.child.stdin.end();
+        expect(await c.exited, c.stderr).toBe(0);
+        expect(commands).toEqual(['ping']);
+        expect(c.stdout).toMatch(/#ops Switchboard:\n {4}pong\n/);
+        expect(c.stderr.includes('did not reach the agent before the connection dropped'), c.stderr).toBe(
+          !reached,
+        );
+      } finally {
+        await server.close();
+      }
+    }
+  }, 120_000);
+
   it('gives up with exit 1 when input has ended and the console cannot be reached', async () => {
     const port = await freePort();
     const c = chat('--url', `http://127.0.0.1:${port}/`);
@@ -303,3 +342,63 @@ describe('switchboard chat against a bare console', () => {
     expect(c.stderr).toMatch(/connection to http:\/\/127\.0\.0\.1:\d+\/ failed \(ECONNREFUSED/);
   }, 60_000);
 });
+
+const at = '2026-01-01T00:00:00.000Z';
+const echo = (id: string) => ({
+  id,
+  channel: 'ops',
+  kind: 'user',
+  postedAt: at,
+  revision: 0,
+  user: 'ada',
+  text: 'ping',
+  origin: 'typed',
+});
+const answer = (id: string, replyTo: string) => ({
+  id,
+  channel: 'ops',
+  kind: 'bot',
+  postedAt: at,
+  revision: 0,
+  message: { baseBody: { plaintext: 'pong' } },
+  replyTo,
+});
+
+/**
+ * A console played by the test: every connection gets `hello` (one agent run) and the history
+ * `onConnection` returns for channel `ops`; `onConnection` also sees the socket and its number.
+ */
+async function scriptedConsole(
+  onConnection: (socket: WebSocket, connection: number) => unknown[],
+): Promise<{ url: string; close(): Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws' });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  let connections = 0;
+  wss.on('connection', (socket) => {
+    connections += 1;
+    const history = onConnection(socket, connections);
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        session: 'run-1',
+        version: 't',
+        botName: 'Switchboard',
+        mention: '@Switchboard',
+        user: 'ada',
+        channels: [{ id: 'ops', name: 'ops' }],
+        limits: { maxCommandLength: 8192, commandsPerSecond: 10, commandBurst: 20 },
+      }),
+    );
+    socket.send(JSON.stringify({ type: 'history', channel: 'ops', messages: history }));
+  });
+  const { port } = wss.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

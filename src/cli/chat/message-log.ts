@@ -72,6 +72,11 @@ export class MessageLog {
     this.#print(entry, seen !== undefined);
   }
 
+  /** Whether the message with this id was printed (or marked) in this session. */
+  has(id: string): boolean {
+    return this.#printed.has(id);
+  }
+
   /** Remembers `entry` as printed without printing it (history older than what is shown). */
   mark(entry: ConsoleMessage): void {
     this.#remember(entry);

@@ -74,8 +74,8 @@ export function runChat(options: ChatOptions): Promise<number> {
     let finished = false;
     let lastFrameAt = Date.now();
     const queued: string[] = [];
-    /** Refs of commands sent, until the console echoes or refuses them. */
-    const refs = new Set<string>();
+    /** Commands sent, by ref, until the console echoes or refuses them. */
+    const refs = new Map<string, { channel: string; text: string }>();
     let refCount = 0;
     /**
      * Ids of this session's commands as posted, until an agent message names one as the command
@@ -83,6 +83,8 @@ export function runChat(options: ChatOptions): Promise<number> {
      */
     const unanswered = new Set<string>();
     const waitingForAnswers = () => refs.size > 0 || unanswered.size > 0;
+    /** Commands sent on a connection that dropped, until the next history says what became of them. */
+    let carried: Map<string, { channel: string; text: string }> | undefined;
 
     const rl = createInterface({
       input: options.input,
@@ -164,6 +166,8 @@ export function runChat(options: ChatOptions): Promise<number> {
             for (const line of queued.splice(0)) handleLine(line);
           } else {
             notice('reconnected');
+            // Sent on the connection that dropped: the history that follows tells what became of them.
+            if (!restarted) carried = new Map(refs);
           }
           if (channels.length === 0) printHistory();
           break;
@@ -207,11 +211,45 @@ export function runChat(options: ChatOptions): Promise<number> {
         return entries.slice(cut);
       });
       kept.sort((a, b) => a.postedAt.localeCompare(b.postedAt));
+      if (carried) reconcileSent(carried, history.flat());
+      carried = undefined;
       for (const entry of kept) log.recall(entry);
       // Answers posted while the connection was down arrive in the history only.
       for (const entries of history) for (const entry of entries) answered(entry);
       seenSessions.add(hello.session);
       history = undefined;
+    };
+
+    /**
+     * After a reconnect, finds what became of commands whose echo the dropped connection did not
+     * bring: one that reached the agent is in the history as a command of ours this session has
+     * not seen (then its answer is waited for); one that is not never ran, and is sent again.
+     */
+    const reconcileSent = (
+      sentBefore: Map<string, { channel: string; text: string }>,
+      entries: ConsoleMessage[],
+    ) => {
+      if (!hello) return;
+      const me = hello.user;
+      const mention = hello.mention.toLowerCase();
+      const unseen = entries.filter((e) => e.kind === 'user' && e.user === me && !log.has(e.id));
+      const resend: { channel: string; text: string }[] = [];
+      for (const [ref, sent] of sentBefore) {
+        if (!refs.delete(ref)) continue;
+        const typed = sent.text.toLowerCase().startsWith(mention)
+          ? sent.text.slice(mention.length).replace(/^[:,]?\s*/, '')
+          : sent.text;
+        const echo = unseen.find((e) => e.channel === sent.channel && e.text === typed);
+        if (echo) {
+          unseen.splice(unseen.indexOf(echo), 1);
+          unanswered.add(echo.id);
+        } else {
+          resend.push(sent);
+          notice(`"${sent.text}" did not reach the agent before the connection dropped; sending it again`);
+        }
+      }
+      outgoing.unshift(...resend);
+      pump();
     };
 
     /** True between a drop and the next successful connection, to word repeated failures. */
@@ -304,7 +342,7 @@ export function runChat(options: ChatOptions): Promise<number> {
           );
           continue;
         }
-        refs.add(ref);
+        refs.set(ref, next);
       }
     };
 
