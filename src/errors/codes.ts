@@ -31,8 +31,7 @@ export const errorCodes = {
   SB_ERR_REPO_CONFIG: 'A repository is not configured, or its options (URL, public keys) are invalid.',
   SB_ERR_REPO_FETCH:
     'A repository index or artifact could not be downloaded (HTTP status, network error or timeout).',
-  SB_ERR_REPO_DEADLINE:
-    'A repository index or artifact download did not finish within its overall deadline.',
+  SB_ERR_REPO_DEADLINE: 'A repository index or artifact download did not finish within its overall deadline.',
   SB_ERR_REPO_INDEX_INVALID: 'A repository index is not valid YAML or does not follow the index format.',
   SB_ERR_REPO_SIGNATURE:
     'A repository index signature is missing or does not verify against the configured keys.',
@@ -48,9 +47,9 @@ export const errorCodes = {
     'The agent configuration (files, environment overrides, secrets) is invalid; every problem is listed.',
   SB_ERR_CONFIG_PLUGIN:
     "A plugin entry's config does not match the JSON Schema the plugin publishes, or that schema is unusable.",
+  SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
   SB_ERR_START_STRICT:
     'Strict start (`--strict`, `settings.strictStart`): a repository, plugin or platform could not start, or an enabled platform is not supported.',
-  SB_ERR_CLI_USAGE: 'A command-line argument or input file is invalid.',
   SB_ERR_CONSOLE_START:
     'The web console could not start: its address or port cannot be used, or its page files are missing.',
   SB_ERR_LISTEN:
