@@ -45,8 +45,10 @@ describe('readConfigBytes', () => {
     const writer = spawn('sh', ['-c', `printf 'settings:\\n  clusterName: piped\\n' > "$0"`, fifo], {
       stdio: 'ignore',
     });
+    // Listen before reading: the writer may be gone by the time the read resolves.
+    const exited = new Promise((resolve) => writer.once('close', resolve));
     const text = (await readConfigBytes(fifo)).toString();
-    await new Promise((resolve) => writer.on('close', resolve));
+    expect(await exited).toBe(0);
     expect(text).toBe('settings:\n  clusterName: piped\n');
   });
 });
