@@ -1,6 +1,7 @@
 /** `settings`: agent-wide settings (Botkube's keys plus Switchboard's command limits). */
 import { z } from 'zod';
 import type { LogLevel } from '../../log/logger.js';
+import type { Duration } from '../duration.js';
 import { duration, flag, ignored, integer, listenAddress, port, text } from './common.js';
 
 const levelAliases: Readonly<Record<string, LogLevel>> = { warning: 'warn', panic: 'fatal' };
@@ -25,6 +26,23 @@ const persistentFile = (fileName: string, configMap: string) =>
         .prefault({}),
     })
     .prefault({});
+
+/**
+ * Reports, on `maxBackoff`, a backoff whose longest wait is below its first one: the wait could
+ * never grow, and the doubling would silently be capped below the configured start.
+ */
+function refineBackoffBounds(
+  backoff: { initialBackoff: Duration; maxBackoff: Duration },
+  ctx: z.RefinementCtx,
+): void {
+  if (backoff.maxBackoff.ms < backoff.initialBackoff.ms) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxBackoff'],
+      message: `must be at least initialBackoff (${backoff.initialBackoff.toString()})`,
+    });
+  }
+}
 
 /** `settings.delivery`: tunables of the outbound delivery pipeline (Switchboard). */
 export const DeliverySettings = z
@@ -68,15 +86,7 @@ export const DeliverySettings = z
         }),
       })
       .prefault({})
-      .superRefine((retry, ctx) => {
-        if (retry.maxBackoff.ms < retry.initialBackoff.ms) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['maxBackoff'],
-            message: `must be at least initialBackoff (${retry.initialBackoff.toString()})`,
-          });
-        }
-      })
+      .superRefine(refineBackoffBounds)
       .meta({
         description:
           'Retries of deliveries that failed for a transient reason (platform down, timeout, 5xx).',
@@ -169,15 +179,7 @@ export const Settings = z
         }),
       })
       .prefault({})
-      .superRefine((retry, ctx) => {
-        if (retry.maxBackoff.ms < retry.initialBackoff.ms) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['maxBackoff'],
-            message: `must be at least initialBackoff (${retry.initialBackoff.toString()})`,
-          });
-        }
-      })
+      .superRefine(refineBackoffBounds)
       .meta({
         description:
           'Retries of the repositories and platforms that could not start (degraded start). Plugin processes have their own restart policy (`plugins.restartPolicy`).',
