@@ -5,6 +5,7 @@ import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { buildPlugins, defaultPlatforms } from '../../../plugins/publish/build-plugins.js';
 import { parsePlatformList } from '../../../plugins/repository/cli-support.js';
 import { platformLabel } from '../../../plugins/repository/index-format.js';
+import { exitOnSwitchboardError } from '../../exit-on-error.js';
 
 /** Bundles the built-in plugins and packs reproducible per-platform archives. */
 export default class PluginBuild extends Command {
@@ -44,9 +45,7 @@ export default class PluginBuild extends Command {
           `no plugin.json in ${resolve(flags['plugins-dir'])}/*/: nothing built (--plugins-dir points elsewhere)`,
         );
     } catch (err) {
-      if (!(err instanceof SwitchboardError)) throw err;
-      process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(err.code === 'SB_ERR_CLI_USAGE' ? 2 : 1);
+      exitOnSwitchboardError(this, err, { usageExitCode: 2 });
     }
   }
 }

@@ -14,6 +14,7 @@ import {
 import { repositoriesFromConfig } from '../../../plugins/repository/from-config.js';
 import type { PluginRequest, RepositoryOptions } from '../../../plugins/repository/index.js';
 import { installPlugins } from '../../../plugins/repository/installer.js';
+import { exitOnSwitchboardError } from '../../exit-on-error.js';
 import { printIssues } from '../../print-issues.js';
 import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
@@ -113,9 +114,7 @@ export default class PluginInstall extends Command {
         process.stderr.write(`configuration is invalid: ${err.issues.length} error(s)\n`);
         this.exit(1);
       }
-      if (!(err instanceof SwitchboardError)) throw err;
-      process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(err.code === 'SB_ERR_CLI_USAGE' ? 2 : 1);
+      exitOnSwitchboardError(this, err, { usageExitCode: 2 });
     } finally {
       logger.flush();
     }

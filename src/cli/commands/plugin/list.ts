@@ -7,6 +7,7 @@ import { defaultCacheDir, repositoriesFromFlags } from '../../../plugins/reposit
 import { createFetcher } from '../../../plugins/repository/fetcher.js';
 import { loadRepositoryIndex } from '../../../plugins/repository/repository-index.js';
 import { compareVersionsDesc } from '../../../plugins/repository/resolve-entry.js';
+import { exitOnSwitchboardError } from '../../exit-on-error.js';
 import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
 /** Lists what repositories offer. */
@@ -97,9 +98,7 @@ export default class PluginList extends Command {
       }
       if (flags.json) this.log(JSON.stringify(out, null, 2));
     } catch (err) {
-      if (!(err instanceof SwitchboardError)) throw err;
-      process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(1);
+      exitOnSwitchboardError(this, err);
     } finally {
       await fetcher.close();
       logger.flush();

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { Command, Flags } from '@oclif/core';
 import { loadConfig } from '../../../config/load.js';
 import { usedPluginKeys } from '../../../config/used-plugins.js';
-import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { createRootLogger } from '../../../log/logger.js';
 import {
   defaultCacheDir,
@@ -11,6 +10,7 @@ import {
 } from '../../../plugins/repository/cli-support.js';
 import { repositoriesFromConfig } from '../../../plugins/repository/from-config.js';
 import { pullBundle } from '../../../plugins/repository/pull-bundle.js';
+import { exitOnSwitchboardError } from '../../exit-on-error.js';
 import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
 /** Builds an offline bundle (air-gapped installs). */
@@ -80,9 +80,7 @@ export default class PluginPull extends Command {
       for (const [repo, url] of Object.entries(result.repositories)) this.log(`${repo}\t${url}`);
       this.log(`${result.files} file(s) bundled in ${flags.output}`);
     } catch (err) {
-      if (!(err instanceof SwitchboardError)) throw err;
-      process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(1);
+      exitOnSwitchboardError(this, err);
     } finally {
       logger.flush();
     }

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
 import { renderMessageText as renderRich } from '../../../core/render-text.js';
-import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { createRootLogger, type LogLevel } from '../../../log/logger.js';
 import { createExecutorClient } from '../../../plugins/host/executor-client.js';
 import { instanceHandle } from '../../../plugins/host/plugin-handle.js';
@@ -11,6 +10,7 @@ import { createSourceClient, type SourceCallContext } from '../../../plugins/hos
 import { parseEvent } from '../../../sdk/api/event.js';
 import type { Message } from '../../../sdk/api/message.js';
 import { parseMessage } from '../../../sdk/api/message.js';
+import { exitOnSwitchboardError } from '../../exit-on-error.js';
 
 const renderMessageText = (message: Message): string =>
   renderRich(message, { format: 'plain' }).full.replace(/\n$/, '');
@@ -172,10 +172,7 @@ export default class PluginRun extends Command {
         this.log(flags.json ? JSON.stringify(parsed, null, 2) : renderMessageText(parsed.message));
       }
     } catch (err) {
-      if (!(err instanceof SwitchboardError)) throw err;
-      // Printed as is: oclif's formatter wraps long lines and would split stderr tails and paths.
-      process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(1);
+      exitOnSwitchboardError(this, err);
     } finally {
       process.removeListener('SIGINT', stop);
       await instance?.stop();

@@ -3,6 +3,7 @@ import { Command, Flags } from '@oclif/core';
 import { SwitchboardError } from '../../../../errors/switchboard-error.js';
 import { createRootLogger } from '../../../../log/logger.js';
 import { buildIndex } from '../../../../plugins/publish/index-builder.js';
+import { exitOnSwitchboardError } from '../../../exit-on-error.js';
 
 /**
  * Generates a Botkube-compatible index.yaml from built plugin archives. Lives in
@@ -50,9 +51,7 @@ export default class PluginIndex extends Command {
         this.log(`${e.type} ${e.name} ${e.version}: ${e.urls.length} platform(s)`);
       this.log(`wrote ${flags.output}${signKeyPem ? ` and ${flags.output}.sig` : ''}`);
     } catch (err) {
-      if (!(err instanceof SwitchboardError)) throw err;
-      process.stderr.write(`Error: ${err.message}\n`);
-      this.exit(1);
+      exitOnSwitchboardError(this, err);
     } finally {
       logger.flush();
     }
