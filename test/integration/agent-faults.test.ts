@@ -1,14 +1,13 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
-import { buildIndex } from '../../src/plugins/publish/index-builder.js';
 import { type RunningAgent, startAgent } from '../support/agent-harness.js';
 import { repoRoot } from '../support/build-fixtures.js';
+import { buildIndexWithoutDependencies } from '../support/fixture-index.js';
 import type { TestBot } from '../support/test-bot.js';
-import { createTestLogger, waitFor } from '../support/test-logger.js';
+import { waitFor } from '../support/test-logger.js';
 
 /*
  * Faults and limits END TO END through the agent: the TypeScript fixture plugins and the Go
@@ -41,20 +40,7 @@ async function publishFixtures(goDir: string): Promise<string> {
   // The index builder accepts raw binaries named <type>_<name>_<os>_<arch>.
   await copyFile(join(goDir, 'executor_goecho'), join(repo, `executor_goecho_linux_${arch}`));
   await copyFile(join(goDir, 'source_goticker'), join(repo, `source_goticker_linux_${arch}`));
-  await buildIndex({
-    binariesPath: repo,
-    urlBasePath: '.',
-    outputFile: join(repo, 'index.yaml'),
-    logger: createTestLogger('silent').logger,
-  });
-  // The executor fixture declares a `jq` dependency at an unreachable URL (for host tests);
-  // the agent would refuse or fail to download it, so it is dropped from this index.
-  const indexFile = join(repo, 'index.yaml');
-  const index = parse(await readFile(indexFile, 'utf8')) as {
-    entries: { urls: { dependencies?: unknown }[] }[];
-  };
-  for (const entry of index.entries) for (const url of entry.urls) delete url.dependencies;
-  await writeFile(indexFile, stringify(index));
+  await buildIndexWithoutDependencies(repo);
   return repo;
 }
 

@@ -15,6 +15,7 @@ import {
   type ConsoleAgent,
   consoleTestConfig,
   consoleTestScripts,
+  idleAgentContext,
   startConsoleAgent,
 } from '../support/console-harness.js';
 import { postEvent } from '../support/console-page-fixtures.js';
@@ -98,19 +99,7 @@ async function bareConsole(port: number, token?: string) {
     id: 'local/console',
     settings: consoleSettings(port, token),
     logger: createTestLogger('silent').logger,
-    context: {
-      status: () => ({
-        ready: true,
-        degraded: false,
-        problems: [],
-        repositories: [],
-        plugins: [],
-        platforms: [],
-        sources: [],
-        queues: [],
-      }),
-      version: 't',
-    },
+    context: idleAgentContext(),
   });
   await bot.start((c) => commands.push(c));
   return { bot, commands };

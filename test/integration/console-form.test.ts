@@ -10,6 +10,7 @@ import {
   type ConsoleAgent,
   consoleFormConfig,
   FrameRecorder,
+  idleAgentContext,
   startConsoleAgent,
 } from '../support/console-harness.js';
 import { hostile } from '../support/console-page-fixtures.js';
@@ -202,19 +203,7 @@ async function startBareConsole(): Promise<{ bot: ConsoleBot; url: string; comma
       },
     } as unknown as Console,
     logger: createTestLogger('silent').logger,
-    context: {
-      status: () => ({
-        ready: true,
-        degraded: false,
-        problems: [],
-        repositories: [],
-        plugins: [],
-        platforms: [],
-        sources: [],
-        queues: [],
-      }),
-      version: 't',
-    },
+    context: idleAgentContext(),
   });
   const commands: InboundCommand[] = [];
   await bot.start((c) => commands.push(c));

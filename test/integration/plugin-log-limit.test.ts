@@ -1,14 +1,9 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
 import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
-import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
-import { buildIndex } from '../../src/plugins/publish/index-builder.js';
 import { startAgent } from '../support/agent-harness.js';
-import { repoRoot } from '../support/build-fixtures.js';
+import { publishExecutorFixture } from '../support/console-harness.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 /*
@@ -107,37 +102,8 @@ describe('a plugin flooding its stderr', () => {
   }, 120_000);
 
   it('through the agent: plugins.runtime.logLimit applies, and drops show in /status and /metrics', async () => {
-    // The executor fixture, published as the agent installs plugins: buildPlugins resolves
-    // `entry` relative to the plugin directory, so a wrapper imports the fixture by path.
-    const repo = await mkdtemp(join(tmpdir(), 'sb-flood-repo-'));
-    const pluginsDir = await mkdtemp(join(tmpdir(), 'sb-flood-plugins-'));
-    await mkdir(join(pluginsDir, 'fx'));
-    const entry = join(repoRoot, 'test/fixtures/plugins/executor-fixture.ts');
-    await writeFile(join(pluginsDir, 'fx', 'exec.ts'), `import '${entry}';\n`);
-    await writeFile(
-      join(pluginsDir, 'fx', 'plugin.json'),
-      JSON.stringify([{ type: 'executor', name: 'fixture', entry: 'exec.ts' }]),
-    );
-    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
-    await buildPlugins({
-      pluginsDir,
-      outputDir: repo,
-      rootDir: repoRoot,
-      platforms: [{ os: 'linux', arch }],
-    });
-    const indexFile = join(repo, 'index.yaml');
-    await buildIndex({
-      binariesPath: repo,
-      urlBasePath: '.',
-      outputFile: indexFile,
-      logger: createTestLogger('silent').logger,
-    });
-    // The fixture declares a `jq` dependency at an unreachable URL (for host tests).
-    const index = parse(await readFile(indexFile, 'utf8')) as {
-      entries: { urls: { dependencies?: unknown }[] }[];
-    };
-    for (const entry of index.entries) for (const url of entry.urls) delete url.dependencies;
-    await writeFile(indexFile, stringify(index));
+    // The executor fixture, published as the agent installs plugins.
+    const repo = await publishExecutorFixture();
 
     const run = await startAgent(
       (dir) => `
@@ -155,7 +121,7 @@ settings:
 plugins:
   cacheDir: ${join(dir, 'cache')}
   repositories:
-    sb: {url: "file://${indexFile}"}
+    sb: {url: "file://${join(repo, 'index.yaml')}"}
   incomingWebhook: {enabled: false}
   runtime:
     startTimeout: 60s

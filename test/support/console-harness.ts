@@ -1,17 +1,16 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { parse, stringify } from 'yaml';
-import { type Agent, createAgent } from '../../src/app/agent.js';
+import { type Agent, createAgent, type PlatformContext } from '../../src/app/agent.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { ServerFrame } from '../../src/bots/console/page/protocol.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Console } from '../../src/config/schema.js';
 import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
-import { buildIndex } from '../../src/plugins/publish/index-builder.js';
 import { publishBuiltins } from './agent-harness.js';
 import { repoRoot } from './build-fixtures.js';
+import { buildIndexWithoutDependencies } from './fixture-index.js';
 import { createTestLogger, waitFor } from './test-logger.js';
 
 /**
@@ -55,23 +54,30 @@ export function publishExecutorFixture(): Promise<string> {
       rootDir: repoRoot,
       platforms: [{ os: 'linux', arch }],
     });
-    const indexFile = join(repo, 'index.yaml');
-    await buildIndex({
-      binariesPath: repo,
-      urlBasePath: '.',
-      outputFile: indexFile,
-      logger: createTestLogger('silent').logger,
-    });
-    // The fixture declares a `jq` dependency at an unreachable URL (for host tests), which the
-    // agent would fail to download.
-    const index = parse(await readFile(indexFile, 'utf8')) as {
-      entries: { urls: { dependencies?: unknown }[] }[];
-    };
-    for (const entry of index.entries) for (const url of entry.urls) delete url.dependencies;
-    await writeFile(indexFile, stringify(index));
+    await buildIndexWithoutDependencies(repo);
     return repo;
   })();
   return fixtureRepo;
+}
+
+/**
+ * The `context` of a console bot started without an agent: a ready agent with nothing installed
+ * and no problems, version `t`.
+ */
+export function idleAgentContext(): PlatformContext {
+  return {
+    status: () => ({
+      ready: true,
+      degraded: false,
+      problems: [],
+      repositories: [],
+      plugins: [],
+      platforms: [],
+      sources: [],
+      queues: [],
+    }),
+    version: 't',
+  };
 }
 
 /**

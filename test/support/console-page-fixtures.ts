@@ -7,6 +7,7 @@ import {
   type ConsoleAgent,
   consoleTestConfig,
   consoleTestScripts,
+  idleAgentContext,
   startConsoleAgent,
 } from './console-harness.js';
 import { createTestLogger } from './test-logger.js';
@@ -144,19 +145,7 @@ export async function startTokenConsole(token: string): Promise<TokenConsole> {
     id: 'local/console',
     settings,
     logger: createTestLogger('silent').logger,
-    context: {
-      status: () => ({
-        ready: true,
-        degraded: false,
-        problems: [],
-        repositories: [],
-        plugins: [],
-        platforms: [],
-        sources: [],
-        queues: [],
-      }),
-      version: 't',
-    },
+    context: idleAgentContext(),
   });
   const commands: string[] = [];
   await bot.start((c) => commands.push(c.text));
