@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
@@ -10,8 +10,7 @@ import { type Agent, createAgent } from '../../src/app/agent.js';
 import type { PortOverrides } from '../../src/app/listeners.js';
 import { hasCode } from '../../src/errors/switchboard-error.js';
 import { freePort } from '../support/agent-harness.js';
-import { repoRoot } from '../support/build-fixtures.js';
-import { runCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 import { configFrom } from '../support/config-from.js';
 import { type TempDir, test } from '../support/temp-dir.js';
 import { createTestLogger } from '../support/test-logger.js';
@@ -215,53 +214,35 @@ plugins:
       const file = await config(dir, 81);
       await chmod(file, 0o644);
       const asRoot = process.getuid?.() === 0;
-      const child = spawn(
-        process.execPath,
-        [join(repoRoot, 'bin/run.js'), 'start', '-c', file, '--state-dir', join(dir.path, 'state')],
-        {
-          env: { PATH: process.env.PATH, HOME: dir.path },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-        },
-      );
-      children.push(child);
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
+      const { child, stderr } = spawnCli(['start', '-c', file, '--state-dir', join(dir.path, 'state')], {
+        env: { PATH: process.env.PATH, HOME: dir.path },
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
       });
+      children.push(child);
       const [code] = await once(child, 'exit');
       expect(code).toBe(1);
-      expect(stderr).toContain(
+      expect(stderr()).toContain(
         'switchboard: could not start: SB_ERR_LISTEN: the health server cannot listen on 127.0.0.1:81: not permitted to listen on port 81 (ports below 1024 need privileges); change settings.healthPort (or environment variable SWITCHBOARD_SETTINGS_HEALTH__PORT)',
       );
-      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(stderr()).not.toMatch(/^\s+at /m);
     },
   );
 
   test('the variable named moves the listener, and the printed URLs are the bound ones', async ({ dir }) => {
     const port = await occupiedPort();
     const file = await config(dir, port);
-    const child = spawn(
-      process.execPath,
-      [join(repoRoot, 'bin/run.js'), 'start', '-c', file, '--state-dir', join(dir.path, 'state')],
-      {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, SWITCHBOARD_SETTINGS_HEALTH__PORT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const cli = spawnCli(['start', '-c', file, '--state-dir', join(dir.path, 'state')], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SWITCHBOARD_SETTINGS_HEALTH__PORT: '0' },
+    });
+    const { child } = cli;
     children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
     await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Press Ctrl-C to stop.')) resolve();
+      child.stdout?.on('data', () => {
+        if (cli.stdout().includes('Press Ctrl-C to stop.')) resolve();
       });
-      child.once('exit', (code) => reject(new Error(`start exited ${code}: ${stderr}`)));
+      child.once('exit', (code) => reject(new Error(`start exited ${code}: ${cli.stderr()}`)));
     });
+    const stdout = cli.stdout();
     const status = /Status: +(http:\/\/\S+)\/status/.exec(stdout)?.[1] as string;
     const metrics = /Metrics: +(http:\/\/\S+)\/metrics/.exec(stdout)?.[1] as string;
     const webhooks = /Webhooks: +(http:\/\/\S+)\/sources\/v1/.exec(stdout)?.[1] as string;

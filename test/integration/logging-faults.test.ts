@@ -4,6 +4,7 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect } from 'vitest';
 import { repoRoot } from '../support/build-fixtures.js';
+import { spawnCli } from '../support/cli.js';
 import { type TempDir, test } from '../support/temp-dir.js';
 import { waitFor } from '../support/test-logger.js';
 
@@ -124,31 +125,22 @@ describe('switchboard start with the default text log format', () => {
       'config.yaml',
       'settings:\n  clusterName: logs\n  healthPort: 0\n  metricsPort: 0\n  log: {level: debug}\nplugins:\n  incomingWebhook: {enabled: false}\n',
     );
-    const child = spawn(
-      process.execPath,
-      [join(repoRoot, 'bin/run.js'), 'start', '-c', config, '--state-dir', join(dir.path, 'state')],
-      { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] },
+    const { child, stdout, stderr } = spawnCli(
+      ['start', '-c', config, '--state-dir', join(dir.path, 'state')],
+      { cwd: dir.path },
     );
     children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
     await waitFor(
       () => {
-        if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr}`);
-        return stdout.includes('is running');
+        if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr()}`);
+        return stdout().includes('is running');
       },
       60_000,
       'the agent to start',
     );
-    await waitFor(() => /INFO {2}agent: agent ready/.test(stderr), 30_000, 'the agent ready line');
+    await waitFor(() => /INFO {2}agent: agent ready/.test(stderr()), 30_000, 'the agent ready line');
 
-    const rejected = () => lineCount(stderr, /ERROR agent: configuration change rejected/);
+    const rejected = () => lineCount(stderr(), /ERROR agent: configuration change rejected/);
     for (let n = 1; n <= 3; n++) {
       await writeFile(config, `settings:\n  log: {formatter: xml-${n}}\n`);
       await waitFor(() => rejected() >= n, 30_000, `rejected change ${n} in the log`);

@@ -1,16 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { type PidRecord, PluginPidFiles } from '../../src/plugins/host/pid-files.js';
 import { readProcIdentity } from '../../src/plugins/host/proc-stat.js';
-import { buildIndex } from '../../src/plugins/publish/index-builder.js';
 import { freePort } from '../support/agent-harness.js';
-import { repoRoot } from '../support/build-fixtures.js';
+import { spawnCli } from '../support/cli.js';
+import { buildIndexWithoutDependencies } from '../support/fixture-index.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 /*
@@ -46,31 +45,17 @@ interface RunningCli {
 }
 
 async function startCli(config: string, stateDir: string): Promise<RunningCli> {
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'bin/run.js'), 'start', '-c', config, '--state-dir', stateDir],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const { child, stdout, stderr } = spawnCli(['start', '-c', config, '--state-dir', stateDir]);
   spawned.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   const statusUrl = await waitFor(
     () => {
-      if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr}`);
-      return /Status: +(http:\/\/\S+)/.exec(stdout)?.[1];
+      if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr()}`);
+      return /Status: +(http:\/\/\S+)/.exec(stdout())?.[1];
     },
     90_000,
     'the agent to start',
   );
-  return { child, statusUrl, stderr: () => stderr };
+  return { child, statusUrl, stderr };
 }
 
 /** The pid of the running goecho plugin, from the agent's /status. */
@@ -100,19 +85,7 @@ describe('plugins left running by an agent killed with SIGKILL', () => {
     const repo = join(dir, 'repo');
     await mkdir(repo);
     await copyFile(join(go.dir, 'executor_goecho'), join(repo, `executor_goecho_linux_${arch}`));
-    await buildIndex({
-      binariesPath: repo,
-      urlBasePath: '.',
-      outputFile: join(repo, 'index.yaml'),
-      logger: createTestLogger('silent').logger,
-    });
-    // The index builder gives executors a `jq` dependency at an unreachable URL; not needed here.
-    const indexFile = join(repo, 'index.yaml');
-    const index = parse(await readFile(indexFile, 'utf8')) as {
-      entries: { urls: { dependencies?: unknown }[] }[];
-    };
-    for (const entry of index.entries) for (const url of entry.urls) delete url.dependencies;
-    await writeFile(indexFile, stringify(index));
+    await buildIndexWithoutDependencies(repo);
     stateDir = join(dir, 'state');
     config = join(dir, 'config.yaml');
     await writeFile(

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './build-fixtures.js';
 
@@ -35,4 +35,32 @@ export function runCli(
       },
     );
   });
+}
+
+/** A CLI child process started by {@link spawnCli}, with what it has written so far. */
+export interface SpawnedCli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Spawns the built CLI (`bin/run.js`) with `args` and collects its stdout and stderr as they
+ * arrive; stdin is closed. `options` are passed to `spawn` (the environment is inherited unless
+ * `env` is given). The caller waits for, and stops, the child.
+ */
+export function spawnCli(args: readonly string[], options: SpawnOptions = {}): SpawnedCli {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr };
 }
