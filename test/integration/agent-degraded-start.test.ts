@@ -77,6 +77,16 @@ const run = async (...args: Parameters<typeof startAgent>): Promise<RunningAgent
 
 const getStatus = async (r: RunningAgent) =>
   (await (await fetch(`${r.urls.operationsUrl}/status`)).json()) as AgentStatus;
+/** Polls /status until `accept` holds for it, and resolves with that status. */
+const statusWhen = (r: RunningAgent, accept: (s: AgentStatus) => unknown, timeoutMs: number, what: string) =>
+  waitFor(
+    async () => {
+      const s = await getStatus(r);
+      return accept(s) ? s : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 const readyz = async (r: RunningAgent) => (await fetch(`${r.urls.operationsUrl}/readyz`)).status;
 
 /** Says `text` in `channel` and waits for one more final reply there. */
@@ -119,11 +129,9 @@ describe('a repository that cannot be reached at start', () => {
     expect((await ask(r.bot, 'echo still serving')).trim()).toBe('still serving');
     expect(await readyz(r)).toBe(200);
     // The retry runs in the background; a status read between attempts shows the next one.
-    const degraded = await waitFor(
-      async () => {
-        const s = await getStatus(r);
-        return s.repositories.find((repo) => repo.name === 'late')?.nextRetryAt ? s : undefined;
-      },
+    const degraded = await statusWhen(
+      r,
+      (s) => s.repositories.find((repo) => repo.name === 'late')?.nextRetryAt,
       30_000,
       'the unavailable repository with its next retry',
     );
@@ -270,13 +278,9 @@ describe('a plugin whose binary fails to start', () => {
   it('does not stop the rest; /status shows it as a problem with its stderr, then quarantined', async () => {
     const r = await run(withBrokenPlugin);
     expect((await ask(r.bot, 'echo fine')).trim()).toBe('fine');
-    const s = await waitFor(
-      async () => {
-        const status = await getStatus(r);
-        return status.plugins.find((p) => p.name === 'broken/broken')?.state === 'quarantined'
-          ? status
-          : undefined;
-      },
+    const s = await statusWhen(
+      r,
+      (status) => status.plugins.find((p) => p.name === 'broken/broken')?.state === 'quarantined',
       60_000,
       'the broken plugin quarantined',
     );
@@ -369,11 +373,9 @@ plugins:
     const port = await freePort();
     const r = await run(slackConfig(`http://127.0.0.1:${port}/api/`, false), { platform: slack });
     expect(await readyz(r)).toBe(503);
-    const down = await waitFor(
-      async () => {
-        const s = await getStatus(r);
-        return s.platforms.find((p) => p.id === 'default/socketSlack' && p.nextRetryAt) ? s : undefined;
-      },
+    const down = await statusWhen(
+      r,
+      (s) => s.platforms.find((p) => p.id === 'default/socketSlack' && p.nextRetryAt),
       30_000,
       'the failed platform with its next retry',
     );
