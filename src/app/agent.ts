@@ -665,6 +665,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           dependencyDir: plugin.dependencyDir,
           autoMtls: runtime.autoMtls,
           startTimeoutMs: runtime.startTimeout.ms,
+          envAllow: runtime.env.allow,
           envExtra: extra,
           logLevel: runtime.logLevel,
           logLimit: runtime.logLimit,

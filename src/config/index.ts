@@ -33,7 +33,7 @@ export { type EffectivePluginRuntime, pluginRuntime } from './plugin-runtime.js'
 export { redactConfig } from './redact.js';
 export * from './schema.js';
 export { describeSecretSource, redactedText, Secret, type SecretSource } from './secret.js';
-export { botPlatforms, interactivePlatforms, sinkPlatforms } from './slices/communications.js';
+export { botPlatforms, sinkPlatforms } from './slices/communications.js';
 export { splitPluginKey } from './slices/plugin-groups.js';
 export { boundGroups, type UsedPlugin, usedPluginKeys, usedPlugins } from './used-plugins.js';
 export { type ConfigWatcher, type WatchConfigOptions, watchConfig } from './watch.js';

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandButton, type Message } from '../sdk/api/message.js';
-import {
-  decideTextDelivery,
-  fitMessageBody,
-  inlineTextLimits,
-  measureText,
-  messageTextLength,
-  outputAttachment,
-} from './message-limits.js';
+import { fitMessageBody, measureText, messageTextLength, outputAttachment } from './message-limits.js';
 
 describe('measureText', () => {
   it('counts UTF-16 code units, code points or UTF-8 bytes', () => {
@@ -48,18 +41,6 @@ describe('messageTextLength', () => {
     };
     expect(messageTextLength(message)).toBe(27);
     expect(messageTextLength({ baseBody: {} })).toBe(0);
-  });
-});
-
-describe('decideTextDelivery', () => {
-  it('sends inline what fits, in the given unit', () => {
-    expect(decideTextDelivery('x'.repeat(2000), { maxChars: inlineTextLimits.discord }, true)).toBe('inline');
-    expect(decideTextDelivery('😀'.repeat(3), { maxChars: 3, unit: 'codepoints' }, false)).toBe('inline');
-  });
-
-  it('attaches what does not fit when files are possible, and truncates otherwise', () => {
-    expect(decideTextDelivery('x'.repeat(3001), { maxChars: inlineTextLimits.slack }, true)).toBe('attach');
-    expect(decideTextDelivery('😀'.repeat(3), { maxChars: 5 }, false)).toBe('truncate');
   });
 });
 

@@ -78,23 +78,6 @@ export function messageTextLength(message: Message): number {
   return total;
 }
 
-/** How an answer of some size goes out. */
-export type TextDelivery = 'inline' | 'attach' | 'truncate';
-
-/**
- * Decides how `text` (already rendered for the platform) is delivered: `inline` when it is at
- * most `maxChars` long in `unit`; otherwise `attach` (post a cut version and the full text as a
- * file) when the destination takes files, else `truncate` (post a cut version only).
- */
-export function decideTextDelivery(
-  text: string,
-  limit: { maxChars: number; unit?: LengthUnit },
-  canAttachFiles: boolean,
-): TextDelivery {
-  if (measureText(text, limit.unit) <= limit.maxChars) return 'inline';
-  return canAttachFiles ? 'attach' : 'truncate';
-}
-
 /** Options for {@link fitMessageBody}. */
 export interface FitOptions {
   /** Keep the `start` (default) or the `end` of the body (latest output, while streaming). */

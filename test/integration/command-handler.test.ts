@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../../src/bots/bot.js';
 import {
   type CommandTopology,
   createCommandHandler,
   type ExecutorEntryView,
 } from '../../src/bridge/executor/command-handler.js';
-import { createDirectOutbox } from '../../src/delivery/outbox.js';
+import { DeliverySettings } from '../../src/config/slices/settings.js';
+import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
@@ -19,6 +20,10 @@ beforeAll(async () => {
   supervisor = await startExecutorFixture();
 });
 afterAll(() => supervisor.stop());
+const pipelines: DeliveryPipeline[] = [];
+afterEach(async () => {
+  for (const p of pipelines.splice(0)) await p.close({ drainMs: 0 });
+});
 
 const yaml = (s: string) => new TextEncoder().encode(s);
 const groups: Record<string, ExecutorEntryView[]> = {
@@ -52,6 +57,12 @@ function setup(options: { limit?: number; executorMissing?: boolean; deadlineMs?
   const { logger, lines } = createTestLogger();
   const slack = new RecordingDestination('slack');
   const metrics = createMetrics();
+  const pipeline = createDeliveryPipeline({
+    destination: (id) => (id === 'slack' ? slack : undefined),
+    settings: DeliverySettings.parse({}),
+    logger,
+  });
+  pipelines.push(pipeline);
   const handle = createCommandHandler({
     topology: () => topology,
     executor: (key) =>
@@ -60,7 +71,7 @@ function setup(options: { limit?: number; executorMissing?: boolean; deadlineMs?
       respond: async (command, channel) =>
         plaintextMessage(`builtin ${command.verb} in ${channel.channelName}`),
     },
-    outbox: createDirectOutbox({ destination: (id) => (id === 'slack' ? slack : undefined), logger }),
+    outbox: pipeline,
     capabilities: () => slack.capabilities,
     mention: () => /^<@UBOT>/,
     deadlineMs: () => options.deadlineMs ?? 2000,

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createEventDispatcher } from '../../src/bridge/source/event-dispatch.js';
 import { type RunningStream, startSourceStream } from '../../src/bridge/source/source-streams.js';
+import { DeliverySettings } from '../../src/config/slices/settings.js';
 import type { Address } from '../../src/delivery/destination.js';
-import { createDirectOutbox } from '../../src/delivery/outbox.js';
+import { createDeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createSourceClient } from '../../src/plugins/host/source-client.js';
 import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
@@ -31,13 +32,25 @@ async function setup(options: { muted?: string[] } = {}) {
   const metrics = createMetrics();
   const ops: Address = { destinationId: slack.id, channelId: 'C-ops' };
   const dev: Address = { destinationId: slack.id, channelId: 'C-dev' };
+  // The agent's delivery pipeline, without the grouping wait and dedup window that would hold or merge ticks.
+  const pipeline = createDeliveryPipeline({
+    destination: (id) => destinations.get(id),
+    settings: DeliverySettings.parse({
+      groupWait: '0s',
+      dedupWindow: '0s',
+      retry: { initialBackoff: '10ms', maxBackoff: '50ms' },
+    }),
+    logger,
+    metrics,
+  });
+  cleanup.push(() => pipeline.close({ drainMs: 0 }));
   const dispatch = createEventDispatcher({
     fanout: (group) =>
       group === 'ticks'
         ? { channels: [ops, dev], sinks: [{ destinationId: sink.id, channelId: '' }] }
         : { channels: [], sinks: [] },
     notificationsEnabled: (a) => !(options.muted ?? []).includes(a.channelId),
-    outbox: createDirectOutbox({ destination: (id) => destinations.get(id), logger, metrics }),
+    outbox: pipeline,
     logger,
     metrics,
   });
@@ -100,13 +113,13 @@ describe('source bridge', () => {
     expect(supervisor.status().restarts).toBe(1);
   });
 
-  it('counts a failed delivery and keeps going', async () => {
+  it('retries a failed delivery, counts it and keeps going', async () => {
     const { slack, metrics, start } = await setup();
     slack.failNext = 1;
     start('ticks', 'count: 2\nintervalMs: 50\n');
-    await waitFor(() => slack.received.length === 3, 5000, 'remaining deliveries');
-    expect(await metrics.registry.getSingleMetricAsString('switchboard_send_errors_total')).toContain(
-      'switchboard_send_errors_total{destination="team/socketSlack",reason="unavailable"} 1',
+    await waitFor(() => slack.received.length === 4, 5000, 'all deliveries, the failed one retried');
+    expect(await metrics.registry.getSingleMetricAsString('switchboard_delivery_retries_total')).toContain(
+      'switchboard_delivery_retries_total{destination="team/socketSlack",reason="unavailable"} 1',
     );
   });
 });

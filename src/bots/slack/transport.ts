@@ -3,8 +3,10 @@
  * bounded. The bot token is checked with `auth.test` before bolt is built, bolt is created with
  * `deferInitialization` and initialised explicitly (bolt's constructor-time `auth.test` would
  * otherwise fail as an unhandled rejection), every Web API client has an explicit bounded retry
- * policy (without one, socket-mode silently gives listener clients 100 retries), and 429s are
- * rejected to the caller so the delivery pipeline owns rate limits. Reconnects are socket-mode's
+ * policy (without one, socket-mode silently gives listener clients 100 retries), and the client
+ * that posts does not retry at all: a post that reached Slack but timed out would be posted again
+ * under the delivery pipeline's own retries, so the pipeline is the one owner of retries and rate
+ * limits (429s are rejected to it with their Retry-After). Reconnects are socket-mode's
  * (disconnect frames, refresh_requested, dead sockets), made immediate after a refresh
  * (refresh-reconnect.ts); this module tracks them for `status()`
  * and retries a reconnect whose `apps.connections.open` fails, which socket-mode would leave as
@@ -92,7 +94,7 @@ export class SlackTransport {
   #stopping = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #retryAttempt = 0;
-  /** Posts and edits: 429 is rejected (the pipeline waits), other failures retried a bounded number of times. */
+  /** Posts, edits, uploads and modals: no retries and 429 rejected, so the delivery pipeline decides. */
   client: WebClient | undefined;
   /** Look-ups (channel list, users): web-api itself waits out a 429. */
   lookupClient: WebClient | undefined;
@@ -113,12 +115,13 @@ export class SlackTransport {
     this.#stopping = false;
     this.#status.state = 'connecting';
     const botToken = settings.botToken.reveal();
-    const clientOptions = this.#clientOptions(true);
-    this.client = new webApi.WebClient(botToken, clientOptions);
-    this.lookupClient = new webApi.WebClient(botToken, this.#clientOptions(false));
+    const clientOptions = this.#clientOptions(true, settings.apiRetries);
+    const authClient = new webApi.WebClient(botToken, clientOptions);
+    this.client = new webApi.WebClient(botToken, this.#clientOptions(true, 0));
+    this.lookupClient = new webApi.WebClient(botToken, this.#clientOptions(false, settings.apiRetries));
     let identity: SlackIdentity;
     try {
-      const auth = await this.client.auth.test();
+      const auth = await authClient.auth.test();
       identity = {
         userId: auth.user_id ?? '',
         botId: auth.bot_id ?? '',
@@ -149,7 +152,7 @@ export class SlackTransport {
       appToken: settings.appToken.reveal(),
       logger: this.#boltLog,
       clientPingTimeout: settings.pingTimeout.ms,
-      installerOptions: { clientOptions: this.#clientOptions(false) },
+      installerOptions: { clientOptions: this.#clientOptions(false, settings.apiRetries) },
     });
     this.#watchSocket(receiver);
     // The token was just verified; bolt gets the identity instead of calling auth.test again.
@@ -225,7 +228,7 @@ export class SlackTransport {
     if (this.#status.state !== 'failed') this.#status.state = 'stopped';
   }
 
-  #clientOptions(rejectRateLimits: boolean) {
+  #clientOptions(rejectRateLimits: boolean, retries: number) {
     const { settings } = this.#options;
     return {
       slackApiUrl: settings.apiUrl,
@@ -233,7 +236,7 @@ export class SlackTransport {
       timeout: settings.apiTimeout.ms,
       rejectRateLimitedCalls: rejectRateLimits,
       retryConfig: {
-        retries: settings.apiRetries,
+        retries,
         factor: 2,
         minTimeout: 1000,
         maxTimeout: 10_000,

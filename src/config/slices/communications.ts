@@ -42,6 +42,3 @@ export type SinkPlatform = (typeof sinkPlatforms)[number];
  * `config validate` and at start (see `unimplementedPlatforms`).
  */
 export const implementedPlatforms: readonly string[] = ['socketSlack', 'console', 'webhook', 'elasticsearch'];
-
-/** Bots that render interactive messages (buttons, selects); the others get plain text. */
-export const interactivePlatforms: readonly BotPlatform[] = ['socketSlack'];

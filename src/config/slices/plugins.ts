@@ -85,7 +85,7 @@ const runtimeFields = {
     .strictObject({
       allow: z.array(envVarName).prefault([]).meta({
         description:
-          'Agent environment variables passed through, on top of the built-in list (PATH, HOME, locale, TZ, proxies, CA files). Names that look like credentials are never passed.',
+          "Agent environment variables passed through, on top of the built-in list (PATH, HOME, locale, TZ, proxies, CA files), e.g. `KUBERNETES_SERVICE_HOST` for in-cluster plugins; a per-plugin list adds to this one. Names that look like credentials (TOKEN, SECRET, PASSWORD, CREDENTIAL, API_KEY, PRIVATE, AUTH) and the agent's own `SWITCHBOARD_*`/`BOTKUBE_*` settings are never passed, even when listed, so the chat tokens stay in the agent; give a plugin a credential on purpose through `env.extra` (`{fromEnv: NAME}`).",
       }),
       extra: z
         .record(envVarName, secret)

@@ -116,7 +116,7 @@ export const SocketSlack = z
     }),
     apiRetries: integer({ min: 0, max: 10 }).prefault(2).meta({
       description:
-        'Retries of a Web API call after a network error or HTTP 5xx (backoff from 1 s, at most 10 s). Rate limits (HTTP 429) are not retried here: the delivery pipeline waits for `Retry-After`.',
+        'Retries of a Web API call other than a delivery (sign-in check, channel and user look-ups) after a network error or HTTP 5xx (backoff from 1 s, at most 10 s). Posts, edits and uploads are retried only by the delivery pipeline, so a post that reached Slack but timed out is not sent again underneath it; rate limits (HTTP 429) go to the pipeline, which waits for `Retry-After`.',
     }),
     apiTimeout: duration({ min: 1000 })
       .prefault('30s')

@@ -26,6 +26,17 @@ describe('buildPluginEnvironment', () => {
     ).toEqual([]);
   });
 
+  it('adds allow-listed names to the default list instead of replacing it', () => {
+    const env = buildPluginEnvironment({
+      ...base,
+      hostEnv: { PATH: '/bin', KUBERNETES_SERVICE_HOST: '10.0.0.1', BOTKUBE_SETTINGS_X: 'y', OTHER: 'z' },
+      allow: ['KUBERNETES_SERVICE_HOST', 'BOTKUBE_SETTINGS_X'],
+    });
+    expect(env).toMatchObject({ PATH: '/bin', KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    expect(env).not.toHaveProperty('BOTKUBE_SETTINGS_X');
+    expect(env).not.toHaveProperty('OTHER');
+  });
+
   it('sets the go-plugin variables, which win over extras and host values', () => {
     const env = buildPluginEnvironment({
       ...base,

@@ -25,13 +25,21 @@ export const defaultEnvironmentAllowList: readonly string[] = [
   'SSL_CERT_DIR',
 ];
 
-/** Names that look like credentials are never copied from the host, even when allow-listed. */
+/**
+ * Names that look like credentials are never copied from the host, even when allow-listed:
+ * the agent's own chat tokens often sit in its environment, and an allow-list entry is easy
+ * to widen by mistake. A plugin that needs a credential gets it through `env.extra`
+ * (`{fromEnv: NAME}`), which names the one value given away.
+ */
 const secretLike = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE|AUTH/i;
+
+/** The agent's own settings (config overrides may carry tokens under any name). */
+const agentOwn = /^(SWITCHBOARD|BOTKUBE)_/;
 
 export interface PluginEnvironmentOptions {
   /** The host's environment to copy allow-listed names from. */
   hostEnv: NodeJS.ProcessEnv;
-  /** Names copied from the host; defaults to {@link defaultEnvironmentAllowList}. */
+  /** Names copied from the host in addition to {@link defaultEnvironmentAllowList}. */
   allow?: readonly string[];
   /** Values set explicitly for this plugin in config (these may be secrets the operator chose to give it). */
   extra?: Readonly<Record<string, string>>;
@@ -50,9 +58,9 @@ export interface PluginEnvironmentOptions {
  */
 export function buildPluginEnvironment(options: PluginEnvironmentOptions): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of options.allow ?? defaultEnvironmentAllowList) {
+  for (const name of new Set([...defaultEnvironmentAllowList, ...(options.allow ?? [])])) {
     const value = options.hostEnv[name];
-    if (value !== undefined && !secretLike.test(name) && !name.startsWith('SWITCHBOARD_')) env[name] = value;
+    if (value !== undefined && !secretLike.test(name) && !agentOwn.test(name)) env[name] = value;
   }
   Object.assign(env, options.extra ?? {});
   env[magicCookieKey] = magicCookieValue;

@@ -30,7 +30,7 @@ export interface LaunchOptions {
   /** Parent of the per-launch private (0700) directory; defaults to the OS temp dir. */
   runtimeDir?: string;
   hostEnv?: NodeJS.ProcessEnv;
-  /** Host variables the plugin may see; see defaultEnvironmentAllowList. */
+  /** Host variables the plugin may see on top of defaultEnvironmentAllowList. */
   envAllow?: readonly string[];
   /** Variables set for this plugin by the operator. */
   envExtra?: Readonly<Record<string, string>>;
