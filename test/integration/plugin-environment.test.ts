@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent } from '../support/agent-harness.js';
-import { publishExecutorFixture } from '../support/fixture-repository.js';
+import { publishExecutorFixture } from '../support/console-harness.js';
 import { waitFor } from '../support/test-logger.js';
 
 /*
@@ -23,7 +23,7 @@ let indexFile: string;
 
 beforeAll(async () => {
   Object.assign(process.env, hostVars);
-  indexFile = await publishExecutorFixture();
+  indexFile = join(await publishExecutorFixture(), 'index.yaml');
 }, 120_000);
 
 afterAll(() => {
