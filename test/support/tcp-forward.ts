@@ -2,6 +2,8 @@ import { connect, createServer, type Socket } from 'node:net';
 
 /** A loopback TCP listener that forwards every connection to another port. */
 export interface TcpForward {
+  /** Cuts every open connection, as a server going away would, and keeps listening. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,9 @@ export async function forwardPort(port: number, target: number): Promise<TcpForw
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

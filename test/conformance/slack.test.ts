@@ -1,0 +1,4 @@
+import { describeConformance } from './scenarios.js';
+import { slackDriver } from './slack-driver.js';
+
+describeConformance(slackDriver());
