@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
-import type { Bot } from '../bots/bot.js';
+import type { Bot, PlatformContext as BotPlatformContext } from '../bots/bot.js';
 import { createBuiltinResponder } from '../bridge/executor/builtins.js';
 import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
-import { wantsEnvelope, wrapInEnvelope } from '../bridge/source/http-envelope.js';
+import { wantsEnvelope } from '../bridge/source/http-envelope.js';
 import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
+import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
 import { ConfigError } from '../config/issues.js';
 import type { ConfigLocator } from '../config/locate.js';
 import { unimplementedPlatforms } from '../config/platform-checks.js';
@@ -63,11 +64,9 @@ export interface AgentDeps {
   strict?: boolean;
 }
 
-/** What the agent offers the platforms it creates. */
-export interface PlatformContext {
-  /** The agent's live status (plugins, platforms, sources, delivery queues). */
+/** What the agent offers the platforms it creates, with its status typed. */
+export interface PlatformContext extends BotPlatformContext {
   status(): AgentStatus;
-  version: string;
 }
 
 export interface Agent {
@@ -380,42 +379,23 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     ready: () => isReady(),
     status: () => status(),
     metrics: metrics.registry,
-    webhook: (group) => {
-      const entries = topology.sourceGroupEntries(group);
-      if (entries.length === 0) return undefined;
-      const auth = config.plugins.incomingWebhook.auth[group];
-      return {
-        auth: !auth
-          ? { type: 'none' }
-          : auth.type === 'bearer'
-            ? { type: 'bearer', token: auth.token.reveal() }
-            : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header },
-        handle: async (body, headers) => {
-          for (const entry of entries) {
-            const supervisor = supervisorFor('source', entry.key);
-            // 503: the agent is still starting or the plugin is restarting; the sender may retry.
-            if (!supervisor) {
-              throw Object.assign(new Error(`source plugin ${entry.key} is not running yet`), {
-                statusCode: 503,
-              });
-            }
-            let event: Uint8Array;
-            try {
-              event = await createSourceClient(supervisor).handleExternalRequest({
-                payload: envelopeSources.has(entry.key)
-                  ? wrapInEnvelope(body, headers)
-                  : new Uint8Array(body),
-                config: entry.rawConfig,
-                context: sourceContext(group),
-              });
-            } catch (err) {
-              throw withHttpStatus(err);
-            }
-            dispatch(group, event);
-          }
-        },
-      };
-    },
+    webhook: createWebhookIntake({
+      entries: (group) => topology.sourceGroupEntries(group),
+      auth: (group) => {
+        const auth = config.plugins.incomingWebhook.auth[group];
+        if (!auth) return { type: 'none' };
+        return auth.type === 'bearer'
+          ? { type: 'bearer', token: auth.token.reveal() }
+          : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header };
+      },
+      sourceClient: (key) => {
+        const supervisor = supervisorFor('source', key);
+        return supervisor ? createSourceClient(supervisor) : undefined;
+      },
+      wantsEnvelope: (key) => envelopeSources.has(key),
+      context: (group) => sourceContext(group),
+      dispatch: (group, event) => dispatch(group, event),
+    }),
   };
 
   function status(): AgentStatus {
@@ -980,15 +960,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     status,
     reload,
   };
-}
-
-/** A plugin refusing a webhook (UNAUTHENTICATED, INVALID_ARGUMENT) is the caller's fault: 401 or 400. */
-function withHttpStatus(err: unknown): Error {
-  const code = (err as { details?: { grpcCode?: number } }).details?.grpcCode;
-  const error = err instanceof Error ? err : new Error(String(err));
-  const statusCode = code === 16 ? 401 : code === 3 ? 400 : 500;
-  const text = error.message.replace(/^plugin \S+: \S+ failed: /, '');
-  return Object.assign(new Error(text, { cause: err }), { statusCode });
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
