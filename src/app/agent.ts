@@ -25,15 +25,17 @@ import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
-import { type PluginStatus, PluginSupervisor } from '../plugins/host/supervisor.js';
+import { PluginSupervisor } from '../plugins/host/supervisor.js';
 import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
 import type { InstalledPlugin } from '../plugins/repository/installer.js';
 import { createActionRunner } from './actions.js';
+import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
 import { installEach } from './install-each.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
+import { type PlatformSlot, slotFor, stopSlot } from './platform-slot.js';
 import { assertPluginConfigs } from './plugin-configs.js';
-import { type Problem, problemsOf } from './problems.js';
+import { repoOf, usedId } from './plugin-ids.js';
 import { RetryBook } from './retry-book.js';
 import { RuntimeState, runtimeStateFile } from './runtime-state.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
@@ -48,6 +50,7 @@ export interface AgentDeps {
   configFiles?: readonly string[];
   /**
    * Makes the bot or sink of an enabled platform; undefined when this build has none for it.
+   * An instance of kind `bot` must get a {@link Bot}: the agent starts it without probing it.
    * `context` lets a platform show the agent's state (the console's status panel).
    */
   createPlatform(
@@ -91,75 +94,7 @@ export interface ReloadReport {
   needsRestart: string[];
 }
 
-export interface AgentStatus {
-  /** At least one platform or plugin serves (`/readyz`). */
-  ready: boolean;
-  /** Start has not finished (listeners answer while plugins install and platforms connect). */
-  starting?: boolean;
-  /** Something configured is not serving: see `problems`. */
-  degraded: boolean;
-  /** Each repository, plugin and platform that is not serving, with the reason and next retry. */
-  problems: Problem[];
-  /** The repositories the used plugins come from; `unavailable` ones are retried with backoff. */
-  repositories: RepositoryStatus[];
-  /** Supervised plugins, then used plugins that are not installed (`state: 'not installed'`). */
-  plugins: PluginEntry[];
-  /** Bots and sinks; `failed` ones are retried with backoff; `not supported` ones never run. */
-  platforms: PlatformStatus[];
-  sources: { group: string; plugin: string; state: string; lastReason?: string }[];
-  /** Messages waiting per destination channel in the delivery pipeline. */
-  queues: { destinationId: string; channelId: string; pending: number }[];
-}
-
-export interface RepositoryStatus {
-  name: string;
-  state: 'ok' | 'unavailable';
-  /** Used plugins from it that are not installed yet. */
-  plugins: string[];
-  lastError?: string;
-  attempts?: number;
-  since?: string;
-  nextRetryAt?: string;
-  /** An attempt to install from it is running now. */
-  retrying?: true;
-}
-
-/**
- * A plugin in `/status`: its supervisor's status, or, for a used plugin that could not be
- * installed (its repository is unavailable, or the plugin is), `state: 'not installed'`.
- */
-export interface PluginEntry extends Omit<PluginStatus, 'state'> {
-  state: PluginStatus['state'] | 'not installed';
-}
-
-export interface PlatformStatus {
-  id: string;
-  state: string;
-  reconnects?: number;
-  lastError?: string;
-  attempts?: number;
-  since?: string;
-  nextRetryAt?: string;
-  /** An attempt to start it is running now. */
-  retrying?: true;
-}
-
-const repoOf = (key: string) => key.split('/')[0] ?? key;
-const usedId = (u: { kind: string; key: string }) => `${u.kind}:${u.key}`;
-
-const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'function';
-
-/** A sink's own status when it reports one (delivered and failed counts, last error). */
-function sinkStatus(d: Destination): { id: string; state: string; lastError?: string } {
-  const report = (d as { status?: () => { state: string; lastError?: string } }).status?.();
-  return { id: d.id, ...report, state: report ? `sink ${report.state}` : 'sink' };
-}
-
-/** Bots disconnect; sinks flush their batches and close their connections. */
-async function stopDestination(d: Bot | Destination | undefined): Promise<void> {
-  const stoppable = d as { stop?: () => Promise<void> } | undefined;
-  await stoppable?.stop?.();
-}
+export type { AgentStatus, PlatformStatus, PluginEntry, RepositoryStatus } from './agent-status.js';
 
 /**
  * The composition root: builds everything from one validated config. Plugins
@@ -180,7 +115,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   });
   let topology = buildTopology(config);
   const supervisors = new Map<string, PluginSupervisor>();
-  const destinations = new Map<string, Bot | Destination>();
+  /** Running platforms by ID, each tagged bot, sink or stand-in when created. */
+  const platforms = new Map<string, PlatformSlot>();
   let streams: RunningStream[] = [];
   let watcher: ConfigWatcher | undefined;
   const servers: FastifyInstance[] = [];
@@ -194,8 +130,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   let used: UsedPlugin[] = [];
   /** Enabled platforms this build does not run, by ID, with the reason. */
   let unsupported = new Map<string, string>();
-  /** Stand-ins for platforms that failed to start (see unavailableDestination). */
-  const standIns = new WeakSet<Bot | Destination>();
   /** Plugins whose first launch failed during this start, for `--strict`. */
   const launchFailures: string[] = [];
   /**
@@ -236,15 +170,16 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     return client;
   };
   const outbox = createDeliveryPipeline({
-    destination: (id) => destinations.get(id),
+    destination: (id) => platforms.get(id)?.destination,
     settings: config.settings.delivery,
     logger: deps.logger,
     metrics,
   });
   registerPlatformMetrics(metrics, () =>
-    [...destinations.values()].filter(isBot).map((bot) => {
-      const status = bot.status();
-      return { id: bot.id, state: status.state, reconnects: status.reconnects };
+    [...platforms.values()].flatMap((slot) => {
+      if (slot.role !== 'bot') return [];
+      const status = slot.destination.status();
+      return [{ id: slot.destination.id, state: status.state, reconnects: status.reconnects }];
     }),
   );
   const notificationsOn = (destinationId: string, channelId: string) => {
@@ -287,13 +222,15 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     redactedConfigYaml: () => stringify(redactConfig(config)),
     plugins: () => [...supervisors.values()].map((s) => s.status()),
     platforms: () => [
-      ...[...destinations.values()].filter(isBot).map((b) => ({ id: b.id, status: b.status() })),
+      ...[...platforms.values()].flatMap((slot) =>
+        slot.role === 'bot' ? [{ id: slot.destination.id, status: slot.destination.status() }] : [],
+      ),
       // A bot that failed to start is a stand-in (or nothing); chat `status` names it with the reason.
       ...retries
         .list('platform:')
         .filter(([id]) => {
-          const d = destinations.get(id);
-          return !d || standIns.has(d);
+          const slot = platforms.get(id);
+          return !slot || slot.role === 'stand-in';
         })
         .map(([id, failure]) => ({
           id,
@@ -319,7 +256,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     builtins,
     outbox,
     capabilities: (id) =>
-      destinations.get(id)?.capabilities ?? {
+      platforms.get(id)?.destination.capabilities ?? {
         edit: false,
         files: false,
         threads: false,
@@ -327,8 +264,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         maxMessageLength: 2000,
       },
     mention: (id) => {
-      const d = destinations.get(id);
-      return d && isBot(d) ? d.mentionPattern() : undefined;
+      const slot = platforms.get(id);
+      return slot?.role === 'bot' ? slot.destination.mentionPattern() : undefined;
     },
     deadlineMs: () => config.settings.commands.deadline.ms,
     maxConcurrentPerChannel: config.settings.commands.concurrencyPerChannel,
@@ -376,7 +313,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   });
 
   const handlers: HttpHandlers = {
-    ready: () => isReady(),
+    ready: () => agentStatus.isReady(),
     status: () => status(),
     metrics: metrics.registry,
     webhook: createWebhookIntake({
@@ -398,116 +335,18 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     }),
   };
 
-  function status(): AgentStatus {
-    const repositories = repositoryStatus();
-    const plugins = [...[...supervisors.values()].map((s) => s.status()), ...waitingPlugins()];
-    const platforms = platformStatus();
-    const problems = problemsOf({ repositories, plugins, platforms });
-    return {
-      ready: isReady(),
-      ...(!startFinished && !stopped ? { starting: true } : {}),
-      degraded: problems.length > 0,
-      problems,
-      repositories,
-      plugins,
-      platforms,
-      sources: streams.map((s) => ({
-        group: s.spec.group,
-        plugin: s.spec.pluginKey,
-        state: s.state,
-        ...(s.lastReason ? { lastReason: s.lastReason } : {}),
-      })),
-      queues: outbox.depths(),
-    };
-  }
-
-  /**
-   * Serving: a bot is connected, a sink is up, or a plugin runs (it answers webhooks and feeds
-   * sinks). Not ready before start has finished, after stop, and while nothing at all serves.
-   */
-  function isReady(): boolean {
-    if (!startFinished || stopped) return false;
-    for (const d of destinations.values()) {
-      if (standIns.has(d)) continue;
-      if (!isBot(d) || d.status().state === 'connected') return true;
-    }
-    return [...supervisors.values()].some((s) => s.status().state === 'running');
-  }
-
-  function repositoryStatus(): RepositoryStatus[] {
-    const byRepo = new Map<string, string[]>();
-    for (const u of used) {
-      const waiting = byRepo.get(repoOf(u.key)) ?? [];
-      if (!installed.has(usedId(u))) waiting.push(u.key);
-      byRepo.set(repoOf(u.key), waiting);
-    }
-    return [...byRepo].map(([name, plugins]) => {
-      const failure = retries.get(`repo:${name}`);
-      if (!failure) return { name, state: 'ok', plugins };
-      return {
-        name,
-        state: 'unavailable',
-        plugins,
-        lastError: failure.reason,
-        attempts: failure.attempts,
-        since: failure.since,
-        ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
-        ...(failure.retrying ? { retrying: true as const } : {}),
-      };
-    });
-  }
-
-  function waitingPlugins(): PluginEntry[] {
-    return used
-      .filter((u) => !installed.has(usedId(u)))
-      .map((u) => {
-        const own = retries.get(`plugin:${usedId(u)}`);
-        const repo = retries.get(`repo:${repoOf(u.key)}`);
-        const failure = own ?? repo;
-        const reason = own
-          ? own.reason
-          : repo
-            ? `repository ${repoOf(u.key)} is unavailable: ${repo.reason}`
-            : 'being installed';
-        return {
-          name: u.key,
-          state: 'not installed',
-          restarts: 0,
-          recentCrashes: 0,
-          uptimeMs: 0,
-          lastError: reason,
-          ...(failure?.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
-        };
-      });
-  }
-
-  function platformStatus(): PlatformStatus[] {
-    const out: PlatformStatus[] = [];
-    const failureOf = (id: string): Partial<PlatformStatus> => {
-      const failure = retries.get(`platform:${id}`);
-      if (!failure) return {};
-      return {
-        state: 'failed',
-        lastError: failure.reason,
-        attempts: failure.attempts,
-        since: failure.since,
-        ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
-        ...(failure.retrying ? { retrying: true as const } : {}),
-      };
-    };
-    for (const d of destinations.values()) {
-      const failure = failureOf(d.id);
-      if (failure.state) out.push({ id: d.id, state: 'failed', ...failure });
-      else if (isBot(d)) out.push({ id: d.id, ...d.status(), state: d.status().state });
-      else out.push(sinkStatus(d));
-    }
-    // A platform whose creation failed has no destination, not even a stand-in.
-    for (const [id] of retries.list('platform:')) {
-      if (!destinations.has(id)) out.push({ id, state: 'failed', ...failureOf(id) });
-    }
-    for (const [id, reason] of unsupported) out.push({ id, state: 'not supported', lastError: reason });
-    return out;
-  }
+  const agentStatus = createAgentStatus({
+    lifecycle: () => ({ startFinished, stopped }),
+    used: () => used,
+    installed: (id) => installed.has(id),
+    retries,
+    supervisors: () => supervisors.values(),
+    platforms: () => platforms,
+    unsupported: () => unsupported,
+    streams: () => streams,
+    queues: () => outbox.depths(),
+  });
+  const status = (): AgentStatus => agentStatus.status();
 
   /** Installed (verified) plugins by `<type>:<key>`, with the schema their index entry publishes. */
   const installed = new Map<string, InstalledPlugin>();
@@ -593,11 +432,11 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         retries.succeeded(key);
         return;
       }
-      const previous = destinations.get(id);
-      if (previous && !standIns.has(previous)) return;
+      const previous = platforms.get(id);
+      if (previous && previous.role !== 'stand-in') return;
       await startPlatform(instance);
       // The agent may have stopped while the platform connected: it must not stay connected.
-      if (stopped) await stopDestination(destinations.get(id)).catch(() => undefined);
+      if (stopped) await stopSlot(platforms.get(id)).catch(() => undefined);
       else if (!retries.get(key)) log.info({ platform: id }, 'platform started after a retry');
       return;
     }
@@ -702,22 +541,21 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       }
       return;
     }
-    destinations.set(instance.id, platform);
-    if (!isBot(platform)) {
+    const slot = slotFor(instance.kind, platform);
+    platforms.set(instance.id, slot);
+    if (slot.role !== 'bot') {
       retries.succeeded(key);
       return;
     }
     try {
-      await platform.start((command) => void handleCommand(command));
+      await slot.destination.start((command) => void handleCommand(command));
       retries.succeeded(key);
     } catch (err) {
-      await stopDestination(platform).catch(() => undefined);
-      destinations.set(
-        instance.id,
-        unavailableDestination(platform, () => retries.get(key)?.reason ?? 'starting'),
-      );
-      const standIn = destinations.get(instance.id);
-      if (standIn) standIns.add(standIn);
+      await stopSlot(slot).catch(() => undefined);
+      platforms.set(instance.id, {
+        role: 'stand-in',
+        destination: unavailableDestination(platform, () => retries.get(key)?.reason ?? 'starting'),
+      });
       platformFailed(instance.id, err);
     }
   }
@@ -861,12 +699,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     for (const [id, settings] of before) {
       const now = after.get(id);
       if (now && JSON.stringify(now.settings) === settings) continue;
-      await stopDestination(destinations.get(id));
-      destinations.delete(id);
+      await stopSlot(platforms.get(id));
+      platforms.delete(id);
       if (now) report.platformsRestarted.push(id);
     }
     for (const [id] of unsupported) if (!after.has(id)) unsupported.delete(id);
-    for (const [id, instance] of after) if (!destinations.has(id)) await startPlatform(instance);
+    for (const [id, instance] of after) if (!platforms.has(id)) await startPlatform(instance);
 
     report.streamsRestarted = startStreams();
     log.info({ ...report }, 'configuration reloaded');
@@ -931,7 +769,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       startFinished = true;
       const problems = status().problems;
       log.info(
-        { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },
+        { plugins: supervisors.size, platforms: platforms.size, streams: streams.length },
         'agent ready',
       );
       if (problems.length > 0) {
@@ -953,7 +791,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       if (neverRan > 0) log.warn({ actions: neverRan }, 'stopped with action runs that never started');
       // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
       await outbox.close();
-      for (const d of destinations.values()) await stopDestination(d);
+      for (const slot of platforms.values()) await stopSlot(slot);
       await Promise.all([...supervisors.values()].map((s) => s.stop()));
       await pidFiles.settled();
     },
