@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { stringify } from 'yaml';
 import type { Bot, PlatformContext as BotPlatformContext } from '../bots/bot.js';
 import { createBuiltinResponder } from '../bridge/executor/builtins.js';
 import { createCommandHandler } from '../bridge/executor/command-handler.js';
@@ -7,13 +6,11 @@ import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
 import { wantsEnvelope } from '../bridge/source/http-envelope.js';
 import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
 import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
-import { ConfigError } from '../config/issues.js';
 import type { ConfigLocator } from '../config/locate.js';
 import { unimplementedPlatforms } from '../config/platform-checks.js';
 import { pluginRuntime } from '../config/plugin-runtime.js';
-import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
-import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
+import type { UsedPlugin } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
 import { createDeliveryPipeline } from '../delivery/pipeline.js';
@@ -25,19 +22,19 @@ import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
-import { PluginSupervisor } from '../plugins/host/supervisor.js';
-import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
-import type { InstalledPlugin } from '../plugins/repository/installer.js';
+import type { PluginSupervisor } from '../plugins/host/supervisor.js';
 import { createActionRunner } from './actions.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
-import { installEach } from './install-each.js';
+import { type ConfigView, createBuiltinContext, notificationsOn } from './builtin-context.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
 import { type PlatformSlot, slotFor, stopSlot } from './platform-slot.js';
-import { assertPluginConfigs } from './plugin-configs.js';
-import { repoOf, usedId } from './plugin-ids.js';
+import { PluginInstalls } from './plugin-installs.js';
+import { superviseInstalled } from './plugin-supervisor.js';
+import { type ReloadReport, reconcile, SerialRunner, streamId } from './reload.js';
 import { RetryBook } from './retry-book.js';
 import { RuntimeState, runtimeStateFile } from './runtime-state.js';
+import { forgetRemoved, strictReport } from './start-failures.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
 import { unavailableDestination } from './unavailable-destination.js';
 
@@ -85,16 +82,8 @@ export interface Agent {
   reload(next: Config, locator?: ConfigLocator): Promise<ReloadReport>;
 }
 
-export interface ReloadReport {
-  pluginsStarted: string[];
-  pluginsStopped: string[];
-  streamsRestarted: number;
-  platformsRestarted: string[];
-  /** Changed settings that only take effect after a restart (listen ports). */
-  needsRestart: string[];
-}
-
 export type { AgentStatus, PlatformStatus, PluginEntry, RepositoryStatus } from './agent-status.js';
+export type { ReloadReport } from './reload.js';
 
 /**
  * The composition root: builds everything from one validated config. Plugins
@@ -136,6 +125,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
    * Repositories (`repo:<name>`), plugins (`plugin:<kind>:<key>`) and platforms (`platform:<id>`)
    * that could not start, retried with backoff; a retry runs in turn with reloads.
    */
+  /** Reloads and due retries run one at a time (start holds them until it is done). */
+  const serial = new SerialRunner();
   const retries = new RetryBook({
     policy: () => ({
       initialDelayMs: config.settings.startRetry.initialBackoff.ms,
@@ -144,13 +135,16 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       jitter: 0.2,
     }),
     onRetry: (key) => {
-      const run = reloading.then(() => retryPart(key));
-      reloading = run.catch((err: unknown) =>
-        log.error({ part: key, err: (err as Error).message }, 'retry failed unexpectedly'),
-      );
+      serial
+        .run(() => retryPart(key))
+        .catch((err: unknown) =>
+          log.error({ part: key, err: (err as Error).message }, 'retry failed unexpectedly'),
+        );
     },
   });
 
+  /** Installed (verified) plugins; what cannot be installed is retried through `retries`. */
+  const installed = new PluginInstalls({ retries, log, logger: deps.logger });
   const supervisorFor = (kind: 'executor' | 'source', key: string) => supervisors.get(`${kind}:${key}`);
   /**
    * One client per executor supervisor: the client remembers, per plugin process, that a
@@ -182,73 +176,25 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       return [{ id: slot.destination.id, state: status.state, reconnects: status.reconnects }];
     }),
   );
-  const notificationsOn = (destinationId: string, channelId: string) => {
-    const channel = topology.channel(destinationId, channelId);
-    return state?.notifications(destinationId, channelId, channel?.notificationsConfigured ?? true) ?? true;
+  const view: ConfigView = {
+    config: () => config,
+    baseConfig: () => baseConfig,
+    topology: () => topology,
+    state: () => state,
   };
-
-  const builtins = createBuiltinResponder({
-    version: deps.version,
-    clusterName: () => config.settings.clusterName,
-    channelExecutors: (channel) =>
-      topology.executorEntries(channel.executorGroups).map((e) => {
-        const status = supervisorFor('executor', e.key)?.status();
-        return { group: e.group, key: e.key, name: e.name, ...(status ? { status } : {}) };
-      }),
-    channelSources: (channel) =>
-      (topology.channel(channel.destinationId, channel.channelId)?.sourceGroups ?? []).flatMap((group) =>
-        topology.sourceGroupEntries(group).map((e) => {
-          const status = supervisorFor('source', e.key)?.status();
-          return { group, key: e.key, ...(status ? { status } : {}) };
-        }),
-      ),
-    actions: () =>
-      Object.entries(config.actions).map(([name, a]) => ({
-        name,
-        displayName: a.displayName || name,
-        enabled: state?.action(name, a.enabled) ?? a.enabled,
-        command: a.command,
-        sources: a.bindings.sources,
-      })),
-    aliases: () => topology.aliases,
-    notificationsEnabled: (channel) => notificationsOn(channel.destinationId, channel.channelId),
-    setNotifications: async (channel, enabled) =>
-      state?.setNotifications(channel.destinationId, channel.channelId, enabled),
-    setAction: async (name, enabled) => {
-      if (!(name in config.actions)) return false;
-      await state?.setAction(name, enabled);
-      return true;
-    },
-    redactedConfigYaml: () => stringify(redactConfig(config)),
-    plugins: () => [...supervisors.values()].map((s) => s.status()),
-    platforms: () => [
-      ...[...platforms.values()].flatMap((slot) =>
-        slot.role === 'bot' ? [{ id: slot.destination.id, status: slot.destination.status() }] : [],
-      ),
-      // A bot that failed to start is a stand-in (or nothing); chat `status` names it with the reason.
-      ...retries
-        .list('platform:')
-        .filter(([id]) => {
-          const slot = platforms.get(id);
-          return !slot || slot.role === 'stand-in';
-        })
-        .map(([id, failure]) => ({
-          id,
-          status: { state: 'failed' as const, reconnects: 0, lastError: failure.reason },
-        })),
-    ],
-    sourceGroups: () =>
-      Object.entries(config.sources).map(([name, group]) => ({ name, displayName: group.displayName })),
-    setSourceBindings: async (channel, groups) => {
-      const configured = buildTopology(baseConfig).channel(
-        channel.destinationId,
-        channel.channelId,
-      )?.sourceGroups;
-      const same = configured !== undefined && sameSet(configured, groups);
-      await state?.setSourceBindings(channel.destinationId, channel.channelId, same ? undefined : groups);
-      await reload(baseConfig);
-    },
-  });
+  const builtins = createBuiltinResponder(
+    createBuiltinContext({
+      version: deps.version,
+      view,
+      running: {
+        supervisor: supervisorFor,
+        supervisors: () => supervisors.values(),
+        platforms: () => platforms,
+        retries,
+      },
+      reload: (base) => reload(base),
+    }),
+  );
 
   const handleCommand = createCommandHandler({
     topology: () => topology,
@@ -292,9 +238,10 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     metrics,
   });
 
+  const channelNotifications = notificationsOn(view);
   const dispatch = createEventDispatcher({
     fanout: (group) => topology.fanout(group),
-    notificationsEnabled: (address) => notificationsOn(address.destinationId, address.channelId),
+    notificationsEnabled: (address) => channelNotifications(address.destinationId, address.channelId),
     outbox,
     actions: (group, event) => runActions.run(group, event),
     logger: deps.logger,
@@ -348,80 +295,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   });
   const status = (): AgentStatus => agentStatus.status();
 
-  /** Installed (verified) plugins by `<type>:<key>`, with the schema their index entry publishes. */
-  const installed = new Map<string, InstalledPlugin>();
-
-  /**
-   * Installs those of `wanted` that are not installed yet, a repository at a time: what cannot
-   * be installed is recorded (repository or plugin) and retried with backoff. No process starts.
-   * Returns the plugins installed now.
-   */
-  async function ensureInstalled(wanted: readonly UsedPlugin[], cfg: Config): Promise<InstalledPlugin[]> {
-    const missing = wanted.filter((u) => !installed.has(usedId(u)));
-    if (missing.length === 0) return [];
-    const result = await installEach({
-      cacheDir: cfg.plugins.cacheDir,
-      repositories: repositoriesFromConfig(cfg),
-      plugins: missing,
-      logger: deps.logger,
-    });
-    for (const plugin of result.installed) {
-      installed.set(usedId({ kind: plugin.type, key: plugin.key }), plugin);
-      retries.succeeded(`plugin:${plugin.type}:${plugin.key}`);
-    }
-    const failedRepos = new Set(result.failures.flatMap((f) => (f.scope === 'repository' ? [f.repo] : [])));
-    for (const u of missing) if (!failedRepos.has(repoOf(u.key))) retries.succeeded(`repo:${repoOf(u.key)}`);
-    for (const failure of result.failures) {
-      const reason = failure.error.message;
-      if (failure.scope === 'repository') {
-        const { nextRetryAt } = retries.failed(`repo:${failure.repo}`, reason);
-        log.warn(
-          { repository: failure.repo, plugins: failure.plugins.map((p) => p.key), err: reason, nextRetryAt },
-          'plugin repository unavailable; its plugins start once it is back',
-        );
-      } else {
-        const { nextRetryAt } = retries.failed(`plugin:${usedId(failure.plugin)}`, reason);
-        log.warn({ plugin: failure.plugin.key, err: reason, nextRetryAt }, 'plugin could not be installed');
-      }
-    }
-    return result.installed;
-  }
-
-  /**
-   * Installs the plugins `cfg` uses and checks every installed entry's config against its
-   * plugin's published schema; throws (a ConfigError naming file, line and path) before anything
-   * runs. Plugins that cannot be installed now are retried; the rest go ahead.
-   */
-  async function preparePlugins(cfg: Config, locator?: ConfigLocator): Promise<UsedPlugin[]> {
-    const wanted = usedPlugins(cfg);
-    await ensureInstalled(wanted, cfg);
-    assertPluginConfigs(cfg, wanted, [...installed.values()], locator);
-    return wanted;
-  }
-
-  /**
-   * Checks the configs of plugins installed by a retry (a config error cannot refuse a change
-   * that was accepted long ago): a plugin whose config its schema refuses stays out, with the
-   * error in `/status`, until the config changes. Returns the plugins that may start.
-   */
-  function acceptLateInstalls(fresh: readonly InstalledPlugin[]): InstalledPlugin[] {
-    return fresh.filter((plugin) => {
-      try {
-        assertPluginConfigs(config, used, [plugin], deps.locator);
-        return true;
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        installed.delete(usedId({ kind: plugin.type, key: plugin.key }));
-        retries.failed(`plugin:${plugin.type}:${plugin.key}`, err.message, false);
-        log.error(
-          { plugin: plugin.key, err: err.message },
-          'installed plugin refuses its config; not started',
-        );
-        return false;
-      }
-    });
-  }
-
   /** A due retry of a repository, plugin or platform that could not start. */
   async function retryPart(key: string): Promise<void> {
     if (stopped) return;
@@ -440,14 +313,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       else if (!retries.get(key)) log.info({ platform: id }, 'platform started after a retry');
       return;
     }
-    const wanted = used.filter(
-      (u) => !installed.has(usedId(u)) && (key === `repo:${repoOf(u.key)}` || key === `plugin:${usedId(u)}`),
-    );
+    const wanted = installed.waitingOn(key, used);
     if (wanted.length === 0) {
       retries.succeeded(key);
       return;
     }
-    const accepted = acceptLateInstalls(await ensureInstalled(wanted, config));
+    const accepted = installed.acceptLate(await installed.ensure(wanted, config), config, used, deps.locator);
     if (accepted.length === 0 || stopped) return;
     const pluginsStarted = await startPlugins(used);
     const streamsStarted = startStreams();
@@ -466,7 +337,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         return plugin ? [plugin] : [];
       });
     if (missing.length === 0) return [];
-    const policy = config.plugins.restartPolicy;
     const started: PluginSupervisor[] = [];
     for (const plugin of missing) {
       if (
@@ -475,33 +345,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       ) {
         envelopeSources.add(plugin.key);
       }
-      const runtime = pluginRuntime(config, plugin.key);
-      const extra = Object.fromEntries(Object.entries(runtime.env.extra).map(([k, v]) => [k, v.reveal()]));
-      const supervisor = new PluginSupervisor({
-        launch: {
-          name: plugin.key,
-          binary: plugin.binary,
-          dependencyDir: plugin.dependencyDir,
-          autoMtls: runtime.autoMtls,
-          startTimeoutMs: runtime.startTimeout.ms,
-          envExtra: extra,
-          logLevel: runtime.logLevel,
-          logLimit: runtime.logLimit,
-          onSpawn: (pid, exited, privateDir) =>
-            pidFiles.track({ plugin: plugin.key, binary: plugin.binary, pid, privateDir }, exited),
-          onLogDropped: (drops) => {
-            metrics.pluginLogDroppedLines.inc({ plugin: plugin.key }, drops.lines);
-            metrics.pluginLogDroppedBytes.inc({ plugin: plugin.key }, drops.bytes);
-          },
-        },
-        logger: deps.logger,
-        healthCheckIntervalMs: config.plugins.healthCheckInterval.ms,
-        quarantine: { maxCrashes: policy.threshold, windowMs: policy.window.ms },
-        onStateChange: (s) => {
-          metrics.pluginUp.set({ plugin: s.name }, s.state === 'running' ? 1 : 0);
-          if (s.state === 'restarting' && s.lastRestartAt) metrics.pluginRestarts.inc({ plugin: s.name });
-        },
-      });
+      const supervisor = superviseInstalled(plugin, { config, pidFiles, metrics, logger: deps.logger });
       supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
       started.push(supervisor);
     }
@@ -580,37 +424,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     unsupported = next;
   }
 
-  /** Drops the failures of parts the config no longer has (their retries stop). */
-  function forgetRemoved(): void {
-    const usedKeys = new Set(used.map((u) => `plugin:${usedId(u)}`));
-    const usedRepos = new Set(
-      used.filter((u) => !installed.has(usedId(u))).map((u) => `repo:${repoOf(u.key)}`),
-    );
-    const platformKeys = new Set(topology.platforms.map((p) => `platform:${p.id}`));
-    for (const [id] of retries.list('plugin:'))
-      if (!usedKeys.has(`plugin:${id}`)) retries.succeeded(`plugin:${id}`);
-    for (const [id] of retries.list('repo:'))
-      if (!usedRepos.has(`repo:${id}`)) retries.succeeded(`repo:${id}`);
-    for (const [id] of retries.list('platform:')) {
-      if (!platformKeys.has(`platform:${id}`)) retries.succeeded(`platform:${id}`);
-    }
-  }
-
-  /** For `--strict`: every part that did not start, or undefined when all did. */
-  function strictReport(): string | undefined {
-    const lines = [
-      ...retries.list('repo:').map(([id, f]) => `repository ${id}: ${f.reason}`),
-      ...retries.list('plugin:').map(([id, f]) => `plugin ${id.replace(/^[a-z]+:/, '')}: ${f.reason}`),
-      ...launchFailures,
-      ...retries.list('platform:').map(([id, f]) => `platform ${id}: ${f.reason}`),
-      ...[...unsupported].map(([id, reason]) => `platform ${id} is not supported: ${reason}`),
-    ];
-    return lines.length > 0 ? lines.map((l) => `  - ${l}`).join('\n') : undefined;
-  }
-
-  const streamId = (group: string, key: string, rawConfig: Uint8Array) =>
-    `${group}|${key}|${Buffer.from(rawConfig).toString('base64')}`;
-
   /** Starts the streams the topology wants that are not running; returns how many it started. */
   function startStreams(): number {
     const running = new Set(streams.map((s) => streamId(s.spec.group, s.spec.pluginKey, s.spec.config)));
@@ -639,21 +452,14 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const withOverrides = (loaded: Config): Config =>
     state ? withSourceBindingOverrides(loaded, (d, c) => state?.sourceBindings(d, c)) : loaded;
 
-  /** Reloads one at a time: a file change and an `edit sourcebindings` never interleave. */
-  let reloading: Promise<unknown> = Promise.resolve();
   function reload(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
-    const run = reloading.then(
-      () => applyConfig(nextBase, locator),
-      () => applyConfig(nextBase, locator),
-    );
-    reloading = run.catch(() => undefined);
-    return run;
+    return serial.run(() => applyConfig(nextBase, locator));
   }
 
   async function applyConfig(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
     const next = withOverrides(nextBase);
     // Checked before anything changes: a config a plugin would refuse leaves the running one.
-    const nextUsed = await preparePlugins(next, locator);
+    const nextUsed = await installed.prepare(next, locator);
     baseConfig = nextBase;
     const previous = config;
     const previousTopology = topology;
@@ -661,52 +467,46 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     topology = buildTopology(next);
     used = nextUsed;
     noteUnsupported(next);
-    forgetRemoved();
+    forgetRemoved(retries, {
+      used,
+      installed: (id) => installed.has(id),
+      platformIds: topology.platforms.map((p) => p.id),
+    });
+    const needsRestart = changedListenerSettings(previous, next);
+    const platformIds = new Set(topology.platforms.map((p) => p.id));
+    for (const [id] of unsupported) if (!platformIds.has(id)) unsupported.delete(id);
+    const changes = await reconcile(
+      previousTopology,
+      { topology, used },
+      {
+        streams: () => streams,
+        keepStreams: (kept) => {
+          streams = kept;
+        },
+        supervisors: () => supervisors,
+        stopPlugin: async (id, supervisor) => {
+          await supervisor.stop();
+          supervisors.delete(id);
+          executorClients.delete(supervisor);
+          installed.delete(id);
+        },
+        startPlugins,
+        hasPlatform: (id) => platforms.has(id),
+        stopPlatform: async (id) => {
+          await stopSlot(platforms.get(id));
+          platforms.delete(id);
+        },
+        startPlatform,
+        startStreams,
+      },
+    );
     const report: ReloadReport = {
-      pluginsStarted: [],
-      pluginsStopped: [],
-      streamsRestarted: 0,
-      platformsRestarted: [],
-      needsRestart: [],
+      pluginsStarted: changes.pluginsStarted,
+      pluginsStopped: changes.pluginsStopped,
+      streamsRestarted: changes.streamsRestarted,
+      platformsRestarted: changes.platformsRestarted,
+      needsRestart,
     };
-    report.needsRestart.push(...changedListenerSettings(previous, next));
-
-    // Streams no longer wanted (or whose config changed) stop first.
-    const wanted = new Set(topology.sourceEntries().map((e) => streamId(e.group, e.key, e.rawConfig)));
-    const keep: RunningStream[] = [];
-    for (const stream of streams) {
-      if (wanted.has(streamId(stream.spec.group, stream.spec.pluginKey, stream.spec.config)))
-        keep.push(stream);
-      else await stream.stop();
-    }
-    streams = keep;
-
-    // Plugins: stop the ones nothing uses any more, start the new ones.
-    const usedIds = new Set(used.map((u) => `${u.kind}:${u.key}`));
-    for (const [id, supervisor] of [...supervisors]) {
-      if (usedIds.has(id)) continue;
-      await supervisor.stop();
-      supervisors.delete(id);
-      executorClients.delete(supervisor);
-      installed.delete(id);
-      report.pluginsStopped.push(supervisor.name);
-    }
-    report.pluginsStarted = await startPlugins(used);
-
-    // Platforms whose settings changed restart; removed ones stop; new ones start.
-    const before = new Map(previousTopology.platforms.map((p) => [p.id, JSON.stringify(p.settings)]));
-    const after = new Map(topology.platforms.map((p) => [p.id, p]));
-    for (const [id, settings] of before) {
-      const now = after.get(id);
-      if (now && JSON.stringify(now.settings) === settings) continue;
-      await stopSlot(platforms.get(id));
-      platforms.delete(id);
-      if (now) report.platformsRestarted.push(id);
-    }
-    for (const [id] of unsupported) if (!after.has(id)) unsupported.delete(id);
-    for (const [id, instance] of after) if (!platforms.has(id)) await startPlatform(instance);
-
-    report.streamsRestarted = startStreams();
     log.info({ ...report }, 'configuration reloaded');
     return report;
   }
@@ -737,15 +537,15 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       }
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
       const starting = (async () => {
-        used = await preparePlugins(config, deps.locator);
+        used = await installed.prepare(config, deps.locator);
         await startPlugins(used);
         noteUnsupported(config);
         for (const instance of topology.platforms) await startPlatform(instance);
         startStreams();
       })();
-      reloading = starting.catch(() => undefined);
+      serial.hold(starting);
       await starting;
-      const failures = strict() ? strictReport() : undefined;
+      const failures = strict() ? strictReport(retries, launchFailures, unsupported) : undefined;
       if (failures) {
         throw new SwitchboardError(
           'SB_ERR_START_STRICT',
@@ -799,6 +599,3 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     reload,
   };
 }
-
-const sameSet = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
