@@ -3,12 +3,9 @@ import type { Bot, PlatformContext as BotPlatformContext } from '../bots/bot.js'
 import { createBuiltinResponder } from '../bridge/executor/builtins.js';
 import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
-import { wantsEnvelope } from '../bridge/source/http-envelope.js';
 import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
 import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
 import type { ConfigLocator } from '../config/locate.js';
-import { unimplementedPlatforms } from '../config/platform-checks.js';
-import { pluginRuntime } from '../config/plugin-runtime.js';
 import type { Config } from '../config/schema.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
@@ -19,24 +16,22 @@ import { listenHttp } from '../http/listen.js';
 import { createHttpServer, type HttpHandlers, type HttpRoutes } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
-import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
-import type { PluginSupervisor } from '../plugins/host/supervisor.js';
 import { createActionRunner } from './actions.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
 import { type ConfigView, createBuiltinContext, notificationsOn } from './builtin-context.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
-import { type PlatformSlot, slotFor, stopSlot } from './platform-slot.js';
+import { PlatformRunner } from './platform-runner.js';
+import { stopSlot } from './platform-slot.js';
 import { PluginInstalls } from './plugin-installs.js';
-import { superviseInstalled } from './plugin-supervisor.js';
+import { PluginProcesses } from './plugin-processes.js';
 import { type ReloadReport, reconcile, SerialRunner, streamId } from './reload.js';
 import { RetryBook } from './retry-book.js';
 import { RuntimeState, runtimeStateFile } from './runtime-state.js';
 import { forgetRemoved, strictReport } from './start-failures.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
-import { unavailableDestination } from './unavailable-destination.js';
 
 export interface AgentDeps {
   logger: Logger;
@@ -103,30 +98,23 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
   });
   let topology = buildTopology(config);
-  const supervisors = new Map<string, PluginSupervisor>();
-  /** Running platforms by ID, each tagged bot, sink or stand-in when created. */
-  const platforms = new Map<string, PlatformSlot>();
   let streams: RunningStream[] = [];
   let watcher: ConfigWatcher | undefined;
   const servers: FastifyInstance[] = [];
-  /** Source plugin keys whose payload schema asks for the request envelope. */
-  const envelopeSources = new Set<string>();
   let state: RuntimeState | undefined;
   let startFinished = false;
   let stopped = false;
   const strict = () => deps.strict ?? config.settings.strictStart;
   /** The plugins the current config uses (installed or not). */
   let used: UsedPlugin[] = [];
-  /** Enabled platforms this build does not run, by ID, with the reason. */
-  let unsupported = new Map<string, string>();
   /** Plugins whose first launch failed during this start, for `--strict`. */
   const launchFailures: string[] = [];
+  /** Reloads and due retries run one at a time (start holds them until it is done). */
+  const serial = new SerialRunner();
   /**
    * Repositories (`repo:<name>`), plugins (`plugin:<kind>:<key>`) and platforms (`platform:<id>`)
    * that could not start, retried with backoff; a retry runs in turn with reloads.
    */
-  /** Reloads and due retries run one at a time (start holds them until it is done). */
-  const serial = new SerialRunner();
   const retries = new RetryBook({
     policy: () => ({
       initialDelayMs: config.settings.startRetry.initialBackoff.ms,
@@ -143,26 +131,29 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     },
   });
 
+  const runner = new PlatformRunner({
+    create: (instance) => deps.createPlatform(instance, { status, version: deps.version }),
+    onCommand: (command) => void handleCommand(command),
+    retries,
+    log,
+  });
+  const platforms = runner.slots;
   /** Installed (verified) plugins; what cannot be installed is retried through `retries`. */
   const installed = new PluginInstalls({ retries, log, logger: deps.logger });
-  const supervisorFor = (kind: 'executor' | 'source', key: string) => supervisors.get(`${kind}:${key}`);
-  /**
-   * One client per executor supervisor: the client remembers, per plugin process, that a
-   * Botkube plugin has no streaming RPC, so later commands skip the failed attempt.
-   */
-  const executorClients = new Map<PluginSupervisor, ExecutorClient>();
-  const executorClient = (key: string): ExecutorClient | undefined => {
-    const supervisor = supervisorFor('executor', key);
-    if (!supervisor) return undefined;
-    let client = executorClients.get(supervisor);
-    if (!client) {
-      client = createExecutorClient(supervisor, {
-        defaultDeadlineMs: pluginRuntime(config, key).callDeadline.ms,
-      });
-      executorClients.set(supervisor, client);
-    }
-    return client;
-  };
+  const plugins = new PluginProcesses({
+    config: () => config,
+    installed,
+    pidFiles,
+    metrics,
+    logger: deps.logger,
+    log,
+    onLaunchFailure: (line) => {
+      if (!startFinished) launchFailures.push(line);
+    },
+  });
+  const supervisors = plugins.supervisors;
+  const supervisorFor = (kind: 'executor' | 'source', key: string) => plugins.supervisor(kind, key);
+  const executorClient = (key: string) => plugins.executorClient(key);
   const outbox = createDeliveryPipeline({
     destination: (id) => platforms.get(id)?.destination,
     settings: config.settings.delivery,
@@ -276,7 +267,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         const supervisor = supervisorFor('source', key);
         return supervisor ? createSourceClient(supervisor) : undefined;
       },
-      wantsEnvelope: (key) => envelopeSources.has(key),
+      wantsEnvelope: (key) => plugins.wantsEnvelope(key),
       context: (group) => sourceContext(group),
       dispatch: (group, event) => dispatch(group, event),
     }),
@@ -289,7 +280,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     retries,
     supervisors: () => supervisors.values(),
     platforms: () => platforms,
-    unsupported: () => unsupported,
+    unsupported: () => runner.unsupported,
     streams: () => streams,
     queues: () => outbox.depths(),
   });
@@ -307,7 +298,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       }
       const previous = platforms.get(id);
       if (previous && previous.role !== 'stand-in') return;
-      await startPlatform(instance);
+      await runner.start(instance);
       // The agent may have stopped while the platform connected: it must not stay connected.
       if (stopped) await stopSlot(platforms.get(id)).catch(() => undefined);
       else if (!retries.get(key)) log.info({ platform: id }, 'platform started after a retry');
@@ -320,108 +311,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     }
     const accepted = installed.acceptLate(await installed.ensure(wanted, config), config, used, deps.locator);
     if (accepted.length === 0 || stopped) return;
-    const pluginsStarted = await startPlugins(used);
+    const pluginsStarted = await plugins.startMissing(used);
     const streamsStarted = startStreams();
     log.info(
       { part: key, plugins: pluginsStarted, streams: streamsStarted },
       'installed after a retry; started',
     );
-  }
-
-  /** Starts a supervisor for each used plugin that has none; returns their names. */
-  async function startPlugins(used: readonly UsedPlugin[]): Promise<string[]> {
-    const missing = used
-      .filter((u) => !supervisors.has(`${u.kind}:${u.key}`))
-      .flatMap((u) => {
-        const plugin = installed.get(`${u.kind}:${u.key}`);
-        return plugin ? [plugin] : [];
-      });
-    if (missing.length === 0) return [];
-    const started: PluginSupervisor[] = [];
-    for (const plugin of missing) {
-      if (
-        plugin.type === 'source' &&
-        wantsEnvelope(plugin.entry.externalRequest?.payload?.jsonSchema?.value ?? undefined)
-      ) {
-        envelopeSources.add(plugin.key);
-      }
-      const supervisor = superviseInstalled(plugin, { config, pidFiles, metrics, logger: deps.logger });
-      supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
-      started.push(supervisor);
-    }
-    await Promise.all(
-      started.map((s) =>
-        s.start().catch((err: unknown) => {
-          if (!startFinished) launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
-          const { nextRetryAt } = s.status();
-          log.error(
-            { plugin: s.name, err: (err as Error).message, nextRetryAt },
-            'plugin failed to start; retrying',
-          );
-        }),
-      ),
-    );
-    return started.map((s) => s.name);
-  }
-
-  /**
-   * Creates and starts one platform. One that fails is recorded and retried with backoff; a bot
-   * that failed leaves a stand-in that keeps its messages queued for when it is back.
-   */
-  async function startPlatform(instance: PlatformInstance): Promise<void> {
-    const key = `platform:${instance.id}`;
-    let platform: Bot | Destination | undefined;
-    try {
-      platform = await deps.createPlatform(instance, { status, version: deps.version });
-    } catch (err) {
-      platformFailed(instance.id, err);
-      return;
-    }
-    if (!platform) {
-      if (!unsupported.has(instance.id)) {
-        const reason = `this build has no ${instance.platform} platform`;
-        unsupported.set(instance.id, reason);
-        log.warn({ platform: instance.id, reason }, 'platform is not supported; it does not run');
-      }
-      return;
-    }
-    const slot = slotFor(instance.kind, platform);
-    platforms.set(instance.id, slot);
-    if (slot.role !== 'bot') {
-      retries.succeeded(key);
-      return;
-    }
-    try {
-      await slot.destination.start((command) => void handleCommand(command));
-      retries.succeeded(key);
-    } catch (err) {
-      await stopSlot(slot).catch(() => undefined);
-      platforms.set(instance.id, {
-        role: 'stand-in',
-        destination: unavailableDestination(platform, () => retries.get(key)?.reason ?? 'starting'),
-      });
-      platformFailed(instance.id, err);
-    }
-  }
-
-  function platformFailed(id: string, err: unknown): void {
-    const reason = err instanceof Error ? err.message : String(err);
-    // A sink whose settings are wrong cannot get better by waiting; a config change restarts it.
-    const retry = (err as { code?: string }).code !== 'SB_ERR_SINK_CONFIG';
-    const { nextRetryAt } = retries.failed(`platform:${id}`, reason, retry);
-    log.warn({ platform: id, err: reason, nextRetryAt }, 'platform could not start');
-  }
-
-  /** The enabled platforms Switchboard does not run; each new one is named once in the log. */
-  function noteUnsupported(cfg: Config): void {
-    const next = new Map(unimplementedPlatforms(cfg).map((p) => [p.id, p.reason]));
-    const kept = new Set(topology.platforms.map((p) => p.id));
-    for (const [id, reason] of unsupported) if (kept.has(id) && !next.has(id)) next.set(id, reason);
-    for (const [id, reason] of next) {
-      if (!unsupported.has(id))
-        log.warn({ platform: id, reason }, 'platform is not supported; it does not run');
-    }
-    unsupported = next;
   }
 
   /** Starts the streams the topology wants that are not running; returns how many it started. */
@@ -466,15 +361,17 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     config = next;
     topology = buildTopology(next);
     used = nextUsed;
-    noteUnsupported(next);
+    runner.noteUnsupported(
+      next,
+      topology.platforms.map((p) => p.id),
+    );
     forgetRemoved(retries, {
       used,
       installed: (id) => installed.has(id),
       platformIds: topology.platforms.map((p) => p.id),
     });
     const needsRestart = changedListenerSettings(previous, next);
-    const platformIds = new Set(topology.platforms.map((p) => p.id));
-    for (const [id] of unsupported) if (!platformIds.has(id)) unsupported.delete(id);
+    runner.keepUnsupported(topology.platforms.map((p) => p.id));
     const changes = await reconcile(
       previousTopology,
       { topology, used },
@@ -484,19 +381,11 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           streams = kept;
         },
         supervisors: () => supervisors,
-        stopPlugin: async (id, supervisor) => {
-          await supervisor.stop();
-          supervisors.delete(id);
-          executorClients.delete(supervisor);
-          installed.delete(id);
-        },
-        startPlugins,
+        stopPlugin: (id, supervisor) => plugins.stop(id, supervisor),
+        startPlugins: (wanted) => plugins.startMissing(wanted),
         hasPlatform: (id) => platforms.has(id),
-        stopPlatform: async (id) => {
-          await stopSlot(platforms.get(id));
-          platforms.delete(id);
-        },
-        startPlatform,
+        stopPlatform: (id) => runner.stop(id),
+        startPlatform: (instance) => runner.start(instance),
         startStreams,
       },
     );
@@ -538,14 +427,17 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
       const starting = (async () => {
         used = await installed.prepare(config, deps.locator);
-        await startPlugins(used);
-        noteUnsupported(config);
-        for (const instance of topology.platforms) await startPlatform(instance);
+        await plugins.startMissing(used);
+        runner.noteUnsupported(
+          config,
+          topology.platforms.map((p) => p.id),
+        );
+        for (const instance of topology.platforms) await runner.start(instance);
         startStreams();
       })();
       serial.hold(starting);
       await starting;
-      const failures = strict() ? strictReport(retries, launchFailures, unsupported) : undefined;
+      const failures = strict() ? strictReport(retries, launchFailures, runner.unsupported) : undefined;
       if (failures) {
         throw new SwitchboardError(
           'SB_ERR_START_STRICT',
@@ -592,7 +484,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
       await outbox.close();
       for (const slot of platforms.values()) await stopSlot(slot);
-      await Promise.all([...supervisors.values()].map((s) => s.stop()));
+      await plugins.stopAll();
       await pidFiles.settled();
     },
     status,
