@@ -3,7 +3,6 @@ import type { Bot, PlatformContext as BotPlatformContext } from '../bots/bot.js'
 import { createBuiltinResponder } from '../bridge/executor/builtins.js';
 import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
-import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
 import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
 import type { ConfigLocator } from '../config/locate.js';
 import type { Config } from '../config/schema.js';
@@ -17,7 +16,7 @@ import { createHttpServer, type HttpHandlers, type HttpRoutes } from '../http/se
 import type { Logger } from '../log/logger.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
-import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
+import { createSourceClient } from '../plugins/host/source-client.js';
 import { createActionRunner } from './actions.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
@@ -27,10 +26,12 @@ import { PlatformRunner } from './platform-runner.js';
 import { stopSlot } from './platform-slot.js';
 import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
-import { type ReloadReport, reconcile, SerialRunner, streamId } from './reload.js';
+import { type ReloadReport, reconcile, SerialRunner } from './reload.js';
 import { RetryBook } from './retry-book.js';
 import { RuntimeState, runtimeStateFile } from './runtime-state.js';
+import { sourceContextFor, webhookAuthFor } from './source-wiring.js';
 import { forgetRemoved, strictReport } from './start-failures.js';
+import { StreamSet } from './stream-set.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
 
 export interface AgentDeps {
@@ -98,7 +99,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
   });
   let topology = buildTopology(config);
-  let streams: RunningStream[] = [];
   let watcher: ConfigWatcher | undefined;
   const servers: FastifyInstance[] = [];
   let state: RuntimeState | undefined;
@@ -239,16 +239,15 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     metrics,
   });
 
-  const webhookBase = topology.incomingWebhookBaseUrl.replace(/\/sources\/v1$/, '');
-  const sourceContext = (group: string, interactive = false): SourceCallContext => ({
-    interactive,
-    clusterName: config.settings.clusterName,
-    sourceName: group,
-    incomingWebhook: {
-      baseUrl: webhookBase,
-      fullUrlForSource: webhookBase ? `${webhookBase}/sources/v1/${group}` : '',
-    },
+  const sourceContext = sourceContextFor(topology.incomingWebhookBaseUrl, () => config.settings.clusterName);
+
+  const streams = new StreamSet({
+    supervisor: (key) => supervisorFor('source', key),
+    context: (group) => sourceContext(group),
+    onEvent: dispatch,
+    logger: deps.logger,
   });
+  const startStreams = () => streams.startWanted(topology.sourceEntries());
 
   const handlers: HttpHandlers = {
     ready: () => agentStatus.isReady(),
@@ -256,13 +255,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     metrics: metrics.registry,
     webhook: createWebhookIntake({
       entries: (group) => topology.sourceGroupEntries(group),
-      auth: (group) => {
-        const auth = config.plugins.incomingWebhook.auth[group];
-        if (!auth) return { type: 'none' };
-        return auth.type === 'bearer'
-          ? { type: 'bearer', token: auth.token.reveal() }
-          : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header };
-      },
+      auth: (group) => webhookAuthFor(config, group),
       sourceClient: (key) => {
         const supervisor = supervisorFor('source', key);
         return supervisor ? createSourceClient(supervisor) : undefined;
@@ -281,7 +274,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     supervisors: () => supervisors.values(),
     platforms: () => platforms,
     unsupported: () => runner.unsupported,
-    streams: () => streams,
+    streams: () => streams.list(),
     queues: () => outbox.depths(),
   });
   const status = (): AgentStatus => agentStatus.status();
@@ -319,31 +312,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     );
   }
 
-  /** Starts the streams the topology wants that are not running; returns how many it started. */
-  function startStreams(): number {
-    const running = new Set(streams.map((s) => streamId(s.spec.group, s.spec.pluginKey, s.spec.config)));
-    let count = 0;
-    for (const entry of topology.sourceEntries()) {
-      const supervisor = supervisorFor('source', entry.key);
-      if (!supervisor || running.has(streamId(entry.group, entry.key, entry.rawConfig))) continue;
-      streams.push(
-        startSourceStream(
-          {
-            group: entry.group,
-            pluginKey: entry.key,
-            client: createSourceClient(supervisor),
-            config: entry.rawConfig,
-            context: sourceContext(entry.group),
-          },
-          dispatch,
-          deps.logger,
-        ),
-      );
-      count += 1;
-    }
-    return count;
-  }
-
   const withOverrides = (loaded: Config): Config =>
     state ? withSourceBindingOverrides(loaded, (d, c) => state?.sourceBindings(d, c)) : loaded;
 
@@ -376,10 +344,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       previousTopology,
       { topology, used },
       {
-        streams: () => streams,
-        keepStreams: (kept) => {
-          streams = kept;
-        },
+        streams: () => streams.list(),
+        keepStreams: (kept) => streams.replace(kept),
         supervisors: () => supervisors,
         stopPlugin: (id, supervisor) => plugins.stop(id, supervisor),
         startPlugins: (wanted) => plugins.startMissing(wanted),
@@ -461,7 +427,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       startFinished = true;
       const problems = status().problems;
       log.info(
-        { plugins: supervisors.size, platforms: platforms.size, streams: streams.length },
+        { plugins: supervisors.size, platforms: platforms.size, streams: streams.list().length },
         'agent ready',
       );
       if (problems.length > 0) {
@@ -477,7 +443,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       retries.clear();
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
-      await Promise.all(streams.map((s) => s.stop()));
+      await streams.stopAll();
       // Queued actions run before the executors stop, and their answers join the queues drained below.
       const neverRan = await runActions.drain(config.settings.delivery.drainTimeout.ms);
       if (neverRan > 0) log.warn({ actions: neverRan }, 'stopped with action runs that never started');
