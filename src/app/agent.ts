@@ -1,18 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { stringify } from 'yaml';
-import type { Bot } from '../bots/bot.js';
+import type { Bot, PlatformContext as BotPlatformContext } from '../bots/bot.js';
 import { createBuiltinResponder } from '../bridge/executor/builtins.js';
 import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
-import { wantsEnvelope, wrapInEnvelope } from '../bridge/source/http-envelope.js';
-import { type RunningStream, startSourceStream } from '../bridge/source/source-streams.js';
-import { ConfigError } from '../config/issues.js';
+import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
 import type { ConfigLocator } from '../config/locate.js';
-import { unimplementedPlatforms } from '../config/platform-checks.js';
-import { pluginRuntime } from '../config/plugin-runtime.js';
-import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
-import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
+import type { UsedPlugin } from '../config/used-plugins.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch.js';
 import type { Destination } from '../delivery/destination.js';
 import { createDeliveryPipeline } from '../delivery/pipeline.js';
@@ -21,22 +15,24 @@ import { listenHttp } from '../http/listen.js';
 import { createHttpServer, type HttpHandlers, type HttpRoutes } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
-import { createExecutorClient, type ExecutorClient } from '../plugins/host/executor-client.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
-import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
-import { type PluginStatus, PluginSupervisor } from '../plugins/host/supervisor.js';
-import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
-import type { InstalledPlugin } from '../plugins/repository/installer.js';
+import { createSourceClient } from '../plugins/host/source-client.js';
 import { createActionRunner } from './actions.js';
+import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
-import { installEach } from './install-each.js';
+import { type ConfigView, createBuiltinContext, notificationsOn } from './builtin-context.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
-import { assertPluginConfigs } from './plugin-configs.js';
-import { type Problem, problemsOf } from './problems.js';
+import { PlatformRunner } from './platform-runner.js';
+import { stopSlot } from './platform-slot.js';
+import { PluginInstalls } from './plugin-installs.js';
+import { PluginProcesses } from './plugin-processes.js';
+import { type ReloadReport, reconcile, SerialRunner } from './reload.js';
 import { RetryBook } from './retry-book.js';
 import { RuntimeState, runtimeStateFile } from './runtime-state.js';
+import { sourceContextFor, webhookAuthFor } from './source-wiring.js';
+import { forgetRemoved, strictReport } from './start-failures.js';
+import { StreamSet } from './stream-set.js';
 import { buildTopology, type PlatformInstance } from './topology.js';
-import { unavailableDestination } from './unavailable-destination.js';
 
 export interface AgentDeps {
   logger: Logger;
@@ -47,6 +43,7 @@ export interface AgentDeps {
   configFiles?: readonly string[];
   /**
    * Makes the bot or sink of an enabled platform; undefined when this build has none for it.
+   * An instance of kind `bot` must get a {@link Bot}: the agent starts it without probing it.
    * `context` lets a platform show the agent's state (the console's status panel).
    */
   createPlatform(
@@ -63,11 +60,9 @@ export interface AgentDeps {
   strict?: boolean;
 }
 
-/** What the agent offers the platforms it creates. */
-export interface PlatformContext {
-  /** The agent's live status (plugins, platforms, sources, delivery queues). */
+/** What the agent offers the platforms it creates, with its status typed. */
+export interface PlatformContext extends BotPlatformContext {
   status(): AgentStatus;
-  version: string;
 }
 
 export interface Agent {
@@ -83,84 +78,8 @@ export interface Agent {
   reload(next: Config, locator?: ConfigLocator): Promise<ReloadReport>;
 }
 
-export interface ReloadReport {
-  pluginsStarted: string[];
-  pluginsStopped: string[];
-  streamsRestarted: number;
-  platformsRestarted: string[];
-  /** Changed settings that only take effect after a restart (listen ports). */
-  needsRestart: string[];
-}
-
-export interface AgentStatus {
-  /** At least one platform or plugin serves (`/readyz`). */
-  ready: boolean;
-  /** Start has not finished (listeners answer while plugins install and platforms connect). */
-  starting?: boolean;
-  /** Something configured is not serving: see `problems`. */
-  degraded: boolean;
-  /** Each repository, plugin and platform that is not serving, with the reason and next retry. */
-  problems: Problem[];
-  /** The repositories the used plugins come from; `unavailable` ones are retried with backoff. */
-  repositories: RepositoryStatus[];
-  /** Supervised plugins, then used plugins that are not installed (`state: 'not installed'`). */
-  plugins: PluginEntry[];
-  /** Bots and sinks; `failed` ones are retried with backoff; `not supported` ones never run. */
-  platforms: PlatformStatus[];
-  sources: { group: string; plugin: string; state: string; lastReason?: string }[];
-  /** Messages waiting per destination channel in the delivery pipeline. */
-  queues: { destinationId: string; channelId: string; pending: number }[];
-}
-
-export interface RepositoryStatus {
-  name: string;
-  state: 'ok' | 'unavailable';
-  /** Used plugins from it that are not installed yet. */
-  plugins: string[];
-  lastError?: string;
-  attempts?: number;
-  since?: string;
-  nextRetryAt?: string;
-  /** An attempt to install from it is running now. */
-  retrying?: true;
-}
-
-/**
- * A plugin in `/status`: its supervisor's status, or, for a used plugin that could not be
- * installed (its repository is unavailable, or the plugin is), `state: 'not installed'`.
- */
-export interface PluginEntry extends Omit<PluginStatus, 'state'> {
-  state: PluginStatus['state'] | 'not installed';
-}
-
-export interface PlatformStatus {
-  id: string;
-  state: string;
-  reconnects?: number;
-  lastError?: string;
-  attempts?: number;
-  since?: string;
-  nextRetryAt?: string;
-  /** An attempt to start it is running now. */
-  retrying?: true;
-}
-
-const repoOf = (key: string) => key.split('/')[0] ?? key;
-const usedId = (u: { kind: string; key: string }) => `${u.kind}:${u.key}`;
-
-const isBot = (d: Bot | Destination): d is Bot => typeof (d as Bot).start === 'function';
-
-/** A sink's own status when it reports one (delivered and failed counts, last error). */
-function sinkStatus(d: Destination): { id: string; state: string; lastError?: string } {
-  const report = (d as { status?: () => { state: string; lastError?: string } }).status?.();
-  return { id: d.id, ...report, state: report ? `sink ${report.state}` : 'sink' };
-}
-
-/** Bots disconnect; sinks flush their batches and close their connections. */
-async function stopDestination(d: Bot | Destination | undefined): Promise<void> {
-  const stoppable = d as { stop?: () => Promise<void> } | undefined;
-  await stoppable?.stop?.();
-}
+export type { AgentStatus, PlatformStatus, PluginEntry, RepositoryStatus } from './agent-status.js';
+export type { ReloadReport } from './reload.js';
 
 /**
  * The composition root: builds everything from one validated config. Plugins
@@ -180,25 +99,18 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
   });
   let topology = buildTopology(config);
-  const supervisors = new Map<string, PluginSupervisor>();
-  const destinations = new Map<string, Bot | Destination>();
-  let streams: RunningStream[] = [];
   let watcher: ConfigWatcher | undefined;
   const servers: FastifyInstance[] = [];
-  /** Source plugin keys whose payload schema asks for the request envelope. */
-  const envelopeSources = new Set<string>();
   let state: RuntimeState | undefined;
   let startFinished = false;
   let stopped = false;
   const strict = () => deps.strict ?? config.settings.strictStart;
   /** The plugins the current config uses (installed or not). */
   let used: UsedPlugin[] = [];
-  /** Enabled platforms this build does not run, by ID, with the reason. */
-  let unsupported = new Map<string, string>();
-  /** Stand-ins for platforms that failed to start (see unavailableDestination). */
-  const standIns = new WeakSet<Bot | Destination>();
   /** Plugins whose first launch failed during this start, for `--strict`. */
   const launchFailures: string[] = [];
+  /** Reloads and due retries run one at a time (start holds them until it is done). */
+  const serial = new SerialRunner();
   /**
    * Repositories (`repo:<name>`), plugins (`plugin:<kind>:<key>`) and platforms (`platform:<id>`)
    * that could not start, retried with backoff; a retry runs in turn with reloads.
@@ -211,108 +123,69 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       jitter: 0.2,
     }),
     onRetry: (key) => {
-      const run = reloading.then(() => retryPart(key));
-      reloading = run.catch((err: unknown) =>
-        log.error({ part: key, err: (err as Error).message }, 'retry failed unexpectedly'),
-      );
+      serial
+        .run(() => retryPart(key))
+        .catch((err: unknown) =>
+          log.error({ part: key, err: (err as Error).message }, 'retry failed unexpectedly'),
+        );
     },
   });
 
-  const supervisorFor = (kind: 'executor' | 'source', key: string) => supervisors.get(`${kind}:${key}`);
-  /**
-   * One client per executor supervisor: the client remembers, per plugin process, that a
-   * Botkube plugin has no streaming RPC, so later commands skip the failed attempt.
-   */
-  const executorClients = new Map<PluginSupervisor, ExecutorClient>();
-  const executorClient = (key: string): ExecutorClient | undefined => {
-    const supervisor = supervisorFor('executor', key);
-    if (!supervisor) return undefined;
-    let client = executorClients.get(supervisor);
-    if (!client) {
-      client = createExecutorClient(supervisor, {
-        defaultDeadlineMs: pluginRuntime(config, key).callDeadline.ms,
-      });
-      executorClients.set(supervisor, client);
-    }
-    return client;
-  };
+  const runner = new PlatformRunner({
+    create: (instance) => deps.createPlatform(instance, { status, version: deps.version }),
+    onCommand: (command) => void handleCommand(command),
+    retries,
+    log,
+  });
+  const platforms = runner.slots;
+  /** Installed (verified) plugins; what cannot be installed is retried through `retries`. */
+  const installed = new PluginInstalls({ retries, log, logger: deps.logger });
+  const plugins = new PluginProcesses({
+    config: () => config,
+    installed,
+    pidFiles,
+    metrics,
+    logger: deps.logger,
+    log,
+    onLaunchFailure: (line) => {
+      if (!startFinished) launchFailures.push(line);
+    },
+  });
+  const supervisors = plugins.supervisors;
+  const supervisorFor = (kind: 'executor' | 'source', key: string) => plugins.supervisor(kind, key);
+  const executorClient = (key: string) => plugins.executorClient(key);
   const outbox = createDeliveryPipeline({
-    destination: (id) => destinations.get(id),
+    destination: (id) => platforms.get(id)?.destination,
     settings: config.settings.delivery,
     logger: deps.logger,
     metrics,
   });
   registerPlatformMetrics(metrics, () =>
-    [...destinations.values()].filter(isBot).map((bot) => {
-      const status = bot.status();
-      return { id: bot.id, state: status.state, reconnects: status.reconnects };
+    [...platforms.values()].flatMap((slot) => {
+      if (slot.role !== 'bot') return [];
+      const status = slot.destination.status();
+      return [{ id: slot.destination.id, state: status.state, reconnects: status.reconnects }];
     }),
   );
-  const notificationsOn = (destinationId: string, channelId: string) => {
-    const channel = topology.channel(destinationId, channelId);
-    return state?.notifications(destinationId, channelId, channel?.notificationsConfigured ?? true) ?? true;
+  const view: ConfigView = {
+    config: () => config,
+    baseConfig: () => baseConfig,
+    topology: () => topology,
+    state: () => state,
   };
-
-  const builtins = createBuiltinResponder({
-    version: deps.version,
-    clusterName: () => config.settings.clusterName,
-    channelExecutors: (channel) =>
-      topology.executorEntries(channel.executorGroups).map((e) => {
-        const status = supervisorFor('executor', e.key)?.status();
-        return { group: e.group, key: e.key, name: e.name, ...(status ? { status } : {}) };
-      }),
-    channelSources: (channel) =>
-      (topology.channel(channel.destinationId, channel.channelId)?.sourceGroups ?? []).flatMap((group) =>
-        topology.sourceGroupEntries(group).map((e) => {
-          const status = supervisorFor('source', e.key)?.status();
-          return { group, key: e.key, ...(status ? { status } : {}) };
-        }),
-      ),
-    actions: () =>
-      Object.entries(config.actions).map(([name, a]) => ({
-        name,
-        displayName: a.displayName || name,
-        enabled: state?.action(name, a.enabled) ?? a.enabled,
-        command: a.command,
-        sources: a.bindings.sources,
-      })),
-    aliases: () => topology.aliases,
-    notificationsEnabled: (channel) => notificationsOn(channel.destinationId, channel.channelId),
-    setNotifications: async (channel, enabled) =>
-      state?.setNotifications(channel.destinationId, channel.channelId, enabled),
-    setAction: async (name, enabled) => {
-      if (!(name in config.actions)) return false;
-      await state?.setAction(name, enabled);
-      return true;
-    },
-    redactedConfigYaml: () => stringify(redactConfig(config)),
-    plugins: () => [...supervisors.values()].map((s) => s.status()),
-    platforms: () => [
-      ...[...destinations.values()].filter(isBot).map((b) => ({ id: b.id, status: b.status() })),
-      // A bot that failed to start is a stand-in (or nothing); chat `status` names it with the reason.
-      ...retries
-        .list('platform:')
-        .filter(([id]) => {
-          const d = destinations.get(id);
-          return !d || standIns.has(d);
-        })
-        .map(([id, failure]) => ({
-          id,
-          status: { state: 'failed' as const, reconnects: 0, lastError: failure.reason },
-        })),
-    ],
-    sourceGroups: () =>
-      Object.entries(config.sources).map(([name, group]) => ({ name, displayName: group.displayName })),
-    setSourceBindings: async (channel, groups) => {
-      const configured = buildTopology(baseConfig).channel(
-        channel.destinationId,
-        channel.channelId,
-      )?.sourceGroups;
-      const same = configured !== undefined && sameSet(configured, groups);
-      await state?.setSourceBindings(channel.destinationId, channel.channelId, same ? undefined : groups);
-      await reload(baseConfig);
-    },
-  });
+  const builtins = createBuiltinResponder(
+    createBuiltinContext({
+      version: deps.version,
+      view,
+      running: {
+        supervisor: supervisorFor,
+        supervisors: () => supervisors.values(),
+        platforms: () => platforms,
+        retries,
+      },
+      reload: (base) => reload(base),
+    }),
+  );
 
   const handleCommand = createCommandHandler({
     topology: () => topology,
@@ -320,7 +193,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     builtins,
     outbox,
     capabilities: (id) =>
-      destinations.get(id)?.capabilities ?? {
+      platforms.get(id)?.destination.capabilities ?? {
         edit: false,
         files: false,
         threads: false,
@@ -328,8 +201,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         maxMessageLength: 2000,
       },
     mention: (id) => {
-      const d = destinations.get(id);
-      return d && isBot(d) ? d.mentionPattern() : undefined;
+      const slot = platforms.get(id);
+      return slot?.role === 'bot' ? slot.destination.mentionPattern() : undefined;
     },
     deadlineMs: () => config.settings.commands.deadline.ms,
     maxConcurrentPerChannel: config.settings.commands.concurrencyPerChannel,
@@ -356,252 +229,55 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     metrics,
   });
 
+  const channelNotifications = notificationsOn(view);
   const dispatch = createEventDispatcher({
     fanout: (group) => topology.fanout(group),
-    notificationsEnabled: (address) => notificationsOn(address.destinationId, address.channelId),
+    notificationsEnabled: (address) => channelNotifications(address.destinationId, address.channelId),
     outbox,
     actions: (group, event) => runActions.run(group, event),
     logger: deps.logger,
     metrics,
   });
 
-  const webhookBase = topology.incomingWebhookBaseUrl.replace(/\/sources\/v1$/, '');
-  const sourceContext = (group: string, interactive = false): SourceCallContext => ({
-    interactive,
-    clusterName: config.settings.clusterName,
-    sourceName: group,
-    incomingWebhook: {
-      baseUrl: webhookBase,
-      fullUrlForSource: webhookBase ? `${webhookBase}/sources/v1/${group}` : '',
-    },
+  const sourceContext = sourceContextFor(topology.incomingWebhookBaseUrl, () => config.settings.clusterName);
+
+  const streams = new StreamSet({
+    supervisor: (key) => supervisorFor('source', key),
+    context: (group) => sourceContext(group),
+    onEvent: dispatch,
+    logger: deps.logger,
   });
+  const startStreams = () => streams.startWanted(topology.sourceEntries());
 
   const handlers: HttpHandlers = {
-    ready: () => isReady(),
+    ready: () => agentStatus.isReady(),
     status: () => status(),
     metrics: metrics.registry,
-    webhook: (group) => {
-      const entries = topology.sourceGroupEntries(group);
-      if (entries.length === 0) return undefined;
-      const auth = config.plugins.incomingWebhook.auth[group];
-      return {
-        auth: !auth
-          ? { type: 'none' }
-          : auth.type === 'bearer'
-            ? { type: 'bearer', token: auth.token.reveal() }
-            : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header },
-        handle: async (body, headers) => {
-          for (const entry of entries) {
-            const supervisor = supervisorFor('source', entry.key);
-            // 503: the agent is still starting or the plugin is restarting; the sender may retry.
-            if (!supervisor) {
-              throw Object.assign(new Error(`source plugin ${entry.key} is not running yet`), {
-                statusCode: 503,
-              });
-            }
-            let event: Uint8Array;
-            try {
-              event = await createSourceClient(supervisor).handleExternalRequest({
-                payload: envelopeSources.has(entry.key)
-                  ? wrapInEnvelope(body, headers)
-                  : new Uint8Array(body),
-                config: entry.rawConfig,
-                context: sourceContext(group),
-              });
-            } catch (err) {
-              throw withHttpStatus(err);
-            }
-            dispatch(group, event);
-          }
-        },
-      };
-    },
+    webhook: createWebhookIntake({
+      entries: (group) => topology.sourceGroupEntries(group),
+      auth: (group) => webhookAuthFor(config, group),
+      sourceClient: (key) => {
+        const supervisor = supervisorFor('source', key);
+        return supervisor ? createSourceClient(supervisor) : undefined;
+      },
+      wantsEnvelope: (key) => plugins.wantsEnvelope(key),
+      context: (group) => sourceContext(group),
+      dispatch: (group, event) => dispatch(group, event),
+    }),
   };
 
-  function status(): AgentStatus {
-    const repositories = repositoryStatus();
-    const plugins = [...[...supervisors.values()].map((s) => s.status()), ...waitingPlugins()];
-    const platforms = platformStatus();
-    const problems = problemsOf({ repositories, plugins, platforms });
-    return {
-      ready: isReady(),
-      ...(!startFinished && !stopped ? { starting: true } : {}),
-      degraded: problems.length > 0,
-      problems,
-      repositories,
-      plugins,
-      platforms,
-      sources: streams.map((s) => ({
-        group: s.spec.group,
-        plugin: s.spec.pluginKey,
-        state: s.state,
-        ...(s.lastReason ? { lastReason: s.lastReason } : {}),
-      })),
-      queues: outbox.depths(),
-    };
-  }
-
-  /**
-   * Serving: a bot is connected, a sink is up, or a plugin runs (it answers webhooks and feeds
-   * sinks). Not ready before start has finished, after stop, and while nothing at all serves.
-   */
-  function isReady(): boolean {
-    if (!startFinished || stopped) return false;
-    for (const d of destinations.values()) {
-      if (standIns.has(d)) continue;
-      if (!isBot(d) || d.status().state === 'connected') return true;
-    }
-    return [...supervisors.values()].some((s) => s.status().state === 'running');
-  }
-
-  function repositoryStatus(): RepositoryStatus[] {
-    const byRepo = new Map<string, string[]>();
-    for (const u of used) {
-      const waiting = byRepo.get(repoOf(u.key)) ?? [];
-      if (!installed.has(usedId(u))) waiting.push(u.key);
-      byRepo.set(repoOf(u.key), waiting);
-    }
-    return [...byRepo].map(([name, plugins]) => {
-      const failure = retries.get(`repo:${name}`);
-      if (!failure) return { name, state: 'ok', plugins };
-      return {
-        name,
-        state: 'unavailable',
-        plugins,
-        lastError: failure.reason,
-        attempts: failure.attempts,
-        since: failure.since,
-        ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
-        ...(failure.retrying ? { retrying: true as const } : {}),
-      };
-    });
-  }
-
-  function waitingPlugins(): PluginEntry[] {
-    return used
-      .filter((u) => !installed.has(usedId(u)))
-      .map((u) => {
-        const own = retries.get(`plugin:${usedId(u)}`);
-        const repo = retries.get(`repo:${repoOf(u.key)}`);
-        const failure = own ?? repo;
-        const reason = own
-          ? own.reason
-          : repo
-            ? `repository ${repoOf(u.key)} is unavailable: ${repo.reason}`
-            : 'being installed';
-        return {
-          name: u.key,
-          state: 'not installed',
-          restarts: 0,
-          recentCrashes: 0,
-          uptimeMs: 0,
-          lastError: reason,
-          ...(failure?.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
-        };
-      });
-  }
-
-  function platformStatus(): PlatformStatus[] {
-    const out: PlatformStatus[] = [];
-    const failureOf = (id: string): Partial<PlatformStatus> => {
-      const failure = retries.get(`platform:${id}`);
-      if (!failure) return {};
-      return {
-        state: 'failed',
-        lastError: failure.reason,
-        attempts: failure.attempts,
-        since: failure.since,
-        ...(failure.nextRetryAt ? { nextRetryAt: failure.nextRetryAt } : {}),
-        ...(failure.retrying ? { retrying: true as const } : {}),
-      };
-    };
-    for (const d of destinations.values()) {
-      const failure = failureOf(d.id);
-      if (failure.state) out.push({ id: d.id, state: 'failed', ...failure });
-      else if (isBot(d)) out.push({ id: d.id, ...d.status(), state: d.status().state });
-      else out.push(sinkStatus(d));
-    }
-    // A platform whose creation failed has no destination, not even a stand-in.
-    for (const [id] of retries.list('platform:')) {
-      if (!destinations.has(id)) out.push({ id, state: 'failed', ...failureOf(id) });
-    }
-    for (const [id, reason] of unsupported) out.push({ id, state: 'not supported', lastError: reason });
-    return out;
-  }
-
-  /** Installed (verified) plugins by `<type>:<key>`, with the schema their index entry publishes. */
-  const installed = new Map<string, InstalledPlugin>();
-
-  /**
-   * Installs those of `wanted` that are not installed yet, a repository at a time: what cannot
-   * be installed is recorded (repository or plugin) and retried with backoff. No process starts.
-   * Returns the plugins installed now.
-   */
-  async function ensureInstalled(wanted: readonly UsedPlugin[], cfg: Config): Promise<InstalledPlugin[]> {
-    const missing = wanted.filter((u) => !installed.has(usedId(u)));
-    if (missing.length === 0) return [];
-    const result = await installEach({
-      cacheDir: cfg.plugins.cacheDir,
-      repositories: repositoriesFromConfig(cfg),
-      plugins: missing,
-      logger: deps.logger,
-    });
-    for (const plugin of result.installed) {
-      installed.set(usedId({ kind: plugin.type, key: plugin.key }), plugin);
-      retries.succeeded(`plugin:${plugin.type}:${plugin.key}`);
-    }
-    const failedRepos = new Set(result.failures.flatMap((f) => (f.scope === 'repository' ? [f.repo] : [])));
-    for (const u of missing) if (!failedRepos.has(repoOf(u.key))) retries.succeeded(`repo:${repoOf(u.key)}`);
-    for (const failure of result.failures) {
-      const reason = failure.error.message;
-      if (failure.scope === 'repository') {
-        const { nextRetryAt } = retries.failed(`repo:${failure.repo}`, reason);
-        log.warn(
-          { repository: failure.repo, plugins: failure.plugins.map((p) => p.key), err: reason, nextRetryAt },
-          'plugin repository unavailable; its plugins start once it is back',
-        );
-      } else {
-        const { nextRetryAt } = retries.failed(`plugin:${usedId(failure.plugin)}`, reason);
-        log.warn({ plugin: failure.plugin.key, err: reason, nextRetryAt }, 'plugin could not be installed');
-      }
-    }
-    return result.installed;
-  }
-
-  /**
-   * Installs the plugins `cfg` uses and checks every installed entry's config against its
-   * plugin's published schema; throws (a ConfigError naming file, line and path) before anything
-   * runs. Plugins that cannot be installed now are retried; the rest go ahead.
-   */
-  async function preparePlugins(cfg: Config, locator?: ConfigLocator): Promise<UsedPlugin[]> {
-    const wanted = usedPlugins(cfg);
-    await ensureInstalled(wanted, cfg);
-    assertPluginConfigs(cfg, wanted, [...installed.values()], locator);
-    return wanted;
-  }
-
-  /**
-   * Checks the configs of plugins installed by a retry (a config error cannot refuse a change
-   * that was accepted long ago): a plugin whose config its schema refuses stays out, with the
-   * error in `/status`, until the config changes. Returns the plugins that may start.
-   */
-  function acceptLateInstalls(fresh: readonly InstalledPlugin[]): InstalledPlugin[] {
-    return fresh.filter((plugin) => {
-      try {
-        assertPluginConfigs(config, used, [plugin], deps.locator);
-        return true;
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        installed.delete(usedId({ kind: plugin.type, key: plugin.key }));
-        retries.failed(`plugin:${plugin.type}:${plugin.key}`, err.message, false);
-        log.error(
-          { plugin: plugin.key, err: err.message },
-          'installed plugin refuses its config; not started',
-        );
-        return false;
-      }
-    });
-  }
+  const agentStatus = createAgentStatus({
+    lifecycle: () => ({ startFinished, stopped }),
+    used: () => used,
+    installed: (id) => installed.has(id),
+    retries,
+    supervisors: () => supervisors.values(),
+    platforms: () => platforms,
+    unsupported: () => runner.unsupported,
+    streams: () => streams.list(),
+    queues: () => outbox.depths(),
+  });
+  const status = (): AgentStatus => agentStatus.status();
 
   /** A due retry of a repository, plugin or platform that could not start. */
   async function retryPart(key: string): Promise<void> {
@@ -613,24 +289,22 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         retries.succeeded(key);
         return;
       }
-      const previous = destinations.get(id);
-      if (previous && !standIns.has(previous)) return;
-      await startPlatform(instance);
+      const previous = platforms.get(id);
+      if (previous && previous.role !== 'stand-in') return;
+      await runner.start(instance);
       // The agent may have stopped while the platform connected: it must not stay connected.
-      if (stopped) await stopDestination(destinations.get(id)).catch(() => undefined);
+      if (stopped) await stopSlot(platforms.get(id)).catch(() => undefined);
       else if (!retries.get(key)) log.info({ platform: id }, 'platform started after a retry');
       return;
     }
-    const wanted = used.filter(
-      (u) => !installed.has(usedId(u)) && (key === `repo:${repoOf(u.key)}` || key === `plugin:${usedId(u)}`),
-    );
+    const wanted = installed.waitingOn(key, used);
     if (wanted.length === 0) {
       retries.succeeded(key);
       return;
     }
-    const accepted = acceptLateInstalls(await ensureInstalled(wanted, config));
+    const accepted = installed.acceptLate(await installed.ensure(wanted, config), config, used, deps.locator);
     if (accepted.length === 0 || stopped) return;
-    const pluginsStarted = await startPlugins(used);
+    const pluginsStarted = await plugins.startMissing(used);
     const streamsStarted = startStreams();
     log.info(
       { part: key, plugins: pluginsStarted, streams: streamsStarted },
@@ -638,258 +312,56 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     );
   }
 
-  /** Starts a supervisor for each used plugin that has none; returns their names. */
-  async function startPlugins(used: readonly UsedPlugin[]): Promise<string[]> {
-    const missing = used
-      .filter((u) => !supervisors.has(`${u.kind}:${u.key}`))
-      .flatMap((u) => {
-        const plugin = installed.get(`${u.kind}:${u.key}`);
-        return plugin ? [plugin] : [];
-      });
-    if (missing.length === 0) return [];
-    const policy = config.plugins.restartPolicy;
-    const started: PluginSupervisor[] = [];
-    for (const plugin of missing) {
-      if (
-        plugin.type === 'source' &&
-        wantsEnvelope(plugin.entry.externalRequest?.payload?.jsonSchema?.value ?? undefined)
-      ) {
-        envelopeSources.add(plugin.key);
-      }
-      const runtime = pluginRuntime(config, plugin.key);
-      const extra = Object.fromEntries(Object.entries(runtime.env.extra).map(([k, v]) => [k, v.reveal()]));
-      const supervisor = new PluginSupervisor({
-        launch: {
-          name: plugin.key,
-          binary: plugin.binary,
-          dependencyDir: plugin.dependencyDir,
-          autoMtls: runtime.autoMtls,
-          startTimeoutMs: runtime.startTimeout.ms,
-          envAllow: runtime.env.allow,
-          envExtra: extra,
-          logLevel: runtime.logLevel,
-          logLimit: runtime.logLimit,
-          onSpawn: (pid, exited, privateDir) =>
-            pidFiles.track({ plugin: plugin.key, binary: plugin.binary, pid, privateDir }, exited),
-          onLogDropped: (drops) => {
-            metrics.pluginLogDroppedLines.inc({ plugin: plugin.key }, drops.lines);
-            metrics.pluginLogDroppedBytes.inc({ plugin: plugin.key }, drops.bytes);
-          },
-        },
-        logger: deps.logger,
-        healthCheckIntervalMs: config.plugins.healthCheckInterval.ms,
-        quarantine: { maxCrashes: policy.threshold, windowMs: policy.window.ms },
-        onStateChange: (s) => {
-          metrics.pluginUp.set({ plugin: s.name }, s.state === 'running' ? 1 : 0);
-          if (s.state === 'restarting' && s.lastRestartAt) metrics.pluginRestarts.inc({ plugin: s.name });
-        },
-      });
-      supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
-      started.push(supervisor);
-    }
-    await Promise.all(
-      started.map((s) =>
-        s.start().catch((err: unknown) => {
-          if (!startFinished) launchFailures.push(`plugin ${s.name}: ${(err as Error).message}`);
-          const { nextRetryAt } = s.status();
-          log.error(
-            { plugin: s.name, err: (err as Error).message, nextRetryAt },
-            'plugin failed to start; retrying',
-          );
-        }),
-      ),
-    );
-    return started.map((s) => s.name);
-  }
-
-  /**
-   * Creates and starts one platform. One that fails is recorded and retried with backoff; a bot
-   * that failed leaves a stand-in that keeps its messages queued for when it is back.
-   */
-  async function startPlatform(instance: PlatformInstance): Promise<void> {
-    const key = `platform:${instance.id}`;
-    let platform: Bot | Destination | undefined;
-    try {
-      platform = await deps.createPlatform(instance, { status, version: deps.version });
-    } catch (err) {
-      platformFailed(instance.id, err);
-      return;
-    }
-    if (!platform) {
-      if (!unsupported.has(instance.id)) {
-        const reason = `this build has no ${instance.platform} platform`;
-        unsupported.set(instance.id, reason);
-        log.warn({ platform: instance.id, reason }, 'platform is not supported; it does not run');
-      }
-      return;
-    }
-    destinations.set(instance.id, platform);
-    if (!isBot(platform)) {
-      retries.succeeded(key);
-      return;
-    }
-    try {
-      await platform.start((command) => void handleCommand(command));
-      retries.succeeded(key);
-    } catch (err) {
-      await stopDestination(platform).catch(() => undefined);
-      destinations.set(
-        instance.id,
-        unavailableDestination(platform, () => retries.get(key)?.reason ?? 'starting'),
-      );
-      const standIn = destinations.get(instance.id);
-      if (standIn) standIns.add(standIn);
-      platformFailed(instance.id, err);
-    }
-  }
-
-  function platformFailed(id: string, err: unknown): void {
-    const reason = err instanceof Error ? err.message : String(err);
-    // A sink whose settings are wrong cannot get better by waiting; a config change restarts it.
-    const retry = (err as { code?: string }).code !== 'SB_ERR_SINK_CONFIG';
-    const { nextRetryAt } = retries.failed(`platform:${id}`, reason, retry);
-    log.warn({ platform: id, err: reason, nextRetryAt }, 'platform could not start');
-  }
-
-  /** The enabled platforms Switchboard does not run; each new one is named once in the log. */
-  function noteUnsupported(cfg: Config): void {
-    const next = new Map(unimplementedPlatforms(cfg).map((p) => [p.id, p.reason]));
-    const kept = new Set(topology.platforms.map((p) => p.id));
-    for (const [id, reason] of unsupported) if (kept.has(id) && !next.has(id)) next.set(id, reason);
-    for (const [id, reason] of next) {
-      if (!unsupported.has(id))
-        log.warn({ platform: id, reason }, 'platform is not supported; it does not run');
-    }
-    unsupported = next;
-  }
-
-  /** Drops the failures of parts the config no longer has (their retries stop). */
-  function forgetRemoved(): void {
-    const usedKeys = new Set(used.map((u) => `plugin:${usedId(u)}`));
-    const usedRepos = new Set(
-      used.filter((u) => !installed.has(usedId(u))).map((u) => `repo:${repoOf(u.key)}`),
-    );
-    const platformKeys = new Set(topology.platforms.map((p) => `platform:${p.id}`));
-    for (const [id] of retries.list('plugin:'))
-      if (!usedKeys.has(`plugin:${id}`)) retries.succeeded(`plugin:${id}`);
-    for (const [id] of retries.list('repo:'))
-      if (!usedRepos.has(`repo:${id}`)) retries.succeeded(`repo:${id}`);
-    for (const [id] of retries.list('platform:')) {
-      if (!platformKeys.has(`platform:${id}`)) retries.succeeded(`platform:${id}`);
-    }
-  }
-
-  /** For `--strict`: every part that did not start, or undefined when all did. */
-  function strictReport(): string | undefined {
-    const lines = [
-      ...retries.list('repo:').map(([id, f]) => `repository ${id}: ${f.reason}`),
-      ...retries.list('plugin:').map(([id, f]) => `plugin ${id.replace(/^[a-z]+:/, '')}: ${f.reason}`),
-      ...launchFailures,
-      ...retries.list('platform:').map(([id, f]) => `platform ${id}: ${f.reason}`),
-      ...[...unsupported].map(([id, reason]) => `platform ${id} is not supported: ${reason}`),
-    ];
-    return lines.length > 0 ? lines.map((l) => `  - ${l}`).join('\n') : undefined;
-  }
-
-  const streamId = (group: string, key: string, rawConfig: Uint8Array) =>
-    `${group}|${key}|${Buffer.from(rawConfig).toString('base64')}`;
-
-  /** Starts the streams the topology wants that are not running; returns how many it started. */
-  function startStreams(): number {
-    const running = new Set(streams.map((s) => streamId(s.spec.group, s.spec.pluginKey, s.spec.config)));
-    let count = 0;
-    for (const entry of topology.sourceEntries()) {
-      const supervisor = supervisorFor('source', entry.key);
-      if (!supervisor || running.has(streamId(entry.group, entry.key, entry.rawConfig))) continue;
-      streams.push(
-        startSourceStream(
-          {
-            group: entry.group,
-            pluginKey: entry.key,
-            client: createSourceClient(supervisor),
-            config: entry.rawConfig,
-            context: sourceContext(entry.group),
-          },
-          dispatch,
-          deps.logger,
-        ),
-      );
-      count += 1;
-    }
-    return count;
-  }
-
   const withOverrides = (loaded: Config): Config =>
     state ? withSourceBindingOverrides(loaded, (d, c) => state?.sourceBindings(d, c)) : loaded;
 
-  /** Reloads one at a time: a file change and an `edit sourcebindings` never interleave. */
-  let reloading: Promise<unknown> = Promise.resolve();
   function reload(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
-    const run = reloading.then(
-      () => applyConfig(nextBase, locator),
-      () => applyConfig(nextBase, locator),
-    );
-    reloading = run.catch(() => undefined);
-    return run;
+    return serial.run(() => applyConfig(nextBase, locator));
   }
 
   async function applyConfig(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
     const next = withOverrides(nextBase);
     // Checked before anything changes: a config a plugin would refuse leaves the running one.
-    const nextUsed = await preparePlugins(next, locator);
+    const nextUsed = await installed.prepare(next, locator);
     baseConfig = nextBase;
     const previous = config;
     const previousTopology = topology;
     config = next;
     topology = buildTopology(next);
     used = nextUsed;
-    noteUnsupported(next);
-    forgetRemoved();
+    runner.noteUnsupported(
+      next,
+      topology.platforms.map((p) => p.id),
+    );
+    forgetRemoved(retries, {
+      used,
+      installed: (id) => installed.has(id),
+      platformIds: topology.platforms.map((p) => p.id),
+    });
+    const needsRestart = changedListenerSettings(previous, next);
+    runner.keepUnsupported(topology.platforms.map((p) => p.id));
+    const changes = await reconcile(
+      previousTopology,
+      { topology, used },
+      {
+        streams: () => streams.list(),
+        keepStreams: (kept) => streams.replace(kept),
+        supervisors: () => supervisors,
+        stopPlugin: (id, supervisor) => plugins.stop(id, supervisor),
+        startPlugins: (wanted) => plugins.startMissing(wanted),
+        hasPlatform: (id) => platforms.has(id),
+        stopPlatform: (id) => runner.stop(id),
+        startPlatform: (instance) => runner.start(instance),
+        startStreams,
+      },
+    );
     const report: ReloadReport = {
-      pluginsStarted: [],
-      pluginsStopped: [],
-      streamsRestarted: 0,
-      platformsRestarted: [],
-      needsRestart: [],
+      pluginsStarted: changes.pluginsStarted,
+      pluginsStopped: changes.pluginsStopped,
+      streamsRestarted: changes.streamsRestarted,
+      platformsRestarted: changes.platformsRestarted,
+      needsRestart,
     };
-    report.needsRestart.push(...changedListenerSettings(previous, next));
-
-    // Streams no longer wanted (or whose config changed) stop first.
-    const wanted = new Set(topology.sourceEntries().map((e) => streamId(e.group, e.key, e.rawConfig)));
-    const keep: RunningStream[] = [];
-    for (const stream of streams) {
-      if (wanted.has(streamId(stream.spec.group, stream.spec.pluginKey, stream.spec.config)))
-        keep.push(stream);
-      else await stream.stop();
-    }
-    streams = keep;
-
-    // Plugins: stop the ones nothing uses any more, start the new ones.
-    const usedIds = new Set(used.map((u) => `${u.kind}:${u.key}`));
-    for (const [id, supervisor] of [...supervisors]) {
-      if (usedIds.has(id)) continue;
-      await supervisor.stop();
-      supervisors.delete(id);
-      executorClients.delete(supervisor);
-      installed.delete(id);
-      report.pluginsStopped.push(supervisor.name);
-    }
-    report.pluginsStarted = await startPlugins(used);
-
-    // Platforms whose settings changed restart; removed ones stop; new ones start.
-    const before = new Map(previousTopology.platforms.map((p) => [p.id, JSON.stringify(p.settings)]));
-    const after = new Map(topology.platforms.map((p) => [p.id, p]));
-    for (const [id, settings] of before) {
-      const now = after.get(id);
-      if (now && JSON.stringify(now.settings) === settings) continue;
-      await stopDestination(destinations.get(id));
-      destinations.delete(id);
-      if (now) report.platformsRestarted.push(id);
-    }
-    for (const [id] of unsupported) if (!after.has(id)) unsupported.delete(id);
-    for (const [id, instance] of after) if (!destinations.has(id)) await startPlatform(instance);
-
-    report.streamsRestarted = startStreams();
     log.info({ ...report }, 'configuration reloaded');
     return report;
   }
@@ -920,15 +392,18 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       }
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
       const starting = (async () => {
-        used = await preparePlugins(config, deps.locator);
-        await startPlugins(used);
-        noteUnsupported(config);
-        for (const instance of topology.platforms) await startPlatform(instance);
+        used = await installed.prepare(config, deps.locator);
+        await plugins.startMissing(used);
+        runner.noteUnsupported(
+          config,
+          topology.platforms.map((p) => p.id),
+        );
+        for (const instance of topology.platforms) await runner.start(instance);
         startStreams();
       })();
-      reloading = starting.catch(() => undefined);
+      serial.hold(starting);
       await starting;
-      const failures = strict() ? strictReport() : undefined;
+      const failures = strict() ? strictReport(retries, launchFailures, runner.unsupported) : undefined;
       if (failures) {
         throw new SwitchboardError(
           'SB_ERR_START_STRICT',
@@ -952,7 +427,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       startFinished = true;
       const problems = status().problems;
       log.info(
-        { plugins: supervisors.size, platforms: destinations.size, streams: streams.length },
+        { plugins: supervisors.size, platforms: platforms.size, streams: streams.list().length },
         'agent ready',
       );
       if (problems.length > 0) {
@@ -968,29 +443,17 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       retries.clear();
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
-      await Promise.all(streams.map((s) => s.stop()));
+      await streams.stopAll();
       // Queued actions run before the executors stop, and their answers join the queues drained below.
       const neverRan = await runActions.drain(config.settings.delivery.drainTimeout.ms);
       if (neverRan > 0) log.warn({ actions: neverRan }, 'stopped with action runs that never started');
       // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
       await outbox.close();
-      for (const d of destinations.values()) await stopDestination(d);
-      await Promise.all([...supervisors.values()].map((s) => s.stop()));
+      for (const slot of platforms.values()) await stopSlot(slot);
+      await plugins.stopAll();
       await pidFiles.settled();
     },
     status,
     reload,
   };
 }
-
-/** A plugin refusing a webhook (UNAUTHENTICATED, INVALID_ARGUMENT) is the caller's fault: 401 or 400. */
-function withHttpStatus(err: unknown): Error {
-  const code = (err as { details?: { grpcCode?: number } }).details?.grpcCode;
-  const error = err instanceof Error ? err : new Error(String(err));
-  const statusCode = code === 16 ? 401 : code === 3 ? 400 : 500;
-  const text = error.message.replace(/^plugin \S+: \S+ failed: /, '');
-  return Object.assign(new Error(text, { cause: err }), { statusCode });
-}
-
-const sameSet = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');

@@ -57,3 +57,13 @@ export interface Bot extends Destination {
   /** The text a message must start with to address this bot (its mention), for command cleaning. */
   mentionPattern(): RegExp;
 }
+
+/**
+ * What the agent offers the platforms it creates. The status is opaque here: a platform may show
+ * it (the console's status panel) but must not depend on the agent's status model.
+ */
+export interface PlatformContext {
+  /** The agent's live status (plugins, platforms, sources, delivery queues), as JSON-able data. */
+  status(): unknown;
+  version: string;
+}

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type AddressInfo, isIPv6 } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { PlatformContext } from '../../app/agent.js';
 import { envNameForPath } from '../../config/env-overrides.js';
 import type { Console } from '../../config/slices/console.js';
 import { nameMentionPattern } from '../../core/command-text.js';
@@ -15,7 +14,7 @@ import type {
 } from '../../delivery/destination.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { Logger } from '../../log/logger.js';
-import type { Bot, BotStatus, InboundCommand } from '../bot.js';
+import type { Bot, BotStatus, InboundCommand, PlatformContext } from '../bot.js';
 import { AccessPolicy } from './access.js';
 import { FileStore } from './file-store.js';
 import { ConsoleHistory, type HistoryLimits } from './history.js';

@@ -1,0 +1,69 @@
+import type { HttpHandlers } from '../../http/server.js';
+import type { WebhookAuth } from '../../http/webhook-auth.js';
+import type { SourceCallContext, SourceClient } from '../../plugins/host/source-client.js';
+import { wrapInEnvelope } from './http-envelope.js';
+
+/** One source plugin entry of a group, as a webhook hands it its payload. */
+export interface WebhookSourceEntry {
+  key: string;
+  rawConfig: Uint8Array;
+}
+
+export interface WebhookIntakeOptions {
+  /** The group's source entries; none means the group takes no webhooks (404). */
+  entries(group: string): WebhookSourceEntry[];
+  auth(group: string): WebhookAuth;
+  /** The running plugin's client; undefined while it is not running (503). */
+  sourceClient(key: string): SourceClient | undefined;
+  /** The plugin's payload schema asks for the request envelope instead of the raw body. */
+  wantsEnvelope(key: string): boolean;
+  context(group: string): SourceCallContext;
+  dispatch(group: string, event: Uint8Array): void;
+}
+
+/**
+ * Incoming webhooks: each source plugin of the group turns the request into an event, which goes
+ * out like a streamed one. The HTTP layer only sees the status code each failure maps to.
+ */
+export function createWebhookIntake(options: WebhookIntakeOptions): HttpHandlers['webhook'] {
+  return (group) => {
+    const entries = options.entries(group);
+    if (entries.length === 0) return undefined;
+    return {
+      auth: options.auth(group),
+      handle: async (body, headers) => {
+        for (const entry of entries) {
+          const client = options.sourceClient(entry.key);
+          // 503: the agent is still starting or the plugin is restarting; the sender may retry.
+          if (!client) {
+            throw Object.assign(new Error(`source plugin ${entry.key} is not running yet`), {
+              statusCode: 503,
+            });
+          }
+          let event: Uint8Array;
+          try {
+            event = await client.handleExternalRequest({
+              payload: options.wantsEnvelope(entry.key)
+                ? wrapInEnvelope(body, headers)
+                : new Uint8Array(body),
+              config: entry.rawConfig,
+              context: options.context(group),
+            });
+          } catch (err) {
+            throw withHttpStatus(err);
+          }
+          options.dispatch(group, event);
+        }
+      },
+    };
+  };
+}
+
+/** A plugin refusing a webhook (UNAUTHENTICATED, INVALID_ARGUMENT) is the caller's fault: 401 or 400. */
+function withHttpStatus(err: unknown): Error {
+  const code = (err as { details?: { grpcCode?: number } }).details?.grpcCode;
+  const error = err instanceof Error ? err : new Error(String(err));
+  const statusCode = code === 16 ? 401 : code === 3 ? 400 : 500;
+  const text = error.message.replace(/^plugin \S+: \S+ failed: /, '');
+  return Object.assign(new Error(text, { cause: err }), { statusCode });
+}
