@@ -423,6 +423,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           onError: (err) =>
             log.error({ err: err.message }, 'configuration change rejected; the running configuration stays'),
         });
+        // Ready means edits are watched: a change saved right after start is not missed.
+        await watcher.ready;
       }
       startFinished = true;
       const problems = status().problems;

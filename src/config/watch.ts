@@ -181,8 +181,10 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
 
   const start = async () => {
     await watchInputs();
-    if (current === undefined) await reload(true);
-    else fingerprint = await readFingerprint();
+    // With an initial config, compare it with what the files hold now rather than trusting they
+    // still hold it: they may have changed while the agent started (plugins can take minutes to
+    // install), and a fingerprint taken after such a change would hide it until the next edit.
+    await reload(current === undefined);
   };
 
   const ready = start();

@@ -7,6 +7,7 @@ import {
   type ConfigDiff,
   ConfigError,
   type ConfigWatcher,
+  loadConfig,
   watchConfig,
 } from '../../src/config/index.js';
 import { test } from '../support/temp-dir.js';
@@ -36,7 +37,7 @@ type Event = { kind: 'change'; config: Config; diff: ConfigDiff } | { kind: 'err
 const rewrite = (file: string, text: string) => writeFileSync(file, text);
 
 /** Starts a watcher whose callbacks feed a queue; `next()` waits for the next callback. */
-async function startWatcher(files: string[]) {
+async function startWatcher(files: string[], initial?: Config) {
   const queue: Event[] = [];
   let wake: (() => void) | undefined;
   const push = (event: Event) => {
@@ -47,6 +48,7 @@ async function startWatcher(files: string[]) {
     files,
     env: {},
     debounceMs: 50,
+    ...(initial ? { initial } : {}),
     onChange: (next, diff) => push({ kind: 'change', config: next, diff }),
     onError: (error) => push({ kind: 'error', error }),
   });
@@ -100,6 +102,30 @@ describe('watchConfig', () => {
     rewrite(file, config('warn', '[pods, alerts]'));
     const fixed = await next();
     expect(fixed.kind === 'change' && fixed.config.settings.log.level).toBe('warn');
+  });
+
+  test('given the config loaded at start, applies a change saved before watching began', async ({ dir }) => {
+    const file = await dir.write('config.yaml', config('info'));
+    const loaded = await loadConfig({ files: [file], env: {} });
+    // Saved while the agent was still starting (after the load, before the watcher).
+    rewrite(file, config('debug'));
+    const { watcher, next } = await startWatcher([file], loaded.config);
+    const change = await next();
+    expect(change.kind === 'change' && change.config.settings.log.level).toBe('debug');
+    expect(watcher.current()?.settings.log.level).toBe('debug');
+  });
+
+  test('given the config loaded at start and files unchanged, reports nothing until an edit', async ({
+    dir,
+  }) => {
+    const file = await dir.write('config.yaml', config('info'));
+    const loaded = await loadConfig({ files: [file], env: {} });
+    const { watcher, next } = await startWatcher([file], loaded.config);
+    expect(watcher.current()?.settings.log.level).toBe('info');
+    rewrite(file, config('warn'));
+    // The first callback is this edit's: ready reported no change of its own.
+    const change = await next();
+    expect(change.kind === 'change' && change.config.settings.log.level).toBe('warn');
   });
 
   test('sees an editor replacing the file by rename, and ignores a save that changes nothing', async ({
