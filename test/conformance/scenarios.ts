@@ -177,7 +177,12 @@ export const scenarios: Scenario[] = [
       // the rate limit still counts as running, so a third would be refused (by design).
       const markers = ['rl-alpha', 'rl-bravo'];
       const sentAt = Date.now();
-      for (const m of markers) await driver.send('ops', `echo ${m}`);
+      await driver.send('ops', 'echo rl-alpha');
+      // The second is sent once the first is held by the rate limit, so it queues behind it;
+      // sent at once, it could meet the previous scenario's command still being counted as
+      // running on a loaded machine and be refused as a third.
+      await waitFor(() => throttle.given() >= 1, 45_000, 'the rate-limit answer to the first post');
+      await driver.send('ops', 'echo rl-bravo');
       for (const m of markers) await replyWhere(driver, 'ops', (r) => r.text.includes(m), `the answer ${m}`);
       const answeredAfter = Date.now() - sentAt;
       // Anything posted twice would be posted before this later answer.
