@@ -3,20 +3,15 @@
  * pipeline, not by the Slack Web API client underneath it (two layers would post a message that
  * reached Slack but timed out twice). The Slack settings keep the default `apiRetries`.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Agent, createAgent } from '../../src/app/agent.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
-import { loadConfig } from '../../src/config/load.js';
 import type { SocketSlack } from '../../src/config/schema.js';
-import { publishBuiltins } from '../support/agent-harness.js';
+import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';
-import { createTestLogger, waitFor } from '../support/test-logger.js';
+import { waitFor } from '../support/test-logger.js';
 
 let emu: SlackEmulator;
-let agent: Agent;
+let running: RunningAgent;
 let webhooksUrl: string;
 let lines: Record<string, unknown>[];
 let channel: { id: string; name: string };
@@ -25,11 +20,8 @@ beforeAll(async () => {
   const repo = await publishBuiltins();
   emu = await startSlackEmulator({ serverPingIntervalMs: 0, rateLimit: { ratePerSecond: 50, burst: 50 } });
   channel = emu.addChannel('alerts');
-  const dir = await mkdtemp(join(tmpdir(), 'sb-slack-retry-'));
-  const file = join(dir, 'config.yaml');
-  await writeFile(
-    file,
-    `
+  running = await startAgent(
+    (dir) => `
 communications:
   default:
     socketSlack:
@@ -48,31 +40,24 @@ settings:
     groupWait: 0s
     retry: {initialBackoff: 100ms, maxBackoff: 200ms}
 plugins:
-  cacheDir: ${join(dir, 'cache')}
+  cacheDir: ${dir}/cache
   repositories:
     sb: {url: "file://${repo}/index.yaml"}
 `,
+    {
+      platform: (instance, logger) =>
+        instance.platform === 'socketSlack'
+          ? createSlackBot({ id: instance.id, settings: instance.settings as SocketSlack, logger })
+          : undefined,
+    },
   );
-  const { config } = await loadConfig({ files: [file] });
-  const log = createTestLogger('info');
-  lines = log.lines;
-  agent = createAgent(config, {
-    logger: log.logger,
-    version: '0.1.0-test',
-    stateDir: join(dir, 'state'),
-    createPlatform: (instance) =>
-      instance.platform === 'socketSlack'
-        ? createSlackBot({ id: instance.id, settings: instance.settings as SocketSlack, logger: log.logger })
-        : undefined,
-    ports: { operations: 0, webhooks: 0 },
-  });
-  const urls = await agent.start();
-  if (!urls.webhooksUrl) throw new Error('no webhook listener');
-  webhooksUrl = urls.webhooksUrl;
+  lines = running.lines;
+  if (!running.urls.webhooksUrl) throw new Error('no webhook listener');
+  webhooksUrl = running.urls.webhooksUrl;
 }, 180_000);
 
 afterAll(async () => {
-  await agent?.stop();
+  await running?.agent.stop();
   await emu?.close();
 });
 
