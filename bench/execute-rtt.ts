@@ -1,4 +1,5 @@
 import type { MethodDefinition } from '@grpc/grpc-js';
+import { grpcServiceDefinition } from '../src/contract/service-definition.js';
 import { type ExecuteRequest, type ExecuteResponse, Executor } from '../src/gen/executor_pb.js';
 import {
   createExecutorClient,
@@ -8,7 +9,6 @@ import {
 } from '../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../src/plugins/host/plugin-instance.js';
-import { grpcServiceDefinition } from '../src/sdk/rpc/service-definition.js';
 import { type BenchContext, type BenchResult, silentLogger, track } from './lib/context.js';
 import { type Table, type TableRow, verdict } from './lib/report.js';
 import { ms, type Summary, signedMs, summarize } from './lib/stats.js';

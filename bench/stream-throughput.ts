@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { MethodDefinition } from '@grpc/grpc-js';
+import { grpcServiceDefinition } from '../src/contract/service-definition.js';
 import {
   Source,
   type StreamRequest,
@@ -10,7 +11,6 @@ import { instanceHandle } from '../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../src/plugins/host/plugin-instance.js';
 import { createSourceClient, type StreamCall } from '../src/plugins/host/source-client.js';
 import { encodeEvent, plaintextMessage } from '../src/sdk/index.js';
-import { grpcServiceDefinition } from '../src/sdk/rpc/service-definition.js';
 import { type BenchContext, type BenchResult, processCpuMs, silentLogger, track } from './lib/context.js';
 import { type Table, type TableRow, verdict } from './lib/report.js';
 import { perSecond, ratio, summarize } from './lib/stats.js';

@@ -1,4 +1,5 @@
 import type { Bot, BotStatus, InboundCommand } from '../../src/bots/bot.js';
+import type { Message } from '../../src/contract/message.js';
 import type {
   DestinationCapabilities,
   Outbound,
@@ -6,7 +7,6 @@ import type {
   PostedRef,
 } from '../../src/delivery/destination.js';
 import { digestEventCount } from '../../src/delivery/digest.js';
-import type { Message } from '../../src/sdk/api/message.js';
 
 /** One message the bench bot was given, as the delivery pipeline sent it. */
 export interface Received {

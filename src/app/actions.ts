@@ -1,4 +1,6 @@
 import { runPluginCommand } from '../bridge/executor/run-plugin-command.js';
+import type { SourceEvent } from '../contract/event.js';
+import type { Message } from '../contract/message.js';
 import { parseChatCommand } from '../core/command-pipeline.js';
 import { compileTemplate } from '../core/go-template.js';
 import type { DestinationCapabilities } from '../delivery/destination.js';
@@ -6,8 +8,6 @@ import type { Outbox } from '../delivery/outbox.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import type { ExecutorClient } from '../plugins/host/executor-client.js';
-import type { SourceEvent } from '../sdk/api/event.js';
-import type { Message } from '../sdk/api/message.js';
 import { type BoundedRunner, createBoundedRunner } from './bounded-runner.js';
 import type { Topology } from './topology.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandButton, type Message } from '../sdk/api/message.js';
+import { commandButton, type Message } from '../contract/message.js';
 import { fitMessageBody, measureText, messageTextLength, outputAttachment } from './message-limits.js';
 
 describe('measureText', () => {

@@ -2,7 +2,7 @@
  * Message size: measuring text the way platforms count it, deciding whether an answer fits or
  * goes out as a file, and cutting a message's body to fit while keeping the rest of it.
  */
-import type { Message } from '../sdk/api/message.js';
+import type { Message } from '../contract/message.js';
 import { renderMessageText } from './render-text.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandButton, type Message } from '../sdk/api/message.js';
+import { commandButton, type Message } from '../contract/message.js';
 import { filterLines, filterMessageOutput } from './output-filter.js';
 
 const pods =

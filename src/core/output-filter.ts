@@ -3,7 +3,7 @@
  * re-runs the command (#907), which is wrong for commands that change things; filtering here
  * never calls the plugin again.
  */
-import type { Body, Message, Section } from '../sdk/api/message.js';
+import type { Body, Message, Section } from '../contract/message.js';
 
 /** Options for {@link filterMessageOutput} and {@link filterLines}. */
 export interface OutputFilterOptions {

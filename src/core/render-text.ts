@@ -3,7 +3,7 @@
  * content, Mattermost, the console, files) and for the full-output attachment. Interactive parts
  * become hints: the command a button would run is shown so it can be typed.
  */
-import { type Button, botNamePlaceholder, type Message, type Section } from '../sdk/api/message.js';
+import { type Button, botNamePlaceholder, type Message, type Section } from '../contract/message.js';
 import { type PackItem, packText, type TextLimits } from './text-pack.js';
 
 export type { TextLimits } from './text-pack.js';

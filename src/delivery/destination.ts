@@ -1,4 +1,4 @@
-import type { Message } from '../sdk/api/message.js';
+import type { Message } from '../contract/message.js';
 
 /** What a destination can do; renderers and the bridges adapt to it. */
 export interface DestinationCapabilities {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { type Message, plaintextMessage } from '../contract/message.js';
 import { renderMessageText } from '../core/render-text.js';
-import { type Message, plaintextMessage } from '../sdk/api/message.js';
 import { buildDigest, type DigestEvent, digestEventCount, type OverflowTally } from './digest.js';
 
 const now = Date.parse('2026-03-01T12:00:10.000Z');

@@ -1,5 +1,5 @@
+import type { Message } from '../contract/message.js';
 import { renderMessageText } from '../core/render-text.js';
-import type { Message } from '../sdk/api/message.js';
 import { cut, summarizeEvent } from './event-summary.js';
 
 /** One waiting event, as the digest needs it. */

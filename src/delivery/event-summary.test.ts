@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeBlockMessage, plaintextMessage } from '../sdk/api/message.js';
+import { codeBlockMessage, plaintextMessage } from '../contract/message.js';
 import { cut, summarizeEvent } from './event-summary.js';
 
 describe('summarizeEvent', () => {

@@ -1,4 +1,4 @@
-import type { Message, Section } from '../sdk/api/message.js';
+import type { Message, Section } from '../contract/message.js';
 
 /** Text fields shown per event in a digest line; the rest are left to the attached file. */
 const fieldsShown = 3;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plaintextMessage } from '../sdk/api/message.js';
+import { plaintextMessage } from '../contract/message.js';
 import { canonicalJson, eventFingerprint } from './fingerprint.js';
 
 describe('eventFingerprint', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Message } from '../sdk/api/message.js';
+import type { Message } from '../contract/message.js';
 
 /**
  * The identity of an event for duplicate suppression: a SHA-256 over the canonical JSON of its

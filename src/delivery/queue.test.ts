@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plaintextMessage } from '../sdk/api/message.js';
+import { plaintextMessage } from '../contract/message.js';
 import { createMemoryQueue, type QueuedDelivery, type QueueLane } from './queue.js';
 
 const item = (id: number, lane: QueueLane, text = `m${id}`): QueuedDelivery => ({

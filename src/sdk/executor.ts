@@ -6,6 +6,8 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { codeBlockMessage, encodeMessage, type Message, plaintextMessage } from '../contract/message.js';
+import { grpcMethodDefinition, grpcServiceDefinition } from '../contract/service-definition.js';
 import {
   type ExecuteRequest,
   ExecuteResponseSchema,
@@ -23,10 +25,8 @@ import {
   ExecuteChunkSchema,
   StreamingExecutor,
 } from '../gen/switchboard/v1/streaming_pb.js';
-import { codeBlockMessage, encodeMessage, type Message, plaintextMessage } from './api/message.js';
 import { mergeConfigs } from './config-merge.js';
 import { metadataResponseFields, type PluginMetadata, validateMetadata } from './metadata.js';
-import { grpcMethodDefinition, grpcServiceDefinition } from './rpc/service-definition.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { type ServedService, servePlugin } from './serve/plugin-server.js';
 import { waitForDrain } from './serve/wait-for-drain.js';

@@ -2,8 +2,9 @@
  * Switchboard plugin SDK: write executor and source plugins in TypeScript that
  * run under Switchboard and under Botkube (go-plugin gRPC, app protocols 1-3).
  */
-export * from './api/event.js';
-export * from './api/message.js';
+export * from '../contract/event.js';
+export { magicCookieKey, magicCookieValue } from '../contract/handshake.js';
+export * from '../contract/message.js';
 export { ConfigMergeError, mergeConfigs } from './config-merge.js';
 export {
   type ExecuteInput,
@@ -12,7 +13,6 @@ export {
   type ExecutorPlugin,
   serveExecutor,
 } from './executor.js';
-export { magicCookieKey, magicCookieValue } from './handshake.js';
 export type { PluginMetadata, SchemaSpec } from './metadata.js';
 export type { PluginLogger } from './serve/plugin-log.js';
 export {

@@ -6,6 +6,8 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { encodeEvent, type SourceEvent } from '../contract/event.js';
+import { grpcMethodDefinition, grpcServiceDefinition } from '../contract/service-definition.js';
 import {
   type ExternalRequest,
   ExternalRequestResponseSchema,
@@ -19,7 +21,6 @@ import {
   StreamRequestSchema as V1StreamRequestSchema,
   StreamResponseSchema as V1StreamResponseSchema,
 } from '../gen/switchboard/compat/v1_pb.js';
-import { encodeEvent, type SourceEvent } from './api/event.js';
 import { mergeConfigs } from './config-merge.js';
 import { toStatus } from './executor.js';
 import {
@@ -29,7 +30,6 @@ import {
   schemaToProto,
   validateMetadata,
 } from './metadata.js';
-import { grpcMethodDefinition, grpcServiceDefinition } from './rpc/service-definition.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { type ServedService, servePlugin } from './serve/plugin-server.js';
 import { waitForDrain } from './serve/wait-for-drain.js';

@@ -6,11 +6,11 @@ import {
   type ExecutorEntryView,
 } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
+import { plaintextMessage } from '../../src/contract/message.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
-import { plaintextMessage } from '../../src/sdk/api/message.js';
 import { startExecutorFixture } from '../support/executor-fixture.js';
 import { RecordingDestination } from '../support/recording-destination.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';

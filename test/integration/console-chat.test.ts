@@ -8,7 +8,7 @@ import type { InboundCommand } from '../../src/bots/bot.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
-import { plaintextMessage } from '../../src/sdk/api/message.js';
+import { plaintextMessage } from '../../src/contract/message.js';
 import { freePort } from '../support/agent-harness.js';
 import { repoRoot } from '../support/build-fixtures.js';
 import {

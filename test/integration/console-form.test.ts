@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../../src/bots/bot.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
+import { commandButton, type Message } from '../../src/contract/message.js';
 import type { Outbound } from '../../src/delivery/destination.js';
-import { commandButton, type Message } from '../../src/sdk/api/message.js';
 import { botMessages, consolePane, framesSent, launchBrowser, openConsolePage } from '../support/browser.js';
 import {
   type ConsoleAgent,

@@ -8,8 +8,8 @@ import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.
 import type { ConsoleMessage } from '../../src/bots/console/page/protocol.js';
 import type { Console } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
+import { codeBlockMessage, plaintextMessage } from '../../src/contract/message.js';
 import type { Outbound } from '../../src/delivery/destination.js';
-import { codeBlockMessage, plaintextMessage } from '../../src/sdk/api/message.js';
 import { FrameRecorder } from '../support/console-harness.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
+import { plaintextMessage } from '../../src/contract/message.js';
 import type { Destination, Outbound } from '../../src/delivery/destination.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { type AgentMetrics, createMetrics } from '../../src/metrics/metrics.js';
-import { plaintextMessage } from '../../src/sdk/api/message.js';
 import {
   eventNumbersIn,
   eventsIn,

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
+import { plaintextMessage } from '../../src/contract/message.js';
 import type { Destination, Outbound, PostedRef } from '../../src/delivery/destination.js';
 import { createDeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { plaintextMessage } from '../../src/sdk/api/message.js';
 import {
   eventsIn,
   type PlatformLimits,

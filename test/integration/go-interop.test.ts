@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { parseEvent } from '../../src/contract/event.js';
+import { parseMessage } from '../../src/contract/message.js';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
 import { createSourceClient, type SourceCallContext } from '../../src/plugins/host/source-client.js';
-import { parseEvent } from '../../src/sdk/api/event.js';
-import { parseMessage } from '../../src/sdk/api/message.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 const tsFixtures = inject('tsFixtures');

@@ -2,10 +2,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { parseMessage } from '../../src/contract/message.js';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
-import { parseMessage } from '../../src/sdk/api/message.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 const fixtures = inject('tsFixtures');

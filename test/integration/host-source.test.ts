@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { parseEvent } from '../../src/contract/event.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
 import { createSourceClient, type SourceCallContext } from '../../src/plugins/host/source-client.js';
-import { parseEvent } from '../../src/sdk/api/event.js';
 import { createTestLogger } from '../support/test-logger.js';
 
 const binary = inject('tsFixtures')['source-fixture'] as string;

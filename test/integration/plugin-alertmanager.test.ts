@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEvent, type SourceEvent } from '../../src/contract/event.js';
+import { type Message, parseMessage } from '../../src/contract/message.js';
 import type { ExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { SourceClient } from '../../src/plugins/host/source-client.js';
-import { parseEvent, type SourceEvent } from '../../src/sdk/api/event.js';
-import { type Message, parseMessage } from '../../src/sdk/api/message.js';
 import { alertmanagerBin, freePort, startAlertmanager } from '../support/agent-harness.js';
 import {
   builtinPlugin,

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseMessage } from '../../src/sdk/api/message.js';
+import { parseMessage } from '../../src/contract/message.js';
 import { repoRoot } from '../support/build-fixtures.js';
 import {
   builtinPlugin,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEvent, type SourceEvent } from '../../src/sdk/api/event.js';
+import { parseEvent, type SourceEvent } from '../../src/contract/event.js';
 import { builtinPlugin, gohost, pluginLauncher, sourceContext } from '../support/builtin-plugins.js';
 
 const plugins = pluginLauncher();

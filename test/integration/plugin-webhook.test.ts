@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEvent } from '../../src/sdk/api/event.js';
+import { parseEvent } from '../../src/contract/event.js';
 import { builtinPlugin, gohost, pluginLauncher, sourceContext } from '../support/builtin-plugins.js';
 
 const plugins = pluginLauncher();

@@ -5,12 +5,12 @@ import {
   type Replier,
   runPluginCommand,
 } from '../../src/bridge/executor/run-plugin-command.js';
+import type { Message } from '../../src/contract/message.js';
 import { filterMessageOutput } from '../../src/core/output-filter.js';
 import type { DestinationCapabilities, PostedRef } from '../../src/delivery/destination.js';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
-import type { Message } from '../../src/sdk/api/message.js';
 import { createTestLogger } from '../support/test-logger.js';
 
 let instance: PluginInstance;

@@ -6,14 +6,14 @@
 import { afterEach, it as base, describe, expect } from 'vitest';
 import type { Bot, InboundCommand } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
-import type { DeliveryError } from '../../src/delivery/delivery-error.js';
-import type { Outbound } from '../../src/delivery/destination.js';
 import {
   codeBlockMessage,
   commandButton,
   type Message,
   plaintextMessage,
-} from '../../src/sdk/api/message.js';
+} from '../../src/contract/message.js';
+import type { DeliveryError } from '../../src/delivery/delivery-error.js';
+import type { Outbound } from '../../src/delivery/destination.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';
 import { slackTestSettings } from '../support/slack-settings.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';

@@ -9,10 +9,10 @@ import type { Bot, InboundCommand } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
 import { createCommandHandler } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
+import { plaintextMessage } from '../../src/contract/message.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
-import { plaintextMessage } from '../../src/sdk/api/message.js';
 import { startExecutorFixture } from '../support/executor-fixture.js';
 import {
   type OpenView,

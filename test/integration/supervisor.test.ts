@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { parseEvent } from '../../src/contract/event.js';
+import { parseMessage } from '../../src/contract/message.js';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { createSourceClient } from '../../src/plugins/host/source-client.js';
 import { keepStreaming, type StreamState } from '../../src/plugins/host/stream-keeper.js';
@@ -10,8 +12,6 @@ import {
   PluginSupervisor,
   type SupervisorOptions,
 } from '../../src/plugins/host/supervisor.js';
-import { parseEvent } from '../../src/sdk/api/event.js';
-import { parseMessage } from '../../src/sdk/api/message.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 const fixtures = inject('tsFixtures');

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { parseMessage } from '../../src/contract/message.js';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
 import { createSourceClient, type SourceCallContext } from '../../src/plugins/host/source-client.js';
-import { parseMessage } from '../../src/sdk/api/message.js';
 import { createTestLogger } from './test-logger.js';
 
 /**

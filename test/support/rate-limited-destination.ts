@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Agent, request } from 'undici';
+import type { Message } from '../../src/contract/message.js';
 import { renderMessageText } from '../../src/core/render-text.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type {
@@ -11,7 +12,6 @@ import type {
   PostedRef,
 } from '../../src/delivery/destination.js';
 import { digestEventCount } from '../../src/delivery/digest.js';
-import type { Message } from '../../src/sdk/api/message.js';
 
 /** How the platform limits posting per channel, like Slack (~1/s, small bursts) or Discord (5 per 5 s). */
 export interface PlatformLimits {

@@ -1,4 +1,4 @@
-import { botNamePlaceholder } from '../../sdk/api/message.js';
+import { botNamePlaceholder } from '../../contract/message.js';
 import type { InboundCommand } from '../bot.js';
 import type { CommandFrame } from './page/protocol.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandButton, type Message, urlButton } from '../../sdk/api/message.js';
+import { commandButton, type Message, urlButton } from '../../contract/message.js';
 import { ViewMessageShape } from './limits.js';
 import { renderConsoleMessage } from './render.js';
 

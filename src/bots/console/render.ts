@@ -3,9 +3,7 @@
  * render the result; everything here is data, never markup, so nothing a plugin or an event
  * writes can run in the browser.
  */
-import { replaceEmojiShortcodes as emoji } from '../../core/emoji-shortcodes.js';
-import { fitMessageBody, messageTextLength } from '../../core/message-limits.js';
-import { renderMessageText } from '../../core/render-text.js';
+
 import {
   type Body,
   type Button,
@@ -14,7 +12,10 @@ import {
   type Message,
   type OptionItem,
   type Section,
-} from '../../sdk/api/message.js';
+} from '../../contract/message.js';
+import { replaceEmojiShortcodes as emoji } from '../../core/emoji-shortcodes.js';
+import { fitMessageBody, messageTextLength } from '../../core/message-limits.js';
+import { renderMessageText } from '../../core/render-text.js';
 import { consoleLimits as L, ViewMessageShape } from './limits.js';
 import type { ViewMessage } from './page/protocol.js';
 

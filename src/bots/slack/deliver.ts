@@ -7,11 +7,11 @@
  * after the parts already posted, so a 429 on the second part does not repeat the first.
  */
 import type { webApi } from '@slack/bolt';
+import type { Message } from '../../contract/message.js';
 import { fitMessageBody, outputAttachment } from '../../core/message-limits.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type { Outbound, PostedRef } from '../../delivery/destination.js';
 import type { Logger } from '../../log/logger.js';
-import type { Message } from '../../sdk/api/message.js';
 import type { SlackPayload } from './blocks.js';
 import type { ChannelDirectory } from './channel-directory.js';
 import { checkSlackPayload } from './limits.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandButton, type Message } from '../../sdk/api/message.js';
+import { commandButton, type Message } from '../../contract/message.js';
 import type { InputBlock, SlackBlock } from './blocks.js';
 import { commandFromAction } from './interaction.js';
 import { formCallbackId, readFormTarget, renderSlackModal } from './modal.js';

@@ -5,7 +5,7 @@
  * come with the submitted form, see interaction.ts), and `private_metadata` says where the
  * resulting commands run. Pure: no I/O, no clock.
  */
-import { botNamePlaceholder, type Message } from '../../sdk/api/message.js';
+import { botNamePlaceholder, type Message } from '../../contract/message.js';
 import { type InputBlock, type PlainText, plain, type SlackBlock } from './blocks.js';
 import { checkSlackModal, slackLimits as L } from './limits.js';
 import { clip } from './mrkdwn.js';

@@ -10,7 +10,7 @@ import {
   type MultiSelect,
   type OptionItem,
   type Selects,
-} from '../../sdk/api/message.js';
+} from '../../contract/message.js';
 import type { ActionCodec } from './action-codec.js';
 import {
   type ActionsBlock,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeBlockMessage, commandButton, type Message, type Section } from '../../sdk/api/message.js';
+import { codeBlockMessage, commandButton, type Message, type Section } from '../../contract/message.js';
 import type { SectionBlock, SlackBlock } from './blocks.js';
 import { commandFromAction } from './interaction.js';
 import { blockTextLength, checkSlackPayload, slackLimits } from './limits.js';

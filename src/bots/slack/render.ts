@@ -7,7 +7,7 @@
  * each resulting Slack message is within every limit in limits.ts: long text is split across
  * sections, many blocks across messages.
  */
-import { botNamePlaceholder, type Message, type Section, type TextField } from '../../sdk/api/message.js';
+import { botNamePlaceholder, type Message, type Section, type TextField } from '../../contract/message.js';
 import { ActionCodec } from './action-codec.js';
 import { type ContextBlock, type Mrkdwn, md, plain, type SlackBlock, type SlackPayload } from './blocks.js';
 import { slackLimits as L } from './limits.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../../bots/bot.js';
+import type { Message } from '../../contract/message.js';
 import type { BuiltinCommand } from '../../core/route.js';
 import type { PluginStatus } from '../../plugins/host/supervisor.js';
-import type { Message } from '../../sdk/api/message.js';
 import { type BuiltinContext, createBuiltinResponder } from './builtins.js';
 import { formatTable, formatUptime, shortenError } from './builtins-format.js';
 import type { ChannelView } from './command-handler.js';

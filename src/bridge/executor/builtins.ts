@@ -6,8 +6,6 @@
  * `{{BotName}}` placeholder, so one message works on every platform.
  */
 import type { BotStatus } from '../../bots/bot.js';
-import type { BuiltinCommand, ListResource } from '../../core/route.js';
-import type { PluginStatus } from '../../plugins/host/supervisor.js';
 import {
   type Button,
   botNamePlaceholder,
@@ -16,7 +14,9 @@ import {
   type Message,
   plaintextMessage,
   type Section,
-} from '../../sdk/api/message.js';
+} from '../../contract/message.js';
+import type { BuiltinCommand, ListResource } from '../../core/route.js';
+import type { PluginStatus } from '../../plugins/host/supervisor.js';
 import { formatTable, formatUptime, none, shortenError } from './builtins-format.js';
 import type { BuiltinResponder, ChannelView } from './command-handler.js';
 

@@ -1,4 +1,6 @@
 import type { InboundCommand } from '../../bots/bot.js';
+import { type Message, plaintextMessage } from '../../contract/message.js';
+import { parseMessage } from '../../contract/message-read.js';
 import { parseChatCommand } from '../../core/command-pipeline.js';
 import { filterMessageOutput } from '../../core/output-filter.js';
 import type { BuiltinCommand } from '../../core/route.js';
@@ -7,8 +9,6 @@ import type { Outbox } from '../../delivery/outbox.js';
 import type { Logger } from '../../log/logger.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
 import type { ExecutorClient } from '../../plugins/host/executor-client.js';
-import { type Message, plaintextMessage } from '../../sdk/api/message.js';
-import { parseMessage } from '../../sdk/api/message-read.js';
 import { type CommandResult, replierFor, runPluginCommand } from './run-plugin-command.js';
 import { failureReply } from './user-replies.js';
 

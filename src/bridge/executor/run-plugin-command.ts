@@ -1,3 +1,5 @@
+import { codeBlockMessage, type Message, plaintextMessage } from '../../contract/message.js';
+import { parseMessage } from '../../contract/message-read.js';
 import type {
   Address,
   DestinationCapabilities,
@@ -7,8 +9,6 @@ import type {
 } from '../../delivery/destination.js';
 import type { Logger } from '../../log/logger.js';
 import type { ExecuteCall, ExecutorClient } from '../../plugins/host/executor-client.js';
-import { codeBlockMessage, type Message, plaintextMessage } from '../../sdk/api/message.js';
-import { parseMessage } from '../../sdk/api/message-read.js';
 import { failureReply } from './user-replies.js';
 
 /** The one way the bridge posts: through the delivery pipeline, never to a bot directly. */

@@ -1,5 +1,5 @@
+import { codeBlockMessage, type Message, plaintextMessage } from '../../contract/message.js';
 import type { ErrorCode } from '../../errors/codes.js';
-import { codeBlockMessage, type Message, plaintextMessage } from '../../sdk/api/message.js';
 
 /**
  * The one setting that bounds a chat command (and an action's command), streamed output

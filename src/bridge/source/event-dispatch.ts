@@ -1,9 +1,9 @@
+import { parseEvent, type SourceEvent } from '../../contract/event.js';
 import type { Address, Outbound } from '../../delivery/destination.js';
 import { eventFingerprint } from '../../delivery/fingerprint.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { Logger } from '../../log/logger.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
-import { parseEvent, type SourceEvent } from '../../sdk/api/event.js';
 
 /** Where events of one source group go. */
 export interface SourceFanout {

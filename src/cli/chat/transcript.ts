@@ -4,8 +4,8 @@
  * local time zone used for times.
  */
 import type { ConsoleMessage } from '../../bots/console/page/protocol.js';
+import type { Message } from '../../contract/message.js';
 import { renderMessageText } from '../../core/render-text.js';
-import type { Message } from '../../sdk/api/message.js';
 
 export interface TranscriptStyle {
   /** ANSI colours (a terminal). */

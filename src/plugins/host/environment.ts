@@ -1,4 +1,4 @@
-import { magicCookieKey, magicCookieValue } from '../../sdk/handshake.js';
+import { magicCookieKey, magicCookieValue } from '../../contract/handshake.js';
 
 /**
  * Host variables a plugin may see by default: what programs need to run at all,

@@ -1,5 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
+import { codeBlockMessage, encodeMessage } from '../../contract/message.js';
+import { grpcMethodDefinition, grpcServiceDefinition } from '../../contract/service-definition.js';
 import { hasCode } from '../../errors/switchboard-error.js';
 import {
   type ExecuteRequest,
@@ -16,8 +18,6 @@ import {
 } from '../../gen/switchboard/compat/v1_pb.js';
 import { ExecuteRequestSchema as V2ExecuteRequestSchema } from '../../gen/switchboard/compat/v2_pb.js';
 import { type ExecuteChunk, StreamingExecutor } from '../../gen/switchboard/v1/streaming_pb.js';
-import { codeBlockMessage, encodeMessage } from '../../sdk/api/message.js';
-import { grpcMethodDefinition, grpcServiceDefinition } from '../../sdk/rpc/service-definition.js';
 import { metadataFromProto, type PluginMetadataInfo } from './metadata.js';
 import type { PluginHandle } from './plugin-handle.js';
 import type { PluginInstance } from './plugin-instance.js';

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../../sdk/tls/x509.js';
+import { createSelfSignedCertificate } from '../../contract/tls/x509.js';
 import { parseHandshake } from './handshake.js';
 
 const accepted = [1, 2, 3];

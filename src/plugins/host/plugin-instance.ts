@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
 import { Client, credentials, type ServiceError, status } from '@grpc/grpc-js';
+import { grpcServiceDefinition } from '../../contract/service-definition.js';
+import { createSelfSignedCertificate } from '../../contract/tls/x509.js';
 import { PluginError } from '../../errors/switchboard-error.js';
 import {
   Health,
@@ -13,8 +15,6 @@ import {
 import { GRPCController, GRPCStdio, StdioData_Channel } from '../../gen/goplugin/plugin_pb.js';
 import type { PluginLogLine } from '../../log/hclog.js';
 import type { Logger, LogLevel } from '../../log/logger.js';
-import { grpcServiceDefinition } from '../../sdk/rpc/service-definition.js';
-import { createSelfSignedCertificate } from '../../sdk/tls/x509.js';
 import { buildPluginEnvironment } from './environment.js';
 import { LogBudget, type LogDrops, type LogLimit } from './log-budget.js';
 import { describeExit, type PluginProcess, type ProcessExit, startPluginProcess } from './process.js';

@@ -1,5 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
+import { encodeEvent } from '../../contract/event.js';
+import { plaintextMessage } from '../../contract/message.js';
+import { grpcMethodDefinition, grpcServiceDefinition } from '../../contract/service-definition.js';
 import { PluginError } from '../../errors/switchboard-error.js';
 import {
   type ExternalRequestResponse,
@@ -14,9 +17,6 @@ import {
   StreamRequestSchema as V1StreamRequestSchema,
   StreamResponseSchema as V1StreamResponseSchema,
 } from '../../gen/switchboard/compat/v1_pb.js';
-import { encodeEvent } from '../../sdk/api/event.js';
-import { plaintextMessage } from '../../sdk/api/message.js';
-import { grpcMethodDefinition, grpcServiceDefinition } from '../../sdk/rpc/service-definition.js';
 import { metadataFromProto, type PluginMetadataInfo } from './metadata.js';
 import type { PluginHandle } from './plugin-handle.js';
 import { type CallOptions, serverStreamCall, unaryCall } from './rpc-call.js';

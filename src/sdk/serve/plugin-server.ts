@@ -9,11 +9,16 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import {
+  formatHandshakeLine,
+  magicCookieKey,
+  magicCookieValue,
+  negotiateAppVersion,
+} from '../../contract/handshake.js';
+import { grpcServiceDefinition } from '../../contract/service-definition.js';
+import { createSelfSignedCertificate } from '../../contract/tls/x509.js';
 import { Health } from '../../gen/goplugin/health_pb.js';
 import { GRPCController, GRPCStdio, type StdioData } from '../../gen/goplugin/plugin_pb.js';
-import { formatHandshakeLine, magicCookieKey, magicCookieValue, negotiateAppVersion } from '../handshake.js';
-import { grpcServiceDefinition } from '../rpc/service-definition.js';
-import { createSelfSignedCertificate } from '../tls/x509.js';
 import { createPluginLogger, type PluginLogger, redirectConsole } from './plugin-log.js';
 import { controllerImplementation, healthImplementation, stdioImplementation } from './side-services.js';
 

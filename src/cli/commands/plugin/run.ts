@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
+import { parseEvent } from '../../../contract/event.js';
+import type { Message } from '../../../contract/message.js';
+import { parseMessage } from '../../../contract/message.js';
 import { renderMessageText as renderRich } from '../../../core/render-text.js';
 import { createRootLogger, type LogLevel } from '../../../log/logger.js';
 import { createExecutorClient } from '../../../plugins/host/executor-client.js';
 import { instanceHandle } from '../../../plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../../plugins/host/plugin-instance.js';
 import { createSourceClient, type SourceCallContext } from '../../../plugins/host/source-client.js';
-import { parseEvent } from '../../../sdk/api/event.js';
-import type { Message } from '../../../sdk/api/message.js';
-import { parseMessage } from '../../../sdk/api/message.js';
 import { exitOnSwitchboardError } from '../../exit-on-error.js';
 
 const renderMessageText = (message: Message): string =>
