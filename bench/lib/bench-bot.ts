@@ -1,5 +1,7 @@
-import type { Bot, BotStatus, InboundCommand } from '../../src/bots/bot.js';
+import type { Bot } from '../../src/bots/bot.js';
 import type { Message } from '../../src/contract/message.js';
+import type { BotStatus } from '../../src/core/bot-status.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import type {
   DestinationCapabilities,
   Outbound,

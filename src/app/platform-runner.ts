@@ -1,6 +1,7 @@
-import type { Bot, InboundCommand } from '../bots/bot.js';
+import type { Bot } from '../bots/bot.js';
 import { unimplementedPlatforms } from '../config/platform-checks.js';
 import type { Config } from '../config/schema.js';
+import type { InboundCommand } from '../core/inbound-command.js';
 import type { Destination } from '../delivery/destination.js';
 import type { Logger } from '../log/logger.js';
 import { type PlatformSlot, slotFor, stopSlot } from './platform-slot.js';

@@ -1,4 +1,7 @@
 import type { Message } from '../contract/message.js';
+import type { ModalTrigger, PostedRef } from '../core/inbound-command.js';
+
+export type { ModalTrigger, PostedRef };
 
 /** What a destination can do; renderers and the bridges adapt to it. */
 export interface DestinationCapabilities {
@@ -63,19 +66,6 @@ export interface Outbound {
    * without this flag. Platforms that can show work in progress say so (the console does).
    */
   streaming?: boolean;
-}
-
-/** A platform's one-time permission to open a modal for a user (Slack's `trigger_id`, valid ~3 s). */
-export interface ModalTrigger {
-  id: string;
-  /** When the interaction that carried it arrived (ms since the epoch): it is worthless a few seconds later. */
-  receivedAt: number;
-}
-
-/** A posted message, for later edits. */
-export interface PostedRef {
-  channelId: string;
-  messageId: string;
 }
 
 /** How fast one channel of a destination may be posted to: a token bucket per channel. */

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundCommand } from '../../src/bots/bot.js';
 import {
   type CommandTopology,
   createCommandHandler,
@@ -7,6 +6,7 @@ import {
 } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
 import { plaintextMessage } from '../../src/contract/message.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';

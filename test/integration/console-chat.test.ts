@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { InboundCommand } from '../../src/bots/bot.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
 import { plaintextMessage } from '../../src/contract/message.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import { freePort } from '../support/agent-harness.js';
 import { repoRoot } from '../support/build-fixtures.js';
 import {

@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundCommand } from '../../src/bots/bot.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
 import { commandButton, type Message } from '../../src/contract/message.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { botMessages, consolePane, framesSent, launchBrowser, openConsolePage } from '../support/browser.js';
 import {

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundCommand } from '../../src/bots/bot.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import { freePort } from '../support/agent-harness.js';
 import { launchBrowser, openConsolePage } from '../support/browser.js';
 import {

@@ -4,7 +4,7 @@
  * not involved here (slack-agent.test.ts runs the whole path).
  */
 import { afterEach, it as base, describe, expect } from 'vitest';
-import type { Bot, InboundCommand } from '../../src/bots/bot.js';
+import type { Bot } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
 import {
   codeBlockMessage,
@@ -12,6 +12,7 @@ import {
   type Message,
   plaintextMessage,
 } from '../../src/contract/message.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import type { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator/index.js';

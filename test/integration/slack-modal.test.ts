@@ -5,11 +5,12 @@
  * it runs the commands its fields stand for, in the channel, as the person who submitted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bot, InboundCommand } from '../../src/bots/bot.js';
+import type { Bot } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
 import { createCommandHandler } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
 import { plaintextMessage } from '../../src/contract/message.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';

@@ -1,4 +1,6 @@
-import type { Bot, BotStatus, InboundCommand } from '../../src/bots/bot.js';
+import type { Bot } from '../../src/bots/bot.js';
+import type { BotStatus } from '../../src/core/bot-status.js';
+import type { InboundCommand } from '../../src/core/inbound-command.js';
 import { RecordingDestination } from './recording-destination.js';
 
 /**

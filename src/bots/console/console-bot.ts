@@ -4,7 +4,9 @@ import { type AddressInfo, isIPv6 } from 'node:net';
 import type { WebSocket } from 'ws';
 import { envNameForPath } from '../../config/env-overrides.js';
 import type { Console } from '../../config/slices/console.js';
+import type { BotStatus } from '../../core/bot-status.js';
 import { nameMentionPattern } from '../../core/command-text.js';
+import type { InboundCommand } from '../../core/inbound-command.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type {
   DestinationCapabilities,
@@ -14,7 +16,7 @@ import type {
 } from '../../delivery/destination.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { Logger } from '../../log/logger.js';
-import type { Bot, BotStatus, InboundCommand, PlatformContext } from '../bot.js';
+import type { Bot, PlatformContext } from '../bot.js';
 import { AccessPolicy } from './access.js';
 import { FileStore } from './file-store.js';
 import { ConsoleHistory, type HistoryLimits } from './history.js';

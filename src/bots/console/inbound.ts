@@ -1,5 +1,5 @@
 import { botNamePlaceholder } from '../../contract/message.js';
-import type { InboundCommand } from '../bot.js';
+import type { InboundCommand } from '../../core/inbound-command.js';
 import type { CommandFrame } from './page/protocol.js';
 
 export interface InboundContext {

@@ -6,7 +6,7 @@
  * came from.
  */
 import { decodeSlackEntities } from '../../core/command-text.js';
-import type { CommandOrigin, InboundCommand } from '../bot.js';
+import type { CommandOrigin, InboundCommand } from '../../core/inbound-command.js';
 import type { ChannelDirectory } from './channel-directory.js';
 import type { UserDirectory } from './user-directory.js';
 

@@ -6,7 +6,9 @@
  */
 
 import type { SocketSlack } from '../../config/schema.js';
+import type { BotStatus } from '../../core/bot-status.js';
 import { slackMentionPattern } from '../../core/command-text.js';
+import type { InboundCommand } from '../../core/inbound-command.js';
 import { inlineTextLimits } from '../../core/message-limits.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type {
@@ -16,7 +18,7 @@ import type {
   PostedRef,
 } from '../../delivery/destination.js';
 import type { Logger } from '../../log/logger.js';
-import type { Bot, BotStatus, InboundCommand } from '../bot.js';
+import type { Bot } from '../bot.js';
 import { BoundedMap } from './bounded-map.js';
 import { ChannelDirectory, looksLikeChannelId } from './channel-directory.js';
 import { createSlackDeliverer } from './deliver.js';

@@ -4,7 +4,7 @@
  * multi-select `<action_id> v1,v2`, a text input `<block_id>"<typed text>"`. Link buttons run
  * nothing (Slack still sends the click; it is acknowledged and ignored).
  */
-import type { CommandOrigin } from '../bot.js';
+import type { CommandOrigin } from '../../core/inbound-command.js';
 import { decodeField } from './action-codec.js';
 
 /** The part of a `block_actions` action the mapping reads (bolt's `BlockAction` union). */

@@ -14,9 +14,9 @@
  */
 import { App, type Logger as BoltLogger, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { SocketSlack } from '../../config/schema.js';
+import type { BotStatus } from '../../core/bot-status.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { Logger } from '../../log/logger.js';
-import type { BotStatus } from '../bot.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackMessageEvent } from './inbound.js';
 import type { BlockActionLike } from './interaction.js';

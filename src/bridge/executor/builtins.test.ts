@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { InboundCommand } from '../../bots/bot.js';
 import type { Message } from '../../contract/message.js';
+import type { InboundCommand } from '../../core/inbound-command.js';
 import type { BuiltinCommand } from '../../core/route.js';
 import type { PluginStatus } from '../../plugins/host/supervisor.js';
 import { type BuiltinContext, createBuiltinResponder } from './builtins.js';

@@ -5,7 +5,7 @@
  * persistence. Tables are code blocks with aligned columns; buttons run commands through the
  * `{{BotName}}` placeholder, so one message works on every platform.
  */
-import type { BotStatus } from '../../bots/bot.js';
+
 import {
   type Button,
   botNamePlaceholder,
@@ -15,6 +15,7 @@ import {
   plaintextMessage,
   type Section,
 } from '../../contract/message.js';
+import type { BotStatus } from '../../core/bot-status.js';
 import type { BuiltinCommand, ListResource } from '../../core/route.js';
 import type { PluginStatus } from '../../plugins/host/supervisor.js';
 import { formatTable, formatUptime, none, shortenError } from './builtins-format.js';

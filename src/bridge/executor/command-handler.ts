@@ -1,7 +1,7 @@
-import type { InboundCommand } from '../../bots/bot.js';
 import { type Message, plaintextMessage } from '../../contract/message.js';
 import { parseMessage } from '../../contract/message-read.js';
 import { parseChatCommand } from '../../core/command-pipeline.js';
+import type { InboundCommand } from '../../core/inbound-command.js';
 import { filterMessageOutput } from '../../core/output-filter.js';
 import type { BuiltinCommand } from '../../core/route.js';
 import type { DestinationCapabilities } from '../../delivery/destination.js';
