@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { type Agent, createAgent } from '../src/app/agent.js';
 import type { Bot } from '../src/bots/bot.js';
 import { type ConsoleBot, createConsoleBot } from '../src/bots/console/index.js';
-import type { ServerFrame } from '../src/bots/console/page/protocol.js';
+import type { ServerFrame } from '../src/core/console-protocol.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Console } from '../src/config/schema.js';
 import type { BotStatus } from '../src/core/bot-status.js';
