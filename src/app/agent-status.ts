@@ -1,3 +1,4 @@
+import type { PlatformContext as BotPlatformContext } from '../bots/bot.js';
 import type { RunningStream } from '../bridge/source/source-streams.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
 import type { PluginStatus, PluginSupervisor } from '../plugins/host/supervisor.js';
@@ -24,6 +25,11 @@ export interface AgentStatus {
   sources: { group: string; plugin: string; state: string; lastReason?: string }[];
   /** Messages waiting per destination channel in the delivery pipeline. */
   queues: { destinationId: string; channelId: string; pending: number }[];
+}
+
+/** What the agent offers the platforms it creates, with its status typed. */
+export interface PlatformContext extends BotPlatformContext {
+  status(): AgentStatus;
 }
 
 export interface RepositoryStatus {

@@ -3,21 +3,10 @@ import type { BuiltinContext } from '../bridge/executor/builtins.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import type { PluginSupervisor } from '../plugins/host/supervisor.js';
+import { type ConfigView, notificationsOn } from './live-config.js';
 import type { PlatformSlot } from './platform-slot.js';
 import type { RetryBook } from './retry-book.js';
-import type { RuntimeState } from './runtime-state.js';
-import { buildTopology, type Topology } from './topology.js';
-
-/** The agent's live configuration as the built-in commands read it; every getter reads it anew. */
-export interface ConfigView {
-  /** The running config: the loaded one with runtime source-binding overrides applied. */
-  config(): Config;
-  /** The config as loaded from files. */
-  baseConfig(): Config;
-  topology(): Topology;
-  /** Command-made changes; undefined before start has loaded them. */
-  state(): RuntimeState | undefined;
-}
+import { buildTopology } from './topology.js';
 
 /** The running parts the built-in commands report on. */
 export interface RunningParts {
@@ -42,16 +31,6 @@ export function createBuiltinContext(options: BuiltinContextOptions): BuiltinCon
     ...bindingsPort(options.view, options.running, options.reload),
     ...togglesPort(options.view),
     ...healthPort(options.running),
-  };
-}
-
-/** Whether a channel gets notifications: its runtime choice, else its config. */
-export function notificationsOn(view: ConfigView): (destinationId: string, channelId: string) => boolean {
-  return (destinationId, channelId) => {
-    const channel = view.topology().channel(destinationId, channelId);
-    return (
-      view.state()?.notifications(destinationId, channelId, channel?.notificationsConfigured ?? true) ?? true
-    );
   };
 }
 

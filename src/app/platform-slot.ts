@@ -1,5 +1,6 @@
 import type { Bot } from '../bots/bot.js';
-import type { Destination } from '../delivery/destination.js';
+import type { Destination, DestinationCapabilities } from '../delivery/destination.js';
+import type { PlatformConnection } from '../metrics/metrics.js';
 import type { PlatformInstance } from './topology.js';
 
 /**
@@ -27,4 +28,40 @@ export async function stopSlot(slot: PlatformSlot | undefined): Promise<void> {
   if (!slot || slot.role === 'stand-in') return;
   const stoppable = slot.destination as { stop?: () => Promise<void> };
   await stoppable.stop?.();
+}
+
+/** What an unknown or removed destination is answered with: plain text, nothing to edit or attach. */
+const noCapabilities: DestinationCapabilities = {
+  edit: false,
+  files: false,
+  threads: false,
+  interactive: false,
+  maxMessageLength: 2000,
+};
+
+/** A running platform's capabilities by destination ID, read live (a reload may replace it). */
+export function capabilitiesOf(
+  slots: ReadonlyMap<string, PlatformSlot>,
+): (destinationId: string) => DestinationCapabilities {
+  return (id) => slots.get(id)?.destination.capabilities ?? noCapabilities;
+}
+
+/** How a running bot is addressed in its chat; undefined for sinks, stand-ins and unknown IDs. */
+export function mentionOf(
+  slots: ReadonlyMap<string, PlatformSlot>,
+): (destinationId: string) => RegExp | undefined {
+  return (id) => {
+    const slot = slots.get(id);
+    return slot?.role === 'bot' ? slot.destination.mentionPattern() : undefined;
+  };
+}
+
+/** The connection state of each running bot, for the platform metrics. */
+export function botConnections(slots: ReadonlyMap<string, PlatformSlot>): () => PlatformConnection[] {
+  return () =>
+    [...slots.values()].flatMap((slot) => {
+      if (slot.role !== 'bot') return [];
+      const status = slot.destination.status();
+      return [{ id: slot.destination.id, state: status.state, reconnects: status.reconnects }];
+    });
 }

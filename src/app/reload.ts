@@ -1,7 +1,18 @@
 import type { RunningStream } from '../bridge/source/source-streams.js';
+import type { ConfigLocator } from '../config/locate.js';
+import type { Config } from '../config/schema.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
+import type { Logger } from '../log/logger.js';
 import type { PluginSupervisor } from '../plugins/host/supervisor.js';
+import { changedListenerSettings } from './listeners.js';
+import type { LiveConfig } from './live-config.js';
+import type { PlatformRunner } from './platform-runner.js';
 import { usedId } from './plugin-ids.js';
+import type { PluginInstalls } from './plugin-installs.js';
+import type { PluginProcesses } from './plugin-processes.js';
+import type { RetryBook } from './retry-book.js';
+import { forgetRemoved } from './start-failures.js';
+import type { StreamSet } from './stream-set.js';
 import type { PlatformInstance, Topology } from './topology.js';
 
 export interface ReloadReport {
@@ -73,6 +84,66 @@ export async function reconcile(
   for (const [id, instance] of after) if (!target.hasPlatform(id)) await target.startPlatform(instance);
 
   return { pluginsStarted, pluginsStopped, streamsRestarted: target.startStreams(), platformsRestarted };
+}
+
+/** The agent's running parts as a reload target. */
+export function reloadTargetOf(parts: {
+  streams: StreamSet;
+  plugins: PluginProcesses;
+  runner: PlatformRunner;
+  startStreams(): number;
+}): ReloadTarget {
+  const { streams, plugins, runner } = parts;
+  return {
+    streams: () => streams.list(),
+    keepStreams: (kept) => streams.replace(kept),
+    supervisors: () => plugins.supervisors,
+    stopPlugin: (id, supervisor) => plugins.stop(id, supervisor),
+    startPlugins: (wanted) => plugins.startMissing(wanted),
+    hasPlatform: (id) => runner.slots.has(id),
+    stopPlatform: (id) => runner.stop(id),
+    startPlatform: (instance) => runner.start(instance),
+    startStreams: parts.startStreams,
+  };
+}
+
+export interface ReloaderOptions {
+  live: LiveConfig;
+  installed: PluginInstalls;
+  runner: PlatformRunner;
+  retries: RetryBook;
+  target: ReloadTarget;
+  /** Reloads queue here behind start, other reloads and due retries. */
+  serial: SerialRunner;
+  log: Logger;
+}
+
+/**
+ * Makes the agent's `reload`: the new loaded config gets the runtime overrides, its plugins are
+ * installed and their config checked before anything changes (a config a plugin would refuse
+ * leaves the running one), then it becomes the live config, retries of parts it no longer has
+ * stop, and the running parts are reconciled with it. Reloads run one at a time.
+ */
+export function createReloader(
+  options: ReloaderOptions,
+): (nextBase: Config, locator?: ConfigLocator) => Promise<ReloadReport> {
+  const { live, installed, runner, retries, log } = options;
+  async function apply(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
+    const next = live.withOverrides(nextBase);
+    const used = await installed.prepare(next, locator);
+    const previous = live.switchTo(nextBase, next);
+    live.setUsed(used);
+    const platformIds = live.topology().platforms.map((p) => p.id);
+    runner.noteUnsupported(next, platformIds);
+    forgetRemoved(retries, { used, installed: (id) => installed.has(id), platformIds });
+    const needsRestart = changedListenerSettings(previous.config, next);
+    runner.keepUnsupported(platformIds);
+    const changes = await reconcile(previous.topology, { topology: live.topology(), used }, options.target);
+    const report: ReloadReport = { ...changes, needsRestart };
+    log.info({ ...report }, 'configuration reloaded');
+    return report;
+  }
+  return (nextBase, locator) => options.serial.run(() => apply(nextBase, locator));
 }
 
 /**

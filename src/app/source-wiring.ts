@@ -1,6 +1,10 @@
+import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
 import type { Config } from '../config/schema.js';
+import type { HttpHandlers } from '../http/server.js';
 import type { WebhookAuth } from '../http/webhook-auth.js';
-import type { SourceCallContext } from '../plugins/host/source-client.js';
+import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
+import type { LiveConfig } from './live-config.js';
+import type { PluginProcesses } from './plugin-processes.js';
 
 /**
  * What a source plugin is told about where its calls come from, as Botkube sends it. The
@@ -29,4 +33,25 @@ export function webhookAuthFor(config: Config, group: string): WebhookAuth {
   return auth.type === 'bearer'
     ? { type: 'bearer', token: auth.token.reveal() }
     : { type: 'hmac', secret: auth.secret.reveal(), header: auth.header };
+}
+
+/** The incoming-webhook handler over the live config and the running source plugins. */
+export function webhookHandlerFor(parts: {
+  live: LiveConfig;
+  plugins: PluginProcesses;
+  context(group: string): SourceCallContext;
+  dispatch(group: string, event: Uint8Array): void;
+}): HttpHandlers['webhook'] {
+  const { live, plugins } = parts;
+  return createWebhookIntake({
+    entries: (group) => live.topology().sourceGroupEntries(group),
+    auth: (group) => webhookAuthFor(live.config(), group),
+    sourceClient: (key) => {
+      const supervisor = plugins.supervisor('source', key);
+      return supervisor ? createSourceClient(supervisor) : undefined;
+    },
+    wantsEnvelope: (key) => plugins.wantsEnvelope(key),
+    context: parts.context,
+    dispatch: parts.dispatch,
+  });
 }

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Agent } from '../../src/app/agent.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
+import { ChatConnection } from '../../src/cli/chat/connection.js';
+import type { Console } from '../../src/config/schema.js';
 import {
   type ConsoleMessage,
   commandFrame,
   type ServerFrame,
   socketUrl,
-} from '../../src/bots/console/page/protocol.js';
-import { ChatConnection } from '../../src/cli/chat/connection.js';
-import type { Console } from '../../src/config/schema.js';
+} from '../../src/core/console-protocol.js';
 import { freePort } from '../support/agent-harness.js';
 import { forwardPort, type TcpForward } from '../support/tcp-forward.js';
 import { waitFor } from '../support/test-logger.js';

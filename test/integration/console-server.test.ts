@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { PlatformContext } from '../../src/app/agent.js';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
-import type { ConsoleMessage } from '../../src/bots/console/page/protocol.js';
 import type { Console } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
 import { codeBlockMessage, plaintextMessage } from '../../src/contract/message.js';
+import type { ConsoleMessage } from '../../src/core/console-protocol.js';
 import type { InboundCommand } from '../../src/core/inbound-command.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { FrameRecorder } from '../support/console-harness.js';
@@ -251,7 +251,7 @@ describe('console: pages and downloads', () => {
     expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
     for (const [path, type] of [
       ['app.js', 'text/javascript; charset=utf-8'],
-      ['protocol.js', 'text/javascript; charset=utf-8'],
+      ['console-protocol.js', 'text/javascript; charset=utf-8'],
       ['style.css', 'text/css; charset=utf-8'],
       ['favicon.svg', 'image/svg+xml'],
     ]) {
@@ -259,7 +259,7 @@ describe('console: pages and downloads', () => {
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe(type);
     }
-    expect((await fetch(`${url}protocol.d.ts`)).status).toBe(404);
+    expect((await fetch(`${url}console-protocol.d.ts`)).status).toBe(404);
     expect((await fetch(`${url}../console-bot.ts`)).status).toBe(404);
     expect((await fetch(`${url}%2e%2e/console-bot.ts`)).status).toBe(404);
     const post = await fetch(url, { method: 'POST', body: 'x' });

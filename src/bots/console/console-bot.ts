@@ -6,6 +6,14 @@ import { envNameForPath } from '../../config/env-overrides.js';
 import type { Console } from '../../config/slices/console.js';
 import type { BotStatus } from '../../core/bot-status.js';
 import { nameMentionPattern } from '../../core/command-text.js';
+import {
+  type ConsoleMessage,
+  type FileRef,
+  maxCommandLength,
+  protocolVersion,
+  readClientFrame,
+  type ServerFrame,
+} from '../../core/console-protocol.js';
 import type { InboundCommand } from '../../core/inbound-command.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type {
@@ -24,14 +32,6 @@ import { createConsoleHttpServer } from './http-server.js';
 import { cleanUserName, readModalTrigger, toConsoleCommand } from './inbound.js';
 import { consoleLimits } from './limits.js';
 import { consoleToken, consoleUrl } from './listen-address.js';
-import {
-  type ConsoleMessage,
-  type FileRef,
-  maxCommandLength,
-  protocolVersion,
-  readClientFrame,
-  type ServerFrame,
-} from './page/protocol.js';
 import { loadPageAssets } from './page-assets.js';
 import { renderConsoleMessage } from './render.js';
 import { type ConsoleClient, SocketHub } from './socket-hub.js';

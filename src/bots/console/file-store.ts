@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FileRef } from './page/protocol.js';
+import type { FileRef } from '../../core/console-protocol.js';
 
 /** A file kept for download. */
 export interface StoredFile {

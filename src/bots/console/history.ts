@@ -1,4 +1,4 @@
-import type { ConsoleMessage } from './page/protocol.js';
+import type { ConsoleMessage } from '../../core/console-protocol.js';
 
 /** How much of each channel the console keeps for clients that connect later. */
 export interface HistoryLimits {

@@ -7,10 +7,10 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { maxClientFrameBytes, socketPath } from '../../core/console-protocol.js';
 import type { Logger } from '../../log/logger.js';
 import type { AccessDecision, AccessPolicy } from './access.js';
 import type { FileStore } from './file-store.js';
-import { maxClientFrameBytes, socketPath } from './page/protocol.js';
 import type { PageAsset } from './page-assets.js';
 
 export interface ConsoleHttpOptions {

@@ -1,6 +1,6 @@
 import { botNamePlaceholder } from '../../contract/message.js';
+import type { CommandFrame } from '../../core/console-protocol.js';
 import type { InboundCommand } from '../../core/inbound-command.js';
-import type { CommandFrame } from './page/protocol.js';
 
 export interface InboundContext {
   botId: string;

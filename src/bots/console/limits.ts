@@ -3,7 +3,7 @@
  * its output, so a renderer bug cannot send an unbounded message to every browser.
  */
 import { z } from 'zod';
-import { maxCommandLength } from './page/protocol.js';
+import { maxCommandLength } from '../../core/console-protocol.js';
 
 export const consoleLimits = {
   /** Readable characters per message (`messageTextLength`); longer text is cut and attached. */

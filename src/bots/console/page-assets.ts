@@ -25,13 +25,26 @@ const contentTypes: Record<string, string> = {
 export const defaultPageDir = new URL('./page/', import.meta.url);
 
 /**
- * Loads the page's files (one flat directory) into memory, keyed by URL path (`/app.js`;
- * `index.html` is also `/`). Only known web types are served; type declarations and anything
- * else in the directory are not.
- *
- * @throws SwitchboardError SB_ERR_CONSOLE_START when the directory or index.html is missing.
+ * Modules the page imports that live outside its directory, by the name the page imports them
+ * under. The console protocol is shared with the agent and `switchboard chat`, so it lives in
+ * core/ and is served from there rather than copied into the page.
  */
-export async function loadPageAssets(dir: URL | string = defaultPageDir): Promise<Map<string, PageAsset>> {
+export const sharedPageModules: Readonly<Record<string, URL>> = {
+  'console-protocol.js': new URL('../../core/console-protocol.js', import.meta.url),
+};
+
+/**
+ * Loads the page's files (one flat directory) plus the `shared` modules into memory, keyed by URL
+ * path (`/app.js`; `index.html` is also `/`). Only known web types are served; type declarations
+ * and anything else in the directory are not.
+ *
+ * @throws SwitchboardError SB_ERR_CONSOLE_START when the directory, index.html or a shared module
+ * is missing.
+ */
+export async function loadPageAssets(
+  dir: URL | string = defaultPageDir,
+  shared: Readonly<Record<string, URL | string>> = sharedPageModules,
+): Promise<Map<string, PageAsset>> {
   const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
   let names: string[];
   try {
@@ -47,9 +60,21 @@ export async function loadPageAssets(dir: URL | string = defaultPageDir): Promis
   for (const name of names) {
     const type = contentTypes[extname(name)];
     if (!type || name.endsWith('.d.ts')) continue;
-    const body = await readFile(`${path.replace(/\/$/, '')}/${name}`);
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    assets.set(`/${name}`, { body, contentType: type, etag });
+    assets.set(`/${name}`, asset(await readFile(`${path.replace(/\/$/, '')}/${name}`), type));
+  }
+  for (const [name, file] of Object.entries(shared)) {
+    const filePath = typeof file === 'string' ? file : fileURLToPath(file);
+    let body: Buffer;
+    try {
+      body = await readFile(filePath);
+    } catch (err) {
+      throw new SwitchboardError(
+        'SB_ERR_CONSOLE_START',
+        `the console's page module ${name} is missing at ${filePath}; reinstall Switchboard (from source: npm run build)`,
+        { cause: err },
+      );
+    }
+    assets.set(`/${name}`, asset(body, contentTypes[extname(name)] ?? 'application/octet-stream'));
   }
   const index = assets.get('/index.html');
   if (!index) {
@@ -57,4 +82,9 @@ export async function loadPageAssets(dir: URL | string = defaultPageDir): Promis
   }
   assets.set('/', index);
   return assets;
+}
+
+function asset(body: Buffer, contentType: string): PageAsset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return { body, contentType, etag };
 }

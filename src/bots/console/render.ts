@@ -13,11 +13,11 @@ import {
   type OptionItem,
   type Section,
 } from '../../contract/message.js';
+import type { ViewMessage } from '../../core/console-protocol.js';
 import { replaceEmojiShortcodes as emoji } from '../../core/emoji-shortcodes.js';
 import { fitMessageBody, messageTextLength } from '../../core/message-limits.js';
 import { renderMessageText } from '../../core/render-text.js';
 import { consoleLimits as L, ViewMessageShape } from './limits.js';
-import type { ViewMessage } from './page/protocol.js';
 
 export interface ConsoleRenderContext {
   /** Replaces `{{BotName}}` in commands, e.g. `@Switchboard`. */

@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
+import type { ServerFrame } from '../../core/console-protocol.js';
 import type { Logger } from '../../log/logger.js';
-import type { ServerFrame } from './page/protocol.js';
 
 /** One connected page or `switchboard chat`. */
 export interface ConsoleClient {

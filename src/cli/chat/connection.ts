@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { type ClientFrame, readServerFrame, type ServerFrame } from '../../bots/console/page/protocol.js';
+import { type ClientFrame, readServerFrame, type ServerFrame } from '../../core/console-protocol.js';
 
 /** What happened to the connection, for the user. */
 export type ConnectionEvent =

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConsoleMessage } from '../../bots/console/page/protocol.js';
+import type { ConsoleMessage } from '../../core/console-protocol.js';
 import { MessageLog } from './message-log.js';
 import { formatEntry, formatStatus } from './transcript.js';
 

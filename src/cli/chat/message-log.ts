@@ -1,4 +1,4 @@
-import type { ConsoleMessage } from '../../bots/console/page/protocol.js';
+import type { ConsoleMessage } from '../../core/console-protocol.js';
 
 export interface MessageLogOptions {
   /** Prints one message; `updated` marks a reprint after edits. */

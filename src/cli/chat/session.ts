@@ -6,7 +6,7 @@ import {
   type HelloFrame,
   type ServerFrame,
   socketUrl,
-} from '../../bots/console/page/protocol.js';
+} from '../../core/console-protocol.js';
 import { ChatConnection, type ConnectionEvent } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { formatEntry, formatError, formatStatus, type TranscriptStyle } from './transcript.js';

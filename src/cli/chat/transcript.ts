@@ -3,8 +3,9 @@
  * author) and the message as plain text (core/render-text), indented. Pure, apart from the
  * local time zone used for times.
  */
-import type { ConsoleMessage } from '../../bots/console/page/protocol.js';
+
 import type { Message } from '../../contract/message.js';
+import type { ConsoleMessage } from '../../core/console-protocol.js';
 import { renderMessageText } from '../../core/render-text.js';
 
 export interface TranscriptStyle {

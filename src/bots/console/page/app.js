@@ -4,7 +4,7 @@
  * shows the same channels.
  */
 import { openConnection } from './connection.js';
-import { commandFrame, maxCommandLength, socketUrl } from './protocol.js';
+import { commandFrame, maxCommandLength, socketUrl } from './console-protocol.js';
 import { fieldActions, fillEntry, renderEntry, renderMessageBody } from './render-message.js';
 import { renderStatus } from './status-panel.js';
 

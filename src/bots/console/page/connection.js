@@ -2,7 +2,7 @@
  * The page's WebSocket: connects, reads frames with the shared protocol module, and reconnects
  * after a drop with a growing, jittered delay (0.5 s up to 10 s).
  */
-import { readServerFrame } from './protocol.js';
+import { readServerFrame } from './console-protocol.js';
 
 /**
  * Opens `url` and keeps it open. `onFrame(frame)` gets every known server frame; `onState(state,

@@ -3,9 +3,9 @@ import { relative, resolve } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { buildPlugins, defaultPlatforms } from '../../../plugins/publish/build-plugins.js';
-import { parsePlatformList } from '../../../plugins/repository/cli-support.js';
 import { platformLabel } from '../../../plugins/repository/index-format.js';
 import { exitOnSwitchboardError } from '../../exit-on-error.js';
+import { parsePlatformList } from '../../plugin-options.js';
 
 /** Bundles the built-in plugins and packs reproducible per-platform archives. */
 export default class PluginBuild extends Command {

@@ -5,16 +5,16 @@ import { loadConfig } from '../../../config/load.js';
 import { usedPlugins } from '../../../config/used-plugins.js';
 import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { createRootLogger } from '../../../log/logger.js';
+import { repositoriesFromConfig } from '../../../plugins/repository/from-config.js';
+import type { PluginRequest, RepositoryOptions } from '../../../plugins/repository/index.js';
+import { installPlugins } from '../../../plugins/repository/installer.js';
+import { exitOnSwitchboardError } from '../../exit-on-error.js';
 import {
   defaultCacheDir,
   parsePlatformList,
   progressPrinter,
   repositoriesFromFlags,
-} from '../../../plugins/repository/cli-support.js';
-import { repositoriesFromConfig } from '../../../plugins/repository/from-config.js';
-import type { PluginRequest, RepositoryOptions } from '../../../plugins/repository/index.js';
-import { installPlugins } from '../../../plugins/repository/installer.js';
-import { exitOnSwitchboardError } from '../../exit-on-error.js';
+} from '../../plugin-options.js';
 import { printIssues } from '../../print-issues.js';
 import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 

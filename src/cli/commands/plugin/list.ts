@@ -3,11 +3,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, Flags } from '@oclif/core';
 import { SwitchboardError } from '../../../errors/switchboard-error.js';
 import { createRootLogger } from '../../../log/logger.js';
-import { defaultCacheDir, repositoriesFromFlags } from '../../../plugins/repository/cli-support.js';
 import { createFetcher } from '../../../plugins/repository/fetcher.js';
 import { loadRepositoryIndex } from '../../../plugins/repository/repository-index.js';
 import { compareVersionsDesc } from '../../../plugins/repository/resolve-entry.js';
 import { exitOnSwitchboardError } from '../../exit-on-error.js';
+import { defaultCacheDir, repositoriesFromFlags } from '../../plugin-options.js';
 import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
 /** Lists what repositories offer. */

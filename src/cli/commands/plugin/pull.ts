@@ -3,14 +3,10 @@ import { Command, Flags } from '@oclif/core';
 import { loadConfig } from '../../../config/load.js';
 import { usedPluginKeys } from '../../../config/used-plugins.js';
 import { createRootLogger } from '../../../log/logger.js';
-import {
-  defaultCacheDir,
-  parsePlatformList,
-  repositoriesFromFlags,
-} from '../../../plugins/repository/cli-support.js';
 import { repositoriesFromConfig } from '../../../plugins/repository/from-config.js';
 import { pullBundle } from '../../../plugins/repository/pull-bundle.js';
 import { exitOnSwitchboardError } from '../../exit-on-error.js';
+import { defaultCacheDir, parsePlatformList, repositoriesFromFlags } from '../../plugin-options.js';
 import { applyTransportFlags, repositoryTransportFlags } from '../../repository-flags.js';
 
 /** Builds an offline bundle (air-gapped installs). */

@@ -1,15 +1,16 @@
-import { runPluginCommand } from '../bridge/executor/run-plugin-command.js';
-import type { SourceEvent } from '../contract/event.js';
-import type { Message } from '../contract/message.js';
-import { parseChatCommand } from '../core/command-pipeline.js';
-import { compileTemplate } from '../core/go-template.js';
-import type { DestinationCapabilities } from '../delivery/destination.js';
-import type { Outbox } from '../delivery/outbox.js';
-import type { Logger } from '../log/logger.js';
-import type { AgentMetrics } from '../metrics/metrics.js';
-import type { ExecutorClient } from '../plugins/host/executor-client.js';
+import type { SourceEvent } from '../../../contract/event.js';
+import type { Message } from '../../../contract/message.js';
+import { parseChatCommand } from '../../../core/command-pipeline.js';
+import { compileTemplate } from '../../../core/go-template.js';
+import type { DestinationCapabilities } from '../../../delivery/destination.js';
+import type { Outbox } from '../../../delivery/outbox.js';
+import type { Logger } from '../../../log/logger.js';
+import type { AgentMetrics } from '../../../metrics/metrics.js';
+import type { ExecutorClient } from '../../../plugins/host/executor-client.js';
+import type { CommandTopology } from '../../executor/command-handler.js';
+import { runPluginCommand } from '../../executor/run-plugin-command.js';
+import type { SourceFanout } from '../event-dispatch.js';
 import { type BoundedRunner, createBoundedRunner } from './bounded-runner.js';
-import type { Topology } from './topology.js';
 
 /** An enabled action (event → command). */
 export interface ActionView {
@@ -21,9 +22,23 @@ export interface ActionView {
   executors: readonly string[];
 }
 
+/**
+ * What an action run reads of the agent's routing data: the executors of its executor groups,
+ * the aliases and cluster name its command is parsed with, and the channels its source group is
+ * bound to. The agent's topology provides it; a new one is read per run, so reloads apply.
+ */
+export interface ActionTopology
+  extends Pick<
+    CommandTopology,
+    'clusterName' | 'aliases' | 'incomingWebhookBaseUrl' | 'executorEntries' | 'knownExecutors'
+  > {
+  /** The bot channels bound to a source group: each gets the action's answer. */
+  fanout(group: string): Pick<SourceFanout, 'channels'>;
+}
+
 export interface ActionRunnerOptions {
   actions(): ActionView[];
-  topology(): Topology;
+  topology(): ActionTopology;
   executor(key: string): ExecutorClient | undefined;
   outbox: Outbox;
   deadlineMs: number;

@@ -1,8 +1,8 @@
 /**
- * Types of `protocol.js`, the console's WebSocket protocol shared by the page, the agent and
+ * Types of `console-protocol.js`, the console's WebSocket protocol shared by the page, the agent and
  * `switchboard chat`. The implementation is plain JavaScript so that browsers load it as is.
  */
-import type { Message } from '../../../contract/message.js';
+import type { Message } from '../contract/message.js';
 
 export declare const protocolVersion: 1;
 export declare const socketPath: '/ws';

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { type Platform, parsePlatform } from './index-format.js';
-import type { InstallProgress, RepositoryOptions } from './options.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import { type Platform, parsePlatform } from '../plugins/repository/index-format.js';
+import type { InstallProgress, RepositoryOptions } from '../plugins/repository/options.js';
 
 /**
  * Helpers the `switchboard plugin …` commands share (the commands directory

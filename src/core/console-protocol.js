@@ -1,7 +1,7 @@
 /**
  * The web console's WebSocket protocol: JSON text frames, one object each, with a `type`.
  * This one file is loaded by the page (served as a static ES module), by the agent's console
- * server and by `switchboard chat`, so the three cannot drift; `protocol.d.ts` types it for
+ * server and by `switchboard chat`, so the three cannot drift; `console-protocol.d.ts` types it for
  * TypeScript. It must stay plain, dependency-free JavaScript that runs in browsers and Node.
  * Spec: docs/console.md, "Protocol".
  */

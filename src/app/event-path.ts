@@ -1,0 +1,72 @@
+import { type ActionRunner, createActionRunner } from '../bridge/source/actions/action-runner.js';
+import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
+import type { Outbox } from '../delivery/outbox.js';
+import type { HttpHandlers } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import type { AgentMetrics } from '../metrics/metrics.js';
+import { enabledActions, type LiveConfig, notificationsOn } from './live-config.js';
+import type { PluginProcesses } from './plugin-processes.js';
+import { sourceContextFor, webhookHandlerFor } from './source-wiring.js';
+import { StreamSet } from './stream-set.js';
+
+/** The event-out side of the agent, as start, reload and stop drive it. */
+export interface EventPath {
+  /** The open source streams. */
+  streams: StreamSet;
+  /** Opens the streams the live topology wants that are not open; returns how many. */
+  startStreams(): number;
+  actions: ActionRunner;
+  /** Incoming webhooks, for the HTTP listener. */
+  webhook: HttpHandlers['webhook'];
+}
+
+/**
+ * Event out: events from source streams and incoming webhooks go through the source bridge to
+ * every channel and sink bound to their source group (channels whose notifications are on) and
+ * to the actions bound to it. Routing reads the live config at each event, so reloads apply.
+ */
+export function createEventPath(options: {
+  live: LiveConfig;
+  plugins: PluginProcesses;
+  outbox: Outbox;
+  logger: Logger;
+  metrics: AgentMetrics;
+}): EventPath {
+  const { live, plugins, outbox, logger, metrics } = options;
+  const initial = live.config();
+  const actions = createActionRunner({
+    actions: () => enabledActions(live),
+    topology: () => live.topology(),
+    executor: (key) => plugins.executorClient(key),
+    outbox,
+    deadlineMs: initial.settings.commands.deadline.ms,
+    logger,
+    metrics,
+  });
+  const channelNotifications = notificationsOn(live);
+  const dispatch = createEventDispatcher({
+    fanout: (group) => live.topology().fanout(group),
+    notificationsEnabled: (address) => channelNotifications(address.destinationId, address.channelId),
+    outbox,
+    actions: (group, event) => actions.run(group, event),
+    logger,
+    metrics,
+  });
+  // The webhook base comes from the config the agent started with: the listener does not move.
+  const sourceContext = sourceContextFor(
+    live.topology().incomingWebhookBaseUrl,
+    () => live.config().settings.clusterName,
+  );
+  const streams = new StreamSet({
+    supervisor: (key) => plugins.supervisor('source', key),
+    context: (group) => sourceContext(group),
+    onEvent: dispatch,
+    logger,
+  });
+  return {
+    streams,
+    startStreams: () => streams.startWanted(live.topology().sourceEntries()),
+    actions,
+    webhook: webhookHandlerFor({ live, plugins, context: (group) => sourceContext(group), dispatch }),
+  };
+}
