@@ -21,6 +21,7 @@ import { createActionRunner } from './actions.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
 import { type ConfigView, createBuiltinContext, notificationsOn } from './builtin-context.js';
+import { openDeliveryStore } from './delivery-store.js';
 import { changedListenerSettings, type PortOverrides, planListeners } from './listeners.js';
 import { PlatformRunner } from './platform-runner.js';
 import { stopSlot } from './platform-slot.js';
@@ -159,6 +160,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     settings: config.settings.delivery,
     logger: deps.logger,
     metrics,
+    ...openDeliveryStore({
+      settings: config.settings.delivery,
+      stateDir: deps.stateDir,
+      configFiles: deps.configFiles ?? deps.watch?.files ?? [],
+      logger: deps.logger,
+    }),
   });
   registerPlatformMetrics(metrics, () =>
     [...platforms.values()].flatMap((slot) => {
@@ -276,6 +283,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     unsupported: () => runner.unsupported,
     streams: () => streams.list(),
     queues: () => outbox.depths(),
+    deliveryStore: () => outbox.storeStatus(),
   });
   const status = (): AgentStatus => agentStatus.status();
 
@@ -399,6 +407,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
           topology.platforms.map((p) => p.id),
         );
         for (const instance of topology.platforms) await runner.start(instance);
+        outbox.resume();
         startStreams();
       })();
       serial.hold(starting);

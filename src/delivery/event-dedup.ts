@@ -63,6 +63,11 @@ export class EventDedup {
     };
   }
 
+  /** An event posted before a restart: copies through other groups within the window are not posted again. */
+  remember(key: string, sources: readonly string[], postedAt: number): void {
+    if (this.#on) this.#index.add(key, { sources: new Set(sources), posted: true }, postedAt);
+  }
+
   /** A fresh event was queued. */
   queued(item: QueuedDelivery, now: number): void {
     const key = item.outbound.dedupKey;
