@@ -99,7 +99,8 @@ export class ChannelWorker {
       options.settings.dedupWindow.ms,
       Math.max(1000, options.settings.queueLimit.perChannel * 2),
     );
-    for (const key of options.posted ?? []) this.#dedup.remember(key.dedupKey, key.sources, key.postedAt);
+    for (const key of options.posted ?? [])
+      this.#dedup.remember(key.dedupKey, key.channelId, key.sources, key.postedAt);
     // Items a durable store recovered are already in the queue: account for them like new ones.
     const queue = options.queue;
     const replies = queue.peek('reply', queue.size('reply'));
