@@ -9,8 +9,19 @@ const tag = '$sb';
  * A modal trigger is not encoded: it expires within seconds, so it means nothing after a restart.
  */
 export function encodeOutbound(outbound: Outbound): string {
-  const { modalTrigger: _expired, ...kept } = outbound;
-  return JSON.stringify(kept, function (this: Record<string, unknown>, key, value: unknown) {
+  const { modalTrigger: _expired, file, ...kept } = outbound;
+  // The file is encoded here, not in the replacer: a Buffer's toJSON would first expand every
+  // byte into an array element (hundreds of MB of garbage for a 10 MB output).
+  const encoded = file
+    ? {
+        ...kept,
+        file: {
+          name: file.name,
+          content: { [tag]: 'bytes', v: Buffer.from(file.content).toString('base64') },
+        },
+      }
+    : kept;
+  return JSON.stringify(encoded, function (this: Record<string, unknown>, key, value: unknown) {
     // `value` is already the result of toJSON (a Date is a string by then): look at the original.
     const raw = this[key];
     if (raw instanceof Date) return { [tag]: 'date', v: raw.toISOString() };

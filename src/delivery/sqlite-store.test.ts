@@ -51,7 +51,8 @@ describe('openSqliteStore', () => {
       outbound: {
         address: { destinationId: 'team/slack', channelId: 'C1' },
         message: { ...plaintextMessage('long'), timestamp: new Date('2026-12-01T10:00:00Z') },
-        file: { name: 'out.txt', content: new Uint8Array([0, 1, 2, 250]) },
+        // A Buffer, as plugins hand files over: its toJSON must not be what gets stored.
+        file: { name: 'out.txt', content: Buffer.from([0, 1, 2, 250]) },
       },
     });
     await first.store.append([item(1, 'one'), item(2, 'two'), withFile]);
