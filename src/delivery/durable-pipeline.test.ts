@@ -9,6 +9,7 @@ import { plaintextMessage } from '../contract/message.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { Destination, Outbound } from './destination.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from './pipeline.js';
+import { createMemoryStore } from './queue-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 class RecordingSink extends RecordingDestination {
@@ -182,5 +183,25 @@ describe('delivery pipeline over the SQLite store', () => {
       await metrics.registry.getSingleMetric('switchboard_delivery_store_dropped_total')?.get()
     )?.values;
     expect(dropped?.[0]).toMatchObject({ labels: { destination: 'team/webhook' }, value: droppedAtCap });
+  });
+
+  test('the memory store keeps the memory bounds: past queueLimit.perChannel events are counted, not queued', async () => {
+    const sink = new RecordingSink('team/webhook');
+    sink.failNext = Number.POSITIVE_INFINITY;
+    const { logger } = createTestLogger('debug');
+    const metrics = createMetrics();
+    const pipeline = createDeliveryPipeline({
+      destination: () => sink,
+      settings: DeliverySettings.parse({ queueLimit: { perChannel: 10 }, groupWait: '0s' }),
+      logger,
+      metrics,
+      store: createMemoryStore(),
+    });
+    for (let n = 0; n < 15; n++) void pipeline.send(event('team/webhook', '', `e${n}`));
+    expect(pipeline.storeStatus()).toEqual({ items: 10, bytes: 0, droppedAtCap: 0, awaitingDestination: 0 });
+    const overflow = (await metrics.registry.getSingleMetric('switchboard_delivery_overflow_total')?.get())
+      ?.values;
+    expect(overflow?.[0]?.value).toBe(5);
+    await pipeline.close({ drainMs: 0 });
   });
 });
