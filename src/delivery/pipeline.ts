@@ -267,7 +267,8 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     resume() {
       const orphans: { destination: string; channel: string; items: number }[] = [];
       let resumed = 0;
-      for (const [mapKey, entry] of [...waiting]) {
+      // A copy: creating a worker takes its channel's entry out of `waiting`.
+      for (const entry of [...waiting.values()]) {
         const first = entry.items[0];
         if (!first) continue;
         if (options.destination(first.destinationId)) {
@@ -279,7 +280,6 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
             channel: first.channelId,
             items: entry.items.length,
           });
-        void mapKey;
       }
       if (resumed > 0)
         log.info({ messages: resumed }, 'delivering messages left in the queue by the previous run');
