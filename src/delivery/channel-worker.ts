@@ -1,17 +1,16 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
-import type { Logger } from '../log/logger.js';
-import type { AgentMetrics } from '../metrics/metrics.js';
 import { ChannelGate } from './channel-gate.js';
 import { ChannelReport } from './channel-report.js';
+import type { Batch, ChannelWorkerOptions, Leftover } from './channel-worker-types.js';
 import type { Destination, Outbound, PostedRef } from './destination.js';
 import { digestBatch } from './digest-batch.js';
 import { EditCollapse } from './edit-collapse.js';
 import { EventDedup } from './event-dedup.js';
 import { decideAfterFailure } from './failure-policy.js';
 import { Overflow, SinkDrops } from './overflow.js';
-import type { DeliveryQueue, QueuedDelivery, QueueKey, QueueLane } from './queue.js';
-import type { PostedKey } from './queue-store.js';
+import type { QueuedDelivery, QueueKey, QueueLane } from './queue.js';
 import { Waiters } from './waiters.js';
+
+export type { ChannelWorkerOptions, Leftover } from './channel-worker-types.js';
 
 /**
  * Once queued events have waited this long, they get every other token even while replies
@@ -20,49 +19,6 @@ import { Waiters } from './waiters.js';
 const eventMaxWaitMs = 2000;
 /** How far a digest is shrunk after "too large" answers (halved each time). */
 const minDigestScale = 1 / 8;
-
-export interface ChannelWorkerOptions {
-  key: QueueKey;
-  /** Fixed for the channel: chat channels get digests, sinks get every event on its own. */
-  kind: 'chat' | 'sink';
-  /** Looked up on every try: a reload may replace the destination. */
-  destination(): Destination | undefined;
-  queue: DeliveryQueue;
-  settings: DeliverySettings;
-  nextId(): number;
-  /**
-   * Whether one more event may be queued, given the events this channel has queued; false
-   * folds it into the overflow count. The pipeline applies the memory bounds or the store's
-   * size cap (making room by evicting older events) here.
-   */
-  room(queuedEvents: number): boolean;
-  /** Dedup keys of events posted before a restart (from a durable store), oldest first. */
-  posted?: readonly PostedKey[];
-  /** Queued events and replies changed by these amounts. */
-  onDepth(events: number, replies: number): void;
-  log: Logger;
-  metrics?: AgentMetrics;
-  random?: () => number;
-}
-
-/** What a worker had not delivered when it was abandoned. */
-export interface Leftover {
-  replies: number;
-  events: number;
-  /** Events counted without details and not yet reported (chat) or logged (sinks). */
-  overflow: number;
-}
-
-/** One try: the queued items it settles, and what is sent for them. */
-interface Batch {
-  lane: QueueLane;
-  items: QueuedDelivery[];
-  outbound: Outbound;
-  /** Set for digests: the overflow tally they report. */
-  overflow?: Overflow;
-  /** The token bucket's state after this batch spent a token. */
-  spent?: number;
-}
 
 /**
  * Delivers the messages of one channel (or one sink), one at a time and in order: replies
