@@ -21,6 +21,7 @@ import {
   readContext,
 } from './lib/context.js';
 import { renderTable } from './lib/report.js';
+import { queueStoreBench } from './queue-store.js';
 import { repoInstall } from './repo-install.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
@@ -35,6 +36,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   slack: slackBench,
   storm: stormBench,
   console: consoleRtt,
+  queue: queueStoreBench,
 };
 
 function cpuModel(): string {

@@ -25,6 +25,7 @@ const benchmarkNames = [
   'slack',
   'storm',
   'console',
+  'queue',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

@@ -13,6 +13,7 @@ export const benchmarkNames = [
   'slack',
   'storm',
   'console',
+  'queue',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

@@ -60,6 +60,8 @@ export async function startParts(parts: {
   plugins: PluginProcesses;
   runner: PlatformRunner;
   startStreams(): number;
+  /** Delivers what a previous run left in the durable queue, once its destinations exist. */
+  resumeDelivery(): void;
   locator: ConfigLocator | undefined;
 }): Promise<void> {
   const { live, runner } = parts;
@@ -70,6 +72,7 @@ export async function startParts(parts: {
     live.topology().platforms.map((p) => p.id),
   );
   for (const instance of live.topology().platforms) await runner.start(instance);
+  parts.resumeDelivery();
   parts.startStreams();
 }
 

@@ -1,6 +1,7 @@
 import type { PlatformContext as BotPlatformContext } from '../bots/bot.js';
 import type { RunningStream } from '../bridge/source/source-streams.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
+import type { StoreStatus } from '../delivery/pipeline.js';
 import type { PluginStatus, PluginSupervisor } from '../plugins/host/supervisor.js';
 import type { PlatformSlot } from './platform-slot.js';
 import { repoOf, usedId } from './plugin-ids.js';
@@ -25,6 +26,8 @@ export interface AgentStatus {
   sources: { group: string; plugin: string; state: string; lastReason?: string }[];
   /** Messages waiting per destination channel in the delivery pipeline. */
   queues: { destinationId: string; channelId: string; pending: number }[];
+  /** The delivery queue store: fill, size cap and the events dropped at it. */
+  deliveryStore?: StoreStatus;
 }
 
 /** What the agent offers the platforms it creates, with its status typed. */
@@ -79,6 +82,7 @@ export interface StatusSources {
   unsupported(): ReadonlyMap<string, string>;
   streams(): readonly RunningStream[];
   queues(): AgentStatus['queues'];
+  deliveryStore(): StoreStatus;
 }
 
 export interface AgentStatusReader {
@@ -122,6 +126,7 @@ export function createAgentStatus(sources: StatusSources): AgentStatusReader {
         ...(s.lastReason ? { lastReason: s.lastReason } : {}),
       })),
       queues: sources.queues(),
+      deliveryStore: sources.deliveryStore(),
     };
   }
 

@@ -9,6 +9,7 @@ import type { Agent, AgentDeps } from './agent-api.js';
 import { assertStrictStart, logReady, openListeners, startParts, watchConfigFiles } from './agent-start.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { createCommandPath } from './command-path.js';
+import { openDeliveryStore } from './delivery-store.js';
 import { createEventPath } from './event-path.js';
 import { LiveConfig } from './live-config.js';
 import { createPartRetry, createStartRetries } from './part-retry.js';
@@ -77,6 +78,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     settings: initialConfig.settings.delivery,
     logger: deps.logger,
     metrics,
+    ...openDeliveryStore({
+      settings: initialConfig.settings.delivery,
+      stateDir: deps.stateDir,
+      configFiles,
+      logger: deps.logger,
+    }),
   });
   registerPlatformMetrics(metrics, botConnections(platforms));
   const handleCommand = createCommandPath({
@@ -108,6 +115,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     unsupported: () => runner.unsupported,
     streams: () => streams.list(),
     queues: () => outbox.depths(),
+    deliveryStore: () => outbox.storeStatus(),
   });
   const status = (): AgentStatus => agentStatus.status();
   const handlers: HttpHandlers = {
@@ -154,7 +162,15 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         servers,
       });
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
-      const starting = startParts({ live, installed, plugins, runner, startStreams, locator: deps.locator });
+      const starting = startParts({
+        live,
+        installed,
+        plugins,
+        runner,
+        startStreams,
+        resumeDelivery: () => outbox.resume(),
+        locator: deps.locator,
+      });
       serial.hold(starting);
       await starting;
       if (deps.strict ?? config().settings.strictStart) {

@@ -1,16 +1,16 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
-import type { Logger } from '../log/logger.js';
-import type { AgentMetrics } from '../metrics/metrics.js';
 import { ChannelGate } from './channel-gate.js';
 import { ChannelReport } from './channel-report.js';
+import type { Batch, ChannelWorkerOptions, Leftover } from './channel-worker-types.js';
 import type { Destination, Outbound, PostedRef } from './destination.js';
 import { digestBatch } from './digest-batch.js';
 import { EditCollapse } from './edit-collapse.js';
 import { EventDedup } from './event-dedup.js';
 import { decideAfterFailure } from './failure-policy.js';
 import { Overflow, SinkDrops } from './overflow.js';
-import type { DeliveryQueue, QueuedDelivery, QueueKey, QueueLane } from './queue.js';
+import type { QueuedDelivery, QueueKey, QueueLane } from './queue.js';
 import { Waiters } from './waiters.js';
+
+export type { ChannelWorkerOptions, Leftover } from './channel-worker-types.js';
 
 /**
  * Once queued events have waited this long, they get every other token even while replies
@@ -19,43 +19,6 @@ import { Waiters } from './waiters.js';
 const eventMaxWaitMs = 2000;
 /** How far a digest is shrunk after "too large" answers (halved each time). */
 const minDigestScale = 1 / 8;
-
-export interface ChannelWorkerOptions {
-  key: QueueKey;
-  /** Fixed for the channel: chat channels get digests, sinks get every event on its own. */
-  kind: 'chat' | 'sink';
-  /** Looked up on every try: a reload may replace the destination. */
-  destination(): Destination | undefined;
-  queue: DeliveryQueue;
-  settings: DeliverySettings;
-  nextId(): number;
-  /** False when the pipeline-wide bound on queued events is reached. */
-  sharedRoom(): boolean;
-  /** Queued events and replies changed by these amounts. */
-  onDepth(events: number, replies: number): void;
-  log: Logger;
-  metrics?: AgentMetrics;
-  random?: () => number;
-}
-
-/** What a worker had not delivered when it was abandoned. */
-export interface Leftover {
-  replies: number;
-  events: number;
-  /** Events counted without details and not yet reported (chat) or logged (sinks). */
-  overflow: number;
-}
-
-/** One try: the queued items it settles, and what is sent for them. */
-interface Batch {
-  lane: QueueLane;
-  items: QueuedDelivery[];
-  outbound: Outbound;
-  /** Set for digests: the overflow tally they report. */
-  overflow?: Overflow;
-  /** The token bucket's state after this batch spent a token. */
-  spent?: number;
-}
 
 /**
  * Delivers the messages of one channel (or one sink), one at a time and in order: replies
@@ -92,6 +55,42 @@ export class ChannelWorker {
       options.settings.dedupWindow.ms,
       Math.max(1000, options.settings.queueLimit.perChannel * 2),
     );
+    for (const key of options.posted ?? [])
+      this.#dedup.remember(key.dedupKey, key.channelId, key.sources, key.postedAt);
+    // Items a durable store recovered are already in the queue: account for them like new ones.
+    const queue = options.queue;
+    const replies = queue.peek('reply', queue.size('reply'));
+    const events = queue.peek('event', queue.size('event'));
+    const at = Date.now();
+    for (const item of replies) this.#edits.queued(item);
+    for (const item of events) this.#dedup.queued(item, at);
+    if (replies.length + events.length > 0) options.onDepth(events.length, replies.length);
+  }
+
+  /** Starts delivering what the queue already holds (items recovered after a restart). */
+  start(): void {
+    this.#pump();
+  }
+
+  /** When the oldest event that could still be dropped was queued; undefined when there is none. */
+  oldestEvent(): number | undefined {
+    return this.#head('event')?.enqueuedAt;
+  }
+
+  /**
+   * Drops the oldest event not being sent, to make room at the store's size cap: it is counted
+   * like an event past the queue bound (reported in the next digest, or logged for a sink).
+   * Returns false when there was none.
+   */
+  evictOldest(now = Date.now()): boolean {
+    const head = this.#head('event');
+    if (!head) return false;
+    this.#o.queue.remove([head.id], 'abandoned');
+    this.#o.onDepth(-1, 0);
+    this.#dedup.forget([head]);
+    this.#waiters.settle(head.id, undefined);
+    this.#fold(head.outbound, now, head.enqueuedAt);
+    return true;
   }
 
   /** Messages waiting (both lanes). */
@@ -147,7 +146,7 @@ export class ChannelWorker {
       if (verdict.merged) this.#o.queue.put(verdict.merged);
       return this.#waiters.wait(verdict.itemId);
     }
-    if (this.#o.queue.size('event') >= this.#o.settings.queueLimit.perChannel || !this.#o.sharedRoom()) {
+    if (!this.#o.room(this.#o.queue.size('event'))) {
       this.#fold(outbound, now);
       return Promise.resolve(undefined);
     }
@@ -164,7 +163,7 @@ export class ChannelWorker {
   }
 
   /** The queue is full: the event is only counted (and, for chat, reported in the next digest). */
-  #fold(outbound: Outbound, now: number): void {
+  #fold(outbound: Outbound, now: number, since = now): void {
     if (this.#o.kind === 'sink') {
       this.#report.folded(false, this.#o.settings.queueLimit);
       this.#sinkDrops.add(now);
@@ -172,7 +171,7 @@ export class ChannelWorker {
     }
     const first = this.#overflow.count === 0 && ![...this.#inFlight].some((b) => b.overflow?.count);
     this.#report.folded(first, this.#o.settings.queueLimit);
-    this.#overflow.add(outbound.sources, now);
+    this.#overflow.add(outbound.sources, since);
     this.#pump();
   }
 
@@ -269,7 +268,7 @@ export class ChannelWorker {
     if (!newer) return { lane: 'reply', items: [head], outbound: head.outbound };
     // A newer edit of the same message is queued (this one failed once): send only that.
     this.#waiters.move(head.id, newer.id);
-    this.#o.queue.remove([head.id]);
+    this.#o.queue.remove([head.id], 'abandoned');
     this.#o.onDepth(0, -1);
     this.#report.editCollapsed();
     return undefined;
@@ -299,7 +298,7 @@ export class ChannelWorker {
   }
 
   #succeeded(batch: Batch, ref: PostedRef | undefined): void {
-    this.#finish(batch);
+    this.#finish(batch, 'posted');
     this.#gate.reset();
     this.#dedup.posted(batch.items, ref);
     for (const item of batch.items) this.#waiters.settle(item.id, ref);
@@ -350,7 +349,7 @@ export class ChannelWorker {
   }
 
   #drop(batch: Batch, reason: string, err: unknown, expired: boolean): void {
-    this.#finish(batch);
+    this.#finish(batch, 'abandoned');
     this.#gate.reset();
     this.#dedup.forget(batch.items);
     for (const item of batch.items) this.#waiters.settle(item.id, undefined);
@@ -365,10 +364,13 @@ export class ChannelWorker {
   }
 
   /** The batch is settled (posted or dropped): it leaves the queue. */
-  #finish(batch: Batch): void {
+  #finish(batch: Batch, outcome: 'posted' | 'abandoned'): void {
     this.#unsend(batch);
     this.#lastLane = batch.lane;
-    this.#o.queue.remove(batch.items.map((i) => i.id));
+    this.#o.queue.remove(
+      batch.items.map((i) => i.id),
+      outcome,
+    );
     if (batch.lane === 'event') this.#o.onDepth(-batch.items.length, 0);
     else this.#o.onDepth(0, -batch.items.length);
   }

@@ -63,6 +63,19 @@ export class EventDedup {
     };
   }
 
+  /**
+   * An event posted before a restart: copies through other groups within the window are not
+   * posted again. Its message id is not kept, so they are answered with an empty `messageId`.
+   */
+  remember(key: string, channelId: string, sources: readonly string[], postedAt: number): void {
+    if (this.#on)
+      this.#index.add(
+        key,
+        { sources: new Set(sources), posted: true, ref: { channelId, messageId: '' } },
+        postedAt,
+      );
+  }
+
   /** A fresh event was queued. */
   queued(item: QueuedDelivery, now: number): void {
     const key = item.outbound.dedupKey;

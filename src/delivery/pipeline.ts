@@ -1,10 +1,13 @@
 import type { DeliverySettings } from '../config/slices/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
+import { CapReport } from './cap-report.js';
 import { ChannelWorker, type Leftover } from './channel-worker.js';
-import type { Destination, Outbound, PostedRef } from './destination.js';
+import type { Destination, PostedRef } from './destination.js';
 import type { Outbox } from './outbox.js';
-import { createMemoryQueue, type DeliveryQueueFactory } from './queue.js';
+import { createMemoryQueue, type DeliveryQueueFactory, type QueuedDelivery } from './queue.js';
+import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
+import { storedQueueFactory } from './stored-queue.js';
 
 export interface DeliveryPipelineOptions {
   /** The destination (bot or sink) with this id, looked up on every message (reloads replace them). */
@@ -13,10 +16,36 @@ export interface DeliveryPipelineOptions {
   settings: DeliverySettings;
   logger: Logger;
   metrics?: AgentMetrics;
-  /** Makes each channel's queue; in-memory by default. The seam for a durable backend. */
+  /**
+   * Keeps every accepted message until its destination confirms it (see docs/delivery.md).
+   * Without it, queues live in memory only. The pipeline closes it in `close`.
+   */
+  store?: QueueStore;
+  /** What `store` held at start: delivered once `resume` is called (or a message for its channel comes). */
+  recovered?: Recovered;
+  /**
+   * The store's size cap in bytes, for a store that persists: events are then bounded by it
+   * instead of `queueLimit` (they wait in the store rather than being dropped at the memory
+   * bound); at the cap the oldest events are dropped first, counted and reported.
+   */
+  capBytes?: number;
+  /** Makes each channel's queue (over `store` when given, else in memory); for tests of other backends. */
   queue?: DeliveryQueueFactory;
   /** Source of retry jitter, in [0, 1). */
   random?: () => number;
+}
+
+/** The durable queue as `/status` shows it. */
+export interface StoreStatus {
+  /** Messages and encoded bytes stored (0 bytes for the memory store). */
+  items: number;
+  bytes: number;
+  /** The size cap, when the store persists. */
+  capBytes?: number;
+  /** Events dropped since start because the cap was reached (oldest first), never silently. */
+  droppedAtCap: number;
+  /** Messages recovered at start and not yet handed to a running destination. */
+  awaitingDestination: number;
 }
 
 /** Messages waiting for one channel of a destination (`channelId` is empty for sinks). */
@@ -38,37 +67,105 @@ export interface ChannelDepth {
 export interface DeliveryPipeline extends Outbox {
   /** Pending messages per channel seen so far, for status displays. */
   depths(): ChannelDepth[];
+  /** The store's fill, cap and drops. */
+  storeStatus(): StoreStatus;
+  /**
+   * Starts delivering what the store recovered, for every destination that exists now (call it
+   * once the platforms are started). Items of destinations that do not exist stay stored and
+   * are delivered when a message for their channel comes; they are logged with their count.
+   */
+  resume(): void;
   /**
    * Stops accepting messages, delivers what it can within `drainMs` (default
-   * `settings.drainTimeout`), then logs what is left and resolves every waiting `send`.
+   * `settings.drainTimeout`), then logs what is left, resolves every waiting `send` and closes
+   * the store (what is left stays in it for the next start).
    */
   close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export function createDeliveryPipeline(options: DeliveryPipelineOptions): DeliveryPipeline {
   const log = options.logger.child({ component: 'delivery' });
-  const makeQueue = options.queue ?? createMemoryQueue;
+  const store = options.store;
+  const makeQueue = options.queue ?? (store ? storedQueueFactory(store) : createMemoryQueue);
   const workers = new Map<string, ChannelWorker>();
   const depthByDestination = new Map<string, number>();
+  const { queueLimit } = options.settings;
+  const capBytes = options.capBytes;
+  const cap = new CapReport(log, options.metrics);
   let lastId = 0;
   let queuedEvents = 0;
   let closing: Promise<void> | undefined;
+  const mapKeyOf = (destinationId: string, channelId: string) => `${destinationId}\u0000${channelId}`;
+  /** Recovered items and posted keys per channel, until that channel's worker takes them. */
+  const waiting = new Map<string, { items: StoredItem[]; posted: PostedKey[] }>();
+  for (const item of options.recovered?.items ?? []) {
+    lastId = Math.max(lastId, item.id);
+    const k = mapKeyOf(item.destinationId, item.channelId);
+    const entry = waiting.get(k) ?? { items: [], posted: [] };
+    entry.items.push(item);
+    waiting.set(k, entry);
+  }
+  for (const key of options.recovered?.posted ?? []) {
+    const k = mapKeyOf(key.destinationId, key.channelId);
+    const entry = waiting.get(k) ?? { items: [], posted: [] };
+    entry.posted.push(key);
+    waiting.set(k, entry);
+  }
 
-  const workerFor = (destination: Destination, outbound: Outbound): ChannelWorker => {
-    const destinationId = outbound.address.destinationId;
-    const channelId = destination.kind === 'sink' ? '' : outbound.address.channelId;
-    const mapKey = `${destinationId}\u0000${channelId}`;
+  /**
+   * At the size cap, drops the oldest events (across channels) that are not being sent until
+   * the store is below it; false when nothing can be dropped (the new event is folded instead).
+   */
+  const makeRoom = (limit: number, incoming: string): boolean => {
+    while (store && store.counts().bytes >= limit) {
+      let oldest: ChannelWorker | undefined;
+      let oldestAt = Number.POSITIVE_INFINITY;
+      for (const worker of workers.values()) {
+        const at = worker.oldestEvent();
+        if (at !== undefined && at < oldestAt) {
+          oldest = worker;
+          oldestAt = at;
+        }
+      }
+      if (!oldest?.evictOldest()) {
+        cap.dropped(incoming, store.counts(), limit);
+        return false;
+      }
+      cap.dropped(oldest.key.destinationId, store.counts(), limit);
+    }
+    return true;
+  };
+
+  const room = (channelEvents: number, destinationId: string): boolean => {
+    if (capBytes !== undefined) return makeRoom(capBytes, destinationId);
+    return channelEvents < queueLimit.perChannel && queuedEvents < queueLimit.total;
+  };
+
+  const workerFor = (kind: Destination['kind'], destinationId: string, address: string): ChannelWorker => {
+    const channelId = kind === 'sink' ? '' : address;
+    const mapKey = mapKeyOf(destinationId, channelId);
     let worker = workers.get(mapKey);
     if (!worker) {
       const key = { destinationId, channelId };
+      const recovered = waiting.get(mapKey);
+      waiting.delete(mapKey);
+      const initial: QueuedDelivery[] = (recovered?.items ?? []).map(
+        ({ id, lane, outbound, enqueuedAt }) => ({
+          id,
+          lane,
+          outbound,
+          enqueuedAt,
+        }),
+      );
       worker = new ChannelWorker({
         key,
-        kind: destination.kind,
+        kind,
         destination: () => options.destination(destinationId),
-        queue: makeQueue(key),
+        queue: makeQueue(key, kind, initial),
         settings: options.settings,
         nextId: () => ++lastId,
-        sharedRoom: () => queuedEvents < options.settings.queueLimit.total,
+        room: (events) => room(events, destinationId),
+        ...(recovered?.posted.length ? { posted: recovered.posted } : {}),
         onDepth: (events, replies) => {
           queuedEvents += events;
           const depth = (depthByDestination.get(destinationId) ?? 0) + events + replies;
@@ -80,6 +177,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         ...(options.random ? { random: options.random } : {}),
       });
       workers.set(mapKey, worker);
+      if (initial.length > 0) worker.start();
     }
     return worker;
   };
@@ -100,6 +198,8 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         left.push({ ...worker.key, pending: rest.replies + rest.events, ...rest });
     }
     const ms = Date.now() - started;
+    if (store && capBytes !== undefined) cap.flush(store.counts(), capBytes);
+    await store?.close();
     if (left.length === 0) {
       log.info({ drainMs: ms }, 'delivery pipeline closed; everything was delivered');
       return;
@@ -119,7 +219,9 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
           overflow,
         })),
       },
-      'delivery pipeline closed with undelivered messages',
+      store && capBytes !== undefined
+        ? 'delivery pipeline closed with undelivered messages; they stay in the queue file for the next start'
+        : 'delivery pipeline closed with undelivered messages',
     );
   };
 
@@ -141,16 +243,51 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         return Promise.resolve(undefined);
       }
       const { modalTrigger, ...inline } = outbound;
-      if (!modalTrigger) return workerFor(destination, outbound).enqueue(outbound);
+      const worker = () => workerFor(destination.kind, id, outbound.address.channelId);
+      if (!modalTrigger) return worker().enqueue(outbound);
       // A modal is not a channel post and its trigger expires in seconds: it cannot wait for the
       // channel's tokens. When it does not open, the message is posted, paced like any reply.
       const open = destination.openModal?.(outbound) ?? Promise.resolve(undefined);
-      return open
-        .catch(() => undefined)
-        .then((shown) => shown ?? workerFor(destination, inline).enqueue(inline));
+      return open.catch(() => undefined).then((shown) => shown ?? worker().enqueue(inline));
     },
     depths() {
       return [...workers.values()].map((w) => ({ ...w.key, pending: w.depth() }));
+    },
+    storeStatus() {
+      const counts = store?.counts() ?? { items: 0, bytes: 0 };
+      let awaitingDestination = 0;
+      for (const entry of waiting.values()) awaitingDestination += entry.items.length;
+      return {
+        ...counts,
+        ...(capBytes !== undefined ? { capBytes } : {}),
+        droppedAtCap: cap.total,
+        awaitingDestination,
+      };
+    },
+    resume() {
+      const orphans: { destination: string; channel: string; items: number }[] = [];
+      let resumed = 0;
+      // A copy: creating a worker takes its channel's entry out of `waiting`.
+      for (const entry of [...waiting.values()]) {
+        const first = entry.items[0];
+        if (!first) continue;
+        if (options.destination(first.destinationId)) {
+          resumed += entry.items.length;
+          workerFor(first.kind, first.destinationId, first.channelId);
+        } else
+          orphans.push({
+            destination: first.destinationId,
+            channel: first.channelId,
+            items: entry.items.length,
+          });
+      }
+      if (resumed > 0)
+        log.info({ messages: resumed }, 'delivering messages left in the queue by the previous run');
+      if (orphans.length > 0)
+        log.warn(
+          { channels: orphans },
+          'queued messages for destinations that are not configured now; kept until a message for their channel comes',
+        );
     },
     close(closeOptions = {}) {
       closing ??= close(closeOptions.drainMs ?? options.settings.drainTimeout.ms);

@@ -27,8 +27,12 @@ export interface DeliveryQueue {
   put(item: QueuedDelivery): void;
   /** Up to `max` items from the front of `lane`, oldest first; they stay queued until removed. */
   peek(lane: QueueLane, max: number): QueuedDelivery[];
-  /** Drops the items with these ids (delivered or abandoned); unknown ids are ignored. */
-  remove(ids: Iterable<number>): void;
+  /**
+   * Drops the items with these ids; unknown ids are ignored. `posted` says the destination
+   * confirmed them (a durable backend then remembers their dedup keys), otherwise they were
+   * abandoned (given up, replaced by a newer edit, or dropped at the size cap).
+   */
+  remove(ids: Iterable<number>, outcome?: 'posted' | 'abandoned'): void;
   /** Items waiting in `lane`, or in both lanes when omitted. */
   size(lane?: QueueLane): number;
 }
@@ -39,15 +43,27 @@ export interface QueueKey {
   channelId: string;
 }
 
-/** Makes the queue of one channel; the pipeline calls it once per channel it sees. */
-export type DeliveryQueueFactory = (key: QueueKey) => DeliveryQueue;
+/**
+ * Makes the queue of one channel; the pipeline calls it once per channel it sees. `initial`
+ * holds the items a durable store recovered for the channel, already stored, in order.
+ */
+export type DeliveryQueueFactory = (
+  key: QueueKey,
+  kind: 'chat' | 'sink',
+  initial: readonly QueuedDelivery[],
+) => DeliveryQueue;
 
 /**
  * The in-memory queue: one insertion-ordered Map per lane, so append, replace-in-place, removal
  * and reading the front are all O(1) per item. Bounds are enforced by the pipeline.
  */
-export function createMemoryQueue(): DeliveryQueue {
+export function createMemoryQueue(
+  _key?: QueueKey,
+  _kind?: 'chat' | 'sink',
+  initial: readonly QueuedDelivery[] = [],
+): DeliveryQueue {
   const lanes: Record<QueueLane, Map<number, QueuedDelivery>> = { reply: new Map(), event: new Map() };
+  for (const item of initial) lanes[item.lane].set(item.id, item);
   return {
     put(item) {
       // Map.set on an existing key keeps its position, which is what "replace in place" needs.

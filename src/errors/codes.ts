@@ -52,6 +52,10 @@ export const errorCodes = {
     'Strict start (`--strict`, `settings.strictStart`): a repository, plugin or platform could not start, or an enabled platform is not supported.',
   SB_ERR_CONSOLE_START:
     'The web console could not start: its address or port cannot be used, or its page files are missing.',
+  SB_ERR_QUEUE_CORRUPT:
+    'The delivery queue file is damaged (corrupted or truncated): it was renamed aside and the agent started with an empty queue.',
+  SB_ERR_QUEUE_STORE:
+    'The delivery queue file could not be opened or written (permissions, missing directory, disk full).',
   SB_ERR_LISTEN:
     'An HTTP listener (health, metrics, incoming webhooks) could not listen: port in use or not permitted, or not an address of this machine.',
 } as const;

@@ -24,6 +24,7 @@ export interface AgentMetrics {
   editsCollapsed: Counter<'destination'>;
   deliveryRetries: Counter<'destination' | 'reason'>;
   deliveryOverflow: Counter<'destination'>;
+  deliveryStoreDropped: Counter<'destination'>;
   deliveryLatency: Histogram<'destination' | 'kind'>;
   webhookRequests: Counter<'source' | 'status'>;
   actionRuns: Counter<'action' | 'result'>;
@@ -134,6 +135,12 @@ export function createMetrics(): AgentMetrics {
     deliveryOverflow: new Counter({
       name: 'switchboard_delivery_overflow_total',
       help: 'Events whose details were dropped because the queue was full (chat: counted in the next digest; sinks: not delivered).',
+      labelNames: ['destination'],
+      ...opts,
+    }),
+    deliveryStoreDropped: new Counter({
+      name: 'switchboard_delivery_store_dropped_total',
+      help: 'Events dropped because the delivery queue file reached its size cap (settings.delivery.store.maxSizeMiB), oldest first.',
       labelNames: ['destination'],
       ...opts,
     }),

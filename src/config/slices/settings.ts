@@ -93,8 +93,31 @@ export const DeliverySettings = z
       }),
     drainTimeout: duration().prefault('10s').meta({
       description:
-        'On shutdown or reload, how long to keep delivering what is queued; what is left is logged with its counts.',
+        'On shutdown or reload, how long to keep delivering what is queued; what is left is logged with its counts (and, with the `sqlite` store, delivered after the next start).',
     }),
+    store: z
+      .strictObject({
+        type: z
+          .enum(['sqlite', 'memory'], { error: 'expected "sqlite" or "memory"' })
+          .prefault('sqlite')
+          .meta({
+            description:
+              '`sqlite`: every accepted event and answer is written to `delivery-queue-<key>.sqlite` in the state directory before it is acknowledged, and removed once its destination confirmed it, so a restart (even `kill -9`) delivers what was left; events wait there instead of being dropped at `queueLimit`. `memory`: queues live in memory only, bounded by `queueLimit`, and are lost on restart.',
+          }),
+        synchronous: z
+          .enum(['normal', 'full'], { error: 'expected "normal" or "full"' })
+          .prefault('normal')
+          .meta({
+            description:
+              'When SQLite waits for the disk. `normal` (WAL mode): a commit survives a crash or `kill -9` of the agent; an operating-system crash or power loss may lose the last commits (never corrupts the file). `full`: every commit is flushed to disk before it returns; survives power loss, slower.',
+          }),
+        maxSizeMiB: integer({ min: 1, max: 1_048_576 }).prefault(256).meta({
+          description:
+            'Size cap of the queued messages in the file, in MiB (messages are also kept in memory while queued). At the cap the oldest events are dropped first (replies never), each one counted in `switchboard_delivery_store_dropped_total`, in `/status` and in the next digest, and logged.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Where queued messages are kept until delivered (Switchboard).' }),
   })
   .prefault({})
   .meta({

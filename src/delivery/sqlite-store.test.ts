@@ -1,0 +1,176 @@
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { test as base, describe, expect } from 'vitest';
+import { createTestLogger } from '../../test/support/test-logger.js';
+import { plaintextMessage } from '../contract/message.js';
+import type { StoredItem } from './queue-store.js';
+import { openSqliteStore } from './sqlite-store.js';
+
+const test = base.extend<{ dir: string }>({
+  // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their dependencies by destructuring
+  dir: async ({}, use) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-sqlite-store-'));
+    await use(dir);
+    await rm(dir, { recursive: true, force: true });
+  },
+});
+
+const item = (id: number, text: string, extra: Partial<StoredItem> = {}): StoredItem => ({
+  id,
+  destinationId: 'team/slack',
+  channelId: 'C1',
+  kind: 'chat',
+  lane: 'event',
+  enqueuedAt: 1_000 + id,
+  outbound: {
+    address: { destinationId: 'team/slack', channelId: 'C1' },
+    message: plaintextMessage(text),
+    kind: 'event',
+    dedupKey: `key-${id}`,
+    sources: ['k8s'],
+  },
+  ...extra,
+});
+
+const open = (file: string, now = () => 10_000) => {
+  const { logger, lines } = createTestLogger();
+  const opened = openSqliteStore({ file, synchronous: 'normal', dedupWindowMs: 30_000, log: logger, now });
+  return { ...opened, lines };
+};
+
+describe('openSqliteStore', () => {
+  test('keeps appended items until acked, in id order, with dates and files intact, across a reopen', async ({
+    dir,
+  }) => {
+    const file = join(dir, 'q.sqlite');
+    const first = open(file);
+    const withFile = item(3, 'reply', {
+      lane: 'reply',
+      outbound: {
+        address: { destinationId: 'team/slack', channelId: 'C1' },
+        message: { ...plaintextMessage('long'), timestamp: new Date('2026-12-01T10:00:00Z') },
+        // A Buffer, as plugins hand files over: its toJSON must not be what gets stored.
+        file: { name: 'out.txt', content: Buffer.from([0, 1, 2, 250]) },
+      },
+    });
+    await first.store.append([item(1, 'one'), item(2, 'two'), withFile]);
+    // A replacement keeps the item's place (an edit collapsed, or sources merged).
+    await first.store.append([item(1, 'one, merged')]);
+    await first.store.ack(
+      [2],
+      [
+        {
+          destinationId: 'team/slack',
+          channelId: 'C1',
+          dedupKey: 'key-2',
+          sources: ['k8s'],
+          postedAt: 9_000,
+        },
+      ],
+    );
+    expect(first.store.counts().items).toBe(2);
+    await first.store.close();
+
+    const second = open(file);
+    expect(second.recovered.items.map((i) => [i.id, i.outbound.message.baseBody.plaintext])).toEqual([
+      [1, 'one, merged'],
+      [3, 'long'],
+    ]);
+    const reply = second.recovered.items[1];
+    expect(reply?.lane).toBe('reply');
+    expect(reply?.outbound.message.timestamp).toEqual(new Date('2026-12-01T10:00:00Z'));
+    expect(reply?.outbound.file?.content).toEqual(new Uint8Array([0, 1, 2, 250]));
+    expect(second.recovered.posted).toEqual([
+      { destinationId: 'team/slack', channelId: 'C1', dedupKey: 'key-2', sources: ['k8s'], postedAt: 9_000 },
+    ]);
+    expect(second.store.counts()).toEqual({ items: 2, bytes: expect.any(Number) });
+    expect(second.store.counts().bytes).toBeGreaterThan(100);
+    await second.store.close();
+  });
+
+  test('forgets posted keys older than the dedup window', async ({ dir }) => {
+    const file = join(dir, 'q.sqlite');
+    const first = open(file);
+    await first.store.ack(
+      [],
+      [
+        { destinationId: 'd', channelId: 'c', dedupKey: 'old', sources: [], postedAt: 1_000 },
+        { destinationId: 'd', channelId: 'c', dedupKey: 'new', sources: [], postedAt: 50_000 },
+      ],
+    );
+    await first.store.close();
+    const second = open(file, () => 60_000);
+    expect(second.recovered.posted.map((p) => p.dedupKey)).toEqual(['new']);
+    await second.store.close();
+  });
+
+  test('quarantines a file that is not a database and starts empty, saying so with SB_ERR_QUEUE_CORRUPT', async ({
+    dir,
+  }) => {
+    const file = join(dir, 'q.sqlite');
+    await writeFile(file, 'this is not an SQLite database, just some text that is long enough. '.repeat(100));
+    const opened = open(file);
+    expect(opened.recovered.items).toEqual([]);
+    expect(opened.quarantined).toMatch(/q\.sqlite\.corrupt-/);
+    expect(await readFile(opened.quarantined as string, 'utf8')).toContain('not an SQLite database');
+    const logged = opened.lines.find((l) => l.msg === 'delivery queue file damaged; quarantined');
+    expect(logged).toMatchObject({
+      level: 50,
+      code: 'SB_ERR_QUEUE_CORRUPT',
+      file,
+      quarantined: opened.quarantined,
+    });
+    await opened.store.append([item(1, 'fresh')]);
+    await opened.store.close();
+    expect(open(file).recovered.items).toHaveLength(1);
+  });
+
+  test('quarantines a truncated file and starts empty', async ({ dir }) => {
+    const file = join(dir, 'q.sqlite');
+    const first = open(file);
+    await first.store.append(
+      Array.from({ length: 400 }, (_, n) => item(n + 1, `event ${n} ${'x'.repeat(400)}`)),
+    );
+    await first.store.close();
+    // Checkpointed on close: the pages are in the main file; cut it in the middle of the table.
+    const db = new Database(file);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const { size } = await stat(file);
+    await truncate(file, Math.floor(size / 2));
+    const opened = open(file);
+    expect(opened.quarantined).toBeDefined();
+    expect(opened.recovered.items).toEqual([]);
+    expect(opened.lines.some((l) => l.code === 'SB_ERR_QUEUE_CORRUPT')).toBe(true);
+    expect((await readdir(dir)).filter((f) => f.includes('.corrupt-')).length).toBeGreaterThanOrEqual(1);
+    await opened.store.close();
+  });
+
+  test('drops an unreadable item with SB_ERR_QUEUE_CORRUPT and keeps the others', async ({ dir }) => {
+    const file = join(dir, 'q.sqlite');
+    const first = open(file);
+    await first.store.append([item(1, 'one'), item(2, 'two')]);
+    await first.store.close();
+    const db = new Database(file);
+    db.prepare('UPDATE items SET outbound = ? WHERE id = 1').run('{"address": ');
+    db.close();
+    const opened = open(file);
+    expect(opened.recovered.items.map((i) => i.id)).toEqual([2]);
+    expect(opened.recovered.unreadable).toBe(1);
+    expect(opened.lines.find((l) => l.msg === 'delivery queue item unreadable; dropped')).toMatchObject({
+      code: 'SB_ERR_QUEUE_CORRUPT',
+      id: 1,
+    });
+    expect(opened.quarantined).toBeUndefined();
+    await opened.store.close();
+  });
+
+  test('a file that cannot be opened is SB_ERR_QUEUE_STORE naming it, not a quarantine', async ({ dir }) => {
+    const file = join(dir, 'missing-dir', 'q.sqlite');
+    expect(() => open(file)).toThrow(
+      expect.objectContaining({ code: 'SB_ERR_QUEUE_STORE', message: expect.stringContaining(file) }),
+    );
+  });
+});

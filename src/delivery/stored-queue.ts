@@ -1,0 +1,51 @@
+import {
+  createMemoryQueue,
+  type DeliveryQueue,
+  type DeliveryQueueFactory,
+  type QueuedDelivery,
+} from './queue.js';
+import type { PostedKey, QueueStore } from './queue-store.js';
+
+/**
+ * A channel queue that writes through to a {@link QueueStore}: every `put` is appended to the
+ * store as it is queued, every `remove` acked, and the items stay in memory too, so reading the
+ * front never waits for the store. Store failures are logged by the store; the item stays
+ * queued in memory, so delivery goes on (it would just not survive a restart).
+ */
+export function storedQueueFactory(store: QueueStore, now: () => number = Date.now): DeliveryQueueFactory {
+  return (key, kind, initial) => {
+    const memory: DeliveryQueue = createMemoryQueue(key, kind, initial);
+    /** Events by id, for the dedup keys to remember when they are posted. */
+    const events = new Map<number, QueuedDelivery>();
+    for (const item of initial) if (item.lane === 'event') events.set(item.id, item);
+    return {
+      put(item) {
+        memory.put(item);
+        if (item.lane === 'event') events.set(item.id, item);
+        const { id, lane, enqueuedAt, outbound } = item;
+        store.append([{ ...key, kind, id, lane, enqueuedAt, outbound }]).catch(ignore);
+      },
+      peek: (lane, max) => memory.peek(lane, max),
+      remove(ids, outcome) {
+        const list = [...ids];
+        const posted: PostedKey[] = [];
+        if (outcome === 'posted') {
+          const at = now();
+          for (const id of list) {
+            const item = events.get(id);
+            const dedupKey = item?.outbound.dedupKey;
+            if (item && dedupKey)
+              posted.push({ ...key, dedupKey, sources: item.outbound.sources ?? [], postedAt: at });
+          }
+        }
+        for (const id of list) events.delete(id);
+        memory.remove(list);
+        store.ack(list, posted).catch(ignore);
+      },
+      size: (lane) => memory.size(lane),
+    };
+  };
+}
+
+/** The store has logged the failure; the queue itself goes on. */
+function ignore(): void {}

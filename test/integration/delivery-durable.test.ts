@@ -1,0 +1,246 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryQueueFile } from '../../src/app/delivery-store.js';
+import { freePort, publishBuiltins } from '../support/agent-harness.js';
+import { spawnCli } from '../support/cli.js';
+import { waitFor } from '../support/test-logger.js';
+
+/**
+ * The durable delivery queue end to end: the real CLI agent (`switchboard start`, a child
+ * process), the real webhook source plugin fed over HTTP, and the webhook sink posting to a
+ * slow loopback receiver. The agent is killed with SIGKILL mid-stream, stopped with SIGTERM
+ * while the receiver is down, and started on a damaged queue file.
+ */
+
+/** A webhook receiver that answers after `delayMs`, or 503 while `down`; it records event numbers. */
+class SlowReceiver {
+  readonly arrivals: number[] = [];
+  down = false;
+  delayMs = 50;
+  readonly server: Server;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        if (this.down) {
+          res.writeHead(503).end();
+          return;
+        }
+        const n = /ev-(\d+)-/.exec(body)?.[1];
+        if (n !== undefined) this.arrivals.push(Number(n));
+        setTimeout(() => res.writeHead(200).end(), this.delayMs);
+      });
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  unique(): Set<number> {
+    return new Set(this.arrivals);
+  }
+}
+
+interface Run {
+  child: ChildProcess;
+  statusUrl: string;
+  stderr(): string;
+}
+
+interface StoreStatus {
+  items: number;
+  bytes: number;
+  capBytes: number;
+  droppedAtCap: number;
+}
+
+describe('durable delivery queue (real agent process, webhook source and sink)', () => {
+  const receiver = new SlowReceiver();
+  const children: ChildProcess[] = [];
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = await publishBuiltins();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+  }, 180_000);
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    }
+    receiver.arrivals.length = 0;
+    receiver.down = false;
+    receiver.delayMs = 50;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => receiver.server.close(resolve));
+  });
+
+  /** A config in a fresh directory: source group `alerts` (webhook plugin) bound to the webhook sink. */
+  async function setUp(delivery: string): Promise<{ config: string; stateDir: string; hookPort: number }> {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-durable-'));
+    const hookPort = await freePort();
+    const config = join(dir, 'config.yaml');
+    await writeFile(
+      config,
+      `
+communications:
+  default:
+    webhook:
+      enabled: true
+      url: ${receiver.url}
+      bindings: {sources: [alerts]}
+sources:
+  alerts:
+    sb/webhook: {enabled: true}
+settings:
+  clusterName: durable
+  healthPort: 0
+  metricsPort: 0
+  log: {level: info, formatter: json}
+  delivery:
+    groupWait: 0s
+    retry: {initialBackoff: 50ms, maxBackoff: 200ms}
+${delivery}
+plugins:
+  cacheDir: ${join(dir, 'cache')}
+  repositories:
+    sb: {url: "file://${repo}/index.yaml"}
+  incomingWebhook: {enabled: true, port: ${hookPort}}
+`,
+    );
+    return { config, stateDir: join(dir, 'state'), hookPort };
+  }
+
+  async function start(config: string, stateDir: string): Promise<Run> {
+    const { child, stdout, stderr } = spawnCli(['start', '-c', config, '--state-dir', stateDir]);
+    children.push(child);
+    const statusUrl = await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr()}`);
+        return /Status: +(http:\/\/\S+)/.exec(stdout())?.[1];
+      },
+      90_000,
+      'the agent to start',
+    );
+    return { child, statusUrl, stderr: () => `${stdout()}\n${stderr()}` };
+  }
+
+  async function storeStatus(run: Run): Promise<StoreStatus> {
+    const status = (await (await fetch(run.statusUrl)).json()) as { deliveryStore: StoreStatus };
+    return status.deliveryStore;
+  }
+
+  /** Posts events `from`..`to`-1 to the webhook source; each must be accepted (200). */
+  async function post(hookPort: number, from: number, to: number, padding = 0): Promise<void> {
+    const pad = 'p'.repeat(padding);
+    for (let n = from; n < to; n += 10) {
+      const batch = [];
+      for (let i = n; i < Math.min(n + 10, to); i++)
+        batch.push(
+          fetch(`http://127.0.0.1:${hookPort}/sources/v1/alerts`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ id: `ev-${i}-`, pad }),
+          }).then((r) => {
+            if (r.status !== 200) throw new Error(`event ${i} answered ${r.status}`);
+          }),
+        );
+      await Promise.all(batch);
+    }
+  }
+
+  it('delivers every accepted event after a kill -9 mid-stream, with at most sinkConcurrency duplicates', async () => {
+    const { config, stateDir, hookPort } = await setUp('    sinkConcurrency: 2');
+    receiver.delayMs = 100;
+    const total = 300;
+    const first = await start(config, stateDir);
+    await post(hookPort, 0, total);
+    await waitFor(() => receiver.arrivals.length >= 20, 30_000, 'the first deliveries');
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const beforeKill = receiver.unique().size;
+    expect(beforeKill).toBeLessThan(total);
+
+    receiver.delayMs = 5;
+    const second = await start(config, stateDir);
+    await waitFor(() => receiver.unique().size === total, 60_000, `all ${total} events`);
+    const duplicates = receiver.arrivals.length - total;
+    // Only deliveries in flight at the kill (at most sinkConcurrency) can arrive twice.
+    expect(duplicates).toBeLessThanOrEqual(2);
+    await waitFor(async () => (await storeStatus(second)).items === 0, 10_000, 'an empty queue');
+    expect(second.stderr()).toMatch(/delivering messages left in the queue by the previous run/);
+  }, 240_000);
+
+  it('delivers what a SIGTERM left while the sink was down once the agent starts again with the sink up', async () => {
+    const { config, stateDir, hookPort } = await setUp('    drainTimeout: 1s');
+    receiver.down = true;
+    const first = await start(config, stateDir);
+    await post(hookPort, 0, 100);
+    await waitFor(async () => (await storeStatus(first)).items === 100, 10_000, '100 queued events');
+    first.child.kill('SIGTERM');
+    await once(first.child, 'exit');
+    expect(first.stderr()).toMatch(/they stay in the queue file for the next start/);
+    expect(receiver.arrivals).toEqual([]);
+
+    receiver.down = false;
+    await start(config, stateDir);
+    await waitFor(() => receiver.unique().size === 100, 30_000, 'all 100 events');
+    expect(receiver.arrivals.length).toBe(100);
+  }, 240_000);
+
+  it('at the disk cap drops the oldest events and counts exactly the ones that never arrive', async () => {
+    const { config, stateDir, hookPort } = await setUp('    store: {maxSizeMiB: 1}');
+    receiver.down = true;
+    const run = await start(config, stateDir);
+    const total = 150;
+    await post(hookPort, 0, total, 10_000);
+    const full = await waitFor(
+      async () => {
+        const s = await storeStatus(run);
+        return s.items + s.droppedAtCap === total ? s : undefined;
+      },
+      20_000,
+      'every event stored or counted',
+    );
+    expect(full.droppedAtCap).toBeGreaterThan(0);
+    expect(full.capBytes).toBe(1024 * 1024);
+    expect(run.stderr()).toMatch(/delivery queue file at its size cap/);
+
+    receiver.down = false;
+    await waitFor(async () => (await storeStatus(run)).items === 0, 60_000, 'the queue to drain');
+    expect(receiver.unique().size).toBe(total - full.droppedAtCap);
+    // Oldest first: the last event is kept.
+    expect(receiver.unique().has(total - 1)).toBe(true);
+  }, 240_000);
+
+  it('starts with a fresh queue on a damaged queue file, which it quarantines with SB_ERR_QUEUE_CORRUPT', async () => {
+    const { config, stateDir, hookPort } = await setUp('');
+    await mkdir(stateDir, { recursive: true });
+    const file = deliveryQueueFile(stateDir, [config]);
+    await writeFile(file, Buffer.alloc(8192, 0x5a));
+    const run = await start(config, stateDir);
+    expect(run.stderr()).toContain('SB_ERR_QUEUE_CORRUPT');
+    const quarantined = (await readdir(stateDir)).filter((f) => f.includes('.sqlite.corrupt-'));
+    expect(quarantined).toHaveLength(1);
+    expect(existsSync(file)).toBe(true);
+    await post(hookPort, 0, 1);
+    await waitFor(() => receiver.unique().has(0), 15_000, 'the event after the quarantine');
+  }, 240_000);
+});
