@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { slackMentionPattern } from '../bots/slack/mention.js';
 import { type CommandContext, parseChatCommand } from './command-pipeline.js';
-import { slackMentionPattern } from './command-text.js';
 
 const context: CommandContext = {
   mention: slackMentionPattern('U0BOT'),

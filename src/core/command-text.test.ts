@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+// The platforms' mention builders live with their bots (descriptor `mention`); cleaning must work with each.
+import { discordMentionPattern } from '../bots/discord/mention.js';
+import { slackMentionPattern } from '../bots/slack/mention.js';
 import {
   cleanCommandText,
   decodeSlackEntities,
-  discordMentionPattern,
   nameMentionPattern,
   normalizeQuotes,
-  slackMentionPattern,
   unwrapSlackLinks,
 } from './command-text.js';
 

@@ -1,9 +1,8 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { ChannelGate } from './channel-gate.js';
 import { ChannelReport } from './channel-report.js';
-import type { Destination, Outbound, PostedRef } from './destination.js';
+import type { DeliverySettings, Destination, Outbound, PostedRef } from './destination.js';
 import { digestBatch } from './digest-batch.js';
 import { EditCollapse } from './edit-collapse.js';
 import { EventDedup } from './event-dedup.js';

@@ -96,3 +96,27 @@ export interface Destination {
    */
   openModal?(outbound: Outbound): Promise<PostedRef | undefined>;
 }
+
+/** A length of time; the config's `Duration` values fit it as they are. */
+export interface TimeSpan {
+  readonly ms: number;
+}
+
+/**
+ * Tunables of the delivery pipeline as plain options (app/ hands over `settings.delivery`,
+ * whose validated shape fits this one), so delivery depends on no config type.
+ */
+export interface DeliverySettings {
+  /** Events waiting per channel (or sink) and across all of them before new ones are only counted. */
+  queueLimit: { perChannel: number; total: number };
+  /** How long a new event is held so a burst goes out as one message. */
+  groupWait: TimeSpan;
+  /** Events in flight at once per sink. */
+  sinkConcurrency: number;
+  /** Window in which the same event to the same destination is posted once; 0 turns it off. */
+  dedupWindow: TimeSpan;
+  /** Backoff of failed deliveries, and how long one may keep failing before it is dropped. */
+  retry: { initialBackoff: TimeSpan; maxBackoff: TimeSpan; giveUpAfter: TimeSpan };
+  /** On shutdown or reload, how long queued messages keep being delivered. */
+  drainTimeout: TimeSpan;
+}

@@ -1,8 +1,7 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { ChannelWorker, type Leftover } from './channel-worker.js';
-import type { Destination, Outbound, PostedRef } from './destination.js';
+import type { DeliverySettings, Destination, Outbound, PostedRef } from './destination.js';
 import type { Outbox } from './outbox.js';
 import { createMemoryQueue, type DeliveryQueueFactory } from './queue.js';
 

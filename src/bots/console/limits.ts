@@ -3,6 +3,7 @@
  * its output, so a renderer bug cannot send an unbounded message to every browser.
  */
 import { z } from 'zod';
+import type { PlatformCapabilities } from '../../platforms/descriptor.js';
 import { maxCommandLength } from './page/protocol.js';
 
 export const consoleLimits = {
@@ -22,6 +23,16 @@ export const consoleLimits = {
   url: 2048,
   command: maxCommandLength,
 } as const;
+
+/** What the console can do: edits (streaming), downloads of long output, buttons and selects. */
+export const consoleCapabilities: PlatformCapabilities = Object.freeze({
+  edit: true,
+  files: true,
+  threads: false,
+  interactive: true,
+  maxMessageLength: consoleLimits.maxMessageLength,
+  lengthUnit: 'utf16',
+});
 
 const L = consoleLimits;
 const label = z.string().max(L.label);
