@@ -1,5 +1,6 @@
 import type { Message } from '../contract/message.js';
 import type { ModalTrigger, PostedRef } from '../core/inbound-command.js';
+import type { LengthUnit } from '../core/message-limits.js';
 
 export type { ModalTrigger, PostedRef };
 
@@ -15,6 +16,8 @@ export interface DestinationCapabilities {
   interactive: boolean;
   /** Longest text one message may carry, in characters, after rendering. */
   maxMessageLength: number;
+  /** How `maxMessageLength` is counted; UTF-16 code units when absent. */
+  lengthUnit?: LengthUnit;
 }
 
 /** Where one outbound message goes. */
