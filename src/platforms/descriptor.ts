@@ -67,8 +67,6 @@ export interface PlatformDescriptor<
   key: Key;
   /** A two-way `bot` or a one-way `sink`. */
   kind: Kind;
-  /** Name for people, e.g. "Slack (Socket Mode)". */
-  title: string;
   status: PlatformStatus;
   /** The config slice's schema (zod); the root schema composes these. */
   slice: z.ZodType<Settings, unknown>;

@@ -1,9 +1,9 @@
 /**
- * Building blocks shared by the config slices (config/slices/ and each platform's own config.ts,
- * which is why they live here: bots and sinks do not import config/). They accept what Botkube accepted: Botkube
- * decodes YAML with mapstructure's weak typing, so `"2112"` is a valid port, `"false"` a
- * valid boolean and `123` a valid string, and environment overrides always arrive as text.
- * Every block carries its description, which ends up in docs/config.md and config.schema.json.
+ * Building blocks shared by the config slices: config/slices/ and each platform's own config.ts
+ * (bots and sinks import nothing of config/, so the blocks live here). They accept what Botkube
+ * accepted: Botkube decodes YAML with mapstructure's weak typing, so `"2112"` is a valid port,
+ * `"false"` a valid boolean and `123` a valid string, and environment overrides always arrive as
+ * text. Every block carries its description, which ends up in docs/config.md and config.schema.json.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';

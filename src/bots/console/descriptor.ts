@@ -7,7 +7,6 @@ import { consoleCapabilities } from './limits.js';
 export const consoleDescriptor: PlatformDescriptor<Console, 'console', 'bot'> = {
   key: 'console',
   kind: 'bot',
-  title: 'Web console',
   status: { state: 'implemented' },
   slice: Console,
   requiredSecrets: [],

@@ -10,7 +10,6 @@ import { discordMentionPattern } from './mention.js';
 export const discordDescriptor: PlatformDescriptor<Discord, 'discord', 'bot'> = {
   key: 'discord',
   kind: 'bot',
-  title: 'Discord',
   status: {
     state: 'planned',
     reason: 'Switchboard has no Discord bot yet; use socketSlack or console',

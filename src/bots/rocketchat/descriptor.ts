@@ -9,7 +9,6 @@ import { RocketChat } from './config.js';
 export const rocketChatDescriptor: PlatformDescriptor<RocketChat, 'rocketChat', 'bot'> = {
   key: 'rocketChat',
   kind: 'bot',
-  title: 'Rocket.Chat',
   status: {
     state: 'planned',
     reason: 'Switchboard has no Rocket.Chat bot yet; use socketSlack or console',

@@ -13,7 +13,6 @@ const tokenPrefixes = [
 export const slackDescriptor: PlatformDescriptor<SocketSlack, 'socketSlack', 'bot'> = {
   key: 'socketSlack',
   kind: 'bot',
-  title: 'Slack (Socket Mode)',
   status: { state: 'implemented' },
   slice: SocketSlack,
   requiredSecrets: ['botToken', 'appToken'],

@@ -6,7 +6,6 @@ import { ElasticsearchSink } from './config.js';
 export const elasticsearchDescriptor: PlatformDescriptor<ElasticsearchSink, 'elasticsearch', 'sink'> = {
   key: 'elasticsearch',
   kind: 'sink',
-  title: 'Elasticsearch',
   status: { state: 'implemented' },
   slice: ElasticsearchSink,
   requiredSecrets: [],

@@ -6,7 +6,6 @@ import { WebhookSink } from './config.js';
 export const webhookDescriptor: PlatformDescriptor<WebhookSink, 'webhook', 'sink'> = {
   key: 'webhook',
   kind: 'sink',
-  title: 'Webhook',
   status: { state: 'implemented' },
   slice: WebhookSink,
   requiredSecrets: ['url'],
