@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEventDispatcher } from '../src/bridge/source/event-dispatch.js';
 import { DeliverySettings } from '../src/config/slices/settings.js';
-import { WebhookSink } from '../src/config/slices/sinks.js';
 import { createDeliveryPipeline } from '../src/delivery/pipeline.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { encodeEvent, type Message } from '../src/sdk/index.js';
+import { WebhookSink } from '../src/sinks/webhook/config.js';
 import { createWebhookSink } from '../src/sinks/webhook/index.js';
 import {
   eventNumbersIn,

@@ -1,5 +1,5 @@
-import { envNameForPath } from '../config/env-overrides.js';
 import type { Config } from '../config/schema.js';
+import { envNameForPath } from '../core/env-names.js';
 import type { ListenSetting, ListenTarget } from '../http/listen.js';
 import type { HttpRoutes } from '../http/server.js';
 

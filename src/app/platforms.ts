@@ -1,9 +1,8 @@
 import type { Bot } from '../bots/bot.js';
 import type { ConsoleBot } from '../bots/console/index.js';
-import type { Console } from '../config/slices/console.js';
-import type { SocketSlack } from '../config/slices/socket-slack.js';
 import type { Destination } from '../delivery/destination.js';
 import type { Logger } from '../log/logger.js';
+import { platformDescriptor } from '../platforms/registry.js';
 import type { PlatformContext } from './agent.js';
 import type { PlatformInstance } from './topology.js';
 
@@ -15,46 +14,28 @@ export interface PlatformFactory {
 }
 
 /**
- * Maps config platforms to their implementations. Each is imported when first configured:
- * the Slack and Elasticsearch client libraries cost memory an agent that never uses them
- * should not pay. Platforms this build lacks (Discord, Rocket.Chat for now) give undefined;
- * the agent logs that and skips them.
+ * Builds platforms through their registry descriptors. Each implementation is imported when
+ * first configured (the descriptor's `load`): the Slack and Elasticsearch client libraries cost
+ * memory an agent that never uses them should not pay. Platforms this build lacks (a planned
+ * descriptor has no `load`) give undefined; the agent logs that and skips them.
  */
 export function createPlatformFactory(deps: { logger: Logger; clusterName?: string }): PlatformFactory {
   const consoles = new Map<string, ConsoleBot>();
   return {
     async create(instance, context) {
-      switch (instance.platform) {
-        case 'console': {
-          const { createConsoleBot } = await import('../bots/console/index.js');
-          const bot = createConsoleBot({
-            id: instance.id,
-            settings: instance.settings as Console,
-            logger: deps.logger,
-            context,
-          });
-          consoles.set(instance.id, bot);
-          return bot;
-        }
-        case 'socketSlack': {
-          const { createSlackBot } = await import('../bots/slack/index.js');
-          return createSlackBot({
-            id: instance.id,
-            settings: instance.settings as SocketSlack,
-            logger: deps.logger,
-          });
-        }
-        case 'webhook':
-        case 'elasticsearch': {
-          const { createSink } = await import('../sinks/index.js');
-          return createSink(
-            { id: instance.id, platform: instance.platform, settings: instance.settings },
-            { logger: deps.logger, ...(deps.clusterName ? { clusterName: deps.clusterName } : {}) },
-          );
-        }
-        default:
-          return undefined;
-      }
+      const descriptor = platformDescriptor(instance.platform);
+      if (!descriptor?.load) return undefined;
+      const module = await descriptor.load();
+      const created = module.create({
+        id: instance.id,
+        settings: instance.settings as never,
+        logger: deps.logger,
+        context,
+        ...(deps.clusterName ? { clusterName: deps.clusterName } : {}),
+      });
+      // The start banner names the console's address; no other platform has one to show.
+      if (descriptor.key === 'console') consoles.set(instance.id, created as ConsoleBot);
+      return created;
     },
     consoleUrls() {
       return [...consoles.values()].flatMap((bot) => {

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { Duration } from '../config/duration.js';
+import { Duration } from '../core/duration.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { RepositoryOptions } from '../plugins/repository/options.js';
 

@@ -1,6 +1,6 @@
-import { Duration } from './duration.js';
+import { Duration } from '../core/duration.js';
+import { Secret } from '../core/secret.js';
 import type { Config } from './schema.js';
-import { Secret } from './secret.js';
 import { botPlatforms, sinkPlatforms } from './slices/communications.js';
 import { usedPlugins } from './used-plugins.js';
 

@@ -1,5 +1,5 @@
+import { isEnabled } from '../platforms/slice-kit.js';
 import type { ConfigIssue, ConfigPath, IssueCode } from './issues.js';
-import { isEnabled } from './slices/common.js';
 
 /**
  * Issues that say a value has the wrong shape. They stay errors everywhere: a disabled block

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { envNameForPath, envNameToPath, readEnvOverrides } from './env-overrides.js';
+import { envNameForPath, envNameToPath } from '../core/env-names.js';
+import { readEnvOverrides } from './env-overrides.js';
 
 const top = new Set(['communications', 'settings', 'plugins', 'aliases', 'configWatcher']);
 

@@ -2,6 +2,9 @@
  * The configuration API other modules use. Components take a slice of the validated `Config`;
  * only the composition root calls `loadConfig`/`watchConfig`.
  */
+
+export { Duration, formatDuration, parseDuration } from '../core/duration.js';
+export { describeSecretSource, redactedText, Secret, type SecretSource } from '../core/secret.js';
 export {
   type BindingChange,
   type ChangeSet,
@@ -9,7 +12,6 @@ export {
   configValuesEqual,
   diffConfigs,
 } from './diff.js';
-export { Duration, formatDuration, parseDuration } from './duration.js';
 export {
   ConfigError,
   type ConfigIssue,
@@ -32,7 +34,6 @@ export {
 export { type EffectivePluginRuntime, pluginRuntime } from './plugin-runtime.js';
 export { redactConfig } from './redact.js';
 export * from './schema.js';
-export { describeSecretSource, redactedText, Secret, type SecretSource } from './secret.js';
 export { botPlatforms, sinkPlatforms } from './slices/communications.js';
 export { splitPluginKey } from './slices/plugin-groups.js';
 export { boundGroups, type UsedPlugin, usedPluginKeys, usedPlugins } from './used-plugins.js';

@@ -1,13 +1,14 @@
 /**
- * Checks on the parsed, secret-resolved config that need whole-config context: Slack token
- * prefixes (as Botkube checks them), port clashes, and warnings about a config that will not
+ * Checks on the parsed, secret-resolved config that need whole-config context: each enabled
+ * platform's required secrets and its descriptor's own checks (Slack token prefixes), port clashes, and warnings about a config that will not
  * do much (nothing enabled) or is open (unauthenticated incoming webhooks).
  */
+
+import { describeSecretSource, Secret } from '../core/secret.js';
+import { notRunReason, platformDescriptors } from '../platforms/registry.js';
+import { isEnabled } from '../platforms/slice-kit.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
-import { describeSecretSource, Secret } from './secret.js';
-import { isEnabled } from './slices/common.js';
-import { implementedPlatforms } from './slices/communications.js';
 import { boundGroups, usedPlugins } from './used-plugins.js';
 
 export function checkPlatforms(config: Config): ConfigIssue[] {
@@ -61,55 +62,34 @@ export function checkPlatforms(config: Config): ConfigIssue[] {
   let enabled = 0;
   for (const [groupName, group] of Object.entries(config.communications)) {
     const base = ['communications', groupName];
-    // The schema checks inline values; a secret read from an empty file or variable is caught here.
-    const required: [keyof typeof group, Record<string, unknown> | undefined, string[]][] = [
-      ['socketSlack', group.socketSlack, ['botToken', 'appToken']],
-      ['discord', group.discord, ['token']],
-      ['webhook', group.webhook, ['url']],
-    ];
-    for (const [platform, section, keys] of required) {
-      if (!section?.enabled) continue;
-      for (const key of keys) {
+    const sections = group as Record<string, unknown>;
+    for (const descriptor of platformDescriptors) {
+      const section = sections[descriptor.key] as Record<string, unknown> | undefined;
+      if (!isEnabled(section) || section === undefined) continue;
+      // The schema checks inline values; a secret read from an empty file or variable is caught here.
+      for (const key of descriptor.requiredSecrets) {
         const value = section[key];
         if (value instanceof Secret && value.isEmpty() && value.source.kind !== 'inline') {
           issues.push({
             severity: 'error',
             code: 'missing',
-            path: [...base, platform, key],
+            path: [...base, descriptor.key, key],
             message: `${key} is required when the platform is enabled, but its ${describeSecretSource(value.source)} is empty`,
           });
         }
       }
-    }
-    const slack = group.socketSlack;
-    if (slack?.enabled) {
-      for (const [field, prefix] of [
-        ['botToken', 'xoxb-'],
-        ['appToken', 'xapp-'],
-      ] as const) {
-        const token = slack[field];
-        if (token.resolved && !token.isEmpty() && !token.reveal().startsWith(prefix)) {
-          issues.push({
-            severity: 'error',
-            code: 'format',
-            path: [...base, 'socketSlack', field],
-            message: `${field} must start with "${prefix}" (see https://api.slack.com/authentication/token-types)`,
-          });
-        }
+      for (const problem of descriptor.check?.(section as never) ?? []) {
+        issues.push({
+          severity: problem.severity,
+          code: 'format',
+          path: [...base, descriptor.key, problem.field],
+          message: problem.message,
+        });
       }
+      enabled += 1;
     }
     if (group.console?.enabled)
       claim(group.console.port, `communications.${groupName}.console`, [...base, 'console', 'port']);
-    for (const platform of [
-      'socketSlack',
-      'discord',
-      'rocketChat',
-      'console',
-      'webhook',
-      'elasticsearch',
-    ] as const) {
-      if (group[platform]?.enabled) enabled += 1;
-    }
   }
   if (enabled === 0) {
     issues.push({
@@ -163,28 +143,17 @@ export interface UnimplementedPlatform {
   reason: string;
 }
 
-const unimplementedReasons: Readonly<Record<string, string>> = {
-  discord: 'Switchboard has no Discord bot yet; use socketSlack or console',
-  rocketChat: 'Switchboard has no Rocket.Chat bot yet; use socketSlack or console',
-  mattermost: 'Switchboard has no Mattermost bot; use socketSlack, or console',
-  pagerDuty: 'Switchboard has no PagerDuty sink; use a webhook sink',
-  cloudSlack: 'Botkube Cloud has reached end of life; use socketSlack',
-  cloudTeams: 'Botkube Cloud has reached end of life, and with it Microsoft Teams support',
-  slack: 'the legacy Slack app was removed in Botkube 1.9; use socketSlack',
-  teams: 'the self-hosted Teams bot was removed in Botkube 1.9',
-};
-
 /**
  * Enabled platforms that validate (so Botkube configs load unchanged) but that Switchboard does
- * not run (everything not in `implementedPlatforms`), in config order: `config validate` warns
+ * not run (planned and retired platforms of the registry), in config order: `config validate` warns
  * about each and the agent names each at start rather than ignoring it silently.
  */
 export function unimplementedPlatforms(config: Config): UnimplementedPlatform[] {
   const out: UnimplementedPlatform[] = [];
   for (const [group, sections] of Object.entries(config.communications)) {
     for (const [platform, section] of Object.entries(sections as Record<string, unknown>)) {
-      if (implementedPlatforms.includes(platform) || !isEnabled(section)) continue;
-      const reason = unimplementedReasons[platform] ?? `Switchboard does not run ${platform}`;
+      const reason = notRunReason(platform);
+      if (reason === undefined || !isEnabled(section)) continue;
       out.push({ id: `${group}/${platform}`, group, platform, reason });
     }
   }

@@ -1,7 +1,7 @@
+import type { Duration } from '../core/duration.js';
+import type { Secret } from '../core/secret.js';
 import type { LogLevel } from '../log/logger.js';
-import type { Duration } from './duration.js';
 import type { Config } from './schema.js';
-import type { Secret } from './secret.js';
 
 /** The effective runtime settings of one plugin process. */
 export interface EffectivePluginRuntime {

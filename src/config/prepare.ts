@@ -1,6 +1,6 @@
+import { isEnabled } from '../platforms/slice-kit.js';
 import type { ConfigIssue } from './issues.js';
 import { type JsonSchemaNode, objectBranch, visitConfig } from './json-schema-walk.js';
-import { isEnabled } from './slices/common.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,6 @@
-import { Duration } from './duration.js';
+import { Duration } from '../core/duration.js';
+import { redactedText, Secret } from '../core/secret.js';
 import type { Config } from './schema.js';
-import { redactedText, Secret } from './secret.js';
 
 /** Keys inside plugin `config` (opaque to the agent) whose values are credentials by their name. */
 const secretKey = /token|secret|password|passwd|credential|api[-_]?key|authorization|private[-_]?key/i;

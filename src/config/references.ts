@@ -4,8 +4,11 @@
  * alias commands should start with something runnable. They read the raw merged config
  * defensively, so they run (and are reported) even when the schema found other errors.
  */
+
+import type { BindingLayout } from '../platforms/descriptor.js';
+import { platformDescriptors, retiredPlatforms } from '../platforms/registry.js';
+import { isEnabled } from '../platforms/slice-kit.js';
 import type { ConfigIssue, ConfigPath } from './issues.js';
-import { isEnabled } from './slices/common.js';
 import { splitPluginKey } from './slices/plugin-groups.js';
 import { didYouMean } from './zod-issues.js';
 
@@ -36,7 +39,14 @@ const builtinVerbs = [
   'show',
 ];
 
-const channelPlatforms = ['socketSlack', 'discord', 'rocketChat', 'console', 'mattermost'] as const;
+/** Every platform key with where its bindings are: descriptors and retired platforms alike. */
+const known: readonly { key: string; bindings?: BindingLayout }[] = [
+  ...platformDescriptors,
+  ...retiredPlatforms,
+];
+const bindingLayouts: readonly { key: string; layout: BindingLayout }[] = known.flatMap((platform) =>
+  platform.bindings ? [{ key: platform.key, layout: platform.bindings }] : [],
+);
 
 interface BindingList {
   kind: 'source' | 'executor';
@@ -46,57 +56,61 @@ interface BindingList {
   owner: string;
 }
 
+/** Bindings of a platform's `channels.<alias>` (and their message triggers). */
+function channelBindings(section: Raw, base: ConfigPath, where: string): BindingList[] {
+  const lists: BindingList[] = [];
+  for (const [alias, channel] of Object.entries(map(section.channels))) {
+    const path = [...base, 'channels', alias];
+    const owner = `channel "${alias}" of ${where}`;
+    const bindings = map(map(channel).bindings);
+    lists.push({ kind: 'source', path: [...path, 'bindings', 'sources'], list: bindings.sources, owner });
+    lists.push({
+      kind: 'executor',
+      path: [...path, 'bindings', 'executors'],
+      list: bindings.executors,
+      owner,
+    });
+    const triggers = map(channel).messageTriggers;
+    if (Array.isArray(triggers)) {
+      triggers.forEach((trigger, i) => {
+        lists.push({
+          kind: 'executor',
+          path: [...path, 'messageTriggers', i, 'executors'],
+          list: map(trigger).executors,
+          owner: `message trigger ${i} of ${owner}`,
+        });
+      });
+    }
+  }
+  return lists;
+}
+
 /** Every place that names groups: channel bindings, triggers, sinks, actions. */
 function bindingLists(raw: Raw): BindingList[] {
   const lists: BindingList[] = [];
   for (const [group, platforms] of Object.entries(map(raw.communications))) {
     const base = ['communications', group];
-    for (const platform of channelPlatforms) {
+    for (const { key: platform, layout } of bindingLayouts) {
       const section = map(map(platforms)[platform]);
-      for (const [alias, channel] of Object.entries(map(section.channels))) {
-        const path = [...base, platform, 'channels', alias];
-        const owner = `channel "${alias}" of communications.${group}.${platform}`;
-        const bindings = map(map(channel).bindings);
-        lists.push({ kind: 'source', path: [...path, 'bindings', 'sources'], list: bindings.sources, owner });
+      if (layout.at === 'channels')
+        lists.push(...channelBindings(section, [...base, platform], `communications.${group}.${platform}`));
+      else if (layout.at === 'section') {
         lists.push({
-          kind: 'executor',
-          path: [...path, 'bindings', 'executors'],
-          list: bindings.executors,
-          owner,
+          kind: 'source',
+          path: [...base, platform, 'bindings', 'sources'],
+          list: map(section.bindings).sources,
+          owner: `sink communications.${group}.${platform}`,
         });
-        const triggers = map(channel).messageTriggers;
-        if (Array.isArray(triggers)) {
-          triggers.forEach((trigger, i) => {
-            const triggerPath = [...path, 'messageTriggers', i, 'executors'];
-            lists.push({
-              kind: 'executor',
-              path: triggerPath,
-              list: map(trigger).executors,
-              owner: `message trigger ${i} of ${owner}`,
-            });
+      } else {
+        for (const [alias, entry] of Object.entries(map(section[layout.under]))) {
+          lists.push({
+            kind: 'source',
+            path: [...base, platform, layout.under, alias, 'bindings', 'sources'],
+            list: map(map(entry).bindings).sources,
+            owner: `${layout.noun} "${alias}" of communications.${group}.${platform}`,
           });
         }
       }
-    }
-    for (const sink of ['webhook', 'pagerDuty'] as const) {
-      const section = map(map(platforms)[sink]);
-      const owner = `sink communications.${group}.${sink}`;
-      lists.push({
-        kind: 'source',
-        path: [...base, sink, 'bindings', 'sources'],
-        list: map(section.bindings).sources,
-        owner,
-      });
-    }
-    const indices = map(map(map(platforms).elasticsearch).indices);
-    for (const [alias, index] of Object.entries(indices)) {
-      const path = [...base, 'elasticsearch', 'indices', alias, 'bindings', 'sources'];
-      lists.push({
-        kind: 'source',
-        path,
-        list: map(map(index).bindings).sources,
-        owner: `index "${alias}" of communications.${group}.elasticsearch`,
-      });
     }
   }
   for (const [name, action] of Object.entries(map(raw.actions))) {

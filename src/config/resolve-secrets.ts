@@ -1,8 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { Secret, type SecretSource } from '../core/secret.js';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 import { type JsonSchemaNode, visitConfig } from './json-schema-walk.js';
 import type { ConfigLocator } from './locate.js';
-import { Secret, type SecretSource } from './secret.js';
 import { readSecretFile, SecretFileError } from './secret-file.js';
 
 /**

@@ -9,8 +9,8 @@
  * loads a chat client library).
  */
 import { z } from 'zod';
+import { keyedBy } from '../platforms/slice-kit.js';
 import { Actions, Aliases } from './slices/automation.js';
-import { keyedBy } from './slices/common.js';
 import { CommunicationGroup } from './slices/communications.js';
 import { ExecutorGroups, SourceGroups } from './slices/plugin-groups.js';
 import { Plugins } from './slices/plugins.js';
@@ -50,11 +50,15 @@ export const Config = z
 /** The validated configuration, with defaults applied. `loadConfig` returns it deep-frozen. */
 export type Config = z.infer<typeof Config>;
 
+export type { Console } from '../bots/console/config.js';
+export type { Discord } from '../bots/discord/config.js';
+export type { RocketChat } from '../bots/rocketchat/config.js';
+export type { MessageTrigger, SlackChannel, SocketSlack } from '../bots/slack/config.js';
+export type { BotBindings, ChannelById, ChannelByName, SinkBindings } from '../platforms/slice-kit.js';
+export type { ElasticsearchIndex, ElasticsearchSink } from '../sinks/elasticsearch/config.js';
+export type { WebhookSink } from '../sinks/webhook/config.js';
 export type { Action, Alias } from './slices/automation.js';
-export type { BotBindings, ChannelById, ChannelByName, SinkBindings } from './slices/common.js';
 export type { BotPlatform, CommunicationGroup, SinkPlatform } from './slices/communications.js';
-export type { Console } from './slices/console.js';
-export type { Discord } from './slices/discord.js';
 export type { PluginEntry, PluginGroup, PluginRbac } from './slices/plugin-groups.js';
 export type {
   PluginRuntime,
@@ -63,7 +67,4 @@ export type {
   Repository,
   WebhookAuth,
 } from './slices/plugins.js';
-export type { RocketChat } from './slices/rocket-chat.js';
 export type { Settings } from './slices/settings.js';
-export type { ElasticsearchIndex, ElasticsearchSink, WebhookSink } from './slices/sinks.js';
-export type { MessageTrigger, SlackChannel, SocketSlack } from './slices/socket-slack.js';

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { Secret } from '../core/secret.js';
 import { ConfigFileTooLarge, readConfigBytes } from './config-file-read.js';
 import { type ConfigDiff, diffConfigs } from './diff.js';
 import type { ConfigIssue } from './issues.js';
 import { loadConfig } from './load.js';
 import type { ConfigLocator } from './locate.js';
 import { Config } from './schema.js';
-import { Secret } from './secret.js';
 import { readSecretFile, SecretFileError } from './secret-file.js';
 
 export interface WatchConfigOptions {

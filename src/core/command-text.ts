@@ -6,8 +6,8 @@
 /** Options for {@link cleanCommandText}. */
 export interface CleanCommandOptions {
   /**
-   * The bot's mention (`Bot.mentionPattern()`, or one of {@link slackMentionPattern},
-   * {@link discordMentionPattern}, {@link nameMentionPattern}). One match at the very start of
+   * The bot's mention (`Bot.mentionPattern()`, built by the platform descriptor's `mention`,
+   * e.g. {@link nameMentionPattern}). One match at the very start of
    * the text (after blanks) is removed, with one `:` or `,` right after it. Flags `g` and `y`
    * are ignored and a leading `^` is harmless.
    */
@@ -56,19 +56,6 @@ export function cleanCommandText(text: string, options: CleanCommandOptions = {}
 }
 
 /**
- * Matches a Slack user mention of `userId`: `<@U123>`, or the legacy `<@U123|name>`.
- * Case-insensitive.
- */
-export function slackMentionPattern(userId: string): RegExp {
-  return new RegExp(`<@${escapeRegExp(userId)}(?:\\|[^>]*)?>`, 'i');
-}
-
-/** Matches a Discord user mention of `userId`: `<@123>` or the older nickname form `<@!123>`. */
-export function discordMentionPattern(userId: string): RegExp {
-  return new RegExp(`<@!?${escapeRegExp(userId)}>`);
-}
-
-/**
  * Matches `@name` as a whole word (Rocket.Chat, Mattermost, the console), case-insensitive:
  * `@Switchboard ping` matches `switchboard`, `@switchboardx` does not.
  */
@@ -109,6 +96,7 @@ export function normalizeQuotes(text: string): string {
   return text.replace(singleQuotes, "'").replace(doubleQuotes, '"');
 }
 
-function escapeRegExp(text: string): string {
+/** `text` with every regular-expression metacharacter escaped, to match it literally. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

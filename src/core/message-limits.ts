@@ -1,6 +1,7 @@
 /**
  * Message size: measuring text the way platforms count it, deciding whether an answer fits or
- * goes out as a file, and cutting a message's body to fit while keeping the rest of it.
+ * goes out as a file, and cutting a message's body to fit while keeping the rest of it. Each
+ * platform's own limit is in its descriptor's capabilities (`maxMessageLength`, `lengthUnit`).
  */
 import type { Message } from '../contract/message.js';
 import { renderMessageText } from './render-text.js';
@@ -11,19 +12,6 @@ import { renderMessageText } from './render-text.js';
  * or `utf8` bytes.
  */
 export type LengthUnit = 'utf16' | 'codepoints' | 'utf8';
-
-/**
- * Largest text sent inline per platform, in UTF-16 code units, as documented defaults (bots own
- * their real limits): Slack 3000 and Mattermost 3989 are where Botkube switched to a file upload
- * (at 3001 and 3990); Discord 2000 is the `content` limit (Botkube uploaded from 2000 on);
- * Rocket.Chat 5000 is its default `Message_MaxAllowedSize`.
- */
-export const inlineTextLimits = {
-  slack: 3000,
-  mattermost: 3989,
-  discord: 2000,
-  rocketchat: 5000,
-} as const;
 
 /** The length of `text` in `unit`. */
 export function measureText(text: string, unit: LengthUnit = 'utf16'): number {

@@ -1,6 +1,6 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
+import type { DeliverySettings } from './destination.js';
 import type { QueuedDelivery, QueueKey, QueueLane } from './queue.js';
 
 /**

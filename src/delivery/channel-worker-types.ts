@@ -1,7 +1,6 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
-import type { Destination, Outbound } from './destination.js';
+import type { DeliverySettings, Destination, Outbound } from './destination.js';
 import type { Overflow } from './overflow.js';
 import type { DeliveryQueue, QueuedDelivery, QueueKey, QueueLane } from './queue.js';
 import type { PostedKey } from './queue-store.js';

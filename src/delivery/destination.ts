@@ -1,5 +1,6 @@
 import type { Message } from '../contract/message.js';
 import type { ModalTrigger, PostedRef } from '../core/inbound-command.js';
+import type { LengthUnit } from '../core/message-limits.js';
 
 export type { ModalTrigger, PostedRef };
 
@@ -15,6 +16,8 @@ export interface DestinationCapabilities {
   interactive: boolean;
   /** Longest text one message may carry, in characters, after rendering. */
   maxMessageLength: number;
+  /** How `maxMessageLength` is counted; UTF-16 code units when absent. */
+  lengthUnit?: LengthUnit;
 }
 
 /** Where one outbound message goes. */
@@ -95,4 +98,28 @@ export interface Destination {
    * delivers it as a message. Never throws. Absent on destinations without modals.
    */
   openModal?(outbound: Outbound): Promise<PostedRef | undefined>;
+}
+
+/** A length of time; the config's `Duration` values fit it as they are. */
+export interface TimeSpan {
+  readonly ms: number;
+}
+
+/**
+ * Tunables of the delivery pipeline as plain options (app/ hands over `settings.delivery`,
+ * whose validated shape fits this one), so delivery depends on no config type.
+ */
+export interface DeliverySettings {
+  /** Events waiting per channel (or sink) and across all of them before new ones are only counted. */
+  queueLimit: { perChannel: number; total: number };
+  /** How long a new event is held so a burst goes out as one message. */
+  groupWait: TimeSpan;
+  /** Events in flight at once per sink. */
+  sinkConcurrency: number;
+  /** Window in which the same event to the same destination is posted once; 0 turns it off. */
+  dedupWindow: TimeSpan;
+  /** Backoff of failed deliveries, and how long one may keep failing before it is dropped. */
+  retry: { initialBackoff: TimeSpan; maxBackoff: TimeSpan; giveUpAfter: TimeSpan };
+  /** On shutdown or reload, how long queued messages keep being delivered. */
+  drainTimeout: TimeSpan;
 }

@@ -1,6 +1,6 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
 import { backoffDelay } from './backoff.js';
 import type { DeliveryError, DeliveryFailureReason } from './delivery-error.js';
+import type { DeliverySettings } from './destination.js';
 
 /** What a channel does after a failed try. */
 export type FailureDecision =

@@ -1,9 +1,8 @@
-import type { DeliverySettings } from '../config/slices/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { CapReport } from './cap-report.js';
 import { ChannelWorker, type Leftover } from './channel-worker.js';
-import type { Destination, PostedRef } from './destination.js';
+import type { DeliverySettings, Destination, PostedRef } from './destination.js';
 import type { Outbox } from './outbox.js';
 import { createMemoryQueue, type DeliveryQueueFactory, type QueuedDelivery } from './queue.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';

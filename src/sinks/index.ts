@@ -1,7 +1,8 @@
-import type { ElasticsearchSink, WebhookSink } from '../config/slices/sinks.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
+import type { ElasticsearchSink } from './elasticsearch/config.js';
 import { createElasticsearchSink } from './elasticsearch/index.js';
 import type { Sink, SinkDeps } from './sink.js';
+import type { WebhookSink } from './webhook/config.js';
 import { createWebhookSink } from './webhook/index.js';
 
 export { createElasticsearchSink } from './elasticsearch/index.js';

@@ -1,4 +1,4 @@
-import { redactedText } from '../config/secret.js';
+import { redactedText } from '../core/secret.js';
 
 /**
  * Returns a function that replaces every occurrence of the given secret strings (longest

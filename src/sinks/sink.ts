@@ -1,5 +1,6 @@
-import type { Destination, DestinationCapabilities } from '../delivery/destination.js';
+import type { Destination } from '../delivery/destination.js';
 import type { Logger } from '../log/logger.js';
+import type { PlatformCapabilities } from '../platforms/descriptor.js';
 
 /** Health of a sink as `/status` shows it. */
 export interface SinkStatus {
@@ -33,12 +34,13 @@ export interface SinkDeps {
 }
 
 /** Sinks receive raw objects: no edits, files, threads or buttons, and no text limit of their own. */
-export const sinkCapabilities: DestinationCapabilities = Object.freeze({
+export const sinkCapabilities: PlatformCapabilities = Object.freeze({
   edit: false,
   files: false,
   threads: false,
   interactive: false,
   maxMessageLength: 1_000_000,
+  lengthUnit: 'utf16',
 });
 
 /** Keeps the counters behind {@link SinkStatus}. */

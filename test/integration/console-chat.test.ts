@@ -6,9 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type ConsoleBot, createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
-import { Secret } from '../../src/config/secret.js';
 import { plaintextMessage } from '../../src/contract/message.js';
 import type { InboundCommand } from '../../src/core/inbound-command.js';
+import { Secret } from '../../src/core/secret.js';
 import { freePort } from '../support/agent-harness.js';
 import { repoRoot } from '../support/build-fixtures.js';
 import {

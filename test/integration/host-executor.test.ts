@@ -124,6 +124,8 @@ describe('host ↔ TypeScript executor plugin', () => {
     await expect(client.execute(call('fixture fail on purpose'))).rejects.toMatchObject({
       code: 'SB_ERR_PLUGIN_CALL',
       message: expect.stringContaining('fixture failure: on purpose'),
+      // The plugin's own text, as a field: the bridges show it without parsing the message.
+      details: { plugin: expect.any(String), grpcCode: 2, pluginMessage: 'fixture failure: on purpose' },
     });
   });
 

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ElasticsearchSink } from '../../src/config/slices/sinks.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { hasCode } from '../../src/errors/switchboard-error.js';
+import { ElasticsearchSink } from '../../src/sinks/elasticsearch/config.js';
 import { createSink, type Sink } from '../../src/sinks/index.js';
 import { freePort } from '../support/agent-harness.js';
 import { type FakeElasticsearch, startFakeElasticsearch } from '../support/fake-elasticsearch.js';

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/config/secret.js';
-import { WebhookSink } from '../../src/config/slices/sinks.js';
+import { Secret } from '../../src/core/secret.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { hasCode } from '../../src/errors/switchboard-error.js';
 import { createSink, type Sink } from '../../src/sinks/index.js';
+import { WebhookSink } from '../../src/sinks/webhook/config.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 interface Received {

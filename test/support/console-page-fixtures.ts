@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createConsoleBot } from '../../src/bots/console/index.js';
 import type { Console } from '../../src/config/schema.js';
-import { Secret } from '../../src/config/secret.js';
 import { commandButton, type Message, urlButton } from '../../src/contract/message.js';
+import { Secret } from '../../src/core/secret.js';
 import {
   type ConsoleAgent,
   consoleTestConfig,

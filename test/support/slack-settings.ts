@@ -1,4 +1,4 @@
-import { SocketSlack } from '../../src/config/slices/socket-slack.js';
+import { SocketSlack } from '../../src/bots/slack/config.js';
 import type { SlackEmulator } from './slack-emulator/index.js';
 
 /**

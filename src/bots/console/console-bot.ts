@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type AddressInfo, isIPv6 } from 'node:net';
 import type { WebSocket } from 'ws';
-import { envNameForPath } from '../../config/env-overrides.js';
-import type { Console } from '../../config/slices/console.js';
 import type { BotStatus } from '../../core/bot-status.js';
 import { nameMentionPattern } from '../../core/command-text.js';
 import {
@@ -14,6 +12,7 @@ import {
   readClientFrame,
   type ServerFrame,
 } from '../../core/console-protocol.js';
+import { envNameForPath } from '../../core/env-names.js';
 import type { InboundCommand } from '../../core/inbound-command.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type {
@@ -26,11 +25,12 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { Logger } from '../../log/logger.js';
 import type { Bot, PlatformContext } from '../bot.js';
 import { AccessPolicy } from './access.js';
+import type { Console } from './config.js';
 import { FileStore } from './file-store.js';
 import { ConsoleHistory, type HistoryLimits } from './history.js';
 import { createConsoleHttpServer } from './http-server.js';
 import { cleanUserName, readModalTrigger, toConsoleCommand } from './inbound.js';
-import { consoleLimits } from './limits.js';
+import { consoleCapabilities, consoleLimits } from './limits.js';
 import { consoleToken, consoleUrl } from './listen-address.js';
 import { loadPageAssets } from './page-assets.js';
 import { renderConsoleMessage } from './render.js';
@@ -72,13 +72,7 @@ const mention = `@${botName}`;
  */
 export class ConsoleBotImpl implements ConsoleBot {
   readonly kind = 'chat' as const;
-  readonly capabilities: DestinationCapabilities = {
-    edit: true,
-    files: true,
-    threads: false,
-    interactive: true,
-    maxMessageLength: consoleLimits.maxMessageLength,
-  };
+  readonly capabilities: DestinationCapabilities = consoleCapabilities;
   /** No platform limit, but pacing turns event storms into digests a person can read. */
   readonly pacing: PacingPolicy = { ratePerSecond: 20, burst: 20 };
   readonly id: string;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { maxCommandLength } from '../../core/console-protocol.js';
+import type { PlatformCapabilities } from '../../platforms/descriptor.js';
 
 export const consoleLimits = {
   /** Readable characters per message (`messageTextLength`); longer text is cut and attached. */
@@ -22,6 +23,16 @@ export const consoleLimits = {
   url: 2048,
   command: maxCommandLength,
 } as const;
+
+/** What the console can do: edits (streaming), downloads of long output, buttons and selects. */
+export const consoleCapabilities: PlatformCapabilities = Object.freeze({
+  edit: true,
+  files: true,
+  threads: false,
+  interactive: true,
+  maxMessageLength: consoleLimits.maxMessageLength,
+  lengthUnit: 'utf16',
+});
 
 const L = consoleLimits;
 const label = z.string().max(L.label);

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Console } from '../../config/slices/console.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
+import type { Console } from './config.js';
 
 /**
  * True for addresses only this machine can reach: `localhost`, 127.0.0.0/8, `::1` and the

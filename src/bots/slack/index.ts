@@ -5,11 +5,8 @@
  * edited in place while output streams, ephemeral when a plugin asks, and files when long.
  */
 
-import type { SocketSlack } from '../../config/schema.js';
 import type { BotStatus } from '../../core/bot-status.js';
-import { slackMentionPattern } from '../../core/command-text.js';
 import type { InboundCommand } from '../../core/inbound-command.js';
-import { inlineTextLimits } from '../../core/message-limits.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type {
   DestinationCapabilities,
@@ -21,9 +18,12 @@ import type { Logger } from '../../log/logger.js';
 import type { Bot } from '../bot.js';
 import { BoundedMap } from './bounded-map.js';
 import { ChannelDirectory, looksLikeChannelId } from './channel-directory.js';
+import type { SocketSlack } from './config.js';
 import { createSlackDeliverer } from './deliver.js';
 import { commandFromInteraction, commandFromMessage, type InboundContext } from './inbound.js';
 import { type BlockActionLike, commandFromAction, interactionState } from './interaction.js';
+import { slackCapabilities } from './limits.js';
+import { slackMentionPattern } from './mention.js';
 import { readFormTarget } from './modal.js';
 import { createModalOpener } from './open-modal.js';
 import {
@@ -57,14 +57,7 @@ const keptKeys = 2000;
 class SlackBot implements Bot {
   readonly id: string;
   readonly kind = 'chat' as const;
-  readonly capabilities: DestinationCapabilities = {
-    edit: true,
-    files: true,
-    threads: true,
-    interactive: true,
-    // Longer answers are cut by the command bridge and attached whole as a file (Botkube's 3,000).
-    maxMessageLength: inlineTextLimits.slack,
-  };
+  readonly capabilities: DestinationCapabilities = slackCapabilities;
   /** Slack's chat.postMessage budget: about one message per second per channel, short bursts allowed. */
   readonly pacing: PacingPolicy = { ratePerSecond: 1, burst: 3 };
 

@@ -5,6 +5,20 @@
  * Numbers from docs.slack.dev (Block Kit reference), see docs/slack.md.
  */
 import { z } from 'zod';
+import type { PlatformCapabilities } from '../../platforms/descriptor.js';
+
+/**
+ * What the Slack bot can do. Longer answers are cut by the command bridge and attached whole as a
+ * file: Botkube switched to an upload past 3,000 characters, as Slack's section text limit is.
+ */
+export const slackCapabilities: PlatformCapabilities = Object.freeze({
+  edit: true,
+  files: true,
+  threads: true,
+  interactive: true,
+  maxMessageLength: 3000,
+  lengthUnit: 'utf16',
+});
 
 export const slackLimits = {
   blocksPerMessage: 50,

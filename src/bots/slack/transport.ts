@@ -13,11 +13,11 @@
  * an unhandled rejection.
  */
 import { App, type Logger as BoltLogger, SocketModeReceiver, webApi } from '@slack/bolt';
-import type { SocketSlack } from '../../config/schema.js';
 import type { BotStatus } from '../../core/bot-status.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { Logger } from '../../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
+import type { SocketSlack } from './config.js';
 import type { SlackMessageEvent } from './inbound.js';
 import type { BlockActionLike } from './interaction.js';
 import { formCallbackId } from './modal.js';

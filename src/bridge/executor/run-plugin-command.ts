@@ -1,5 +1,6 @@
 import { codeBlockMessage, type Message, plaintextMessage } from '../../contract/message.js';
 import { parseMessage } from '../../contract/message-read.js';
+import { fitForDestination } from '../../core/fit-message.js';
 import type {
   Address,
   DestinationCapabilities,
@@ -32,6 +33,7 @@ export interface PluginCommandOptions {
   /** Context line shown under the answer, e.g. "`kubectl get pods` on prod". */
   header: string;
   deadlineMs: number;
+  /** What the destination takes; long output is fitted to it once, here (see fitForDestination). */
   capabilities: DestinationCapabilities;
   replier: Replier;
   /**
@@ -99,7 +101,10 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   const flush = () => {
     pendingEdit = undefined;
     lastEdit = now();
-    const snapshot = fitToLimit(current(), options.capabilities.maxMessageLength).message;
+    const snapshot = fitForDestination(current(), options.capabilities, {
+      fileName: 'output.txt',
+      snapshot: true,
+    }).message;
     editing = editing.then(async () => {
       if (posted) await options.replier.edit(posted, snapshot, { streaming: true });
       else posted = await options.replier.post(snapshot, undefined, { streaming: true });
@@ -179,14 +184,12 @@ export async function runPluginCommand(options: PluginCommandOptions): Promise<C
   });
 
   for (const [i, m] of decorated.entries()) {
-    const { message, cut } = fitToLimit(m, options.capabilities.maxMessageLength);
     const isAnswer = showAnswer && i === 0;
     // The answer's file is output.txt; the n-th extra posted gets output-n.txt.
-    const name = isAnswer ? 'output.txt' : `output-${showAnswer ? i : i + 1}.txt`;
-    const file =
-      cut && options.capabilities.files
-        ? { name, content: new TextEncoder().encode(fullText(m)) }
-        : undefined;
+    const fileName = isAnswer ? 'output.txt' : `output-${showAnswer ? i : i + 1}.txt`;
+    const fitted = fitForDestination(m, options.capabilities, { fileName });
+    const message = fitted.message;
+    const file = fitted.action === 'attach' ? fitted.file : undefined;
     if (!isAnswer) {
       await options.replier.post(message, file);
       continue;
@@ -271,25 +274,6 @@ function withHeader(message: Message, header: string): Message {
 
 function withContext(message: Message, text: string): Message {
   return { ...message, sections: [...(message.sections ?? []), { context: [{ text }] }] };
-}
-
-function fullText(message: Message): string {
-  return message.baseBody.codeBlock ?? message.baseBody.plaintext ?? '';
-}
-
-/**
- * Cuts the body so the message fits the platform, keeping the end of the output
- * (the most recent lines matter most while a command runs).
- */
-function fitToLimit(message: Message, maxLength: number): { message: Message; cut: boolean } {
-  const body = message.baseBody.codeBlock ?? message.baseBody.plaintext;
-  // Room for the header, fences and the "cut" note.
-  const budget = Math.max(100, maxLength - 400);
-  if (body === undefined || body.length <= budget) return { message, cut: false };
-  const note = `… ${body.length - budget} earlier characters not shown; full output attached …\n`;
-  const kept = note + body.slice(body.length - budget + note.length);
-  const baseBody = message.baseBody.codeBlock !== undefined ? { codeBlock: kept } : { plaintext: kept };
-  return { message: { ...message, baseBody }, cut: true };
 }
 
 /** Builds a replier over a send function (the delivery pipeline's entry). */

@@ -1,5 +1,6 @@
 import { codeBlockMessage, type Message, plaintextMessage } from '../../contract/message.js';
 import type { ErrorCode } from '../../errors/codes.js';
+import { pluginCallDetails } from '../../errors/switchboard-error.js';
 
 /**
  * The one setting that bounds a chat command (and an action's command), streamed output
@@ -33,7 +34,8 @@ export function failureReply(plugin: string, command: string, err: unknown, dead
       return plaintextMessage(`\`${command}\` was cancelled.`);
     case 'SB_ERR_PLUGIN_CALL': {
       // The plugin's own error text is meant for the user (like a Go plugin's returned error).
-      const text = err instanceof Error ? err.message.replace(/^plugin \S+: \S+ failed: /, '') : String(err);
+      const text =
+        pluginCallDetails(err)?.pluginMessage ?? (err instanceof Error ? err.message : String(err));
       return codeBlockMessage(text);
     }
     default:

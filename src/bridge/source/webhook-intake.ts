@@ -1,3 +1,4 @@
+import { pluginCallDetails } from '../../errors/switchboard-error.js';
 import type { HttpHandlers } from '../../http/server.js';
 import type { WebhookAuth } from '../../http/webhook-auth.js';
 import type { SourceCallContext, SourceClient } from '../../plugins/host/source-client.js';
@@ -59,11 +60,14 @@ export function createWebhookIntake(options: WebhookIntakeOptions): HttpHandlers
   };
 }
 
-/** A plugin refusing a webhook (UNAUTHENTICATED, INVALID_ARGUMENT) is the caller's fault: 401 or 400. */
-function withHttpStatus(err: unknown): Error {
-  const code = (err as { details?: { grpcCode?: number } }).details?.grpcCode;
-  const error = err instanceof Error ? err : new Error(String(err));
-  const statusCode = code === 16 ? 401 : code === 3 ? 400 : 500;
-  const text = error.message.replace(/^plugin \S+: \S+ failed: /, '');
+/**
+ * The error the HTTP layer answers a failed webhook with. A plugin refusing it (UNAUTHENTICATED,
+ * INVALID_ARGUMENT) is the caller's fault: 401 or 400, with the plugin's own text; anything else
+ * is 500.
+ */
+export function withHttpStatus(err: unknown): Error & { statusCode: number } {
+  const call = pluginCallDetails(err);
+  const statusCode = call?.grpcCode === 16 ? 401 : call?.grpcCode === 3 ? 400 : 500;
+  const text = call?.pluginMessage ?? (err instanceof Error ? err.message : String(err));
   return Object.assign(new Error(text, { cause: err }), { statusCode });
 }

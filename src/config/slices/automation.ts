@@ -1,6 +1,6 @@
 /** `actions` (event → command automations) and `aliases` (command shorthands), as in Botkube. */
 import { z } from 'zod';
-import { flag, keyedBy, text, textList } from './common.js';
+import { flag, keyedBy, text, textList } from '../../platforms/slice-kit.js';
 
 export const Action = z
   .strictObject({

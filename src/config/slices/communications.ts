@@ -1,44 +1,33 @@
 /**
- * `communications.<group>`: a named group of chat platforms and sinks. The root schema
- * composes the per-platform slices here; each slice will move next to its bot or sink.
+ * `communications.<group>`: a named group of chat platforms and sinks. The shape is composed
+ * from the platform registry: each descriptor's slice, then the retired Botkube platforms.
  */
 import { z } from 'zod';
-import { Console } from './console.js';
-import { Discord } from './discord.js';
-import { RocketChat } from './rocket-chat.js';
-import { ElasticsearchSink, WebhookSink } from './sinks.js';
-import { SocketSlack } from './socket-slack.js';
-import { CloudSlack, CloudTeams, LegacySlack, LegacyTeams, Mattermost, PagerDuty } from './unsupported.js';
+import { platformList, retiredPlatforms } from '../../platforms/registry.js';
+
+type Entry = { readonly key: string; readonly slice: z.ZodType };
+type Shape<L extends readonly Entry[]> = { [E in L[number] as E['key']]: z.ZodOptional<E['slice']> };
+
+function shape<L extends readonly Entry[]>(list: L): Shape<L> {
+  return Object.fromEntries(list.map((entry) => [entry.key, entry.slice.optional()])) as Shape<L>;
+}
 
 export const CommunicationGroup = z
-  .strictObject({
-    socketSlack: SocketSlack.optional(),
-    discord: Discord.optional(),
-    rocketChat: RocketChat.optional(),
-    console: Console.optional(),
-    webhook: WebhookSink.optional(),
-    elasticsearch: ElasticsearchSink.optional(),
-    mattermost: Mattermost.optional(),
-    pagerDuty: PagerDuty.optional(),
-    cloudSlack: CloudSlack.optional(),
-    cloudTeams: CloudTeams.optional(),
-    slack: LegacySlack.optional(),
-    teams: LegacyTeams.optional(),
-  })
+  .strictObject({ ...shape(platformList), ...shape(retiredPlatforms) })
   .meta({ description: 'One communication group: any of the platforms and sinks below.' });
 export type CommunicationGroup = z.infer<typeof CommunicationGroup>;
 
-/** Platforms Switchboard runs as two-way bots. */
-export const botPlatforms = ['socketSlack', 'discord', 'rocketChat', 'console'] as const;
-export type BotPlatform = (typeof botPlatforms)[number];
+type KeyOf<L extends readonly { key: string; kind: string }[], K extends string> = Extract<
+  L[number],
+  { kind: K }
+>['key'];
 
-/** Platforms Switchboard runs as one-way sinks. */
-export const sinkPlatforms = ['webhook', 'elasticsearch'] as const;
-export type SinkPlatform = (typeof sinkPlatforms)[number];
+/** Keys of the platforms Switchboard runs (or will run) as two-way bots. */
+export type BotPlatform = KeyOf<typeof platformList, 'bot'>;
+/** Keys of the platforms Switchboard runs as one-way sinks. */
+export type SinkPlatform = KeyOf<typeof platformList, 'sink'>;
 
-/**
- * The platforms this build of Switchboard runs: the one list to extend when a bot or sink is
- * implemented (Discord and Rocket.Chat are next). Any other enabled platform is named at
- * `config validate` and at start (see `unimplementedPlatforms`).
- */
-export const implementedPlatforms: readonly string[] = ['socketSlack', 'console', 'webhook', 'elasticsearch'];
+/** {@link BotPlatform} keys in schema order. */
+export const botPlatforms = platformList.filter((d) => d.kind === 'bot').map((d) => d.key as BotPlatform);
+/** {@link SinkPlatform} keys in schema order. */
+export const sinkPlatforms = platformList.filter((d) => d.kind === 'sink').map((d) => d.key as SinkPlatform);

@@ -4,7 +4,7 @@
  * form separates the two (`{displayName, plugins}`); `redactConfig` writes the Botkube form back.
  */
 import { z } from 'zod';
-import { flag, ignored, keyedBy, text, textList } from './common.js';
+import { flag, ignored, keyedBy, text, textList } from '../../platforms/slice-kit.js';
 
 /** `repo/name[@version]`, the same rule as the repository client's `parsePluginKey`. */
 export const pluginKeyPattern = /^([^/@\s]+)\/([^/@\s]+)(?:@([^/@\s]+))?$/;

@@ -14,7 +14,7 @@ import {
   secret,
   text,
   textList,
-} from './common.js';
+} from '../../platforms/slice-kit.js';
 import { logLevel } from './settings.js';
 
 export const Repository = z.strictObject({

@@ -1,8 +1,8 @@
 /** `settings`: agent-wide settings (Botkube's keys plus Switchboard's command limits). */
 import { z } from 'zod';
+import type { Duration } from '../../core/duration.js';
 import type { LogLevel } from '../../log/logger.js';
-import type { Duration } from '../duration.js';
-import { duration, flag, ignored, integer, listenAddress, port, text } from './common.js';
+import { duration, flag, ignored, integer, listenAddress, port, text } from '../../platforms/slice-kit.js';
 
 const levelAliases: Readonly<Record<string, LogLevel>> = { warning: 'warn', panic: 'fatal' };
 

@@ -151,5 +151,9 @@ export async function mapCallError(
       );
     }
   }
-  return make('SB_ERR_PLUGIN_CALL', `plugin ${target.name}: ${name} failed: ${err.details || err.message}`);
+  const pluginMessage = err.details || err.message;
+  // `pluginMessage` (see PluginCallDetails) is what the bridges show; the message is for logs.
+  return make('SB_ERR_PLUGIN_CALL', `plugin ${target.name}: ${name} failed: ${pluginMessage}`, {
+    pluginMessage,
+  });
 }

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../core/duration.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { ChecksumType } from './getter-url.js';
 import { redactUrl } from './getter-url.js';

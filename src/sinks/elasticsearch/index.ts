@@ -1,5 +1,4 @@
 import { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchSink as ElasticsearchSettings } from '../../config/slices/sinks.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type { Outbound } from '../../delivery/destination.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
@@ -7,9 +6,10 @@ import { type Sink, type SinkDeps, SinkHealth, sinkCapabilities } from '../sink.
 import { toSinkEvent } from '../sink-event.js';
 import { createBatcher } from './batcher.js';
 import { type BulkItem, createBulkSender, itemBytes } from './bulk.js';
-import { esTarget, type IndexTarget } from './config.js';
+import type { ElasticsearchSink as ElasticsearchSettings } from './config.js';
 import { IndexCreator } from './indices.js';
 import { datedIndexName, renderDocument } from './render.js';
+import { esTarget, type IndexTarget } from './target.js';
 
 export type { EventDocument, EventMeta } from './render.js';
 

@@ -1,84 +1,91 @@
-import { Secret } from '../../config/secret.js';
-import type { WebhookSink } from '../../config/slices/sinks.js';
-import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { urlSecrets } from '../scrub.js';
-
-/** Everything a webhook sink needs to POST, checked once at creation. */
-export interface WebhookTarget {
-  /** Scheme, host and port: one connection pool per origin. */
-  origin: string;
-  /** Path and query, sent as the request target. */
-  path: string;
-  /** Configured headers plus authorization, with lowercase names. */
-  headers: Record<string, string>;
-  timeoutMs: number;
-  /** Strings that must never reach a log line or an error: URL parts, header values, credentials. */
-  secrets: string[];
-}
-
-/** Bytes a header value may not contain (RFC 9110 §5.5): they would split the request. */
-const badHeaderValue = /[\0\r\n]/;
-
 /**
- * Reads the validated slice into a {@link WebhookTarget}. Throws `SB_ERR_SINK_CONFIG` naming
- * the field when the URL or a header cannot be used; the URL itself is never quoted.
+ * The webhook sink's config slice (`communications.<group>.webhook`): Botkube's schema, plus
+ * what Botkube lacked: `headers` (kubeshop/botkube#518), `auth` and `timeout`.
  */
-export function webhookTarget(id: string, settings: WebhookSink): WebhookTarget {
-  const fail = (message: string) =>
-    new SwitchboardError('SB_ERR_SINK_CONFIG', `webhook sink ${id}: ${message}`);
-  if (!(settings.url instanceof Secret)) throw fail('settings are not a validated webhook config (url)');
-  const rawUrl = settings.url.reveal();
-  if (rawUrl.trim() === '') throw fail('url is empty; set the receiver URL');
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw fail('url is not a valid URL (its value is a secret and not shown); expected https://host/path');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw fail(`url has scheme "${url.protocol.slice(0, -1)}"; expected http or https`);
-  }
+import { z } from 'zod';
+import {
+  duration,
+  flag,
+  keyedBy,
+  nonEmptyText,
+  requireWhenEnabled,
+  SinkBindings,
+  secret,
+  text,
+} from '../../platforms/slice-kit.js';
 
-  const secrets = [rawUrl, ...urlSecrets(url)];
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(settings.headers ?? {})) {
-    if (!(value instanceof Secret)) throw fail(`headers.${name} is not a validated secret`);
-    const text = value.reveal();
-    if (badHeaderValue.test(text)) throw fail(`headers.${name} contains a line break or NUL byte`);
-    headers[name.toLowerCase()] = text;
-    secrets.push(text);
-  }
+/** RFC 9110 `token`: what a header name may consist of. */
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-  const auth = settings.auth;
-  if (auth?.type === 'bearer') {
-    const token = auth.token.reveal();
-    if (token === '' || badHeaderValue.test(token))
-      throw fail('auth.token is empty or contains a line break');
-    headers.authorization = `Bearer ${token}`;
-    secrets.push(token);
-  } else if (auth?.type === 'basic') {
-    const password = auth.password.reveal();
-    if (badHeaderValue.test(auth.username) || badHeaderValue.test(password)) {
-      throw fail('auth.username or auth.password contains a line break');
+/** Headers the HTTP client owns: setting them by hand breaks framing or the connection. */
+const reservedHeaders = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+]);
+
+export const WebhookSinkAuth = z
+  .discriminatedUnion(
+    'type',
+    [
+      z.strictObject({
+        type: z.literal('bearer'),
+        token: secret.meta({ description: 'Sent as `Authorization: Bearer <token>`.' }),
+      }),
+      z.strictObject({
+        type: z.literal('basic'),
+        username: nonEmptyText.meta({ description: 'Basic auth user.' }),
+        password: secret.prefault('').meta({ description: 'Basic auth password.' }),
+      }),
+    ],
+    { error: 'expected type "bearer" (with token) or "basic" (with username and password)' },
+  )
+  .meta({ description: 'Credentials sent with every request (Switchboard): a bearer token or basic auth.' });
+export type WebhookSinkAuth = z.infer<typeof WebhookSinkAuth>;
+
+export const WebhookSink = z
+  .strictObject({
+    enabled: flag.prefault(false).meta({ description: 'Post events to the URL.' }),
+    url: secret.prefault('').meta({
+      description:
+        'Where events are POSTed as JSON (http or https). Treated as a secret (such URLs often embed a token): it never appears in logs or errors.',
+    }),
+    headers: z
+      .record(z.string(), secret)
+      .prefault({})
+      .meta({ ...keyedBy('<header>'), description: 'Extra request headers (values are secrets).' }),
+    auth: WebhookSinkAuth.optional(),
+    timeout: duration({ min: 100 })
+      .prefault('10s')
+      .meta({ description: 'Longest one POST may take, connecting included; then it is retried.' }),
+    bindings: SinkBindings,
+  })
+  .superRefine((webhook, ctx) => {
+    requireWhenEnabled(webhook, ctx, ['url']);
+    for (const name of Object.keys(webhook.headers)) {
+      const problem = !headerName.test(name)
+        ? 'is not a valid HTTP header name'
+        : reservedHeaders.has(name.toLowerCase())
+          ? 'is set by the HTTP client and cannot be configured'
+          : name.toLowerCase() === 'authorization' && webhook.auth
+            ? 'conflicts with `auth`; use one of them'
+            : undefined;
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', name],
+          message: `header "${name}" ${problem}`,
+          params: { code: 'invalid' },
+        });
+      }
     }
-    headers.authorization = basic(auth.username, password);
-    secrets.push(password);
-  } else if (url.username !== '' || url.password !== '') {
-    // undici does not send URL userinfo; turn it into the header the user meant.
-    headers.authorization = basic(decodeURIComponent(url.username), decodeURIComponent(url.password));
-  }
-  if (headers.authorization) secrets.push(headers.authorization);
-
-  const timeoutMs = settings.timeout?.ms ?? 10_000;
-  return {
-    origin: url.origin,
-    path: `${url.pathname}${url.search}`,
-    headers,
-    timeoutMs,
-    secrets,
-  };
-}
-
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
+  })
+  .meta({ description: 'Outgoing webhook sink: every event of the bound sources as JSON.' });
+export type WebhookSink = z.infer<typeof WebhookSink>;

@@ -1,13 +1,13 @@
 import { Pool } from 'undici';
-import type { WebhookSink as WebhookSettings } from '../../config/slices/sinks.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type { Outbound } from '../../delivery/destination.js';
 import { createScrubber } from '../scrub.js';
 import { type Sink, type SinkDeps, SinkHealth, sinkCapabilities } from '../sink.js';
 import { toSinkEvent } from '../sink-event.js';
 import { responseError, transportError } from './classify.js';
-import { webhookTarget } from './config.js';
+import type { WebhookSink as WebhookSettings } from './config.js';
 import { renderWebhookPayload } from './render.js';
+import { webhookTarget } from './target.js';
 
 export type { WebhookPayload } from './render.js';
 

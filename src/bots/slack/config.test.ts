@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SocketSlack } from './socket-slack.js';
+import { SocketSlack } from './config.js';
 
 const base = {
   enabled: true,

@@ -1,13 +1,14 @@
 /**
- * Building blocks shared by the config slices. They accept what Botkube accepted: Botkube
- * decodes YAML with mapstructure's weak typing, so `"2112"` is a valid port, `"false"` a
- * valid boolean and `123` a valid string, and environment overrides always arrive as text.
- * Every block carries its description, which ends up in docs/config.md and config.schema.json.
+ * Building blocks shared by the config slices: config/slices/ and each platform's own config.ts
+ * (bots and sinks import nothing of config/, so the blocks live here). They accept what Botkube
+ * accepted: Botkube decodes YAML with mapstructure's weak typing, so `"2112"` is a valid port,
+ * `"false"` a valid boolean and `123` a valid string, and environment overrides always arrive as
+ * text. Every block carries its description, which ends up in docs/config.md and config.schema.json.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { Duration, formatDuration, parseDuration } from '../duration.js';
-import { Secret } from '../secret.js';
+import { Duration, formatDuration, parseDuration } from '../core/duration.js';
+import { Secret } from '../core/secret.js';
 
 /** A string; numbers are accepted and turned into their decimal text (Botkube did the same). */
 export const text = z

@@ -1,7 +1,7 @@
 /**
  * Slack in Socket Mode (`communications.<group>.socketSlack`): Botkube's keys, plus the Web API
  * base URL (GovSlack, Enterprise proxies, tests), an explicit retry policy for Web API calls,
- * the Socket Mode ping timeout and opt-in direct messages. The bot is src/bots/slack/.
+ * the Socket Mode ping timeout and opt-in direct messages.
  */
 import { z } from 'zod';
 import {
@@ -17,7 +17,7 @@ import {
   secret,
   text,
   textList,
-} from './common.js';
+} from '../../platforms/slice-kit.js';
 
 /** An http(s) URL, returned with exactly one trailing `/` (web-api appends method names to it). */
 const apiBaseUrl = text.transform((value, ctx) => {

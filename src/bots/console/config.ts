@@ -1,6 +1,6 @@
 /**
  * The built-in web console (`communications.<group>.console`): a chat page served by the agent
- * itself, the zero-token quickstart. The platform is src/bots/console/.
+ * itself, the zero-token quickstart.
  */
 import { z } from 'zod';
 import {
@@ -11,7 +11,7 @@ import {
   port,
   requireChannelsWhenEnabled,
   secret,
-} from './common.js';
+} from '../../platforms/slice-kit.js';
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 

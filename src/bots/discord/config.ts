@@ -1,6 +1,6 @@
 /**
- * Discord (`communications.<group>.discord`), Botkube's schema. Lives in config/ until
- * src/bots/discord/ exists, then moves there as config.ts.
+ * Discord (`communications.<group>.discord`), Botkube's schema. The bot itself is not built yet
+ * (see descriptor.ts); the slice validates so Botkube configs load unchanged.
  */
 import { z } from 'zod';
 import {
@@ -12,7 +12,7 @@ import {
   requireWhenEnabled,
   secret,
   text,
-} from './common.js';
+} from '../../platforms/slice-kit.js';
 
 export const Discord = z
   .strictObject({

@@ -1,10 +1,17 @@
 /**
  * Rocket.Chat (`communications.<group>.rocketChat`), a Switchboard platform Botkube never had
- * (kubeshop/botkube#56). Lives in config/ until src/bots/rocketchat/ exists.
+ * (kubeshop/botkube#56). The bot itself is not built yet (see descriptor.ts).
  */
 import { z } from 'zod';
-import { Secret } from '../secret.js';
-import { ChannelByName, channels, flag, requireChannelsWhenEnabled, secret, text } from './common.js';
+import { Secret } from '../../core/secret.js';
+import {
+  ChannelByName,
+  channels,
+  flag,
+  requireChannelsWhenEnabled,
+  secret,
+  text,
+} from '../../platforms/slice-kit.js';
 
 function isSet(value: string | Secret | undefined): boolean {
   if (value === undefined) return false;

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { codeBlockMessage, plaintextMessage } from '../contract/message.js';
+import { fitForDestination } from './fit-message.js';
+
+const slackLike = { maxMessageLength: 3000, files: true } as const;
+const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}`).join('\n');
+
+describe('fitForDestination', () => {
+  it('sends a message whose body fits inline, unchanged', () => {
+    const message = codeBlockMessage('short');
+    expect(fitForDestination(message, slackLike, { fileName: 'output.txt' })).toEqual({
+      action: 'inline',
+      message,
+    });
+    const empty = plaintextMessage('');
+    expect(fitForDestination({ ...empty, baseBody: {} }, slackLike, { fileName: 'x' }).action).toBe('inline');
+  });
+
+  it('cuts a long body to its end with a note, and attaches the whole body where files are taken', () => {
+    const body = lines(1000);
+    const decision = fitForDestination(codeBlockMessage(body), slackLike, { fileName: 'output.txt' });
+    expect(decision.action).toBe('attach');
+    if (decision.action !== 'attach') return;
+    const kept = decision.message.baseBody.codeBlock ?? '';
+    expect(kept.length).toBe(2600);
+    expect(kept).toMatch(/^… \d+ earlier characters not shown; full output attached …\n/);
+    expect(kept.endsWith('line 999')).toBe(true);
+    expect(decision.omitted).toBe(body.length - 2600);
+    expect(decision.file.name).toBe('output.txt');
+    expect(new TextDecoder().decode(decision.file.content)).toBe(body);
+  });
+
+  it('only cuts, with a note that promises no file, where files are not taken', () => {
+    const decision = fitForDestination(
+      plaintextMessage(lines(1000)),
+      { ...slackLike, files: false },
+      {
+        fileName: 'output.txt',
+      },
+    );
+    expect(decision.action).toBe('cut');
+    expect(decision.message.baseBody.plaintext).toMatch(/^… \d+ earlier characters not shown …\n/);
+  });
+
+  it('gives a live snapshot the final note but no file (the final answer carries it)', () => {
+    const decision = fitForDestination(codeBlockMessage(lines(1000)), slackLike, {
+      fileName: 'output.txt',
+      snapshot: true,
+    });
+    expect(decision.action).toBe('cut');
+    expect(decision.message.baseBody.codeBlock).toMatch(/full output attached/);
+  });
+
+  it('counts in the destination’s unit and never splits a character', () => {
+    const body = '€'.repeat(2000); // 2,000 code points, 6,000 UTF-8 bytes
+    const target = { maxMessageLength: 1500, lengthUnit: 'utf8', files: true } as const;
+    const decision = fitForDestination(plaintextMessage(body), target, { fileName: 'o.txt' });
+    const kept = decision.message.baseBody.plaintext ?? '';
+    expect(new TextEncoder().encode(kept).length).toBeLessThanOrEqual(1100);
+    expect(kept).toMatch(/^… 4900 earlier characters not shown; full output attached …\n€+$/);
+    const byPoints = fitForDestination(
+      plaintextMessage(body),
+      { ...target, lengthUnit: 'codepoints' },
+      {
+        fileName: 'o.txt',
+      },
+    );
+    expect(byPoints.action).toBe('attach');
+    expect(Array.from(byPoints.message.baseBody.plaintext ?? '')).toHaveLength(1100);
+  });
+});
