@@ -45,12 +45,26 @@ export const peers = [
       'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
       kubectl: 'k8s.io/kubernetes/cmd/kubectl',
     },
+    // Kubernetes' own release build stamps its version this way; unstamped binaries report
+    // v0.0.0-master+$Format:%H$, which `kubectl version` cannot parse and helm's kubeVersion
+    // checks reject.
+    ldflags: ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+      `-X ${pkg}.gitVersion=v1.37.2`,
+      `-X ${pkg}.gitMajor=1`,
+      `-X ${pkg}.gitMinor=37`,
+      `-X ${pkg}.gitTreeState=clean`,
+    ]),
   },
   {
     name: 'helm',
     module: 'helm',
     version: 'v4.3.2',
     binaries: { helm: 'helm.sh/helm/v4/cmd/helm' },
+    // As helm's Makefile does for a tagged release (no "+unreleased" metadata).
+    ldflags: [
+      '-X helm.sh/helm/v4/internal/version.version=v4.3.2',
+      '-X helm.sh/helm/v4/internal/version.metadata=',
+    ],
   },
 ];
 
@@ -79,11 +93,15 @@ function goVersion(go) {
   }
 }
 
+function peerLdflags(peer) {
+  return [ldflags, ...(peer.ldflags ?? [])].join(' ');
+}
+
 function peerDir(peer, version) {
   const moduleDir = join(here, peer.module);
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(moduleDir, file)));
-  hash.update(JSON.stringify({ version, ldflags, buildEnv, binaries: peer.binaries }));
+  hash.update(JSON.stringify({ version, ldflags: peerLdflags(peer), buildEnv, binaries: peer.binaries }));
   return join(cacheRoot(), `${peer.name}-${peer.version}-${hash.digest('hex').slice(0, 12)}`);
 }
 
@@ -197,7 +215,7 @@ async function buildPeer(peer, go, version) {
     try {
       for (const [binary, pkg] of Object.entries(peer.binaries)) {
         const t0 = Date.now();
-        await run(go, ['build', `-ldflags=${ldflags}`, '-o', join(temporary, binary), pkg], {
+        await run(go, ['build', `-ldflags=${peerLdflags(peer)}`, '-o', join(temporary, binary), pkg], {
           cwd: join(here, peer.module),
           env: { ...process.env, ...buildEnv },
         });
