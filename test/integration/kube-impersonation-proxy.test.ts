@@ -243,24 +243,31 @@ describe('impersonation proxy against a real API server', () => {
   it('streams a watch as events happen', async () => {
     const grant = proxy.grant({ user: 'alice', groups: ['chat-viewers'] }, { clusterName: 'test' });
     const kubeconfig = await kubeconfigFile(grant.kubeconfig);
+    // kubectl lists first, prints that, then watches from the list's resourceVersion: anything
+    // created after the listed ConfigMap appears can only arrive through the streamed watch.
     const watch = spawn(
       cluster.kubectlPath,
-      [`--kubeconfig=${kubeconfig}`, 'get', 'configmaps', '-n', 'team-a', '--watch-only', '-o', 'name'],
+      [`--kubeconfig=${kubeconfig}`, 'get', 'configmaps', '-n', 'team-a', '--watch', '-o', 'name'],
       { env: cluster.toolEnv },
     );
     let seen = '';
-    const appeared = new Promise<void>((resolve) => {
-      watch.stdout.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('configmap/streamed')) resolve();
+    const saw = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (seen.includes(text)) resolve();
+        };
+        watch.stdout.on('data', check);
+        check();
       });
+    watch.stdout.on('data', (d: Buffer) => {
+      seen += d.toString();
     });
     try {
-      // Wait until the watch is established (the proxy has forwarded it) before creating.
-      await new Promise((r) => setTimeout(r, 1_500));
+      await saw('configmap/settings');
+      expect(seen).not.toContain('configmap/streamed');
       ok(await cluster.kubectl(['create', 'configmap', 'streamed', '-n', 'team-a', '--from-literal=a=b']));
-      await appeared;
-      expect(seen).toContain('configmap/streamed');
+      await saw('configmap/streamed');
+      expect(watch.exitCode).toBeNull();
     } finally {
       watch.kill('SIGTERM');
       grant.revoke();
