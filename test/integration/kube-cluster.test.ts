@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
 
@@ -232,5 +234,28 @@ describe('kube-cluster harness', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('connection refused');
     expect(existsSync(other.dir)).toBe(false);
+  });
+
+  it('reports a start failure with the API server log tail and leaves nothing running', async () => {
+    const err = await startKubeCluster({ apiServerFlags: ['--authorization-mode=NoSuchMode'] }).catch(
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    const text = (err as Error).message;
+    expect(text).toMatch(
+      /^kube-apiserver exited \(1\) before it was ready; log \/.*\/kube-apiserver\.log:\n/,
+    );
+    expect(text).toContain('NoSuchMode');
+    const dir = /log (\/\S+)\/kube-apiserver\.log/.exec(text)?.[1] ?? '';
+    expect(existsSync(dir)).toBe(false);
+    // etcd had started for that attempt: no process may still run with the attempt's directory.
+    const { stdout } = await promisify(execFile)('ps', ['-eo', 'args']);
+    expect(stdout).not.toContain(dir);
+  });
+
+  it('refuses to start when the peers could not be built, with the build error', async () => {
+    await expect(
+      startKubeCluster({ peers: { error: 'test peers failed to build (exit 1)' } }),
+    ).rejects.toThrow('test peers failed to build (exit 1)');
   });
 });
