@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImpersonationProxy, startImpersonationProxy } from '../../src/kube/impersonation-proxy.js';
 import { type KubeCluster, startKubeCluster, type ToolResult } from '../support/kube-cluster.js';
@@ -284,6 +285,43 @@ describe('impersonation proxy against a real API server', () => {
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body).message).toContain('exec, attach and port-forward');
     grant.revoke();
+  });
+
+  it('can authenticate the agent with a client certificate instead of a token', async () => {
+    // A client certificate for the same agent user, signed by the cluster CA (--client-ca-file).
+    const sh = (args: string[]) => promisify(execFile)('openssl', args, { cwd: cluster.dir });
+    await sh(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'agent.key']);
+    await sh(['req', '-new', '-key', 'agent.key', '-subj', '/CN=switchboard-agent', '-out', 'agent.csr']);
+    await writeFile(join(cluster.dir, 'agent.ext'), 'extendedKeyUsage=clientAuth\n');
+    await sh(
+      ['x509', '-req', '-in', 'agent.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial'].concat([
+        '-days',
+        '1',
+        '-extfile',
+        'agent.ext',
+        '-out',
+        'agent.crt',
+      ]),
+    );
+    const withCert = await startImpersonationProxy({
+      upstreamUrl: cluster.url,
+      caPem: cluster.caPem,
+      credentials: {
+        certPem: await readFile(join(cluster.dir, 'agent.crt'), 'utf8'),
+        keyPem: await readFile(join(cluster.dir, 'agent.key'), 'utf8'),
+      },
+    });
+    try {
+      const grant = withCert.grant({ user: 'alice', groups: ['chat-viewers'] }, { clusterName: 'test' });
+      const kubeconfig = await kubeconfigFile(grant.kubeconfig);
+      expect(
+        ok(await pluginKubectl(kubeconfig, ['get', 'configmap', 'settings', '-n', 'team-a', '-o', 'name'])),
+      ).toBe('configmap/settings\n');
+      const refused = await pluginKubectl(kubeconfig, ['get', 'configmaps', '-n', 'team-b']);
+      expect(refused.stderr).toContain('User "alice" cannot list resource "configmaps"');
+    } finally {
+      await withCert.close();
+    }
   });
 
   it('answers 502 with a Status when the API server is unreachable', async () => {
