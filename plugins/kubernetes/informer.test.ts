@@ -13,7 +13,7 @@ afterEach(async () => {
 const configMaps = '/api/v1/configmaps';
 const cm = (name: string) => ({ metadata: { name, namespace: 'ns' } });
 
-async function setUp() {
+async function setUp(watchIdleMs?: number) {
   const stub = await startListWatchStub({
     '/api/v1': [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: ['list', 'watch'] }],
   });
@@ -25,6 +25,7 @@ async function setUp() {
     listPath: configMaps,
     log: quiet,
     retryDelayMs: () => 10,
+    ...(watchIdleMs ? { watchIdleMs } : {}),
     onChange: (c: ObjectChange) =>
       changes.push(`${c.type} ${c.object.metadata.name}@${c.object.metadata.resourceVersion}`),
   });
@@ -60,6 +61,16 @@ describe('informer', () => {
     await until(() => changes.length === 2);
     expect(changes).toEqual(['add a@102', 'add b@104']);
     expect(stub.requests).toEqual(['list@', 'watch@101', 'watch@103']);
+  });
+
+  it('reopens a watch that stays silent too long (a half-open connection), from the same resourceVersion', async () => {
+    const { stub, changes } = await setUp(150);
+    stub.change(configMaps, 'ADDED', cm('a'));
+    await until(() => stub.requests.length >= 4);
+    stub.change(configMaps, 'ADDED', cm('b'));
+    await until(() => changes.length === 2);
+    expect(changes).toEqual(['add a@102', 'add b@103']);
+    expect(stub.requests.slice(0, 4)).toEqual(['list@', 'watch@101', 'watch@102', 'watch@102']);
   });
 
   it('on 410 lists again and reports only the difference', async () => {

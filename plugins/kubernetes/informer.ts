@@ -13,6 +13,8 @@ export interface InformerOptions {
   retryDelayMs?(attempt: number): number;
   /** How long one watch request may stay open before the server ends it (default 300 s). */
   watchTimeoutSeconds?: number;
+  /** Silence after which an open watch counts as dead and is reopened (default: the watch timeout plus 60 s). */
+  watchIdleMs?: number;
   /** The clock, for `observedAt`. */
   now?(): Date;
 }
@@ -143,7 +145,13 @@ export function startInformer(options: InformerOptions): Informer {
         }
         const timeout = options.watchTimeoutSeconds ?? 300;
         const query = `?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion ?? '')}&timeoutSeconds=${timeout}`;
-        await client.watch(`${listPath}${query}`, onWatchEvent, controller.signal);
+        // The server ends a watch after `timeout`; silence well past that means a dead connection.
+        await client.watch(
+          `${listPath}${query}`,
+          onWatchEvent,
+          controller.signal,
+          options.watchIdleMs ?? (timeout + 60) * 1000,
+        );
         attempt = 0;
       } catch (err) {
         if (controller.signal.aborted) return;

@@ -17,9 +17,10 @@ export interface KubeClient {
   /**
    * Opens a watch (`path` carries `watch=1`) and calls `onEvent` per JSON line. Resolves when the
    * server ends the stream; rejects when the connection breaks or the status is not 200 (the
-   * error's `status` then holds it).
+   * error's `status` then holds it), or when nothing arrives for `idleMs` (a half-open connection
+   * that would otherwise hang until TCP gives up).
    */
-  watch(path: string, onEvent: (event: unknown) => void, signal: AbortSignal): Promise<void>;
+  watch(path: string, onEvent: (event: unknown) => void, signal: AbortSignal, idleMs: number): Promise<void>;
 }
 
 /** Where the kubeconfig came from, for the start-up log line. */
@@ -76,7 +77,13 @@ export function createKubeClient(config: KubeConfig): KubeClient {
   if (!cluster)
     throw new Error('kubernetes source: the kubeconfig has no current cluster (check current-context)');
   const base = new URL(cluster.server);
-  const send = async (path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> => {
+  // `idleMs`: socket silence (while waiting for the answer or inside a streamed body) after which
+  // the request fails instead of hanging on a half-open connection.
+  const send = async (
+    path: string,
+    signal: AbortSignal | undefined,
+    idleMs: number,
+  ): Promise<IncomingMessage> => {
     const options: RequestOptions & Record<string, unknown> = {
       method: 'GET',
       headers: { Accept: 'application/json' },
@@ -86,6 +93,7 @@ export function createKubeClient(config: KubeConfig): KubeClient {
     const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise((resolve, reject) => {
       const req = request(url, { ...options, signal }, resolve);
+      req.setTimeout(idleMs, () => req.destroy(new Error(`${path}: nothing received for ${idleMs} ms`)));
       req.on('error', reject);
       req.end();
     });
@@ -93,12 +101,12 @@ export function createKubeClient(config: KubeConfig): KubeClient {
   return {
     server: cluster.server,
     async get(path, signal) {
-      const res = await send(path, signal);
+      const res = await send(path, signal, 60_000);
       const text = await readAll(res);
       return { status: res.statusCode ?? 0, body: parseJson(text) };
     },
-    async watch(path, onEvent, signal) {
-      const res = await send(path, signal);
+    async watch(path, onEvent, signal, idleMs) {
+      const res = await send(path, signal, idleMs);
       if (res.statusCode !== 200) {
         const body = parseJson(await readAll(res));
         throw new KubeHttpError(
