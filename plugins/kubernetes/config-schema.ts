@@ -32,7 +32,7 @@ const durationPattern = '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$';
 export const kubernetesConfigSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'kubernetes source',
-  description: "Kubernetes events, as Botkube's botkube/kubernetes source emits them.",
+  description: 'Kubernetes events, as the Botkube botkube/kubernetes source emits them.',
   type: 'object',
   additionalProperties: false,
   properties: {
