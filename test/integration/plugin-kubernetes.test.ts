@@ -298,6 +298,64 @@ describe('kubernetes source against a real API server', { timeout: 60_000 }, () 
   });
 });
 
+describe('kubernetes source when its resourceVersion is compacted away', { timeout: 120_000 }, () => {
+  // A second API server without watch cache and with etcd compacted every second, so that a watch
+  // resumed after a long enough outage gets 410 Gone from the real server.
+  let compacting: KubeCluster;
+  beforeAll(async () => {
+    compacting = await startKubeCluster({
+      apiServerFlags: ['--watch-cache=false', '--etcd-compaction-interval=1s'],
+    });
+  }, 600_000);
+  afterAll(() => compacting?.stop());
+
+  it('lists again on 410 and reports only what changed during the outage, once', async () => {
+    const admin = async (args: string[]) => {
+      const result = await compacting.kubectl(args);
+      if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+    };
+    const port = await freePort();
+    const apiPort = Number(new URL(compacting.url).port);
+    let forward = await forwardPort(port, apiPort);
+    const adminKubeconfig = await readFile(await compacting.kubeconfigFor(compacting.adminToken), 'utf8');
+    const stream = await openStream(
+      'event: { types: [create, update, delete] }\nresources: [{ type: v1/configmaps, namespaces: { include: ["^gone$"] } }]\n',
+      { kubeconfig: adminKubeconfig.replace(compacting.url, `https://127.0.0.1:${port}`) },
+    );
+    try {
+      await admin(['create', 'namespace', 'gone']);
+      await admin(['-n', 'gone', 'create', 'configmap', 'one']);
+      await admin(['-n', 'gone', 'create', 'configmap', 'stays']);
+      await stream.expectCount(2);
+      // The plugin cannot reach the server while these happen and etcd compacts them away.
+      await forward.close();
+      await admin(['-n', 'gone', 'create', 'configmap', 'two']);
+      await admin(['-n', 'gone', 'label', 'configmap', 'stays', 'touched=yes']);
+      await admin(['-n', 'gone', 'delete', 'configmap', 'one']);
+      await new Promise((r) => setTimeout(r, 4000));
+      forward = await forwardPort(port, apiPort);
+      await waitFor(
+        () => stream.plugin.lines.find((l) => l.msg === 'resourceVersion expired; listing again'),
+        60_000,
+        'the 410 relist',
+      );
+      await stream.expectCount(5, 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(stream.raw().slice(0, 2).map(summary)).toEqual([
+        'v1/configmaps created gone/one',
+        'v1/configmaps created gone/stays',
+      ]);
+      expect(stream.raw().slice(2).map(summary).sort()).toEqual([
+        'v1/configmaps created gone/two',
+        'v1/configmaps deleted gone/one',
+        'v1/configmaps updated gone/stays',
+      ]);
+    } finally {
+      await forward.close();
+    }
+  });
+});
+
 describe('kubernetes source through the agent', { timeout: 180_000 }, () => {
   it('posts a change that two source groups bound to one channel both match once, naming both groups', async () => {
     const repo = await publishBuiltins();
