@@ -5,7 +5,7 @@ import { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { Outbound } from '../../src/delivery/destination.js';
 import { hasCode } from '../../src/errors/switchboard-error.js';
 import { ElasticsearchSink } from '../../src/sinks/elasticsearch/config.js';
-import { createSink, type Sink } from '../../src/sinks/index.js';
+import { createElasticsearchSink, type Sink } from '../../src/sinks/index.js';
 import { freePort } from '../support/agent-harness.js';
 import { type FakeElasticsearch, startFakeElasticsearch } from '../support/fake-elasticsearch.js';
 import { createTestLogger } from '../support/test-logger.js';
@@ -24,14 +24,12 @@ function makeSink(
   clusterName?: string,
 ): { sink: Sink; lines: Record<string, unknown>[] } {
   const { logger, lines } = createTestLogger('debug');
-  const sink = createSink(
-    {
-      id: 'team-a/elasticsearch',
-      platform: 'elasticsearch',
-      settings: ElasticsearchSink.parse({ enabled: true, ...settings }),
-    },
-    { logger, ...(clusterName ? { clusterName } : {}) },
-  );
+  const sink = createElasticsearchSink({
+    id: 'team-a/elasticsearch',
+    settings: ElasticsearchSink.parse({ enabled: true, ...settings }),
+    logger,
+    ...(clusterName ? { clusterName } : {}),
+  });
   cleanups.push(() => sink.stop());
   return { sink, lines };
 }
@@ -339,7 +337,7 @@ describe('elasticsearch sink settings', () => {
     };
     let err: unknown;
     try {
-      createSink({ id: 'g/elasticsearch', platform: 'elasticsearch', settings }, { logger });
+      createElasticsearchSink({ id: 'g/elasticsearch', settings, logger });
     } catch (e) {
       err = e;
     }
@@ -378,19 +376,16 @@ describe('elasticsearch sink settings', () => {
     const es = await startFakeElasticsearch();
     cleanups.push(() => es.close());
     const { logger, lines } = createTestLogger('info');
-    const sink = createSink(
-      {
-        id: 'g/elasticsearch',
-        platform: 'elasticsearch',
-        settings: ElasticsearchSink.parse({
-          enabled: true,
-          server: es.url,
-          logLevel: 'DEBUG',
-          indices: oneIndex,
-        }),
-      },
-      { logger },
-    );
+    const sink = createElasticsearchSink({
+      id: 'g/elasticsearch',
+      settings: ElasticsearchSink.parse({
+        enabled: true,
+        server: es.url,
+        logLevel: 'DEBUG',
+        indices: oneIndex,
+      }),
+      logger,
+    });
     cleanups.push(() => sink.stop());
     await sink.deliver(event(1));
     expect(lines.some((l) => l.msg === 'bulk request done' && l.documents === 1)).toBe(true);

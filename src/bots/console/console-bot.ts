@@ -30,7 +30,7 @@ import { FileStore } from './file-store.js';
 import { ConsoleHistory, type HistoryLimits } from './history.js';
 import { createConsoleHttpServer } from './http-server.js';
 import { cleanUserName, readModalTrigger, toConsoleCommand } from './inbound.js';
-import { consoleCapabilities, consoleLimits } from './limits.js';
+import { consoleCapabilities } from './limits.js';
 import { consoleToken, consoleUrl } from './listen-address.js';
 import { loadPageAssets } from './page-assets.js';
 import { renderConsoleMessage } from './render.js';

@@ -11,7 +11,6 @@ import {
   requireWhenEnabled,
   SinkBindings,
   secret,
-  text,
 } from '../../platforms/slice-kit.js';
 
 /** RFC 9110 `token`: what a header name may consist of. */
