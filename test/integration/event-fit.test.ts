@@ -58,7 +58,8 @@ describe('source events are fitted once, by the bridge, per destination', () => 
     const { logger } = createTestLogger('info');
     const emu = await startSlackEmulator({ serverPingIntervalMs: 0 });
     cleanup.push(() => emu.close());
-    const alerts = emu.addChannel('alerts');
+    const alerts = emu.addChannel('prod-ops');
+    emu.addChannel('dev');
     const slack = createSlackBot({ id: 'team/socketSlack', settings: slackTestSettings(emu), logger });
     await slack.start(() => {});
     cleanup.push(() => slack.stop());
@@ -91,7 +92,7 @@ describe('source events are fitted once, by the bridge, per destination', () => 
     const dispatch = createEventDispatcher({
       fanout: () => ({
         channels: [
-          { destinationId: slack.id, channelId: 'alerts' },
+          { destinationId: slack.id, channelId: 'prod-ops' },
           { destinationId: console.id, channelId: 'ops' },
         ],
         sinks: [{ destinationId: sink.id, channelId: '' }],
