@@ -79,7 +79,7 @@ describe('fitForDestination', () => {
     const decision = fitForDestination(message, target, { fileName: 'event.txt' });
     expect(decision.action).toBe('attach');
     if (decision.action !== 'attach') return;
-    expect(decision.message.sections).toBeUndefined();
+    expect(decision.message.sections).toEqual([{ header: 'S0' }]);
     expect(decision.message.baseBody.plaintext).toBe(
       'This message has 10060 characters, too many to show here; the whole text is attached.',
     );

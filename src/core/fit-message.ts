@@ -50,7 +50,8 @@ export type FitDecision =
  * runs), preceded by a note saying how much was left out in the destination's unit; when the
  * destination takes files the note says the full output is attached and the decision carries the
  * whole body as that file. When the whole message (sections included) is still longer than
- * `maxTotalLength`, it is replaced by one line saying so, and the file is the whole message as
+ * `maxTotalLength`, it is replaced by one line saying so (under its first section header, if
+ * any), and the file is the whole message as
  * plain text. Messages within both limits go inline unchanged.
  */
 export function fitForDestination(
@@ -65,8 +66,11 @@ export function fitForDestination(
   if (total <= (target.maxTotalLength ?? target.maxMessageLength)) return decision;
   const full = renderMessageText(message, { format: 'plain' }).full;
   const withFile = target.files && !options.snapshot;
+  // The first header still says what the message is about; it is one short line.
+  const header = message.sections?.find((section) => section.header)?.header?.slice(0, 150);
   const stub: Message = {
     ...(message.timestamp !== undefined ? { timestamp: message.timestamp } : {}),
+    ...(header ? { sections: [{ header }] } : {}),
     baseBody: {
       plaintext: withFile
         ? `This message has ${total} characters, too many to show here; the whole text is attached.`
