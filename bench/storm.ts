@@ -120,6 +120,7 @@ async function startRig(): Promise<Rig> {
       sinks: [{ destinationId: sink.id, channelId: '' }],
     }),
     notificationsEnabled: () => true,
+    capabilities: (id) => (id === chat.id ? chat : sink).capabilities,
     outbox: pipeline,
     logger: silentLogger,
     metrics,

@@ -14,7 +14,7 @@ import { createEventPath } from './event-path.js';
 import { LiveConfig } from './live-config.js';
 import { createPartRetry, createStartRetries } from './part-retry.js';
 import { PlatformRunner } from './platform-runner.js';
-import { botConnections, stopSlot } from './platform-slot.js';
+import { botConnections, capabilitiesOf, stopSlot } from './platform-slot.js';
 import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
@@ -101,6 +101,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     live,
     plugins,
     outbox,
+    capabilities: capabilitiesOf(platforms),
     logger: deps.logger,
     metrics,
   });

@@ -1,5 +1,6 @@
 import { type ActionRunner, createActionRunner } from '../bridge/source/actions/action-runner.js';
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
+import type { DestinationCapabilities } from '../delivery/destination.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { HttpHandlers } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +30,8 @@ export function createEventPath(options: {
   live: LiveConfig;
   plugins: PluginProcesses;
   outbox: Outbox;
+  /** What each destination takes: events and action answers are fitted to it by the bridge. */
+  capabilities(destinationId: string): DestinationCapabilities;
   logger: Logger;
   metrics: AgentMetrics;
 }): EventPath {
@@ -38,6 +41,7 @@ export function createEventPath(options: {
     actions: () => enabledActions(live),
     topology: () => live.topology(),
     executor: (key) => plugins.executorClient(key),
+    capabilities: (id) => options.capabilities(id),
     outbox,
     deadlineMs: initial.settings.commands.deadline.ms,
     logger,
@@ -47,6 +51,7 @@ export function createEventPath(options: {
   const dispatch = createEventDispatcher({
     fanout: (group) => live.topology().fanout(group),
     notificationsEnabled: (address) => channelNotifications(address.destinationId, address.channelId),
+    capabilities: (id) => options.capabilities(id),
     outbox,
     actions: (group, event) => actions.run(group, event),
     logger,

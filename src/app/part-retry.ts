@@ -1,6 +1,6 @@
 import type { ConfigLocator } from '../config/locate.js';
+import type { BackoffPolicy } from '../core/backoff.js';
 import type { Logger } from '../log/logger.js';
-import type { BackoffPolicy } from '../plugins/host/backoff.js';
 import type { LiveConfig } from './live-config.js';
 import type { PlatformRunner } from './platform-runner.js';
 import { stopSlot } from './platform-slot.js';

@@ -1,4 +1,4 @@
-import { type BackoffPolicy, backoffDelay } from '../plugins/host/backoff.js';
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 
 /** One part of the agent that could not start, as `/status` shows it. */
 export interface Failure {

@@ -68,4 +68,34 @@ describe('fitForDestination', () => {
     expect(byPoints.action).toBe('attach');
     expect(Array.from(byPoints.message.baseBody.plaintext ?? '')).toHaveLength(1100);
   });
+
+  it('replaces a message whose sections alone are too long with one line, attaching the whole text', () => {
+    const sections = Array.from({ length: 20 }, (_, i) => ({
+      header: `S${i}`,
+      description: 'd'.repeat(500),
+    }));
+    const message = { ...plaintextMessage('short body'), sections };
+    const target = { ...slackLike, maxTotalLength: 5000 };
+    const decision = fitForDestination(message, target, { fileName: 'event.txt' });
+    expect(decision.action).toBe('attach');
+    if (decision.action !== 'attach') return;
+    expect(decision.message.sections).toEqual([{ header: 'S0' }]);
+    expect(decision.message.baseBody.plaintext).toBe(
+      'This message has 10060 characters, too many to show here; the whole text is attached.',
+    );
+    const file = new TextDecoder().decode(decision.file.content);
+    expect(file).toContain('short body');
+    expect(file).toContain('S19');
+    expect(file.match(/d{500}/g)).toHaveLength(20);
+
+    // No files: the line promises none. Within maxTotalLength: the message goes as it is.
+    const noFiles = fitForDestination(message, { ...target, files: false }, { fileName: 'event.txt' });
+    expect(noFiles).toMatchObject({ action: 'cut', omitted: 10060 });
+    expect(noFiles.message.baseBody.plaintext).toBe(
+      'This message has 10060 characters, too many to show here.',
+    );
+    expect(fitForDestination(message, { ...target, maxTotalLength: 20_000 }, { fileName: 'x' }).action).toBe(
+      'inline',
+    );
+  });
 });

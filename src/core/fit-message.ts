@@ -4,7 +4,8 @@
  * applies it once per posted message; renderers only guard their own hard limits.
  */
 import type { Message } from '../contract/message.js';
-import { type LengthUnit, measureText } from './message-limits.js';
+import { type LengthUnit, measureText, messageTextLength } from './message-limits.js';
+import { renderMessageText } from './render-text.js';
 
 /** The part of a destination's capabilities the decision reads. */
 export interface FitTarget {
@@ -14,6 +15,11 @@ export interface FitTarget {
   lengthUnit?: LengthUnit;
   /** The destination accepts a file with the message. */
   files: boolean;
+  /**
+   * Longest readable text of the whole message, sections included (see `messageTextLength`),
+   * for destinations that split one message into several parts; default `maxMessageLength`.
+   */
+  maxTotalLength?: number;
 }
 
 /** Options for {@link fitForDestination}. */
@@ -43,13 +49,45 @@ export type FitDecision =
  * `plaintext`) longer than the room keeps its end (the latest output matters most while a command
  * runs), preceded by a note saying how much was left out in the destination's unit; when the
  * destination takes files the note says the full output is attached and the decision carries the
- * whole body as that file. Messages without a body, or whose body fits, go inline unchanged.
+ * whole body as that file. When the whole message (sections included) is still longer than
+ * `maxTotalLength`, it is replaced by one line saying so (under its first section header, if
+ * any), and the file is the whole message as
+ * plain text. Messages within both limits go inline unchanged.
  */
 export function fitForDestination(
   message: Message,
   target: FitTarget,
   options: FitForDestinationOptions,
 ): FitDecision {
+  const decision = fitBody(message, target, options);
+  // Sections can be too long even when the body fits (or was cut): the platform could not show
+  // the message at all, so a short stand-in goes and the whole text is the file.
+  const total = messageTextLength(decision.message);
+  if (total <= (target.maxTotalLength ?? target.maxMessageLength)) return decision;
+  const full = renderMessageText(message, { format: 'plain' }).full;
+  const withFile = target.files && !options.snapshot;
+  // The first header still says what the message is about; it is one short line.
+  const header = message.sections?.find((section) => section.header)?.header?.slice(0, 150);
+  const stub: Message = {
+    ...(message.timestamp !== undefined ? { timestamp: message.timestamp } : {}),
+    ...(header ? { sections: [{ header }] } : {}),
+    baseBody: {
+      plaintext: withFile
+        ? `This message has ${total} characters, too many to show here; the whole text is attached.`
+        : `This message has ${total} characters, too many to show here.`,
+    },
+  };
+  if (!withFile) return { action: 'cut', message: stub, omitted: total };
+  return {
+    action: 'attach',
+    message: stub,
+    omitted: total,
+    file: { name: options.fileName, content: new TextEncoder().encode(full) },
+  };
+}
+
+/** The body step of {@link fitForDestination}: the message's `codeBlock` or `plaintext` alone. */
+function fitBody(message: Message, target: FitTarget, options: FitForDestinationOptions): FitDecision {
   const unit = target.lengthUnit ?? 'utf16';
   const body = message.baseBody.codeBlock ?? message.baseBody.plaintext;
   const budget = Math.max(100, target.maxMessageLength - (options.reserve ?? 400));

@@ -18,6 +18,11 @@ export interface DestinationCapabilities {
   maxMessageLength: number;
   /** How `maxMessageLength` is counted; UTF-16 code units when absent. */
   lengthUnit?: LengthUnit;
+  /**
+   * Longest readable text of a whole message, sections included, where the platform posts one
+   * message as several parts; `maxMessageLength` when absent. Longer messages go as a file.
+   */
+  maxTotalLength?: number;
 }
 
 /** Where one outbound message goes. */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkRules, dependencyRules, describeViolation } from './dependency-rules.js';
-import { graphOf, importSpecifiers, readSourceTree, resolveInSrc } from './import-graph.js';
+import { graphOf, importSpecifiers, readSourceTree, resolveInSrc, valueSpecifiers } from './import-graph.js';
 
 const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
 const graph = graphOf(readSourceTree(srcDir));
@@ -40,6 +40,16 @@ describe('the dependency checker', () => {
     ],
     ['sinks/hook/index.ts', "import type { WebhookSink } from '../../config/slices/sinks.js';"],
     ['delivery/queue.ts', "import type { Config } from '../config/schema.js';"],
+    [
+      'bridge/source/streams.ts',
+      [
+        "import type { SourceClient } from '../../plugins/host/source-client.js';",
+        "import { type StreamCall } from '../../plugins/host/stream-call.js';",
+        "export type { Handshake } from '../../plugins/host/handshake.js';",
+        "let c: import('../../plugins/host/connection.js').Connection;",
+        "import { keepStreaming, type StreamState } from '../../plugins/host/stream-keeper.js';",
+      ].join('\n'),
+    ],
   ]);
   const synthetic = graphOf(files);
 
@@ -65,6 +75,19 @@ describe('the dependency checker', () => {
       "src/core/model.ts imports '../delivery/queue.js' (src/delivery/queue.js), against the rule: src/core/ (shared model, no I/O) imports only src/contract/, src/gen/ and src/errors/",
       "src/sinks/hook/index.ts imports '../../config/slices/sinks.js' (src/config/slices/sinks.js), against the rule: src/bots/ and src/sinks/ import no config/ (each owns its config slice in its folder)",
       "src/delivery/queue.ts imports '../config/schema.js' (src/config/schema.js), against the rule: src/delivery/ imports no config/ (app/ hands it plain settings; its tests may parse config defaults)",
+      "src/bridge/source/streams.ts imports '../../plugins/host/stream-keeper.js' (src/plugins/host/stream-keeper.js), against the rule: src/bridge/ imports src/plugins/host/ as types only (app/ hands it the clients; keeping streams going is bridge policy)",
+    ]);
+  });
+
+  it('tells imports erased at compile time from imports of values', () => {
+    const text = files.get('bridge/source/streams.ts') ?? '';
+    expect(importSpecifiers(text)).toHaveLength(5);
+    expect([...valueSpecifiers(text)]).toEqual(['../../plugins/host/stream-keeper.js']);
+    expect([...valueSpecifiers(files.get('bots/chat/bot.ts') ?? '')]).toEqual([
+      '../other/render.js',
+      '../../bridge/source/event-dispatch.js',
+      'zod',
+      '../bot.js',
     ]);
   });
 });

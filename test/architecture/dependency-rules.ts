@@ -11,6 +11,8 @@ export interface DependencyRule {
   appliesTo(file: string): boolean;
   /** Whether `file` importing `target` breaks the rule. */
   forbids(target: string, file: string): boolean;
+  /** The rule is about code that runs: imports erased at compile time (type-only) do not count. */
+  valuesOnly?: boolean;
 }
 
 /** An import that breaks a rule. */
@@ -89,6 +91,12 @@ export const dependencyRules: readonly DependencyRule[] = [
     forbids: (target) => under('bots', 'sinks')(target) || moduleOf(target) === 'config/load',
   },
   {
+    name: 'src/bridge/ imports src/plugins/host/ as types only (app/ hands it the clients; keeping streams going is bridge policy)',
+    appliesTo: under('bridge'),
+    forbids: under('plugins/host'),
+    valuesOnly: true,
+  },
+  {
     name: 'src/bots/ and src/sinks/ import no plugins/, bridge/ or app/',
     appliesTo: under('bots', 'sinks'),
     forbids: under('plugins', 'bridge', 'app'),
@@ -129,7 +137,8 @@ export function checkRules(graph: ImportGraph, rules: readonly DependencyRule[])
   for (const [file, edges] of graph) {
     for (const rule of rules) {
       if (!rule.appliesTo(file)) continue;
-      for (const { specifier, target } of edges) {
+      for (const { specifier, target, typeOnly } of edges) {
+        if (rule.valuesOnly && typeOnly) continue;
         if (target !== undefined && rule.forbids(target, file)) {
           violations.push({ file, specifier, target, rule: rule.name });
         }

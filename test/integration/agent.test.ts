@@ -175,6 +175,25 @@ describe('agent end to end (built-in plugins from a repository, test platform)',
     ).toHaveLength(0);
   });
 
+  it("fits a long action answer once to the channel's destination, with the whole answer attached", async () => {
+    const ref = `refs/heads/${'x'.repeat(6000)}`;
+    const response = await fetch(`${urls.webhooksUrl}/sources/v1/hooks`, signed(JSON.stringify({ ref })));
+    expect(response.status).toBe(200);
+    const answer = await waitFor(
+      () => bot.received.find((o) => o.address.channelId === 'ops' && o.file?.name === 'output.txt'),
+      20_000,
+      'the long action answer',
+    );
+    // The answer and the command quoted above it (12,000 characters) exceed what the test
+    // platform shows (4,000): one line says so, once, and the file holds the whole answer.
+    const text = JSON.stringify(answer.message);
+    expect(text.match(/too many to show here; the whole text is attached/g)).toHaveLength(1);
+    expect(text).not.toContain('earlier characters not shown');
+    const file = new TextDecoder().decode(answer.file?.content);
+    expect(file).toContain(`pushed ${ref.toUpperCase()}`);
+    expect(file).toContain('Automation "Echo ref"');
+  });
+
   it('refuses a webhook with a bad signature (401) and an unknown source (404)', async () => {
     const bad = await fetch(`${urls.webhooksUrl}/sources/v1/hooks`, {
       method: 'POST',

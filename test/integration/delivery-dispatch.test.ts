@@ -51,6 +51,7 @@ describe('source stream → dispatcher → delivery pipeline', () => {
         sinks: [{ destinationId: sink.id, channelId: '' }],
       }),
       notificationsEnabled: () => true,
+      capabilities: (id) => (id === slack.id ? slack : sink).capabilities,
       outbox: pipeline,
       logger,
       metrics,

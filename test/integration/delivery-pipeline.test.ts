@@ -77,6 +77,7 @@ function dispatcher(
       sinks: [{ destinationId: to.sink.id, channelId: '' }],
     }),
     notificationsEnabled: () => true,
+    capabilities: (id) => (id === to.chat.id ? to.chat : to.sink).capabilities,
     outbox: to.pipeline,
     ...(actions ? { actions } : {}),
     logger: createTestLogger('silent').logger,

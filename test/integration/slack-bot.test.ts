@@ -6,12 +6,14 @@
 import { afterEach, it as base, describe, expect } from 'vitest';
 import type { Bot } from '../../src/bots/bot.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
+import { slackCapabilities } from '../../src/bots/slack/limits.js';
 import {
   codeBlockMessage,
   commandButton,
   type Message,
   plaintextMessage,
 } from '../../src/contract/message.js';
+import { fitForDestination } from '../../src/core/fit-message.js';
 import type { InboundCommand } from '../../src/core/inbound-command.js';
 import type { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { Outbound } from '../../src/delivery/destination.js';
@@ -334,12 +336,22 @@ describe('Slack bot: messages out', () => {
         buttons: Array.from({ length: 30 }, (_, b) => commandButton(`b${b}`, `echo ${s} ${b}`)),
       })),
     };
-    await bot.deliver(out('dev', huge));
+    // Unfitted, it is refused whole rather than cut here: cutting is the bridge's fit step.
+    await expect(bot.deliver(out('dev', huge))).rejects.toMatchObject({
+      reason: 'too-large',
+      retryable: false,
+    });
+    expect(emu.messages('dev')).toHaveLength(0);
+    // Fitted to Slack's capabilities, as the bridges do, it is one short message and the file.
+    const fitted = fitForDestination(huge, slackCapabilities, { fileName: 'event.txt' });
+    if (fitted.action !== 'attach') throw new Error(`expected an attachment, got ${fitted.action}`);
+    await bot.deliver(out('dev', fitted.message, { file: fitted.file }));
+    await waitFor(() => emu.files('dev').length === 1, 10_000, 'the upload');
     const dev = emu.messages('dev').filter((m) => !m.files);
-    expect(dev.length).toBe(3);
-    expect(emu.files('dev')).toHaveLength(1);
+    expect(dev.map((m) => m.text)).toEqual([
+      expect.stringMatching(/too many to show here; the whole text is attached/),
+    ]);
     expect(emu.files('dev')[0]?.content.toString()).toContain('row 2999');
-    expect(JSON.stringify(dev.at(-1)?.blocks)).toContain('the whole message is in the attached file');
   });
 
   it('surfaces a 429 as a retryable rate-limited DeliveryError with Retry-After', async () => {

@@ -50,6 +50,7 @@ async function setup(options: { muted?: string[] } = {}) {
         ? { channels: [ops, dev], sinks: [{ destinationId: sink.id, channelId: '' }] }
         : { channels: [], sinks: [] },
     notificationsEnabled: (a) => !(options.muted ?? []).includes(a.channelId),
+    capabilities: (id) => (id === slack.id ? slack : sink).capabilities,
     outbox: pipeline,
     logger,
     metrics,

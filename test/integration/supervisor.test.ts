@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { keepStreaming, type StreamState } from '../../src/bridge/source/stream-keeper.js';
 import { parseEvent } from '../../src/contract/event.js';
 import { parseMessage } from '../../src/contract/message.js';
 import { createExecutorClient, type ExecuteCall } from '../../src/plugins/host/executor-client.js';
 import { createSourceClient } from '../../src/plugins/host/source-client.js';
-import { keepStreaming, type StreamState } from '../../src/plugins/host/stream-keeper.js';
 import {
   type PluginStatus,
   PluginSupervisor,

@@ -217,7 +217,6 @@ export class ConsoleBotImpl implements ConsoleBot {
       else notices.push(`The file ${name} (${content.byteLength} bytes) is larger than the console keeps.`);
     };
     if (outbound.file) keep(outbound.file.name, outbound.file.content);
-    if (rendering.fullText !== undefined) keep('message.txt', new TextEncoder().encode(rendering.fullText));
 
     const now = new Date().toISOString();
     // An edit of a message the console no longer keeps (or never had) is posted as a new one.
@@ -248,7 +247,7 @@ export class ConsoleBotImpl implements ConsoleBot {
    * its `modalTrigger` names), and nowhere else: not in the channel's history, not to other tabs
    * or `switchboard chat`. Resolves undefined, so that the pipeline posts the form in the channel,
    * when that connection has closed, the console is not running, the channel is unknown, or the
-   * form is too long for a dialog (posted, it gets its full text as a download).
+   * form breaks the console's limits (posted, it is refused the same way).
    */
   async openModal(outbound: Outbound): Promise<PostedRef | undefined> {
     const trigger = outbound.modalTrigger;
@@ -269,7 +268,6 @@ export class ConsoleBotImpl implements ConsoleBot {
       return notShown((err as Error).message);
     }
     if (!rendering) return undefined;
-    if (rendering.fullText !== undefined) return notShown('the form is too long for a dialog');
     this.#forms += 1;
     const id = `form:${this.#forms}`;
     const sent = client.send({

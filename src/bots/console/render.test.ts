@@ -103,18 +103,19 @@ describe('renderConsoleMessage', () => {
     expect(rendering?.notices).toEqual(['5 more buttons not shown.', '50 more options not shown.']);
   });
 
-  it('cuts text beyond the message limit at a line and hands back the full text', () => {
+  it('refuses text beyond the message limit instead of cutting it (the bridge fits messages first)', () => {
     const long = Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n');
-    const rendering = renderConsoleMessage(
-      { baseBody: { codeBlock: long }, sections: [{ context: [{ text: 'ctx' }] }] },
+    expect(() =>
+      renderConsoleMessage(
+        { baseBody: { codeBlock: long }, sections: [{ context: [{ text: 'ctx' }] }] },
+        { ...ctx, maxMessageLength: 1000 },
+      ),
+    ).toThrow(/has \d+ characters of text, more than 1000; it was not fitted/);
+    const fits = renderConsoleMessage(
+      { baseBody: { codeBlock: 'short' } },
       { ...ctx, maxMessageLength: 1000 },
     );
-    const code = rendering?.message.baseBody.codeBlock ?? '';
-    expect(code.length).toBeLessThanOrEqual(1000);
-    expect(code.startsWith('line 0\nline 1\n')).toBe(true);
-    expect(rendering?.message.sections?.[0]?.context).toEqual([{ text: 'ctx' }]);
-    expect(rendering?.fullText).toContain('line 2999');
-    expect(rendering?.notices).toEqual(['The text was cut to 1000 characters; the full text is attached.']);
+    expect(fits?.message.baseBody.codeBlock).toBe('short');
   });
 
   it('writes timestamps as RFC 3339 and drops Go zero times', () => {

@@ -15,8 +15,7 @@ import {
 } from '../../contract/message.js';
 import type { ViewMessage } from '../../core/console-protocol.js';
 import { replaceEmojiShortcodes as emoji } from '../../core/emoji-shortcodes.js';
-import { fitMessageBody, messageTextLength } from '../../core/message-limits.js';
-import { renderMessageText } from '../../core/render-text.js';
+import { messageTextLength } from '../../core/message-limits.js';
 import { consoleLimits as L, ViewMessageShape } from './limits.js';
 
 export interface ConsoleRenderContext {
@@ -26,23 +25,22 @@ export interface ConsoleRenderContext {
   maxMessageLength?: number;
 }
 
-/** A rendered message, what was left out of it, and the full text when it was cut. */
+/** A rendered message and what was left out of it. */
 export interface ConsoleRendering {
   message: ViewMessage;
   /** Sentences saying what is not shown (empty when everything is). */
   notices: string[];
-  /** The whole message as plain text, when its text was cut: offer it as a file. */
-  fullText?: string;
 }
 
 /**
  * Renders `message` for the console, or undefined for a `skipMessage`. Only known fields are
  * kept; `{{BotName}}` becomes the mention; Slack emoji shortcodes in text (not in code or
  * commands) become emoji; link buttons keep only http(s) URLs; lists are cut
- * to {@link L}; a `baseBodyWithFilter` message shows only its body. Text beyond
- * `maxMessageLength` is cut at line boundaries, and `fullText` carries all of it.
+ * to {@link L}; a `baseBodyWithFilter` message shows only its body. Long text is not cut here:
+ * the bridge fits every message to the console's capabilities before it is delivered.
  *
- * @throws Error when the result breaks the console's limits (a bug here, not bad input).
+ * @throws Error when the text is longer than `maxMessageLength` (the message skipped the fit
+ *   step), or the result breaks the console's limits (a bug here, not bad input).
  */
 export function renderConsoleMessage(
   message: Message,
@@ -51,7 +49,7 @@ export function renderConsoleMessage(
   if (message.type === 'skipMessage') return undefined;
   const notes = new Notes();
   const r = new ViewBuilder(context.mention, notes);
-  let view: ViewMessage = { baseBody: r.body(message.baseBody) ?? {} };
+  const view: ViewMessage = { baseBody: r.body(message.baseBody) ?? {} };
   const timestamp = toTimestamp(message.timestamp);
   if (timestamp) view.timestamp = timestamp;
   if (message.type !== 'baseBodyWithFilter') {
@@ -62,17 +60,11 @@ export function renderConsoleMessage(
   }
 
   const max = context.maxMessageLength ?? L.maxMessageLength;
-  let fullText: string | undefined;
-  if (messageTextLength(view as Message) > max) {
-    fullText = renderMessageText(message, { format: 'plain', botName: context.mention }).full;
-    const fitted = fitMessageBody(view as Message, max).message as ViewMessage;
-    view =
-      messageTextLength(fitted as Message) <= max
-        ? fitted
-        : {
-            baseBody: { plaintext: `This message has ${fullText.length} characters, too many to show here.` },
-          };
-    notes.add(`The text was cut to ${max} characters; the full text is attached.`);
+  const length = messageTextLength(view as Message);
+  if (length > max) {
+    throw new Error(
+      `console message has ${length} characters of text, more than ${max}; it was not fitted to the console's capabilities`,
+    );
   }
 
   const checked = ViewMessageShape.safeParse(view);
@@ -81,7 +73,7 @@ export function renderConsoleMessage(
       `console renderer broke its own limits: ${checked.error.issues[0]?.message ?? 'unknown'}`,
     );
   }
-  return { message: view, notices: notes.list, ...(fullText !== undefined ? { fullText } : {}) };
+  return { message: view, notices: notes.list };
 }
 
 class Notes {

@@ -2,13 +2,13 @@
  * Outbound messages to Slack: render, then post (`chat.postMessage`, in the thread when one is
  * given), edit (`chat.update` for `replaces`), show privately (`chat.postEphemeral` for
  * `onlyVisibleForYou`), or attach (`files.getUploadURLExternal` + upload +
- * `files.completeUploadExternal`). A message too long for a few Slack messages is posted cut,
- * with the whole text attached. Failures become DeliveryErrors; a retried Outbound resumes
+ * `files.completeUploadExternal`). Long messages arrive already fitted (cut, with the whole text
+ * as `file`) by the bridge from Slack's capabilities; a message that would still take more than
+ * {@link maxInlineParts} Slack messages is refused, never cut here. Failures become DeliveryErrors; a retried Outbound resumes
  * after the parts already posted, so a 429 on the second part does not repeat the first.
  */
 import type { webApi } from '@slack/bolt';
 import type { Message } from '../../contract/message.js';
-import { fitMessageBody, outputAttachment } from '../../core/message-limits.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import type { Outbound, PostedRef } from '../../delivery/destination.js';
 import type { Logger } from '../../log/logger.js';
@@ -22,10 +22,11 @@ import { deliveryErrorFrom } from './web-errors.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
-/** Slack messages one outbound message may become before the rest goes into a file. */
+/**
+ * Slack messages one outbound message may become. The bridge's fit step keeps messages within
+ * `slackCapabilities.maxTotalLength`, which renders to fewer; more is refused as too large.
+ */
 export const maxInlineParts = 3;
-/** Body characters kept when a message is cut to go with its file. */
-const cutBodyChars = 2500;
 const ephemeralPrefix = 'ephemeral:';
 
 export interface SlackDelivererOptions {
@@ -155,13 +156,14 @@ export function createSlackDeliverer(options: SlackDelivererOptions) {
       : outbound.address.threadId || message.parentActivityId || undefined;
     if (message.onlyVisibleForYou) return ephemeral(outbound, channel, thread);
 
-    let parts = render(message);
-    let file = outbound.file;
+    const parts = render(message);
+    const file = outbound.file;
     if (parts.length > maxInlineParts) {
-      file ??= outputAttachment(message, { name: 'message.txt', botName: options.renderContext().botName });
-      parts = render(fitMessageBody(message, cutBodyChars).message).slice(0, maxInlineParts);
-      const last = parts.length - 1;
-      parts[last] = withNotice(parts[last] as SlackPayload, '… the whole message is in the attached file');
+      // Only a message that skipped the fit step (or one with very many blocks) gets here.
+      throw new DeliveryError(
+        `the message renders to ${parts.length} Slack messages, more than ${maxInlineParts}; it was not fitted to Slack's capabilities`,
+        { reason: 'too-large', retryable: false },
+      );
     }
     const done = progress.get(outbound) ?? { posted: [], fileDone: false };
     progress.set(outbound, done);

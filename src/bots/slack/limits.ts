@@ -18,6 +18,9 @@ export const slackCapabilities: PlatformCapabilities = Object.freeze({
   interactive: true,
   maxMessageLength: 3000,
   lengthUnit: 'utf16',
+  // Sections are posted in up to three messages of at most 12,000 characters of block text
+  // (see deliver.ts); this leaves room for the markup rendering adds.
+  maxTotalLength: 24_000,
 });
 
 export const slackLimits = {

@@ -1,9 +1,10 @@
 import { parseEvent, type SourceEvent } from '../../contract/event.js';
-import type { Address, Outbound } from '../../delivery/destination.js';
+import type { Address, DestinationCapabilities, Outbound } from '../../delivery/destination.js';
 import { eventFingerprint } from '../../delivery/fingerprint.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { Logger } from '../../log/logger.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
+import { fitOutbound } from '../fit-outbound.js';
 
 /** Where events of one source group go. */
 export interface SourceFanout {
@@ -16,6 +17,8 @@ export interface SourceFanout {
 export interface EventDispatcherOptions {
   fanout(group: string): SourceFanout;
   notificationsEnabled(address: Address): boolean;
+  /** What a destination takes: each event is fitted to it once, here (see fitOutbound). */
+  capabilities(destinationId: string): DestinationCapabilities;
   outbox: Outbox;
   /** Queues the actions bound to the group (event → command); must return at once. May be absent. */
   actions?(group: string, event: SourceEvent): void;
@@ -30,13 +33,15 @@ export interface EventDispatcherOptions {
  * still reaches sinks and actions (the schedule plugin's action-only fires). Delivery
  * is handed to the outbox and not awaited, so a paced or failing channel never holds
  * the source stream back (the pipeline bounds what waits); nor do actions, which are
- * queued. Each event is counted as delivered per destination once the outbox has
+ * queued. Each copy is fitted to its destination's capabilities (a long event is cut with a
+ * note, and attached whole as `event.txt` where files are taken). Each event is counted as delivered per destination once the outbox has
  * posted it. A bad event is logged and dropped without affecting the stream.
  */
 export function createEventDispatcher(options: EventDispatcherOptions) {
   const log = options.logger.child({ component: 'source-bridge' });
-  const handOver = (group: string, outbound: Outbound) => {
-    const destination = outbound.address.destinationId;
+  const handOver = (group: string, unfitted: Outbound) => {
+    const destination = unfitted.address.destinationId;
+    const outbound = fitOutbound(unfitted, options.capabilities(destination), 'event.txt');
     options.outbox.send(outbound).then(
       (posted) => {
         if (posted !== undefined) options.metrics?.eventsOut.inc({ source: group, destination });

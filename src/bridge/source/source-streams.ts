@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import type { SourceCallContext, SourceClient } from '../../plugins/host/source-client.js';
-import { keepStreaming, type StreamState } from '../../plugins/host/stream-keeper.js';
+import { keepStreaming, type StreamState } from './stream-keeper.js';
 
 /** One plugin entry of a source group to stream. */
 export interface SourceStreamSpec {

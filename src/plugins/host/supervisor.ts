@@ -1,6 +1,6 @@
+import { type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from '../../core/backoff.js';
 import { hasCode, PluginError } from '../../errors/switchboard-error.js';
 import type { Logger } from '../../log/logger.js';
-import { type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from './backoff.js';
 import type { PluginHandle } from './plugin-handle.js';
 import { type LaunchOptions, launchPlugin, type PluginInstance } from './plugin-instance.js';
 import { describeExit } from './process.js';

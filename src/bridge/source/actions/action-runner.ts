@@ -9,6 +9,7 @@ import type { AgentMetrics } from '../../../metrics/metrics.js';
 import type { ExecutorClient } from '../../../plugins/host/executor-client.js';
 import type { CommandTopology } from '../../executor/command-handler.js';
 import { runPluginCommand } from '../../executor/run-plugin-command.js';
+import { fitOutbound } from '../../fit-outbound.js';
 import type { SourceFanout } from '../event-dispatch.js';
 import { type BoundedRunner, createBoundedRunner } from './bounded-runner.js';
 
@@ -40,6 +41,8 @@ export interface ActionRunnerOptions {
   actions(): ActionView[];
   topology(): ActionTopology;
   executor(key: string): ExecutorClient | undefined;
+  /** What a destination takes: each answer is fitted to every channel's destination once, here. */
+  capabilities(destinationId: string): DestinationCapabilities;
   outbox: Outbox;
   deadlineMs: number;
   logger: Logger;
@@ -57,13 +60,17 @@ export interface ActionRunner {
   drain(timeoutMs: number): Promise<number>;
 }
 
-/** Actions post their answer once per channel and never edit, so every platform gets the same thing. */
-const fanoutCapabilities: DestinationCapabilities = {
+/**
+ * What the command bridge is told for an action: no edits (the answer is posted once per channel)
+ * and no limit, since one answer goes to channels of different platforms; the runner's replier
+ * fits each copy to its own destination instead.
+ */
+const unlimited: DestinationCapabilities = {
   edit: false,
-  files: true,
+  files: false,
   threads: false,
   interactive: false,
-  maxMessageLength: 3000,
+  maxMessageLength: Number.POSITIVE_INFINITY,
 };
 
 /**
@@ -137,6 +144,8 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
     }
     const addresses = topology.fanout(group).channels;
     const user = `Automation "${action.displayName}"`;
+    // The answer's file is output.txt, the n-th extra's output-n.txt, as for chat commands.
+    let posts = 0;
     const result = await runPluginCommand({
       plugin: route.plugin,
       client,
@@ -156,14 +165,17 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
       },
       header: `\`${route.command}\` on \`${topology.clusterName}\` by ${user}`,
       deadlineMs: options.deadlineMs,
-      capabilities: fanoutCapabilities,
+      capabilities: unlimited,
       log: log.child({ action: action.name }),
       replier: {
         // Handed to the pipeline, not awaited: a paced channel must not hold an action slot.
         post: async (message: Message, file) => {
+          const fileName = posts === 0 ? 'output.txt' : `output-${posts}.txt`;
+          posts += 1;
           for (const address of addresses) {
+            const unfitted = { address, message, ...(file ? { file } : {}) };
             options.outbox
-              .send({ address, message, ...(file ? { file } : {}) })
+              .send(fitOutbound(unfitted, options.capabilities(address.destinationId), fileName))
               .catch((err: unknown) =>
                 log.error(
                   { action: action.name, err: (err as Error).message },

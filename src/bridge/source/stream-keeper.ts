@@ -1,6 +1,6 @@
+import { type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from '../../core/backoff.js';
 import { hasCode } from '../../errors/switchboard-error.js';
-import { type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from './backoff.js';
-import type { SourceClient, StreamCall } from './source-client.js';
+import type { SourceClient, StreamCall } from '../../plugins/host/source-client.js';
 
 export type StreamState = 'opening' | 'open' | 'waiting' | 'unsupported' | 'closed';
 
@@ -17,7 +17,8 @@ export interface StreamKeeperOptions {
 }
 
 /**
- * Keeps one source stream open for as long as `signal` is not aborted: it is
+ * Keeps one source stream open (bridge policy: how hard to try, how long to wait; the host only
+ * gives the client) for as long as `signal` is not aborted: it is
  * re-opened with backoff after the plugin ends it, after an error, and after the
  * plugin restarts (acquire waits for the new process). A source answering
  * UNIMPLEMENTED handles only webhooks, so the keeper stops quietly.

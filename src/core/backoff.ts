@@ -1,3 +1,8 @@
+/**
+ * Backoff between attempts to (re)start something: plugin processes (plugins/host), source
+ * streams (bridge/source) and parts of the agent that failed to start (app/). It lives in core
+ * because all three use it and the bridge may not import host code; no I/O, only a timer.
+ */
 /** Exponential backoff settings. */
 export interface BackoffPolicy {
   initialDelayMs: number;
