@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { ConfigWatcher } from '../config/watch.js';
 import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import type { HttpHandlers } from '../http/server.js';
+import { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
 import type { Agent, AgentDeps } from './agent-api.js';
@@ -86,6 +87,10 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     }),
   });
   registerPlatformMetrics(metrics, botConnections(platforms));
+  const kube = new PluginKubeAccess({
+    logger: deps.logger.child({ component: 'kube-access' }),
+    env: deps.watch?.env ?? process.env,
+  });
   const handleCommand = createCommandPath({
     version: deps.version,
     live,
@@ -94,6 +99,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     retries,
     outbox,
     reload: (base) => reload(base),
+    kube,
     logger: deps.logger,
     metrics,
   });
@@ -101,6 +107,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     live,
     plugins,
     outbox,
+    kube,
     logger: deps.logger,
     metrics,
   });
@@ -161,6 +168,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         logger: deps.logger,
         servers,
       });
+      // Before any plugin call: a plugin with context.rbac must never run without its identity.
+      await kube.prepare(config());
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
       const starting = startParts({
         live,
@@ -203,6 +212,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       await outbox.close();
       for (const slot of platforms.values()) await stopSlot(slot);
       await plugins.stopAll();
+      await kube.close();
       await pidFiles.settled();
     },
     status,

@@ -2,6 +2,7 @@ import { type ActionRunner, createActionRunner } from '../bridge/source/actions/
 import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { HttpHandlers } from '../http/server.js';
+import type { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { enabledActions, type LiveConfig, notificationsOn } from './live-config.js';
@@ -29,6 +30,8 @@ export function createEventPath(options: {
   live: LiveConfig;
   plugins: PluginProcesses;
   outbox: Outbox;
+  /** Kubeconfigs for streams of entries with `context.rbac`. */
+  kube: PluginKubeAccess;
   logger: Logger;
   metrics: AgentMetrics;
 }): EventPath {
@@ -40,6 +43,15 @@ export function createEventPath(options: {
     executor: (key) => plugins.executorClient(key),
     outbox,
     deadlineMs: initial.settings.commands.deadline.ms,
+    kubeConfig: (entry, _channel, ttlMs) =>
+      options.kube.forCall(
+        entry.rbac,
+        {
+          where: `executors.${entry.group}.plugins.${entry.key}`,
+          clusterName: live.config().settings.clusterName,
+        },
+        ttlMs,
+      ),
     logger,
     metrics,
   });
@@ -61,6 +73,11 @@ export function createEventPath(options: {
     supervisor: (key) => plugins.supervisor('source', key),
     context: (group) => sourceContext(group),
     onEvent: dispatch,
+    kubeConfig: (entry) =>
+      options.kube.forStream(entry.rbac, {
+        where: `sources.${entry.group}.plugins.${entry.key}`,
+        clusterName: live.config().settings.clusterName,
+      }),
     logger,
   });
   return {
