@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { ConfigWatcher } from '../config/watch.js';
-import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import type { HttpHandlers } from '../http/server.js';
+import { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
 import type { Agent, AgentDeps } from './agent-api.js';
 import { assertStrictStart, logReady, openListeners, startParts, watchConfigFiles } from './agent-start.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { createCommandPath } from './command-path.js';
-import { openDeliveryStore } from './delivery-store.js';
+import { createAgentOutbox } from './delivery-store.js';
 import { createEventPath } from './event-path.js';
 import { LiveConfig } from './live-config.js';
 import { createPartRetry, createStartRetries } from './part-retry.js';
@@ -73,19 +73,19 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       if (!startFinished) launchFailures.push(line);
     },
   });
-  const outbox = createDeliveryPipeline({
+  const outbox = createAgentOutbox({
     destination: (id) => platforms.get(id)?.destination,
     settings: initialConfig.settings.delivery,
+    stateDir: deps.stateDir,
+    configFiles,
     logger: deps.logger,
     metrics,
-    ...openDeliveryStore({
-      settings: initialConfig.settings.delivery,
-      stateDir: deps.stateDir,
-      configFiles,
-      logger: deps.logger,
-    }),
   });
   registerPlatformMetrics(metrics, botConnections(platforms));
+  const kube = new PluginKubeAccess({
+    logger: deps.logger.child({ component: 'kube-access' }),
+    env: deps.watch?.env ?? process.env,
+  });
   const handleCommand = createCommandPath({
     version: deps.version,
     live,
@@ -94,6 +94,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     retries,
     outbox,
     reload: (base) => reload(base),
+    kube,
     logger: deps.logger,
     metrics,
   });
@@ -102,6 +103,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     plugins,
     outbox,
     capabilities: capabilitiesOf(platforms),
+    kube,
     logger: deps.logger,
     metrics,
   });
@@ -162,6 +164,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         logger: deps.logger,
         servers,
       });
+      // Before any plugin call: a plugin with context.rbac must never run without its identity.
+      await kube.prepare(config());
       // Retries that fall due while the rest starts wait for it (they queue like reloads).
       const starting = startParts({
         live,
@@ -204,6 +208,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       await outbox.close();
       for (const slot of platforms.values()) await stopSlot(slot);
       await plugins.stopAll();
+      await kube.close();
       await pidFiles.settled();
     },
     status,

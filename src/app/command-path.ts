@@ -3,6 +3,7 @@ import { createCommandHandler } from '../bridge/executor/command-handler.js';
 import type { Config } from '../config/schema.js';
 import type { InboundCommand } from '../core/inbound-command.js';
 import type { Outbox } from '../delivery/outbox.js';
+import type { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { createBuiltinContext } from './builtin-context.js';
@@ -20,6 +21,8 @@ export interface CommandPathOptions {
   outbox: Outbox;
   /** Applies the loaded config again (`edit sourcebindings`). */
   reload(base: Config): Promise<unknown>;
+  /** Kubeconfigs for calls of entries with `context.rbac`. */
+  kube: PluginKubeAccess;
   logger: Logger;
   metrics: AgentMetrics;
 }
@@ -53,6 +56,16 @@ export function createCommandPath(options: CommandPathOptions): (command: Inboun
     capabilities: capabilitiesOf(platforms),
     mention: mentionOf(platforms),
     deadlineMs: () => live.config().settings.commands.deadline.ms,
+    kubeConfig: (entry, channelName, ttlMs) =>
+      options.kube.forCall(
+        entry.rbac,
+        {
+          where: `executors.${entry.group}.plugins.${entry.key}`,
+          clusterName: live.config().settings.clusterName,
+          ...(channelName ? { channel: channelName } : {}),
+        },
+        ttlMs,
+      ),
     maxConcurrentPerChannel: initial.settings.commands.concurrencyPerChannel,
     logger: options.logger,
     metrics: options.metrics,

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeliverySettings } from '../config/slices/settings.js';
-import type { DeliveryPipelineOptions } from '../delivery/pipeline.js';
+import {
+  createDeliveryPipeline,
+  type DeliveryPipeline,
+  type DeliveryPipelineOptions,
+} from '../delivery/pipeline.js';
 import { createMemoryStore } from '../delivery/queue-store.js';
 import { openSqliteStore } from '../delivery/sqlite-store.js';
 import type { Logger } from '../log/logger.js';
@@ -50,4 +54,27 @@ export function openDeliveryStore(options: {
       'delivery queue file holds messages from the previous run',
     );
   return { store: opened.store, recovered: opened.recovered, capBytes: chosen.maxSizeMiB * 1024 * 1024 };
+}
+
+/**
+ * The agent's one outbox: the delivery pipeline over the store `settings.delivery.store` asks
+ * for, posting to whatever destination `destination(id)` currently is (platforms come and go on
+ * reload; the queue outlives them).
+ */
+export function createAgentOutbox(options: {
+  destination: DeliveryPipelineOptions['destination'];
+  settings: DeliverySettings;
+  stateDir: string;
+  configFiles: readonly string[];
+  logger: Logger;
+  metrics: DeliveryPipelineOptions['metrics'];
+}): DeliveryPipeline {
+  const { destination, settings, logger, metrics } = options;
+  return createDeliveryPipeline({
+    destination,
+    settings,
+    logger,
+    metrics,
+    ...openDeliveryStore(options),
+  });
 }

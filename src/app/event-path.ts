@@ -3,6 +3,7 @@ import { createEventDispatcher } from '../bridge/source/event-dispatch.js';
 import type { DestinationCapabilities } from '../delivery/destination.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { HttpHandlers } from '../http/server.js';
+import type { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { enabledActions, type LiveConfig, notificationsOn } from './live-config.js';
@@ -32,6 +33,8 @@ export function createEventPath(options: {
   outbox: Outbox;
   /** What each destination takes: events and action answers are fitted to it by the bridge. */
   capabilities(destinationId: string): DestinationCapabilities;
+  /** Kubeconfigs for streams of entries with `context.rbac`. */
+  kube: PluginKubeAccess;
   logger: Logger;
   metrics: AgentMetrics;
 }): EventPath {
@@ -44,6 +47,15 @@ export function createEventPath(options: {
     capabilities: (id) => options.capabilities(id),
     outbox,
     deadlineMs: initial.settings.commands.deadline.ms,
+    kubeConfig: (entry, _channel, ttlMs) =>
+      options.kube.forCall(
+        entry.rbac,
+        {
+          where: `executors.${entry.group}.plugins.${entry.key}`,
+          clusterName: live.config().settings.clusterName,
+        },
+        ttlMs,
+      ),
     logger,
     metrics,
   });
@@ -66,6 +78,11 @@ export function createEventPath(options: {
     supervisor: (key) => plugins.supervisor('source', key),
     context: (group) => sourceContext(group),
     onEvent: dispatch,
+    kubeConfig: (entry) =>
+      options.kube.forStream(entry.rbac, {
+        where: `sources.${entry.group}.plugins.${entry.key}`,
+        clusterName: live.config().settings.clusterName,
+      }),
     logger,
   });
   return {

@@ -10,6 +10,12 @@ export interface StreamSetOptions {
   supervisor(key: string): PluginSupervisor | undefined;
   context(group: string): SourceCallContext;
   onEvent(group: string, event: Uint8Array): void;
+  /**
+   * The stream's kubeconfig from the entry's `context.rbac` (undefined: none, as in Botkube),
+   * held while the stream runs and released when it stops. May throw (SB_ERR_KUBE_RBAC…): the
+   * stream then does not open and the reason is logged.
+   */
+  kubeConfig?(entry: SourceEntryView): { kubeConfig: Uint8Array; release(): void } | undefined;
   logger: Logger;
 }
 
@@ -40,19 +46,41 @@ export class StreamSet {
     for (const entry of entries) {
       const supervisor = this.#options.supervisor(entry.key);
       if (!supervisor || running.has(streamId(entry.group, entry.key, entry.rawConfig))) continue;
-      this.#streams.push(
-        startSourceStream(
-          {
-            group: entry.group,
-            pluginKey: entry.key,
-            client: createSourceClient(supervisor),
-            config: entry.rawConfig,
-            context: this.#options.context(entry.group),
-          },
-          this.#options.onEvent,
-          this.#options.logger,
-        ),
+      let kube: { kubeConfig: Uint8Array; release(): void } | undefined;
+      try {
+        kube = this.#options.kubeConfig?.(entry);
+      } catch (err) {
+        this.#options.logger.error(
+          { source: entry.group, plugin: entry.key, err: (err as Error).message },
+          'source stream not opened: its Kubernetes identity could not be set up',
+        );
+        continue;
+      }
+      const stream = startSourceStream(
+        {
+          group: entry.group,
+          pluginKey: entry.key,
+          client: createSourceClient(supervisor),
+          config: entry.rawConfig,
+          context: this.#options.context(entry.group),
+          ...(kube ? { kubeConfig: kube.kubeConfig } : {}),
+        },
+        this.#options.onEvent,
+        this.#options.logger,
       );
+      if (kube) {
+        const release = kube.release;
+        const stop = stream.stop;
+        // The stream's token lives exactly as long as the stream.
+        stream.stop = async () => {
+          try {
+            await stop();
+          } finally {
+            release();
+          }
+        };
+      }
+      this.#streams.push(stream);
       count += 1;
     }
     return count;

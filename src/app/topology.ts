@@ -3,7 +3,7 @@ import type { ChannelView, CommandTopology, ExecutorEntryView } from '../bridge/
 import type { SourceFanout } from '../bridge/source/event-dispatch.js';
 import type { Config } from '../config/schema.js';
 import { botPlatforms, sinkPlatforms } from '../config/slices/communications.js';
-import { splitPluginKey } from '../config/slices/plugin-groups.js';
+import { type PluginRbac, splitPluginKey } from '../config/slices/plugin-groups.js';
 import type { Address } from '../delivery/destination.js';
 
 /** A bot channel with everything bound to it. */
@@ -18,6 +18,8 @@ export interface SourceEntryView {
   group: string;
   key: string;
   rawConfig: Uint8Array;
+  /** The entry's `context.rbac`: the Kubernetes identity its stream acts as. */
+  rbac?: PluginRbac;
 }
 
 /** An enabled bot or sink instance of the config. */
@@ -119,12 +121,18 @@ export function buildTopology(config: Config): Topology {
           key,
           name: splitPluginKey(key)?.name ?? key,
           rawConfig: yamlBytes(entry.config),
+          ...(entry.context.rbac ? { rbac: entry.context.rbac } : {}),
         })),
     );
   const sourceGroupEntries = (group: string): SourceEntryView[] =>
     Object.entries(config.sources[group]?.plugins ?? {})
       .filter(([, entry]) => entry.enabled)
-      .map(([key, entry]) => ({ group, key, rawConfig: yamlBytes(entry.config) }));
+      .map(([key, entry]) => ({
+        group,
+        key,
+        rawConfig: yamlBytes(entry.config),
+        ...(entry.context.rbac ? { rbac: entry.context.rbac } : {}),
+      }));
 
   const boundSourceGroups = new Set<string>([
     ...botChannels.flatMap((c) => c.sourceGroups),

@@ -58,6 +58,10 @@ export const errorCodes = {
     'The delivery queue file could not be opened or written (permissions, missing directory, disk full).',
   SB_ERR_LISTEN:
     'An HTTP listener (health, metrics, incoming webhooks) could not listen: port in use or not permitted, or not an address of this machine.',
+  SB_ERR_KUBE_CLUSTER:
+    "The agent's own connection to the Kubernetes API server (settings.kubeconfig, or in-cluster) cannot be read or used.",
+  SB_ERR_KUBE_RBAC:
+    "A plugin entry's context.rbac cannot be turned into a Kubernetes identity for this call (empty name, ChannelName without a channel).",
   SB_ERR_KUBE_PROXY:
     'The Kubernetes impersonation proxy was given an invalid upstream, credential or identity, or could not listen.',
 } as const;

@@ -16,6 +16,11 @@ export interface IssuedToken {
   expiresAt: number;
   /** Makes the token unusable at once (idempotent). */
   revoke(): void;
+  /**
+   * Moves the expiry to `ttlMs` from now, for a token held by a long-running call (a source
+   * stream). False when the token is already revoked or expired: it stays dead.
+   */
+  renew(ttlMs: number): boolean;
 }
 
 export interface ProxyTokenRegistryOptions {
@@ -80,15 +85,23 @@ export class ProxyTokenRegistry {
     const token = `${tokenPrefix}${randomBytes(32).toString('base64url')}`;
     const key = digest(token);
     const expiresAt = this.#now() + ttlMs;
-    this.#entries.set(key, { identity: checked, expiresAt });
-    return {
+    const entry: Entry = { identity: checked, expiresAt };
+    this.#entries.set(key, entry);
+    const issued: IssuedToken = {
       token,
       identity: checked,
       expiresAt,
       revoke: () => {
         this.#entries.delete(key);
       },
+      renew: (next) => {
+        if (this.#entries.get(key) !== entry || entry.expiresAt <= this.#now()) return false;
+        entry.expiresAt = this.#now() + next;
+        issued.expiresAt = entry.expiresAt;
+        return true;
+      },
     };
+    return issued;
   }
 
   /** The identity bound to `token`, or undefined when it is unknown, revoked or expired. */

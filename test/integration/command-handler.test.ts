@@ -3,11 +3,13 @@ import {
   type CommandTopology,
   createCommandHandler,
   type ExecutorEntryView,
+  type KubeConfigForCall,
 } from '../../src/bridge/executor/command-handler.js';
 import { DeliverySettings } from '../../src/config/slices/settings.js';
 import { plaintextMessage } from '../../src/contract/message.js';
 import type { InboundCommand } from '../../src/core/inbound-command.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
+import { SwitchboardError } from '../../src/errors/switchboard-error.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import type { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
@@ -53,7 +55,14 @@ const topology: CommandTopology = {
 };
 
 /** `deadlineMs`: every call's deadline (default 2 s). */
-function setup(options: { limit?: number; executorMissing?: boolean; deadlineMs?: number } = {}) {
+function setup(
+  options: {
+    limit?: number;
+    executorMissing?: boolean;
+    deadlineMs?: number;
+    kubeConfig?: KubeConfigForCall;
+  } = {},
+) {
   const { logger, lines } = createTestLogger();
   const slack = new RecordingDestination('slack');
   const metrics = createMetrics();
@@ -76,6 +85,7 @@ function setup(options: { limit?: number; executorMissing?: boolean; deadlineMs?
     mention: () => /^<@UBOT>/,
     deadlineMs: () => options.deadlineMs ?? 2000,
     ...(options.limit ? { maxConcurrentPerChannel: options.limit } : {}),
+    ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}),
     logger,
     metrics,
   });
@@ -120,6 +130,49 @@ describe('command handler', () => {
     expect(slack.received.map((o) => [o.replaces?.messageId, o.message.baseBody.codeBlock])).toEqual([
       ['m-builder', 'step 2'],
     ]);
+  });
+
+  it("puts the call's kubeconfig in the context and releases it when the call ends", async () => {
+    const seen: { group: string; channel: string | undefined; ttlMs: number }[] = [];
+    let released = 0;
+    const { slack, say } = setup({
+      kubeConfig: (entry, channel, ttlMs) => {
+        seen.push({ group: entry.group, channel, ttlMs });
+        return {
+          kubeConfig: new TextEncoder().encode('kubeconfig for this call'),
+          release: () => released++,
+        };
+      },
+    });
+    await say('fixture context');
+    const context = JSON.parse(slack.texts()[0] as string) as { kubeConfig: unknown };
+    // A Buffer serialises as {type, data}, a plain Uint8Array as {"0": …}.
+    const raw = context.kubeConfig as { data?: number[] };
+    const bytes = raw.data ?? (Object.values(raw as object) as number[]);
+    expect(Buffer.from(bytes).toString()).toBe('kubeconfig for this call');
+    // The first bound entry's policy, the channel's name, the deadline plus a margin.
+    expect(seen).toEqual([{ group: 'base', channel: 'ops', ttlMs: 32_000 }]);
+    expect(released).toBe(1);
+  });
+
+  it('does not run the command when its Kubernetes identity cannot be set up, and says so', async () => {
+    const { slack, say, lines } = setup({
+      kubeConfig: () => {
+        throw new SwitchboardError(
+          'SB_ERR_KUBE_RBAC',
+          'executors.base.plugins.local/fixture.context.rbac bad',
+        );
+      },
+    });
+    await say('fixture echo never');
+    expect(slack.texts()).toEqual([
+      'The fixture executor cannot run here: its Kubernetes identity could not be set up. The agent log has the details.',
+    ]);
+    expect(
+      lines.some(
+        (l) => l.msg === 'kubeconfig for the call refused' && String(l.err).includes('context.rbac bad'),
+      ),
+    ).toBe(true);
   });
 
   it('passes the chat context to the plugin', async () => {

@@ -359,9 +359,33 @@ describe('kubernetes source when its resourceVersion is compacted away', { timeo
 describe('kubernetes source through the agent', { timeout: 180_000 }, () => {
   it('posts a change that two source groups bound to one channel both match once, naming both groups', async () => {
     const repo = await publishBuiltins();
-    // The agent does not generate kubeconfigs from context.rbac yet, so the plugin takes the
-    // fallback of plugin-contract §3.2: the KUBECONFIG the agent passes through its allow-list.
-    process.env.KUBECONFIG = await cluster.kubeconfigFor(cluster.agentToken);
+    // As Botkube's chart: both groups act as the Static group botkube-plugins-default, which may
+    // read everything; the agent may impersonate only that group and its fixed user.
+    await kubectl(
+      ['apply', '-f', '-'],
+      [
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata: { name: switchboard-impersonator }',
+        'rules:',
+        '- { apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [botkube-internal-static-user] }',
+        '- { apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: [botkube-plugins-default] }',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRoleBinding',
+        'metadata: { name: switchboard-impersonator }',
+        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: switchboard-impersonator }',
+        'subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: switchboard-agent }]',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRoleBinding',
+        'metadata: { name: botkube-plugins-default }',
+        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: switchboard-source }',
+        'subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: botkube-plugins-default }]',
+      ].join('\n'),
+    );
+    const agentKubeconfigFile = await cluster.kubeconfigFor(cluster.agentToken);
+    const rbac = 'context: {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}';
     const group =
       'event: {types: [create]}\n        resources: [{type: v1/configmaps, namespaces: {include: ["^agent-twice$"]}}]';
     const run = await startAgent(
@@ -376,18 +400,20 @@ sources:
   k8s-a:
     sb/kubernetes:
       enabled: true
+      ${rbac}
       config:
         ${group}
   k8s-b:
     sb/kubernetes:
       enabled: true
+      ${rbac}
       config:
         ${group}
 settings:
+  kubeconfig: ${agentKubeconfigFile}
   delivery: {groupWait: 2s}
 plugins:
   cacheDir: ${dir}/cache
-  runtime: {env: {allow: [KUBECONFIG]}}
   repositories:
     sb: {url: "file://${repo}/index.yaml"}
 `,
@@ -408,7 +434,6 @@ plugins:
       expect([...(posts()[0]?.sources ?? [])].sort()).toEqual(['k8s-a', 'k8s-b']);
     } finally {
       await run.agent.stop();
-      delete process.env.KUBECONFIG;
     }
   });
 });

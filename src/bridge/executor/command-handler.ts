@@ -1,3 +1,4 @@
+import type { PluginRbac } from '../../config/slices/plugin-groups.js';
 import { type Message, plaintextMessage } from '../../contract/message.js';
 import { parseMessage } from '../../contract/message-read.js';
 import { parseChatCommand } from '../../core/command-pipeline.js';
@@ -11,6 +12,9 @@ import type { AgentMetrics } from '../../metrics/metrics.js';
 import type { ExecutorClient } from '../../plugins/host/executor-client.js';
 import { type CommandResult, replierFor, runPluginCommand } from './run-plugin-command.js';
 import { failureReply } from './user-replies.js';
+
+/** How long a call's Kubernetes token outlives the command deadline, for a slow last request. */
+const kubeTokenMarginMs = 30_000;
 
 /** A configured channel, as the command path sees it. */
 export interface ChannelView {
@@ -30,7 +34,26 @@ export interface ExecutorEntryView {
   name: string;
   /** The entry's `config`, as YAML. */
   rawConfig: Uint8Array;
+  /** The entry's `context.rbac`: the Kubernetes identity its calls act as. */
+  rbac?: PluginRbac;
 }
+
+/** A kubeconfig handed to one call; released (its token revoked) when the call ends. */
+export interface CallKubeConfig {
+  kubeConfig: Uint8Array;
+  release(): void;
+}
+
+/**
+ * Kubernetes access for executor calls. Undefined answer: the entry has no rbac, so the call gets
+ * no kubeconfig (as in Botkube). Throws (SB_ERR_KUBE_RBAC, SB_ERR_KUBE_CLUSTER) when the entry's
+ * rbac cannot be honoured; the command is then not run.
+ */
+export type KubeConfigForCall = (
+  entry: ExecutorEntryView,
+  channelName: string | undefined,
+  ttlMs: number,
+) => CallKubeConfig | undefined;
 
 /** The part of the agent's configuration the command path reads; replaced on reload. */
 export interface CommandTopology {
@@ -59,6 +82,8 @@ export interface CommandHandlerOptions {
   capabilities(destinationId: string): DestinationCapabilities;
   mention(destinationId: string): RegExp | undefined;
   deadlineMs(pluginKey: string): number;
+  /** Kubeconfig per call from the first bound entry's `context.rbac`; none when unset. */
+  kubeConfig?: KubeConfigForCall;
   /** Commands running at once per channel; more are refused with a reply. */
   maxConcurrentPerChannel?: number;
   logger: Logger;
@@ -181,33 +206,62 @@ export function createCommandHandler(options: CommandHandlerOptions) {
           }
         } else {
           const filter = parsed.filter;
-          result = await runPluginCommand({
-            plugin: route.plugin,
-            client,
-            call: {
-              command: route.command,
-              configs: mine.map((e) => e.rawConfig),
-              context: {
-                interactive: options.capabilities(channel.destinationId).interactive,
-                ...(inbound.interactionState ? { slackState: inbound.interactionState } : {}),
-                message: {
-                  text: inbound.text,
-                  url: inbound.url ?? '',
-                  parentActivityId: inbound.threadId ?? '',
-                  user: { mention: inbound.user.mention, displayName: inbound.user.displayName },
+          const deadlineMs = options.deadlineMs(first.key);
+          let kube: CallKubeConfig | undefined;
+          let refused: unknown;
+          try {
+            // As Botkube: the identity comes from the first bound entry, with the channel's name.
+            kube = options.kubeConfig?.(first, channel.channelName, deadlineMs + kubeTokenMarginMs);
+          } catch (err) {
+            refused = err;
+          }
+          if (refused !== undefined) {
+            const message = refused instanceof Error ? refused.message : String(refused);
+            await replier.post(
+              plaintextMessage(
+                `The ${route.plugin} executor cannot run here: its Kubernetes identity could not be set up. The agent log has the details.`,
+              ),
+            );
+            log.warn(
+              { ...where(inbound), plugin: route.plugin, err: message },
+              'kubeconfig for the call refused',
+            );
+            result = 'error';
+          } else {
+            try {
+              result = await runPluginCommand({
+                plugin: route.plugin,
+                client,
+                call: {
+                  command: route.command,
+                  configs: mine.map((e) => e.rawConfig),
+                  context: {
+                    interactive: options.capabilities(channel.destinationId).interactive,
+                    ...(inbound.interactionState ? { slackState: inbound.interactionState } : {}),
+                    ...(kube ? { kubeConfig: kube.kubeConfig } : {}),
+                    message: {
+                      text: inbound.text,
+                      url: inbound.url ?? '',
+                      parentActivityId: inbound.threadId ?? '',
+                      user: { mention: inbound.user.mention, displayName: inbound.user.displayName },
+                    },
+                    incomingWebhookBaseUrl: topology.incomingWebhookBaseUrl,
+                  },
                 },
-                incomingWebhookBaseUrl: topology.incomingWebhookBaseUrl,
-              },
-            },
-            header,
-            deadlineMs: options.deadlineMs(first.key),
-            capabilities: options.capabilities(channel.destinationId),
-            replier,
-            log: log.child(where(inbound)),
-            ...(inbound.sourceMessage ? { original: inbound.sourceMessage } : {}),
-            ...(inbound.modalTrigger ? { modalTrigger: inbound.modalTrigger } : {}),
-            ...(filter ? { transform: (m: Message) => filterMessageOutput(m, filter).message } : {}),
-          });
+                header,
+                deadlineMs,
+                capabilities: options.capabilities(channel.destinationId),
+                replier,
+                log: log.child(where(inbound)),
+                ...(inbound.sourceMessage ? { original: inbound.sourceMessage } : {}),
+                ...(inbound.modalTrigger ? { modalTrigger: inbound.modalTrigger } : {}),
+                ...(filter ? { transform: (m: Message) => filterMessageOutput(m, filter).message } : {}),
+              });
+            } finally {
+              // The plugin's token dies with the call: a kubeconfig it kept works no more.
+              kube?.release();
+            }
+          }
         }
       }
     } catch (err) {

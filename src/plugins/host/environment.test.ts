@@ -26,6 +26,16 @@ describe('buildPluginEnvironment', () => {
     ).toEqual([]);
   });
 
+  it("never copies the agent's KUBECONFIG even when allow-listed; in-cluster service variables may be", () => {
+    const env = buildPluginEnvironment({
+      ...base,
+      hostEnv: { KUBECONFIG: '/agent/kubeconfig', KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+      allow: ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST'],
+    });
+    expect(env).not.toHaveProperty('KUBECONFIG');
+    expect(env.KUBERNETES_SERVICE_HOST).toBe('10.0.0.1');
+  });
+
   it('adds allow-listed names to the default list instead of replacing it', () => {
     const env = buildPluginEnvironment({
       ...base,

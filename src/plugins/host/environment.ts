@@ -36,6 +36,13 @@ const secretLike = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE|AUT
 /** The agent's own settings (config overrides may carry tokens under any name). */
 const agentOwn = /^(SWITCHBOARD|BOTKUBE)_/;
 
+/**
+ * Where the agent's own Kubernetes credentials are found: a plugin gets its identity only as the
+ * per-call kubeconfig from `context.rbac` (docs/rbac.md), never the agent's kubeconfig, even when
+ * allow-listed by mistake.
+ */
+const agentKubeCredentials = new Set(['KUBECONFIG']);
+
 export interface PluginEnvironmentOptions {
   /** The host's environment to copy allow-listed names from. */
   hostEnv: NodeJS.ProcessEnv;
@@ -60,7 +67,13 @@ export function buildPluginEnvironment(options: PluginEnvironmentOptions): Recor
   const env: Record<string, string> = {};
   for (const name of new Set([...defaultEnvironmentAllowList, ...(options.allow ?? [])])) {
     const value = options.hostEnv[name];
-    if (value !== undefined && !secretLike.test(name) && !agentOwn.test(name)) env[name] = value;
+    if (
+      value !== undefined &&
+      !secretLike.test(name) &&
+      !agentOwn.test(name) &&
+      !agentKubeCredentials.has(name)
+    )
+      env[name] = value;
   }
   Object.assign(env, options.extra ?? {});
   env[magicCookieKey] = magicCookieValue;

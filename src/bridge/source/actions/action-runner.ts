@@ -7,7 +7,7 @@ import type { Outbox } from '../../../delivery/outbox.js';
 import type { Logger } from '../../../log/logger.js';
 import type { AgentMetrics } from '../../../metrics/metrics.js';
 import type { ExecutorClient } from '../../../plugins/host/executor-client.js';
-import type { CommandTopology } from '../../executor/command-handler.js';
+import type { CommandTopology, KubeConfigForCall } from '../../executor/command-handler.js';
 import { runPluginCommand } from '../../executor/run-plugin-command.js';
 import { fitOutbound } from '../../fit-outbound.js';
 import type { SourceFanout } from '../event-dispatch.js';
@@ -45,6 +45,8 @@ export interface ActionRunnerOptions {
   capabilities(destinationId: string): DestinationCapabilities;
   outbox: Outbox;
   deadlineMs: number;
+  /** Kubeconfig per run from the first entry's `context.rbac` (no channel: Static only, as in Botkube). */
+  kubeConfig?: KubeConfigForCall;
   logger: Logger;
   metrics?: AgentMetrics;
   /** Runs of one action at once (default 4); each action has its own queue, so a slow one starves no other. */
@@ -144,6 +146,17 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
     }
     const addresses = topology.fanout(group).channels;
     const user = `Automation "${action.displayName}"`;
+    let kube: ReturnType<KubeConfigForCall>;
+    try {
+      kube = options.kubeConfig?.(mine[0] as (typeof mine)[number], undefined, options.deadlineMs + 30_000);
+    } catch (err) {
+      log.warn(
+        { action: action.name, err: (err as Error).message },
+        'action not run: its Kubernetes identity could not be set up',
+      );
+      count(action.name, 'skipped');
+      return;
+    }
     // The answer's file is output.txt, the n-th extra's output-n.txt, as for chat commands.
     let posts = 0;
     const result = await runPluginCommand({
@@ -154,6 +167,7 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
         configs: mine.map((e) => e.rawConfig),
         context: {
           interactive: false,
+          ...(kube ? { kubeConfig: kube.kubeConfig } : {}),
           message: {
             text: command,
             url: '',
@@ -187,7 +201,7 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
         },
         edit: async () => {},
       },
-    });
+    }).finally(() => kube?.release());
     count(action.name, result);
     log.info({ action: action.name, source: group, command: route.command, result }, 'action ran');
   }
