@@ -7,7 +7,8 @@ import { kubectlConfigSchema } from './config.js';
 import { execute } from './execute.js';
 import { renderHelp } from './render.js';
 
-// kubectl v1.28.1, the version Botkube v1.14 pins; sha256 from dl.k8s.io's published .sha256 files.
+// kubectl v1.28.1, the version Botkube v1.14 pins. The sha256 values are dl.k8s.io's, as two public
+// sources (a Bazel toolchain table and a Dockerfile) agree; the host checks each download against them.
 const kubectlUrls: Record<string, string> = {
   'linux/amd64':
     'https://dl.k8s.io/release/v1.28.1/bin/linux/amd64/kubectl?checksum=sha256:e7a7d6f9d06fab38b4128785aa80f65c54f6675a0d2abef655259ddd852274e1',
