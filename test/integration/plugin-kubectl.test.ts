@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,10 @@ import { createTestLogger } from '../support/test-logger.js';
 let cluster: KubeCluster;
 let kubeConfig: Uint8Array;
 let dependencyDir: string;
+// A stand-in kubectl that only records that it ran: proves refusals never start a process, and
+// gives the time limit something that hangs (not a Kubernetes behaviour, so no API server needed).
+let recorderDir: string;
+let ranMarker: string;
 const running: { instance: PluginInstance; privateDir: string }[] = [];
 
 beforeAll(async () => {
@@ -70,6 +75,14 @@ beforeAll(async () => {
   kubeConfig = await readFile(await cluster.kubeconfigFor(cluster.agentToken));
   dependencyDir = await mkdtemp(join(tmpdir(), 'sb-kubectl-deps-'));
   await symlink(cluster.kubectlPath, join(dependencyDir, 'kubectl'));
+  recorderDir = await mkdtemp(join(tmpdir(), 'sb-kubectl-recorder-'));
+  ranMarker = join(recorderDir, 'ran');
+  const script = join(recorderDir, 'kubectl');
+  await writeFile(
+    script,
+    `#!/bin/sh\ntouch '${ranMarker}'\ncase "$*" in *slowpoke*) exec sleep 30 ;; esac\necho "ran $*"\n`,
+  );
+  await chmod(script, 0o755);
 }, 600_000);
 afterAll(() => cluster?.stop());
 afterEach(() => Promise.all(running.splice(0).map((r) => r.instance.stop())));
@@ -138,9 +151,32 @@ describe('kubectl plugin against a real API server', () => {
     ['kubectl krew list', '`krew` is not a kubectl command this plugin runs'],
     ["kubectl get 'pods", 'a single quote is not closed'],
   ])('refuses %s without running kubectl', async (command, reason) => {
-    const answer = await run(command);
+    await rm(ranMarker, { force: true });
+    const { client } = await launch({ dependencyDir: recorderDir });
+    const answer = parseMessage((await client.execute(call(command))).message);
     expect(answer.baseBody.plaintext).toMatch(/^Refused: /);
     expect(answer.baseBody.plaintext).toContain(reason);
+    expect(existsSync(ranMarker)).toBe(false);
+  });
+
+  it('runs the dependency it is given, with an argv array: shell syntax stays plain words', async () => {
+    await rm(ranMarker, { force: true });
+    const { client } = await launch({ dependencyDir: recorderDir });
+    const answer = parseMessage(
+      (await client.execute(call('kubectl get pods ; touch /tmp/x $(id)'))).message,
+    );
+    expect(answer.baseBody.codeBlock).toBe('ran -n team-a get pods ; touch /tmp/x $(id)\n');
+    expect(existsSync(ranMarker)).toBe(true);
+  });
+
+  it('stops kubectl at timeoutSeconds and says so', async () => {
+    const { client } = await launch({ dependencyDir: recorderDir });
+    const started = Date.now();
+    const answer = parseMessage(
+      (await client.execute(call('kubectl get pods slowpoke', `${teamA}timeoutSeconds: 1\n`))).message,
+    );
+    expect(answer.baseBody.plaintext).toBe('Stopped after the 1s time limit (config: timeoutSeconds).');
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('narrows typed commands with commands.verbs and commands.resources', async () => {
