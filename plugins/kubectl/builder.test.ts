@@ -126,6 +126,25 @@ describe('kubectl builder messages', () => {
     expect(m.sections?.[2]).toEqual({ context: [{ text: 'No nodes found.' }] });
   });
 
+  it('offers only what commands.verbs and commands.resources let run', async () => {
+    const narrow: KubectlConfig = { ...config, commands: { verbs: ['get', 'logs'], resources: ['nodes'] } };
+    const start = await renderBuilder({}, narrow, true, lookups);
+    expect(selects(start)[0]?.optionGroups?.[0]?.options.map((o) => o.value)).toEqual(['get', 'logs']);
+    const get = await renderBuilder({ verb: 'get' }, narrow, true, lookups);
+    expect(selects(get)[1]?.optionGroups?.[0]?.options.map((o) => o.value)).toEqual(['nodes']);
+    const logs = await renderBuilder(
+      { verb: 'logs' },
+      {
+        ...config,
+        interactiveBuilder: { allowed: { resources: ['pods', 'deployments', 'jobs'] } },
+        commands: { resources: ['deployments'] },
+      },
+      true,
+      lookups,
+    );
+    expect(selects(logs)[1]?.optionGroups?.[0]?.options.map((o) => o.value)).toEqual(['deployments']);
+  });
+
   it('ignores choices the config does not offer', async () => {
     const m = await renderBuilder({ verb: 'delete', type: 'secrets' }, config, true, lookups);
     expect(selects(m)).toHaveLength(1);

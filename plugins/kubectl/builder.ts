@@ -140,10 +140,10 @@ export async function renderBuilder(
   const defaultNamespace = config.defaultNamespace ?? 'default';
   const allowed = config.interactiveBuilder?.allowed ?? {};
   const restrictions = config.commands ? { restrictions: config.commands } : {};
+  // The verb alone: whether its resource is allowed is the next step's question.
+  const verbOnly = config.commands?.verbs ? { restrictions: { verbs: config.commands.verbs } } : {};
   const verbs = (allowed.verbs ?? defaultBuilderVerbs).filter(
-    (v) =>
-      checkCommand([v, 'pods', 'x'], { defaultNamespace, ...restrictions }).allowed ||
-      resourcelessVerbs.has(v),
+    (v) => checkCommand([v], { defaultNamespace, ...verbOnly }).allowed,
   );
   const current: BuilderState = {};
   if (state.verb && verbs.includes(state.verb)) current.verb = state.verb;
@@ -159,8 +159,12 @@ export async function renderBuilder(
       );
     }
     if (['cordon', 'uncordon', 'drain'].includes(current.verb)) types = types.filter((t) => t === 'nodes');
+    const verb = current.verb;
+    // logs/exec/attach name a workload as `<type>/<name>`; a bare word there is a pod.
+    const probe = (t: string) =>
+      ['logs', 'exec', 'attach'].includes(verb) ? (t === 'pods' ? ['x'] : [`${t}/x`]) : [t];
     types = types.filter(
-      (t) => checkCommand([current.verb as string, t], { defaultNamespace, ...restrictions }).allowed,
+      (t) => checkCommand([verb, ...probe(t)], { defaultNamespace, ...restrictions }).allowed,
     );
     if (state.type && types.includes(state.type)) current.type = state.type;
     items.push(select('Select resource', current, 'type', types));

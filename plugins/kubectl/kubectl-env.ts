@@ -18,14 +18,15 @@ export async function resolveKubectl(
     candidates.push(['the plugin dependency', join(env.PLUGIN_DEPENDENCY_DIR, 'kubectl')]);
   }
   if (env.KUBECTL) candidates.push(['$KUBECTL', env.KUBECTL]);
-  for (const [, file] of candidates) {
+  const looked: string[] = [];
+  for (const [what, file] of candidates) {
     if (await isExecutable(file)) return file;
+    looked.push(`${what} (${file})`);
     // A configured path that does not work is an error, not a reason to pick another binary.
     if (file === configured) break;
   }
-  const looked = candidates.map(([what, file]) => `${what} (${file})`).join(', ') || 'nowhere';
   throw new Error(
-    `kubectl not found: looked at ${looked}. Install the plugin from an index with its kubectl dependency, or set kubectlPath.`,
+    `kubectl not found: looked at ${looked.join(', ') || 'nothing (no kubectlPath, PLUGIN_DEPENDENCY_DIR or KUBECTL)'}. Install the plugin from an index with its kubectl dependency, or set kubectlPath.`,
   );
 }
 
