@@ -62,6 +62,7 @@ export function createCommandPath(options: CommandPathOptions): (command: Inboun
         {
           where: `executors.${entry.group}.plugins.${entry.key}`,
           clusterName: live.config().settings.clusterName,
+          ...(entry.kubeNamespace ? { namespace: entry.kubeNamespace } : {}),
           ...(channelName ? { channel: channelName } : {}),
         },
         ttlMs,

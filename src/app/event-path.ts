@@ -53,6 +53,7 @@ export function createEventPath(options: {
         {
           where: `executors.${entry.group}.plugins.${entry.key}`,
           clusterName: live.config().settings.clusterName,
+          ...(entry.kubeNamespace ? { namespace: entry.kubeNamespace } : {}),
         },
         ttlMs,
       ),
@@ -82,6 +83,7 @@ export function createEventPath(options: {
       options.kube.forStream(entry.rbac, {
         where: `sources.${entry.group}.plugins.${entry.key}`,
         clusterName: live.config().settings.clusterName,
+        ...(entry.kubeNamespace ? { namespace: entry.kubeNamespace } : {}),
       }),
     logger,
   });

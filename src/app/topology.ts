@@ -20,6 +20,8 @@ export interface SourceEntryView {
   rawConfig: Uint8Array;
   /** The entry's `context.rbac`: the Kubernetes identity its stream acts as. */
   rbac?: PluginRbac;
+  /** The entry's `context.kubeconfig.defaultNamespace`, written into its generated kubeconfig. */
+  kubeNamespace?: string;
 }
 
 /** An enabled bot or sink instance of the config. */
@@ -122,6 +124,7 @@ export function buildTopology(config: Config): Topology {
           name: splitPluginKey(key)?.name ?? key,
           rawConfig: yamlBytes(entry.config),
           ...(entry.context.rbac ? { rbac: entry.context.rbac } : {}),
+          ...kubeNamespaceOf(entry.context),
         })),
     );
   const sourceGroupEntries = (group: string): SourceEntryView[] =>
@@ -132,6 +135,7 @@ export function buildTopology(config: Config): Topology {
         key,
         rawConfig: yamlBytes(entry.config),
         ...(entry.context.rbac ? { rbac: entry.context.rbac } : {}),
+        ...kubeNamespaceOf(entry.context),
       }));
 
   const boundSourceGroups = new Set<string>([
@@ -170,4 +174,11 @@ export function buildTopology(config: Config): Topology {
     sourceEntries: () => [...boundSourceGroups].flatMap(sourceGroupEntries),
     sourceGroupEntries,
   };
+}
+
+function kubeNamespaceOf(context: { kubeconfig?: { defaultNamespace?: string | undefined } | undefined }): {
+  kubeNamespace?: string;
+} {
+  const namespace = context.kubeconfig?.defaultNamespace;
+  return namespace ? { kubeNamespace: namespace } : {};
 }

@@ -50,7 +50,10 @@ export interface ImpersonationProxy {
    * Issues a short-lived token bound to `identity` and a kubeconfig (cluster/context name
    * `clusterName`, namespace `default`) for the plugin call. Revoke it when the call ends.
    */
-  grant(identity: KubeIdentity, options: { clusterName: string; ttlMs?: number }): ProxyGrant;
+  grant(
+    identity: KubeIdentity,
+    options: { clusterName: string; ttlMs?: number; namespace?: string },
+  ): ProxyGrant;
   /** Stops listening, ends open watches and revokes nothing further (tokens die with it). */
   close(): Promise<void>;
 }
@@ -239,6 +242,7 @@ export async function startImpersonationProxy(
           proxyCaPem: tls.certPem,
           token: issued.token,
           clusterName: grantOptions.clusterName,
+          ...(grantOptions.namespace ? { namespace: grantOptions.namespace } : {}),
         }),
       };
     },

@@ -77,6 +77,23 @@ describe('PluginKubeAccess', () => {
     expect(await status(lease.kubeConfig)).toBe(401);
   });
 
+  it("writes the entry's context.kubeconfig.defaultNamespace into the kubeconfig, else default", async () => {
+    const kube = await started();
+    const rbac = config(group).executors.tools?.plugins['fx/fixture']?.context.rbac;
+    const text = (lease: { kubeConfig: Uint8Array } | undefined) =>
+      new TextDecoder().decode(lease?.kubeConfig);
+    const namespaced = kube.forCall(rbac, { where: 'x', clusterName: 'c', namespace: 'team-a' }, 60_000);
+    expect(text(namespaced)).toMatch(/namespace: team-a/);
+    const plain = kube.forCall(rbac, { where: 'x', clusterName: 'c' }, 60_000);
+    expect(text(plain)).toMatch(/namespace: default/);
+    // Streams share a kubeconfig per identity and namespace, never across namespaces.
+    const a = kube.forStream(rbac, { where: 'a', clusterName: 'c', namespace: 'team-a' });
+    const b = kube.forStream(rbac, { where: 'b', clusterName: 'c' });
+    expect(text(a)).toMatch(/namespace: team-a/);
+    expect(text(b)).toMatch(/namespace: default/);
+    for (const lease of [namespaced, plain, a, b]) lease?.release();
+  });
+
   it('shares one renewed stream token per identity until the last stream releases it', async () => {
     const kube = await started(300);
     const rbac = config(group).executors.tools?.plugins['fx/fixture']?.context.rbac;

@@ -24,6 +24,17 @@ export interface PluginKubeAccessOptions {
   connect?: (settings: Config['settings'], env: NodeJS.ProcessEnv) => Promise<ClusterConnection>;
 }
 
+/** What a generated kubeconfig names: the cluster, and `context.kubeconfig.defaultNamespace`. */
+export interface KubeconfigDefaults {
+  clusterName: string;
+  /** The context's namespace; `default` when unset, as in Botkube. */
+  namespace?: string;
+}
+
+function grantDefaults(site: KubeconfigDefaults): { clusterName: string; namespace?: string } {
+  return { clusterName: site.clusterName, ...(site.namespace ? { namespace: site.namespace } : {}) };
+}
+
 /** True when an enabled executor or source entry of `config` has a `context.rbac` policy. */
 export function configWantsKubeAccess(config: Config): boolean {
   const groups = [...Object.values(config.executors), ...Object.values(config.sources)];
@@ -90,12 +101,12 @@ export class PluginKubeAccess {
    */
   forCall(
     rbac: PluginRbac | undefined,
-    site: RbacCallSite & { clusterName: string },
+    site: RbacCallSite & KubeconfigDefaults,
     ttlMs: number,
   ): KubeLease | undefined {
     const identity = resolveRbacIdentity(rbac, site);
     if (!identity) return undefined;
-    const grant = this.#requireProxy(site.where).grant(identity, { clusterName: site.clusterName, ttlMs });
+    const grant = this.#requireProxy(site.where).grant(identity, { ...grantDefaults(site), ttlMs });
     return { kubeConfig: new TextEncoder().encode(grant.kubeconfig), release: () => grant.revoke() };
   }
 
@@ -108,15 +119,15 @@ export class PluginKubeAccess {
    */
   forStream(
     rbac: PluginRbac | undefined,
-    site: Omit<RbacCallSite, 'channel'> & { clusterName: string },
+    site: Omit<RbacCallSite, 'channel'> & KubeconfigDefaults,
   ): KubeLease | undefined {
     const identity = resolveRbacIdentity(rbac, site);
     if (!identity) return undefined;
-    const key = JSON.stringify([site.clusterName, identity.user, identity.groups]);
+    const key = JSON.stringify([site.clusterName, site.namespace ?? '', identity.user, identity.groups]);
     let shared = this.#streamGrants.get(key);
     if (!shared) {
       const ttlMs = this.#options.streamTtlMs ?? 10 * 60_000;
-      const grant = this.#requireProxy(site.where).grant(identity, { clusterName: site.clusterName, ttlMs });
+      const grant = this.#requireProxy(site.where).grant(identity, { ...grantDefaults(site), ttlMs });
       const timer = setInterval(() => grant.renew(ttlMs), Math.max(1, Math.floor(ttlMs / 3)));
       timer.unref();
       shared = {

@@ -36,6 +36,8 @@ export interface ExecutorEntryView {
   rawConfig: Uint8Array;
   /** The entry's `context.rbac`: the Kubernetes identity its calls act as. */
   rbac?: PluginRbac;
+  /** The entry's `context.kubeconfig.defaultNamespace`, written into its generated kubeconfig. */
+  kubeNamespace?: string;
 }
 
 /** A kubeconfig handed to one call; released (its token revoked) when the call ends. */
