@@ -1,6 +1,7 @@
 /**
- * Discord (`communications.<group>.discord`), Botkube's schema. The bot itself is not built yet
- * (see descriptor.ts); the slice validates so Botkube configs load unchanged.
+ * Discord (`communications.<group>.discord`): Botkube's schema (`token`, `botID`, `channels` keyed
+ * by alias with `id`, `notification` and `bindings`) loads unchanged. The keys Botkube lacks are
+ * optional with defaults that keep Botkube's behaviour: no DMs, no privileged intent.
  */
 import { z } from 'zod';
 import {
@@ -14,6 +15,30 @@ import {
   text,
 } from '../../platforms/slice-kit.js';
 
+/** An http(s) URL without a trailing `/` (discord.js appends `/v10/<route>` to it). */
+const apiBaseUrl = text.transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a URL; expected the REST API base, e.g. "https://discord.com/api"`,
+      params: { code: 'format' },
+    });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" must use http or https`,
+      params: { code: 'format' },
+    });
+    return z.NEVER;
+  }
+  return value.replace(/\/+$/, '');
+});
+
 export const Discord = z
   .strictObject({
     enabled: flag.prefault(false).meta({ description: 'Run the Discord bot.' }),
@@ -25,10 +50,48 @@ export const Discord = z
     notification: ignored(
       'Botkube 0.x message format (`type: short` or `long`), which Botkube 1.x ignores too; per-channel `channels.<alias>.notification.disabled` is read.',
     ),
+    directMessages: z
+      .strictObject({
+        enabled: flag.prefault(false).meta({
+          description:
+            'Answer commands sent to the bot in a direct message (and `/switchboard` used there). Anyone who shares a server with the bot can write to it, so only enable it with a channel whose executors everyone may run.',
+        }),
+        channel: text.prefault('').meta({
+          description:
+            'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
+        }),
+      })
+      .prefault({})
+      .meta({
+        description: 'Commands in direct messages to the bot (Switchboard addition; off in Botkube).',
+      }),
+    messageContentIntent: flag.prefault(false).meta({
+      description:
+        'Ask for the privileged MessageContent intent (enable it for the bot in the Developer Portal first, or Discord closes the connection with 4014). Not needed: mentions, DMs, slash commands and clicks carry their text without it.',
+    }),
+    slashCommand: flag.prefault(true).meta({
+      description: 'Register `/switchboard <command>` in every server the bot is in, at each start.',
+    }),
+    apiUrl: apiBaseUrl.prefault('https://discord.com/api').meta({
+      description:
+        'Base URL of the REST API (an egress proxy, or a local emulator in tests); the gateway URL comes from `GET /gateway/bot` on it.',
+    }),
   })
   .superRefine((discord, ctx) => {
     requireWhenEnabled(discord, ctx, ['token', 'botID']);
     requireChannelsWhenEnabled(discord, ctx);
+    const direct = discord.directMessages;
+    if (discord.enabled && direct.enabled && !(direct.channel in discord.channels)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['directMessages', 'channel'],
+        message:
+          direct.channel === ''
+            ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
+            : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(discord.channels).join(', ')}`,
+        params: { code: direct.channel === '' ? 'missing' : 'invalid' },
+      });
+    }
   })
-  .meta({ description: 'Discord bot (gateway v10); channels are addressed by ID.' });
+  .meta({ description: 'Discord bot (gateway v10 with discord.js); channels are addressed by ID.' });
 export type Discord = z.infer<typeof Discord>;
