@@ -1,0 +1,4 @@
+import { discordDriver } from './discord-driver.js';
+import { describeConformance } from './scenarios.js';
+
+describeConformance(discordDriver());
