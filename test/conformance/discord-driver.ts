@@ -78,7 +78,14 @@ export function discordDriver(): PlatformDriver {
     },
     async stop() {
       await agent?.stop();
+      const violations = emu?.specViolations() ?? [];
       await emu?.close();
+      // The scenarios cannot see the wire; a request real Discord would reject fails the suite here.
+      if (violations.length > 0) {
+        throw new Error(
+          `requests or responses outside Discord's API description: ${JSON.stringify(violations)}`,
+        );
+      }
     },
     async send(channel, text, role = 'ada') {
       const e = need();

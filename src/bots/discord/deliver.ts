@@ -32,7 +32,7 @@ export interface DiscordDelivererOptions {
 
 interface Body extends DiscordPayload {
   flags?: number;
-  attachments?: { id: number; filename: string }[];
+  attachments?: { id: string; filename: string }[];
 }
 
 export function createDiscordDeliverer(options: DiscordDelivererOptions) {
@@ -78,7 +78,7 @@ export function createDiscordDeliverer(options: DiscordDelivererOptions) {
   };
 
   const withAttachments = (body: Body, files: RawFile[] | undefined): Body =>
-    files ? { ...body, attachments: files.map((f, id) => ({ id, filename: f.name })) } : body;
+    files ? { ...body, attachments: files.map((f, id) => ({ id: String(id), filename: f.name })) } : body;
 
   async function edit(outbound: Outbound, ref: PostedRef): Promise<PostedRef | undefined> {
     const body = render(outbound.message, outbound.kind === 'event', false);

@@ -77,6 +77,8 @@ export function apiUser(user: EmuUser): APIUser {
     avatar: null,
     ...(user.bot ? { bot: true } : {}),
     flags: 0 as UserFlags,
+    public_flags: 0 as UserFlags,
+    primary_guild: null,
   };
 }
 

@@ -24,6 +24,30 @@ export interface EmuInteraction {
   messageId?: string;
 }
 
+/**
+ * Components and embeds as Discord stores them: every component gets a numeric `id` (in order,
+ * from 1), selects their default `min_values`/`max_values`, embeds their `type`.
+ */
+function stored(fields: { embeds?: APIEmbed[] | null; components?: APIMessageTopLevelComponent[] | null }) {
+  let next = 1;
+  const number = (component: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...component, id: component.id ?? next++ };
+    if (out.type === 3) {
+      out.min_values ??= 1;
+      out.max_values ??= 1;
+    }
+    if (Array.isArray(out.components))
+      out.components = out.components.map((c) => number(c as Record<string, unknown>));
+    return out;
+  };
+  return {
+    embeds: fields.embeds?.map((e) => ({ type: 'rich', ...e }) as APIEmbed),
+    components: fields.components?.map(
+      (c) => number(c as unknown as Record<string, unknown>) as unknown as APIMessageTopLevelComponent,
+    ),
+  };
+}
+
 export class DiscordState {
   readonly ids = new Snowflakes();
   readonly users = new Map<string, EmuUser>();
@@ -76,13 +100,14 @@ export class DiscordState {
     referencedMessageId?: string;
   }): EmuMessage {
     const content = fields.content ?? '';
+    const normal = stored(fields);
     const message: EmuMessage = {
       id: this.ids.next(),
       channelId: fields.channelId,
       authorId: fields.authorId,
       content,
-      embeds: fields.embeds ?? [],
-      components: fields.components ?? [],
+      embeds: normal.embeds ?? [],
+      components: normal.components ?? [],
       attachments: fields.attachments ?? [],
       flags: fields.flags ?? 0,
       timestamp: new Date().toISOString(),
@@ -114,8 +139,9 @@ export class DiscordState {
       components: message.components,
     });
     if (fields.content !== undefined) message.content = fields.content ?? '';
-    if (fields.embeds !== undefined) message.embeds = fields.embeds ?? [];
-    if (fields.components !== undefined) message.components = fields.components ?? [];
+    const normal = stored(fields);
+    if (fields.embeds !== undefined) message.embeds = normal.embeds ?? [];
+    if (fields.components !== undefined) message.components = normal.components ?? [];
     if (attachments && attachments.length > 0) message.attachments = attachments;
     // A deferred reply loses its "thinking" flag once it has an answer.
     message.flags &= ~128;
