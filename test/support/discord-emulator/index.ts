@@ -192,6 +192,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         const user = state.users.get(u.id);
         return user && !direct ? { ...u, member: guildMember(user) } : u;
       }),
+      // Discord names the channel type; discord.js 14.28 builds an uncached DM channel from it.
+      channel_type: direct ? 1 : 0,
       ...(direct
         ? {}
         : {

@@ -175,7 +175,13 @@ export function createRestHandler(options: RestOptions) {
       send(res, 404, {}, { message: '404: Not Found', code: 0 });
       return;
     }
-    const found = match(url.pathname.slice('/api/v10'.length));
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname.slice('/api/v10'.length));
+    } catch {
+      path = '';
+    }
+    const found = match(path);
     if (!found) {
       send(res, 404, {}, { message: '404: Not Found', code: 0 });
       return;
