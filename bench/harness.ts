@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { agentBench } from './agent.js';
 import { coldStart } from './cold-start.js';
 import { consoleRtt } from './console-rtt.js';
+import { discordBench } from './discord.js';
 import { executeRtt } from './execute-rtt.js';
 import {
   type BenchContext,
@@ -34,6 +35,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   'repo-install': repoInstall,
   agent: agentBench,
   slack: slackBench,
+  discord: discordBench,
   storm: stormBench,
   console: consoleRtt,
   queue: queueStoreBench,

@@ -23,6 +23,7 @@ const benchmarkNames = [
   'repo-install',
   'agent',
   'slack',
+  'discord',
   'storm',
   'console',
   'queue',

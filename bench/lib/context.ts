@@ -11,6 +11,7 @@ export const benchmarkNames = [
   'repo-install',
   'agent',
   'slack',
+  'discord',
   'storm',
   'console',
   'queue',

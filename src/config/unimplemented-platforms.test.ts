@@ -16,17 +16,16 @@ communications:
     cloudSlack: {enabled: false}
 `);
     expect(unimplementedPlatforms(config).map(({ id, platform }) => ({ id, platform }))).toEqual([
-      { id: 'default/discord', platform: 'discord' },
       { id: 'second/rocketChat', platform: 'rocketChat' },
       { id: 'second/teams', platform: 'teams' },
     ]);
-    expect(unimplementedPlatforms(config)[0]?.reason).toMatch(/no Discord bot/);
+    expect(unimplementedPlatforms(config)[0]?.reason).toMatch(/no Rocket.Chat bot/);
   });
   it('warns about each in the config, once, at its section', () => {
     const config = configFrom(`
 communications:
   default:
-    discord: {enabled: true, token: t, botID: b, channels: {ops: {id: "1"}}}
+    rocketChat: {enabled: true, url: "http://rc", userId: u, authToken: t, channels: {ops: {name: ops}}}
     teams: {enabled: true}
 `);
     // As loadConfig has it: the x-unsupported section (teams) already warned while preparing.
@@ -42,9 +41,9 @@ communications:
       {
         severity: 'warning',
         code: 'unsupported',
-        path: ['communications', 'default', 'discord'],
+        path: ['communications', 'default', 'rocketChat'],
         message:
-          'enabled, but not run: Switchboard has no Discord bot yet; use socketSlack or console. The rest of the config works without it.',
+          'enabled, but not run: Switchboard has no Rocket.Chat bot yet; use socketSlack or console. The rest of the config works without it.',
       },
     ]);
   });

@@ -83,6 +83,7 @@ describe('platform descriptors: factories', () => {
       channels: { ops: { name: 'ops' } },
     },
     console: { enabled: true, port: 0, channels: { ops: { name: 'ops' } } },
+    discord: { enabled: true, token: 'discord-token', botID: '900', channels: { ops: { id: '901' } } },
     webhook: { enabled: true, url: 'http://127.0.0.1:9/hook' },
     elasticsearch: { enabled: true, server: 'http://127.0.0.1:9', indices: { a: { name: 'events' } } },
   };

@@ -63,10 +63,8 @@ describe('Botkube configurations load unchanged', () => {
       'http://switchboard.monitoring.svc.cluster.local',
     );
     expect(usedPluginKeys(config)).toEqual(['botkube/kubectl', 'botkube/kubernetes']);
-    // Only the enabled Discord bot (Switchboard has none yet) and the open incoming webhook are
-    // worth a warning; nothing in the file is unknown or ignored.
+    // Only the open incoming webhook is worth a warning; nothing in the file is unknown or ignored.
     expect(warnings.map((w) => [w.code, formatPath(w.path)])).toEqual([
-      ['unsupported', 'communications.team-a.discord'],
       ['missing', 'plugins.incomingWebhook.auth'],
     ]);
   });
@@ -113,10 +111,8 @@ describe('Botkube configurations load unchanged', () => {
       ),
     );
     expect(ignored.some((w) => w.includes('configWatcher.image'))).toBe(true);
-    // Disabled Mattermost and Botkube Cloud sections are not worth a warning; the enabled Discord is.
-    expect(warnings.filter((w) => w.code === 'unsupported').map((w) => formatPath(w.path))).toEqual([
-      'communications.default-group.discord',
-    ]);
+    // Disabled Mattermost and Botkube Cloud sections are not worth a warning; the enabled Discord runs.
+    expect(warnings.filter((w) => w.code === 'unsupported').map((w) => formatPath(w.path))).toEqual([]);
     expect(Object.isFrozen(config)).toBe(true);
     expect(
       Object.isFrozen(
@@ -355,7 +351,6 @@ sources:
     );
     const { warnings } = await loadConfig({ files: [file], env: {} });
     expect(warnings.filter((w) => w.code === 'unsupported').map(formatIssue)).toEqual([
-      `${file}:4:5: communications.g.discord: enabled, but not run: Switchboard has no Discord bot yet; use socketSlack or console. The rest of the config works without it.`,
       `${file}:5:5: communications.g.rocketChat: enabled, but not run: Switchboard has no Rocket.Chat bot yet; use socketSlack or console. The rest of the config works without it.`,
     ]);
   });
