@@ -1,0 +1,87 @@
+/**
+ * The agent with the Discord platform against the Discord emulator, the executor fixture running
+ * as a real plugin process: `/switchboard` registered and used, a slow plugin answered after the
+ * interaction was deferred within Discord's 3 s, a DM command, and an over-long answer cut to
+ * 2,000 characters with the whole output attached.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../src/app/agent.js';
+import type { Discord } from '../../src/bots/discord/config.js';
+import { createDiscordBot } from '../../src/bots/discord/index.js';
+import { startConformanceAgent } from '../conformance/conformance-agent.js';
+import { type DiscordEmulator, startDiscordEmulator } from '../support/discord-emulator/index.js';
+import { waitFor } from '../support/test-logger.js';
+
+describe('agent on Discord', () => {
+  let emu: DiscordEmulator;
+  let agent: Agent | undefined;
+  let ops: string;
+  let ada: string;
+
+  beforeAll(async () => {
+    emu = await startDiscordEmulator();
+    ops = emu.addChannel('ops').id;
+    ada = emu.addUser('ada').id;
+    const run = await startConformanceAgent({
+      communications: `  default:
+    discord:
+      enabled: true
+      token: ${emu.token}
+      botID: "${emu.botUserId}"
+      apiUrl: ${emu.apiUrl}
+      directMessages: {enabled: true, channel: ops}
+      channels:
+        ops: {id: "${ops}", bindings: {executors: [tools], sources: []}}`,
+      createPlatform: (instance, _context, logger) =>
+        instance.platform === 'discord'
+          ? createDiscordBot({ id: instance.id, settings: instance.settings as Discord, logger })
+          : undefined,
+    });
+    agent = run.agent;
+  }, 180_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    const violations = emu.specViolations();
+    await emu.close();
+    expect(violations).toEqual([]);
+  }, 60_000);
+
+  it('registers /switchboard and answers it in the deferred reply, even from a plugin slower than 3 s', async () => {
+    expect(emu.commands()).toMatchObject([{ name: 'switchboard' }]);
+    const interaction = emu.slashCommand({ user: ada, channel: ops, command: 'fixture sleep 4000' });
+    const reply = await waitFor(
+      () => emu.messages(ops).find((m) => m.content.includes('slept 4000')),
+      45_000,
+      'the answer of the slow plugin',
+    );
+    const acked = emu.interaction(interaction.id);
+    expect(acked?.ackType).toBe(5);
+    expect(acked?.ackAfterMs).toBeLessThan(3000);
+    // The "thinking…" reply itself became the answer: one message, edited.
+    expect(reply.id).toBe(acked?.originalId);
+    expect(reply.history.length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('answers a command sent in a DM, in the DM', async () => {
+    const sent = emu.directMessage({ user: ada, content: 'echo from-a-dm' });
+    const reply = await waitFor(
+      () => emu.messages(sent.channelId).find((m) => m.content.includes('from-a-dm')),
+      45_000,
+      'the DM answer',
+    );
+    expect(reply.channelId).toBe(sent.channelId);
+    expect(emu.messages(ops).some((m) => m.content.includes('from-a-dm'))).toBe(false);
+  }, 60_000);
+
+  it('keeps an answer over 2,000 characters within the limit and attaches the whole output', async () => {
+    emu.userMessage({ user: ada, channel: ops, content: `<@${emu.botUserId}> fixture big 5000` });
+    const reply = await waitFor(
+      () => emu.messages(ops).find((m) => m.attachments.length > 0),
+      45_000,
+      'the answer with a file',
+    );
+    expect(reply.content.length).toBeLessThanOrEqual(2000);
+    expect(reply.attachments[0]?.content.toString()).toContain('x'.repeat(5000));
+  }, 60_000);
+});
