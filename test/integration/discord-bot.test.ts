@@ -297,6 +297,42 @@ describe('Discord bot: commands it hands the agent', () => {
   });
 });
 
+describe('Discord bot: failures', () => {
+  it('reports a 5xx as a retryable DeliveryError and posts once when retried', async () => {
+    const r = await rig();
+    r.emu.faults.failNext('POST /channels/{channel_id}/messages', 503);
+    const outbound = { address: address(r), message: { baseBody: { plaintext: 'after the outage' } } };
+    await expect(r.bot.deliver(outbound)).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    expect(r.emu.messages(r.ops)).toEqual([]);
+    await r.bot.deliver(outbound);
+    expect(r.emu.messages(r.ops).map((m) => m.content)).toEqual(['after the outage']);
+  });
+
+  it('waits out a burst of 429s for their Retry-After and posts once', async () => {
+    const r = await rig();
+    for (let i = 0; i < 2; i++) r.emu.faults.failNext('POST /channels/{channel_id}/messages', 429, 1);
+    const started = Date.now();
+    await r.bot.deliver({ address: address(r), message: { baseBody: { plaintext: 'patient' } } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(r.emu.stats().rateLimited).toBe(2);
+    expect(r.emu.messages(r.ops).map((m) => m.content)).toEqual(['patient']);
+  });
+
+  it('still runs a command whose acknowledgement came too late, answering in the channel', async () => {
+    const r = await rig();
+    r.emu.faults.slowCallbacks(3500);
+    const interaction = r.emu.slashCommand({ user: r.ada, channel: r.ops, command: 'kubectl get pods' });
+    const command = await waitFor(() => r.commands[0], 15_000, 'the command');
+    expect(r.emu.interaction(interaction.id)?.ackType).toBeUndefined();
+    await r.bot.deliver({
+      address: { ...address(r), ...(command.threadId ? { threadId: command.threadId } : {}) },
+      message: { baseBody: { plaintext: 'pods' } },
+    });
+    expect(r.emu.messages(r.ops).map((m) => m.content)).toEqual(['pods']);
+    expect(r.lines.some((l) => String(l.msg).includes('could not be acknowledged in time'))).toBe(true);
+  });
+});
+
 describe('Discord bot: connecting', () => {
   it('refuses a bad token at start, naming the setting', async () => {
     const r = await rig({

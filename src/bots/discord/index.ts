@@ -266,15 +266,23 @@ class DiscordBot implements Bot {
       return;
     }
     // Within Discord's 3 s, before the command runs: the answer comes later through the webhook.
-    if (interaction.isChatInputCommand()) await interaction.deferReply();
-    else await interaction.deferUpdate();
-    this.#interactions.add({
-      id: interaction.id,
-      token: interaction.token,
-      applicationId: interaction.applicationId,
-      kind,
-      receivedAt: Date.now(),
-    });
+    try {
+      if (interaction.isChatInputCommand()) await interaction.deferReply();
+      else await interaction.deferUpdate();
+      this.#interactions.add({
+        id: interaction.id,
+        token: interaction.token,
+        applicationId: interaction.applicationId,
+        kind,
+        receivedAt: Date.now(),
+      });
+    } catch (err) {
+      // Too late (10062) or refused: the command still runs, and its answer goes to the channel.
+      this.#log.warn(
+        { interaction: interaction.id, code: discordErrorCode(err), err: (err as Error).message },
+        'Discord interaction could not be acknowledged in time; answering in the channel',
+      );
+    }
     this.#onCommand?.(mapped);
   }
 }
