@@ -11,8 +11,10 @@ import {
   type APIActionRowComponent,
   type APIButtonComponentWithCustomId,
   type APIComponentInMessageActionRow,
+  type APIMessageComponentInteraction,
   type APIMessageTopLevelComponent,
   type APIStringSelectComponent,
+  ApplicationIntegrationType,
   ComponentType,
   GatewayDispatchEvents,
   GatewayIntentBits,
@@ -260,13 +262,35 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     };
     state.interactions.set(interaction.id, interaction);
     const direct = !channel.guildId;
-    const payload = {
+    // The fields every interaction shares are typed against discord-api-types; the union of
+    // interaction kinds is put together below.
+    const common: Pick<
+      APIMessageComponentInteraction,
+      | 'id'
+      | 'application_id'
+      | 'token'
+      | 'version'
+      | 'channel_id'
+      | 'app_permissions'
+      | 'locale'
+      | 'entitlements'
+      | 'authorizing_integration_owners'
+      | 'attachment_size_limit'
+    > = {
       id: interaction.id,
       application_id: state.applicationId,
-      type,
       token: interaction.token,
       version: 1,
       channel_id: channelId,
+      app_permissions: '1071698660929',
+      locale: Locale.EnglishUS,
+      entitlements: [],
+      authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: state.guildId },
+      attachment_size_limit: 26_214_400,
+    };
+    const payload = {
+      ...common,
+      type,
       channel: direct
         ? { id: channelId, type: 1 }
         : { id: channelId, type: 0, name: channel.name, guild_id: state.guildId },
@@ -278,11 +302,6 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
             guild_locale: Locale.EnglishUS,
             context: 0,
           }),
-      app_permissions: '1071698660929',
-      locale: Locale.EnglishUS,
-      entitlements: [],
-      authorizing_integration_owners: { 0: state.guildId },
-      attachment_size_limit: 26_214_400,
       ...(clicked ? { message: apiMessage(clicked, state.users) } : {}),
       data,
     } as unknown as GatewayInteractionCreateDispatchData;
