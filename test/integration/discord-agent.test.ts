@@ -1,7 +1,8 @@
 /**
  * The agent with the Discord platform against the Discord emulator, the executor fixture running
  * as a real plugin process: `/switchboard` registered and used, a slow plugin answered after the
- * interaction was deferred within Discord's 3 s, a DM command, and an over-long answer cut to
+ * interaction was deferred within Discord's 3 s, extra messages, replaceOriginal, a DM command,
+ * and an over-long answer cut to
  * 2,000 characters with the whole output attached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,35 @@ describe('agent on Discord', () => {
     // The "thinking…" reply itself became the answer: one message, edited.
     expect(reply.id).toBe(acked?.originalId);
     expect(reply.history.length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('answers a slash command with extra messages: the first in the deferred reply, the rest as follow-ups', async () => {
+    const interaction = emu.slashCommand({ user: ada, channel: ops, command: 'fixture messages' });
+    const second = await waitFor(
+      () => emu.messages(ops).find((m) => m.interactionId === interaction.id && m.content.includes('second')),
+      45_000,
+      'the follow-up',
+    );
+    const first = emu.messages(ops).find((m) => m.id === emu.interaction(interaction.id)?.originalId);
+    expect(first?.content).toContain('first');
+    expect(second.id).not.toBe(first?.id);
+  }, 60_000);
+
+  it('replaces the clicked message for replaceOriginal instead of posting anew', async () => {
+    emu.userMessage({ user: ada, channel: ops, content: `<@${emu.botUserId}> fixture replace 1` });
+    const step = await waitFor(
+      () => emu.messages(ops).find((m) => m.content.includes('step 1')),
+      45_000,
+      'step 1',
+    );
+    const bob = emu.addUser('bob').id;
+    emu.clickButton({ user: bob, messageId: step.id, label: 'Next' });
+    await waitFor(
+      () => emu.messages(ops).find((m) => m.id === step.id && m.content.includes('step 2')),
+      45_000,
+      'step 2 in the same message',
+    );
+    expect(emu.messages(ops).filter((m) => m.content.includes('step 2'))).toHaveLength(1);
   }, 60_000);
 
   it('answers a command sent in a DM, in the DM', async () => {
