@@ -2,8 +2,7 @@
  * The agent with the Discord platform against the Discord emulator, the executor fixture running
  * as a real plugin process: `/switchboard` registered and used, a slow plugin answered after the
  * interaction was deferred within Discord's 3 s, extra messages, replaceOriginal, a DM command,
- * and an over-long answer cut to
- * 2,000 characters with the whole output attached.
+ * and an over-long answer cut to 2,000 characters with the whole output attached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/app/agent.js';
