@@ -111,7 +111,7 @@ describe('docs/sdk.md walkthrough from the packed packages', () => {
     agentTarball = join(work, agent.stdout.trim().split('\n').pop() ?? '');
     expect(sdkTarball).toMatch(/switchboard-sdk-\d+\.\d+\.\d+\.tgz$/);
     expect(agentTarball).toMatch(/switchboard-\d+\.\d+\.\d+\.tgz$/);
-    // The SDK's own closure: the package plus the gRPC transport and the protobuf runtime.
+    // What each package ships.
     const listing = await step(join(repoRoot, 'packages/sdk'), 'npm', [
       'pack',
       '--dry-run',
@@ -122,6 +122,52 @@ describe('docs/sdk.md walkthrough from the packed packages', () => {
     expect(files).toEqual(
       expect.arrayContaining(['LICENSE', 'README.md', 'dist/index.js', 'dist/types/sdk/index.d.ts']),
     );
+    // `npm publish --dry-run` has nothing to warn about but the missing login (no credentials here).
+    for (const dir of [join(repoRoot, 'packages/sdk'), repoRoot]) {
+      const dry = await step(dir, 'npm', ['publish', '--dry-run', '--ignore-scripts']);
+      const warnings = dry.stderr.split('\n').filter((l) => /^npm (warn|error)/i.test(l));
+      expect(warnings.filter((l) => !l.includes('requires you to be logged in'))).toEqual([]);
+      expect(dry.stdout).toMatch(/^\+ switchboard(-sdk)?@\d+\.\d+\.\d+$/m);
+    }
+    const agentFiles = await step(repoRoot, 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts']);
+    const agentPaths = (JSON.parse(agentFiles.stdout) as [{ files: { path: string }[] }])[0].files.map(
+      (f) => f.path,
+    );
+    expect(agentPaths).toEqual(
+      expect.arrayContaining(['LICENSE', 'lib/sdk.js', 'lib/sdk.d.ts', 'bin/run.js']),
+    );
+  }, 300_000);
+
+  it('the SDK alone installs into an empty folder with only the gRPC transport and protobuf runtime', async () => {
+    const dir = join(work, 'sdk-only');
+    await mkdir(dir);
+    await writeFile(join(dir, 'package.json'), '{"name": "sdk-only", "private": true, "type": "module"}\n');
+    await step(dir, 'npm', ['install', ...npmFlags, sdkTarball], 300_000);
+    const tree = JSON.parse((await step(dir, 'npm', ['ls', '--all', '--json'])).stdout) as {
+      dependencies: Record<string, { dependencies?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(tree.dependencies)).toEqual(['switchboard-sdk']);
+    expect(Object.keys(tree.dependencies['switchboard-sdk']?.dependencies ?? {}).sort()).toEqual([
+      '@bufbuild/protobuf',
+      '@grpc/grpc-js',
+    ]);
+    const installed = (await step(dir, 'npm', ['ls', '--all', '--parseable'])).stdout;
+    for (const heavy of [
+      '@slack/bolt',
+      'fastify',
+      '@elastic/elasticsearch',
+      'better-sqlite3',
+      'pino',
+      'zod',
+      'yaml',
+    ])
+      expect(installed).not.toContain(`/node_modules/${heavy}\n`);
+    const loaded = await step(dir, process.execPath, [
+      '--input-type=module',
+      '-e',
+      "const sdk = await import('switchboard-sdk'); console.log(typeof sdk.serveExecutor, sdk.mergeConfigs(['a: 1', 'b: [x]']).b[0]);",
+    ]);
+    expect(loaded.stdout.trim()).toBe('function x');
   }, 300_000);
 
   it('installs the CLI and scaffolds an executor project', async () => {
