@@ -20,6 +20,9 @@ const inputs = [
   'tsconfig.json',
   'tsconfig.build.json',
   'index.yaml',
+  'packages/sdk/build.mjs',
+  'packages/sdk/package.json',
+  'packages/sdk/tsconfig.json',
 ];
 
 if (process.argv.includes('--stamp')) {

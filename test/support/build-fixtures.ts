@@ -72,6 +72,8 @@ export async function buildCli(): Promise<void> {
     );
   });
   await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts/copy-assets.mjs')]);
+  // `switchboard/sdk` re-exports the workspace package switchboard-sdk, built from the same src/.
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'packages/sdk/build.mjs')]);
 }
 
 /** One entry of a `plugins/<dir>/plugin.json` (see plugins/README.md). */

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { PluginError } from '../../errors/switchboard-error.js';
 import { type PluginLogLine, parseHclogLine } from '../../log/hclog.js';
 import { type Handshake, parseHandshake } from './handshake.js';
+import { launchCommand } from './launch-command.js';
 import { LineTail, readLines } from './line-reader.js';
 import type { LogBudget } from './log-budget.js';
 
@@ -54,7 +55,8 @@ export function startPluginProcess(options: PluginProcessOptions): Promise<Plugi
   const tail = new LineTail();
   let child: ChildProcess;
   try {
-    child = spawn(options.binary, options.args ?? [], {
+    const launch = launchCommand(options.binary, options.args ?? []);
+    child = spawn(launch.command, launch.args, {
       env: options.env,
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Cold start and idle memory of a TypeScript plugin as `plugin build` ships it, side by side with
+// bare Node and a Go plugin, in one run: `npm run build && node bench/ts-plugin-footprint.mjs [runs]`.
+//
+// Rows are interleaved (one of each per round) so a machine loaded by other work slows them alike.
+// "first answer" is what the agent waits for: spawn, handshake, channel ready and one Metadata call
+// through the host (launchPlugin, AutoMTLS off and on). Idle memory is read from /proc 1 s after
+// that answer: VmRSS; Pss (pages shared with other processes, such as the node binary's, split
+// between the sharers); USS (private pages: what stopping the plugin gives back).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const repoRoot = new URL('..', import.meta.url).pathname;
+const dist = (path) => import(join(repoRoot, 'dist', path));
+const { launchPlugin } = await dist('plugins/host/plugin-instance.js');
+const { instanceHandle } = await dist('plugins/host/plugin-handle.js');
+const { createExecutorClient } = await dist('plugins/host/executor-client.js');
+const { bundlePluginProgram } = await dist('plugins/publish/build-plugins.js');
+const { wrapEsmBundleAsCjs } = await dist('plugins/publish/cjs-wrap.js');
+const { build } = await import('esbuild');
+const { createRootLogger } = await dist('log/logger.js');
+
+const runs = Number(process.argv[2] ?? 10);
+const logger = createRootLogger({ level: 'silent' });
+const scratch = await mkdtemp(join(tmpdir(), 'sb-footprint-'));
+// The shipped form, under its cache name (so the host's Node launch path is the one measured).
+const program = await bundlePluginProgram(
+  join(repoRoot, 'plugins/echo/main.ts'),
+  repoRoot,
+  join(scratch, 'echo.mjs'),
+  'executor echo',
+);
+const tsPlugin = join(scratch, 'executor_v0.1.0_echo');
+await writeFile(tsPlugin, program, { mode: 0o755 });
+// Experiment: the same program without @grpc/proto-loader (and the protobufjs it pulls in), which
+// grpc-js requires only inside the channelz and ORCA service loaders a plugin never calls.
+const leanEsm = join(scratch, 'echo-lean.mjs');
+await build({
+  entryPoints: [join(repoRoot, 'plugins/echo/main.ts')],
+  outfile: leanEsm,
+  absWorkingDir: repoRoot,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  define: { 'import.meta.url': '__sbImportMetaUrl' },
+  external: ['@grpc/proto-loader'],
+  logLevel: 'silent',
+});
+const leanPlugin = join(scratch, 'executor_v0.1.0_echolean');
+await writeFile(leanPlugin, wrapEsmBundleAsCjs(await readFile(leanEsm, 'utf8'), '__sbImportMetaUrl'), {
+  mode: 0o755,
+});
+const sizes = { ts: program.length, lean: (await readFile(leanPlugin)).length };
+const goPlugin = join(repoRoot, '.cache/fixtures/go/executor_goecho');
+const haveGo = await readFile(goPlugin).then(
+  () => true,
+  () => false,
+);
+
+const env = { PATH: process.env.PATH ?? '' };
+
+function bareNode() {
+  const start = performance.now();
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore', detached: true, env });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => resolve({ ms: performance.now() - start }));
+  });
+}
+
+/** Memory floor: a Node process doing nothing, read like the plugins (1 s after start). */
+async function idleNode() {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore', env });
+  await new Promise((r) => setTimeout(r, 1000));
+  const memory = await memoryOf(child.pid);
+  child.kill('SIGKILL');
+  return { ms: Number.NaN, ...memory };
+}
+
+async function memoryOf(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const uss = kib(rollup, 'Private_Clean') + kib(rollup, 'Private_Dirty');
+  return { rssMiB: kib(status, 'VmRSS') / 1024, pssMiB: kib(rollup, 'Pss') / 1024, ussMiB: uss / 1024 };
+}
+
+function pluginRow(binary, options) {
+  return async () => {
+    const start = performance.now();
+    const instance = await launchPlugin({
+      name: 'bench/footprint',
+      binary,
+      logger,
+      autoMtls: options.autoMtls,
+      startTimeoutMs: 15_000,
+      hostEnv: env,
+      envExtra: options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {},
+    });
+    try {
+      const metadata = await createExecutorClient(instanceHandle(instance)).metadata({ deadlineMs: 10_000 });
+      const ms = performance.now() - start;
+      if (metadata.version === '') throw new Error('empty metadata');
+      await new Promise((r) => setTimeout(r, 1000));
+      return { ms, ...(await memoryOf(instance.pid)) };
+    } finally {
+      await instance.stop();
+    }
+  };
+}
+
+const rows = [
+  { id: 'node', label: "bare node -e '' (spawn → exit)", run: bareNode },
+  { id: 'node-idle', label: 'bare node, idle (memory floor)', run: idleNode },
+  { id: 'ts', label: 'TS plugin, mTLS off', run: pluginRow(tsPlugin, { autoMtls: false }) },
+  { id: 'ts-mtls', label: 'TS plugin, mTLS on', run: pluginRow(tsPlugin, { autoMtls: true }) },
+  {
+    id: 'ts-lean',
+    label: 'experiment: TS plugin bundled without @grpc/proto-loader, mTLS off',
+    run: pluginRow(leanPlugin, { autoMtls: false }),
+  },
+  {
+    id: 'ts-small-heap',
+    label: 'TS plugin, mTLS off, --max-semi-space-size=1',
+    run: pluginRow(tsPlugin, { autoMtls: false, nodeOptions: '--max-semi-space-size=1' }),
+  },
+  {
+    id: 'ts-small-heap-pool',
+    label: 'TS plugin, mTLS off, --max-semi-space-size=1 --v8-pool-size=1',
+    run: pluginRow(tsPlugin, { autoMtls: false, nodeOptions: '--max-semi-space-size=1 --v8-pool-size=1' }),
+  },
+  ...(haveGo
+    ? [{ id: 'go', label: 'Go plugin, mTLS off', run: pluginRow(goPlugin, { autoMtls: false }) }]
+    : []),
+];
+
+const samples = new Map(rows.map((r) => [r.id, []]));
+// One warm-up round, not counted: file cache and first-ever compile of the host path.
+for (const row of rows) await row.run();
+for (let i = 0; i < runs; i++) for (const row of rows) samples.get(row.id).push(await row.run());
+await rm(scratch, { recursive: true, force: true });
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const base = median(samples.get('node').map((s) => s.ms));
+const lines = [
+  `runs per row: ${runs} (interleaved, after one warm-up round); node ${process.version}`,
+  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB, without @grpc/proto-loader ${(sizes.lean / 1024).toFixed(0)} KiB`,
+  '',
+  '| row | first answer p50 | vs bare node | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
+  '| :-- | --: | --: | --: | --: | --: |',
+];
+for (const row of rows) {
+  const s = samples.get(row.id);
+  const ms = median(s.map((x) => x.ms));
+  const mem = (key) => (s[0][key] === undefined ? '-' : `${median(s.map((x) => x[key])).toFixed(1)} MiB`);
+  lines.push(
+    `| ${row.label} | ${Number.isNaN(ms) ? '-' : `${ms.toFixed(1)} ms`} | ${row.id === 'node' ? '(baseline)' : Number.isNaN(ms) ? '-' : `${(ms / base).toFixed(2)}×`} | ${mem('rssMiB')} | ${mem('pssMiB')} | ${mem('ussMiB')} |`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,51 @@
+// Builds the publishable SDK from the one source of the plugin contract in this repository
+// (src/sdk, src/contract, src/gen): one ESM bundle plus declaration files. Only the gRPC
+// transport and the protobuf runtime stay external (they are the package's dependencies);
+// the YAML parser used to merge configs is bundled, so installing the SDK pulls nothing else.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const require = createRequire(import.meta.url);
+const { dependencies } = require('./package.json');
+
+rmSync(`${here}dist`, { recursive: true, force: true });
+
+const { build } = await import('esbuild');
+await build({
+  entryPoints: [`${here}../../src/sdk/index.ts`],
+  outfile: `${here}dist/index.js`,
+  absWorkingDir: `${here}../..`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // A package name and its subpaths (@bufbuild/protobuf/wkt) are both the dependency.
+  external: Object.keys(dependencies).flatMap((name) => [name, `${name}/*`]),
+  legalComments: 'linked',
+  // The bundled YAML parser is CommonJS and requires Node built-ins at load time.
+  banner: {
+    js: "import { createRequire as sbCreateRequire } from 'node:module';\nconst require = sbCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+
+// The package carries the repository's licence and the bundled parser's notice (ISC asks for it).
+copyFileSync(`${here}../../LICENSE`, `${here}LICENSE`);
+const yamlDir = require.resolve('yaml/package.json').replace(/package\.json$/, '');
+const yamlVersion = require('yaml/package.json').version;
+writeFileSync(
+  `${here}THIRD-PARTY.md`,
+  `# Bundled third-party code\n\ndist/index.js includes yaml ${yamlVersion} (https://eemeli.org/yaml/), under this licence:\n\n\`\`\`\n${readFileSync(`${yamlDir}LICENSE`, 'utf8').trim()}\n\`\`\`\n`,
+);
+
+const tsc = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', `${here}tsconfig.json`],
+  {
+    stdio: 'inherit',
+  },
+);
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
