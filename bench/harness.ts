@@ -26,6 +26,7 @@ import { repoInstall } from './repo-install.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
 import { streamThroughput } from './stream-throughput.js';
+import { warmStart } from './warm-start.js';
 
 const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>> = {
   'cold-start': coldStart,
@@ -37,6 +38,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   storm: stormBench,
   console: consoleRtt,
   queue: queueStoreBench,
+  'warm-start': warmStart,
 };
 
 function cpuModel(): string {
