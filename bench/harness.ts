@@ -21,6 +21,7 @@ import {
   readContext,
 } from './lib/context.js';
 import { renderTable } from './lib/report.js';
+import { manyPlugins } from './many-plugins.js';
 import { queueStoreBench } from './queue-store.js';
 import { repoInstall } from './repo-install.js';
 import { slackBench } from './slack.js';
@@ -39,6 +40,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   console: consoleRtt,
   queue: queueStoreBench,
   'warm-start': warmStart,
+  'many-plugins': manyPlugins,
 };
 
 function cpuModel(): string {

@@ -27,6 +27,7 @@ const benchmarkNames = [
   'console',
   'queue',
   'warm-start',
+  'many-plugins',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]
@@ -173,7 +174,7 @@ async function buildAll(selected) {
       }),
     ]);
   let go = { error: 'not needed by the selected benchmarks' };
-  if (selected.includes('cold-start')) go = await buildGo();
+  if (selected.includes('cold-start') || selected.includes('many-plugins')) go = await buildGo();
   return {
     fixtures: { executor, source, handshakeOnly, grpcHandshake, executorCjs, executorCodeCache },
     go,

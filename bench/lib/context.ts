@@ -15,6 +15,7 @@ export const benchmarkNames = [
   'console',
   'queue',
   'warm-start',
+  'many-plugins',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 
