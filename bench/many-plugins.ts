@@ -3,7 +3,8 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { launchPlugin } from '../src/plugins/host/plugin-instance.js';
+import { startConcurrency } from '../src/app/plugin-processes.js';
+import { launchPlugin, type PluginInstance } from '../src/plugins/host/plugin-instance.js';
 import { currentPlatform } from '../src/plugins/repository/index-format.js';
 import { startAgent } from './agent-setup.js';
 import { BenchBot } from './lib/bench-bot.js';
@@ -89,34 +90,48 @@ plugins:
     // The cold start installs; it is not timed.
     await agentStart();
     const binaries = names.map((n) => join(work, 'cache', 'bench', `executor_1.0.0_${n}`));
-    const launchAll = async () => {
+    const limit = startConcurrency();
+    /** Launches all 50 with at most `width` launches in flight; time until the last is ready. */
+    const launchAll = async (width: number) => {
       const t = performance.now();
-      const instances = await Promise.all(
-        binaries.map((binary, i) =>
-          launchPlugin({
-            name: `bench/${names[i]}`,
-            binary,
-            logger: silentLogger,
-            autoMtls: true,
-            hostEnv: { PATH: process.env.PATH ?? '' },
-          }),
-        ),
-      );
+      const instances: PluginInstance[] = [];
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < binaries.length; i = next++) {
+          instances.push(
+            await launchPlugin({
+              name: `bench/${names[i]}`,
+              binary: binaries[i] as string,
+              logger: silentLogger,
+              autoMtls: true,
+              hostEnv: { PATH: process.env.PATH ?? '' },
+            }),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(width, binaries.length) }, worker));
       const elapsed = performance.now() - t;
       await Promise.all(instances.map((i) => i.stop()));
       return elapsed;
     };
 
     const rounds = ctx.quick ? 2 : 5;
-    const samples = { launch: [] as number[], agent: [] as number[] };
+    const samples = { launch: [] as number[], bounded: [] as number[], agent: [] as number[] };
+    const rows = ['launch', 'bounded', 'agent'] as const;
     for (let round = -1; round < rounds; round++) {
-      const order = round % 2 === 0 ? (['launch', 'agent'] as const) : (['agent', 'launch'] as const);
-      for (const row of order) {
-        const elapsed = row === 'launch' ? await launchAll() : await agentStart();
+      // Rotating order, so that no row always follows the same one.
+      for (let k = 0; k < rows.length; k++) {
+        const row = rows[(k + round + rows.length) % rows.length] as (typeof rows)[number];
+        const elapsed =
+          row === 'launch'
+            ? await launchAll(count)
+            : row === 'bounded'
+              ? await launchAll(limit)
+              : await agentStart();
         if (round >= 0) samples[row].push(elapsed);
       }
     }
-    const [l, a] = [summarize(samples.launch), summarize(samples.agent)];
+    const [l, b, a] = [summarize(samples.launch), summarize(samples.bounded), summarize(samples.agent)];
     const table: Table = {
       title,
       centralHeader: 'p50',
@@ -131,8 +146,18 @@ plugins:
             baseline: '(baseline)',
           },
         ),
+        infoRow(
+          `launchPlugin × ${count}, ${limit} at a time (the agent's bound)`,
+          ms(b.p50),
+          ms(b.p90),
+          ms(b.max),
+          {
+            baseline: ms(l.p50),
+            ratio: ratio(b.p50 / l.p50),
+          },
+        ),
         {
-          measurement: `agent start() → ready, ${count} executors bound to one channel`,
+          measurement: `agent start() → ready, ${count} executors bound to one channel (${limit} launches at a time)`,
           central: ms(a.p50),
           spread: ms(a.p90),
           max: ms(a.max),
@@ -143,11 +168,11 @@ plugins:
         },
       ],
       notes: [
-        `${rounds} timed rounds after one warm-up round, the two rows alternating. The agent runs in the harness process with a silent logger and the bench bot as its console; every plugin was running at ready in every round.`,
+        `${rounds} timed rounds after one warm-up round, rows rotating. The agent runs in the harness process with a silent logger and the bench bot as its console; every plugin was running at ready in every round.`,
         'Both rows use AutoMTLS (the agent default). The agent installs from its warm cache (file:// repository).',
       ],
     };
-    return { tables: [table], data: { launch: l, agent: a, rounds } };
+    return { tables: [table], data: { launch: l, bounded: b, agent: a, limit, rounds } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
