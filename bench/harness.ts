@@ -26,6 +26,7 @@ import { queueStoreBench } from './queue-store.js';
 import { repoInstall } from './repo-install.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
+import { streamFanout } from './stream-fanout.js';
 import { streamThroughput } from './stream-throughput.js';
 import { warmStart } from './warm-start.js';
 
@@ -41,6 +42,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   queue: queueStoreBench,
   'warm-start': warmStart,
   'many-plugins': manyPlugins,
+  'stream-fanout': streamFanout,
 };
 
 function cpuModel(): string {

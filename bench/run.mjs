@@ -28,6 +28,7 @@ const benchmarkNames = [
   'queue',
   'warm-start',
   'many-plugins',
+  'stream-fanout',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

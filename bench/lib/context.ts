@@ -16,6 +16,7 @@ export const benchmarkNames = [
   'queue',
   'warm-start',
   'many-plugins',
+  'stream-fanout',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 
