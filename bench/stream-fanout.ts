@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { keepStreaming } from '../src/bridge/source/stream-keeper.js';
 import { grpcServiceDefinition } from '../src/contract/service-definition.js';
@@ -75,6 +79,61 @@ async function timed(reader: Reader, instance: PluginInstance, streams: number, 
 }
 
 /**
+ * One stream of SB_BENCH_STREAM_COUNT events read the SB_BENCH_STREAM_MODE way (raw or host),
+ * from the source fixture at SB_BENCH_SOURCE, then exit: what callgrind counts.
+ * bench/run.mjs bundles it to .cache/bench/stream-child.mjs.
+ */
+export async function runStreamChild(): Promise<void> {
+  const mode = process.env.SB_BENCH_STREAM_MODE === 'host' ? host : raw;
+  const count = Number(process.env.SB_BENCH_STREAM_COUNT);
+  const instance = await launchPlugin({
+    name: 'bench/source',
+    binary: process.env.SB_BENCH_SOURCE as string,
+    logger: silentLogger,
+    autoMtls: false,
+  });
+  try {
+    const got = await mode(instance, count);
+    if (got !== count) throw new Error(`got ${got} of ${count} events`);
+  } finally {
+    await instance.stop();
+  }
+}
+
+const callgrindCounts = [1_000, 6_000] as const;
+
+/** Instructions the host process executes (callgrind), per event: the slope between two stream lengths. */
+async function instructionsPerEvent(ctx: BenchContext, mode: 'raw' | 'host'): Promise<number> {
+  const totals: number[] = [];
+  for (const count of callgrindCounts) {
+    const { stderr } = await promisify(execFile)(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--trace-children=no',
+        '--callgrind-out-file=/dev/null',
+        process.execPath,
+        join(ctx.outDir, 'stream-child.mjs'),
+      ],
+      {
+        env: {
+          ...process.env,
+          SB_BENCH_STREAM_MODE: mode,
+          SB_BENCH_STREAM_COUNT: String(count),
+          SB_BENCH_SOURCE: ctx.fixtures.source,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const collected = /Collected : (\d+)/.exec(stderr)?.[1];
+    if (!collected) throw new Error(`callgrind printed no total:\n${stderr.slice(-2000)}`);
+    totals.push(Number(collected));
+  }
+  const [short, long] = totals as [number, number];
+  return (long - short) / (callgrindCounts[1] - callgrindCounts[0]);
+}
+
+/**
  * Source streams through the host at 1, 4 and 16 concurrent streams of one plugin process
  * (mTLS off), against raw grpc-js streams of the same plugin, interleaved in one run.
  */
@@ -133,6 +192,36 @@ export async function streamFanout(ctx: BenchContext): Promise<BenchResult> {
         result: verdict(x >= 0.9),
       });
     }
+    const valgrind = ['/usr/bin/valgrind', '/usr/local/bin/valgrind'].some((p) => existsSync(p));
+    let callgrindNote = 'callgrind: valgrind is not installed, instruction counts skipped.';
+    const instructions: Record<string, number> = {};
+    if (valgrind && !ctx.quick) {
+      instructions.raw = await instructionsPerEvent(ctx, 'raw');
+      instructions.host = await instructionsPerEvent(ctx, 'host');
+      const r = instructions.raw;
+      const h = instructions.host;
+      rows.push({
+        measurement: "callgrind: host process instructions per event, raw grpc-js on('data')",
+        central: `${Math.round(r).toLocaleString('en-US')}`,
+        spread: '-',
+        max: '-',
+        baseline: '(baseline)',
+        ratio: '1.00×',
+        target: '',
+        result: 'info',
+      });
+      rows.push({
+        measurement: 'callgrind: host process instructions per event, keepStreaming',
+        central: `${Math.round(h).toLocaleString('en-US')}`,
+        spread: '-',
+        max: '-',
+        baseline: `${Math.round(r).toLocaleString('en-US')}`,
+        ratio: ratio(h / r),
+        target: '',
+        result: 'info',
+      });
+      callgrindNote = `callgrind: \`valgrind --tool=callgrind --trace-children=no node .cache/bench/stream-child.mjs\` (the host process only; the plugin runs natively), one stream of ${callgrindCounts[0].toLocaleString('en-US')} and of ${callgrindCounts[1].toLocaleString('en-US')} events; per event = the difference of the two totals / ${(callgrindCounts[1] - callgrindCounts[0]).toLocaleString('en-US')}, so start-up and shutdown cancel out.`;
+    }
     const cpuNote = widths
       .map(
         ({ streams }) =>
@@ -147,11 +236,12 @@ export async function streamFanout(ctx: BenchContext): Promise<BenchResult> {
       notes: [
         `${rounds} timed runs per row after a 500-event warm-up of each, raw and host alternating; rate = all events of the run / its wall time. Same ~256 B fixture events as the stream benchmark.`,
         `Host process CPU µs per event (median), by stream count: ${cpuNote}.`,
+        callgrindNote,
       ],
     };
     return {
       tables: [table],
-      data: { rounds, checks, runs: Object.fromEntries(runs) },
+      data: { rounds, checks, instructions, runs: Object.fromEntries(runs) },
     };
   } finally {
     await instance.stop();
