@@ -1,8 +1,10 @@
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexCachePaths } from '../../src/plugins/repository/repository-index.js';
 import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { startStaticServer } from '../support/static-server.js';
 import { waitFor } from '../support/test-logger.js';
 
 /*
@@ -13,7 +15,7 @@ import { waitFor } from '../support/test-logger.js';
 
 let repo: string;
 let cacheDir: string;
-const config = () => `
+const config = (repoUrl = `file://${repo}/index.yaml`, cache = cacheDir) => `
 communications:
   default:
     console:
@@ -29,9 +31,9 @@ sources:
 settings:
   startRetry: {initialBackoff: 500ms, maxBackoff: 1s}
 plugins:
-  cacheDir: ${cacheDir}
+  cacheDir: ${cache}
   repositories:
-    sb: {url: "file://${repo}/index.yaml"}
+    sb: {url: "${repoUrl}"}
 `;
 const msgs = (run: RunningAgent) => run.lines.map((l) => String(l.msg));
 const echoBinary = async () => {
@@ -44,14 +46,14 @@ beforeAll(async () => {
   repo = await publishBuiltins();
   cacheDir = await mkdtemp(join(tmpdir(), 'sb-recheck-cache-'));
   // The cold start downloads and hashes; the starts below find a warm cache.
-  const cold = await startAgent(config);
+  const cold = await startAgent(config());
   await cold.agent.stop();
 }, 180_000);
 afterAll(() => rm(cacheDir, { recursive: true, force: true }));
 
 describe('cached plugin files checked after start', () => {
   it('hashes the trusted files only after ready, and leaves intact plugins running', async () => {
-    const run = await startAgent(config);
+    const run = await startAgent(config());
     try {
       await waitFor(
         () =>
@@ -77,7 +79,7 @@ describe('cached plugin files checked after start', () => {
   }, 60_000);
 
   it('stops a plugin whose bytes changed after start, reports it, and reinstalls it', async () => {
-    const run = await startAgent(config);
+    const run = await startAgent(config());
     try {
       const binary = await echoBinary();
       // Still a valid program: only the digest can tell.
@@ -135,4 +137,43 @@ describe('cached plugin files checked after start', () => {
       await run.agent.stop();
     }
   }, 90_000);
+});
+
+describe('plugin index served from the cache at start', () => {
+  it('makes no request before ready with an index older than 15 min, and refreshes it after', async () => {
+    const server = await startStaticServer(repo);
+    const cache = await mkdtemp(join(tmpdir(), 'sb-recheck-http-cache-'));
+    const yaml = config(`${server.url}index.yaml`, cache);
+    try {
+      const cold = await startAgent(yaml);
+      await cold.agent.stop();
+      const meta = indexCachePaths(cache, 'sb').meta;
+      const cached = JSON.parse(await readFile(meta, 'utf8'));
+      await writeFile(meta, JSON.stringify({ ...cached, fetchedAt: Date.now() - 20 * 60_000 }));
+      server.requests.length = 0;
+      const run = await startAgent(yaml);
+      try {
+        // Nothing on the start path: the stale index and the cached plugins were used as they are.
+        expect(server.requests).toEqual([]);
+        expect(run.agent.status().plugins.map((p) => p.state)).toEqual(['running', 'running']);
+        await waitFor(
+          () => server.requests.some((r) => r.path === '/index.yaml'),
+          15_000,
+          'the index refreshed after ready',
+        );
+        await waitFor(
+          async () => JSON.parse(await readFile(meta, 'utf8')).fetchedAt > Date.now() - 60_000,
+          5_000,
+          'the refreshed index in the cache',
+        );
+        // Only the index: the plugins were not downloaded again.
+        expect(server.requests.every((r) => r.path === '/index.yaml')).toBe(true);
+      } finally {
+        await run.agent.stop();
+      }
+    } finally {
+      await server.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
