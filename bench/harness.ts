@@ -22,11 +22,14 @@ import {
   readContext,
 } from './lib/context.js';
 import { renderTable } from './lib/report.js';
+import { manyPlugins } from './many-plugins.js';
 import { queueStoreBench } from './queue-store.js';
 import { repoInstall } from './repo-install.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
+import { streamFanout } from './stream-fanout.js';
 import { streamThroughput } from './stream-throughput.js';
+import { warmStart } from './warm-start.js';
 
 const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>> = {
   'cold-start': coldStart,
@@ -39,6 +42,9 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   storm: stormBench,
   console: consoleRtt,
   queue: queueStoreBench,
+  'warm-start': warmStart,
+  'many-plugins': manyPlugins,
+  'stream-fanout': streamFanout,
 };
 
 function cpuModel(): string {

@@ -27,6 +27,9 @@ const benchmarkNames = [
   'storm',
   'console',
   'queue',
+  'warm-start',
+  'many-plugins',
+  'stream-fanout',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]
@@ -160,6 +163,19 @@ async function buildAll(selected) {
         logLevel: 'error',
       }).then(() => writeExecutable(join(outDir, 'executor-fixture-cjs-main.cjs'), cjsRunnerSource)),
       writeExecutable(join(outDir, 'executor-fixture-code-cache.cjs'), codeCacheLoaderSource),
+      // The stream benchmark's callgrind rows run one stream in a child process from this bundle.
+      build({
+        ...stdin(
+          "import { runStreamChild } from './bench/stream-fanout.ts';\nawait runStreamChild();\nprocess.exit(0);\n",
+        ),
+        outfile: join(outDir, 'stream-child.mjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        packages: 'external',
+        logLevel: 'error',
+      }),
       // The agent RSS benchmark runs the agent in a child process from this bundle.
       build({
         ...stdin("import { runAgentChild } from './bench/agent.ts';\nawait runAgentChild();\n"),
@@ -173,7 +189,7 @@ async function buildAll(selected) {
       }),
     ]);
   let go = { error: 'not needed by the selected benchmarks' };
-  if (selected.includes('cold-start')) go = await buildGo();
+  if (selected.includes('cold-start') || selected.includes('many-plugins')) go = await buildGo();
   return {
     fixtures: { executor, source, handshakeOnly, grpcHandshake, executorCjs, executorCodeCache },
     go,

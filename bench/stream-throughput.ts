@@ -30,7 +30,7 @@ function paddingFor(count: number): number {
   return Math.max(0, targetEventBytes - bare);
 }
 
-function streamCall(count: number): StreamCall {
+export function streamCall(count: number): StreamCall {
   const yaml = `count: ${count}\nintervalMs: 0\nclose: true\npayloadBytes: ${paddingFor(count)}\n`;
   return {
     config: new TextEncoder().encode(yaml),
@@ -44,7 +44,7 @@ function streamCall(count: number): StreamCall {
 }
 
 /** The v3 request exactly as createSourceClient builds it. */
-function rawRequest(call: StreamCall): StreamRequest {
+export function rawRequest(call: StreamCall): StreamRequest {
   return create(StreamRequestSchema, {
     configs: [{ rawYAML: call.config }],
     context: {

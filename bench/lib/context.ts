@@ -15,6 +15,9 @@ export const benchmarkNames = [
   'storm',
   'console',
   'queue',
+  'warm-start',
+  'many-plugins',
+  'stream-fanout',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

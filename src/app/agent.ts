@@ -5,10 +5,13 @@ import type { HttpHandlers } from '../http/server.js';
 import { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
 import { PluginPidFiles, pidFilesDir } from '../plugins/host/pid-files.js';
+import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
+import { type InstalledPlugin, refreshIndexes } from '../plugins/repository/index.js';
 import type { Agent, AgentDeps } from './agent-api.js';
 import { assertStrictStart, logReady, openListeners, startParts, watchConfigFiles } from './agent-start.js';
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { createCommandPath } from './command-path.js';
+import { DeferredChecks } from './deferred-checks.js';
 import { createAgentOutbox } from './delivery-store.js';
 import { createEventPath } from './event-path.js';
 import { LiveConfig } from './live-config.js';
@@ -61,7 +64,22 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     log,
   });
   const platforms = runner.slots;
-  const installed = new PluginInstalls({ retries, log, logger: deps.logger });
+  const deferred = new DeferredChecks({
+    refreshIndexes: async (repos) => {
+      const cfg = config();
+      const failures = await refreshIndexes(
+        { cacheDir: cfg.plugins.cacheDir, repositories: repositoriesFromConfig(cfg), logger: deps.logger },
+        repos,
+      );
+      for (const { repo, error } of failures) {
+        log.warn({ repository: repo, err: error.message }, 'plugin index not refreshed after start');
+      }
+    },
+    onTampered: (plugin, problem) => serial.run(() => stopTampered(plugin, problem)),
+    delayMs: 1000,
+    log,
+  });
+  const installed = new PluginInstalls({ retries, log, logger: deps.logger, deferred });
   const plugins = new PluginProcesses({
     config,
     installed,
@@ -128,6 +146,26 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     webhook,
   };
 
+  /**
+   * A plugin whose cached files no longer hash as recorded is stopped, with its streams, and
+   * counts as not installed; its retry reinstalls it from the repository.
+   */
+  async function stopTampered(plugin: InstalledPlugin, problem: string): Promise<void> {
+    const id = `${plugin.type}:${plugin.key}`;
+    // Replaced (reinstalled) or dropped by a reload meanwhile: nothing of it runs.
+    if (stopped || installed.get(id) !== plugin) return;
+    if (plugin.type === 'source') await streams.stopFor(plugin.key);
+    const supervisor = plugins.supervisor(plugin.type, plugin.key);
+    if (supervisor) await plugins.stop(id, supervisor);
+    else installed.delete(id);
+    const reason = `cached plugin files changed after start: ${problem}`;
+    const { nextRetryAt } = retries.failed(`plugin:${id}`, reason);
+    log.error(
+      { plugin: plugin.key, problem, nextRetryAt },
+      'plugin stopped: its cached files no longer match the digests recorded at install; reinstalling',
+    );
+  }
+
   const retryPart = createPartRetry({
     live,
     runner,
@@ -193,11 +231,14 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         { plugins: plugins.supervisors.size, platforms: platforms.size, streams: streams.list().length },
         status().problems,
       );
+      // Hashing of the trusted cached files and stale index refreshes start only now.
+      deferred.begin();
       return urls;
     },
     async stop() {
       stopped = true;
       retries.clear();
+      await deferred.close();
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
       await streams.stopAll();

@@ -10,6 +10,8 @@ export type InstallFailure =
 export interface InstallEachResult {
   installed: InstalledPlugin[];
   failures: InstallFailure[];
+  /** Repositories whose index came from a stale cache (`cachedIndexFirst`). */
+  staleIndexes: string[];
 }
 
 const repoOf = (key: string) => key.split('/')[0] ?? key;
@@ -25,13 +27,16 @@ export async function installEach(options: {
   repositories: Record<string, RepositoryOptions>;
   plugins: readonly UsedPlugin[];
   logger: Logger;
+  /** See InstallOptions: trust unchanged install fingerprints, use cached indexes of any age. */
+  deferHashing?: boolean;
+  cachedIndexFirst?: boolean;
 }): Promise<InstallEachResult> {
   const byRepo = new Map<string, UsedPlugin[]>();
   for (const plugin of options.plugins) {
     const repo = repoOf(plugin.key);
     byRepo.set(repo, [...(byRepo.get(repo) ?? []), plugin]);
   }
-  const result: InstallEachResult = { installed: [], failures: [] };
+  const result: InstallEachResult = { installed: [], failures: [], staleIndexes: [] };
   // One repository at a time: installPlugins holds the cache lock for the whole call anyway.
   for (const [repo, plugins] of byRepo) {
     let pending = plugins;
@@ -42,8 +47,11 @@ export async function installEach(options: {
           repositories: options.repositories,
           plugins: pending.map((u) => ({ key: u.key, type: u.kind })),
           logger: options.logger,
+          ...(options.deferHashing ? { deferHashing: true } : {}),
+          ...(options.cachedIndexFirst ? { cachedIndexFirst: true } : {}),
         });
         result.installed.push(...done.plugins);
+        result.staleIndexes.push(...done.staleIndexes);
         break;
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -5,6 +5,7 @@ import { type UsedPlugin, usedPlugins } from '../config/used-plugins.js';
 import type { Logger } from '../log/logger.js';
 import { repositoriesFromConfig } from '../plugins/repository/from-config.js';
 import type { InstalledPlugin } from '../plugins/repository/installer.js';
+import type { DeferredChecks } from './deferred-checks.js';
 import { installEach } from './install-each.js';
 import { assertPluginConfigs } from './plugin-configs.js';
 import { repoOf, usedId } from './plugin-ids.js';
@@ -17,6 +18,11 @@ export interface PluginInstallsOptions {
   log: Logger;
   /** The root logger, for the installer's own children. */
   logger: Logger;
+  /**
+   * When set, installs trust cached files by their install fingerprint and use cached indexes of
+   * any age, and hand the hashing and the index refresh to these checks (run after start).
+   */
+  deferred?: DeferredChecks;
 }
 
 /**
@@ -76,7 +82,9 @@ export class PluginInstalls {
       repositories: repositoriesFromConfig(cfg),
       plugins: missing,
       logger: this.#options.logger,
+      ...(this.#options.deferred ? { deferHashing: true, cachedIndexFirst: true } : {}),
     });
+    this.#options.deferred?.add(result.installed, result.staleIndexes);
     for (const plugin of result.installed) {
       this.#installed.set(usedId({ kind: plugin.type, key: plugin.key }), plugin);
       retries.succeeded(`plugin:${plugin.type}:${plugin.key}`);

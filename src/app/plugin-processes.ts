@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { wantsEnvelope } from '../bridge/source/http-envelope.js';
 import { pluginRuntime } from '../config/plugin-runtime.js';
 import type { Config } from '../config/schema.js';
@@ -22,6 +23,18 @@ export interface PluginProcessesOptions {
   log: Logger;
   /** A plugin's launch failed (its supervisor retries it); `--strict` reports these. */
   onLaunchFailure(line: string): void;
+  /** Plugins launched at once; default `startConcurrency()`. */
+  startConcurrency?: number;
+}
+
+/**
+ * How many plugins start at once. A launch is mostly CPU (process start, runtime init, AutoMTLS
+ * keys on both sides), so launching every plugin at once only interleaves them (and, for Node
+ * plugins, holds all their start-up memory at once); several per core keep the cores busy while
+ * others wait for their process to exec and print the handshake.
+ */
+export function startConcurrency(): number {
+  return Math.max(8, availableParallelism() * 8);
 }
 
 /** The supervised plugin processes by `<kind>:<key>`, and the clients that call them. */
@@ -92,18 +105,21 @@ export class PluginProcesses {
       this.#supervisors.set(`${plugin.type}:${plugin.key}`, supervisor);
       started.push(supervisor);
     }
-    await Promise.all(
-      started.map((s) =>
-        s.start().catch((err: unknown) => {
-          this.#options.onLaunchFailure(`plugin ${s.name}: ${(err as Error).message}`);
-          const { nextRetryAt } = s.status();
-          log.error(
-            { plugin: s.name, err: (err as Error).message, nextRetryAt },
-            'plugin failed to start; retrying',
-          );
-        }),
-      ),
-    );
+    const start = (s: PluginSupervisor) =>
+      s.start().catch((err: unknown) => {
+        this.#options.onLaunchFailure(`plugin ${s.name}: ${(err as Error).message}`);
+        const { nextRetryAt } = s.status();
+        log.error(
+          { plugin: s.name, err: (err as Error).message, nextRetryAt },
+          'plugin failed to start; retrying',
+        );
+      });
+    let next = 0;
+    const worker = async () => {
+      for (let s = started[next++]; s; s = started[next++]) await start(s);
+    };
+    const limit = this.#options.startConcurrency ?? startConcurrency();
+    await Promise.all(Array.from({ length: Math.min(limit, started.length) }, worker));
     return started.map((s) => s.name);
   }
 

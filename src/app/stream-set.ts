@@ -86,6 +86,13 @@ export class StreamSet {
     return count;
   }
 
+  /** Stops and forgets the streams of one source plugin (it is about to stop). */
+  async stopFor(pluginKey: string): Promise<void> {
+    const going = this.#streams.filter((s) => s.spec.pluginKey === pluginKey);
+    this.#streams = this.#streams.filter((s) => s.spec.pluginKey !== pluginKey);
+    await Promise.all(going.map((s) => s.stop()));
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.#streams.map((s) => s.stop()));
   }

@@ -150,3 +150,100 @@ describe('host ↔ TypeScript source plugin', () => {
     });
   });
 });
+
+describe('host ↔ TypeScript source plugin, event by event (each: the agent path)', () => {
+  it('hands every event over in order and resolves when the plugin ends the stream', async () => {
+    const source = await client();
+    const seen: number[] = [];
+    await source.each({ config: yaml('count: 2000\nclose: true\n'), context }, (event) => {
+      seen.push((parseEvent(event).rawObject as { i: number }).i);
+    });
+    expect(seen).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+  });
+
+  it('pauses the stream while a returned promise is pending (back-pressure)', async () => {
+    const source = await client();
+    let inFlight = 0;
+    let most = 0;
+    const seen: number[] = [];
+    await source.each({ config: yaml('count: 300\nclose: true\n'), context }, async (event) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      seen.push((parseEvent(event).rawObject as { i: number }).i);
+      // Slow for some events: the next must not arrive meanwhile.
+      if (seen.length % 50 === 0) await new Promise((r) => setTimeout(r, 20));
+      else await Promise.resolve();
+      inFlight -= 1;
+    });
+    expect(most).toBe(1);
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it("rejects with the plugin's error after the events it sent", async () => {
+    const source = await client();
+    const seen: string[] = [];
+    await expect(
+      source.each({ config: yaml('count: 1\nfailWith: source broke\n'), context }, (e) => {
+        seen.push(parseEvent(e).message.baseBody.plaintext ?? '');
+      }),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_PLUGIN_CALL',
+      message: expect.stringContaining('source.Source/Stream failed: source broke'),
+    });
+    expect(seen).toEqual(['tick 1 from ticks']);
+  });
+
+  it('rejects with what the consumer threw (sync or async), cancels the call, and the plugin serves on', async () => {
+    const source = await client();
+    let seen = 0;
+    await expect(
+      source.each({ config: yaml('count: 100000\nintervalMs: 1\n'), context }, () => {
+        seen += 1;
+        if (seen === 3) throw new Error('consumer gave up');
+      }),
+    ).rejects.toThrow('consumer gave up');
+    expect(seen).toBe(3);
+    await expect(
+      source.each({ config: yaml('count: 100000\nintervalMs: 1\n'), context }, async () => {
+        throw new Error('async consumer gave up');
+      }),
+    ).rejects.toThrow('async consumer gave up');
+    const again: Uint8Array[] = [];
+    await source.each({ config: yaml('count: 1\nclose: true\n'), context }, (e) => {
+      again.push(e);
+    });
+    expect(again).toHaveLength(1);
+  });
+
+  it('rejects with SB_ERR_PLUGIN_CANCELLED when the signal aborts, also while paused', async () => {
+    const source = await client();
+    const controller = new AbortController();
+    let seen = 0;
+    const running = source.each(
+      { config: yaml('count: 100000\nintervalMs: 1\n'), context },
+      () => {
+        seen += 1;
+        if (seen === 5) {
+          controller.abort();
+          // Pending forever: the abort must still end the call.
+          return new Promise<void>(() => undefined);
+        }
+      },
+      { signal: controller.signal },
+    );
+    await expect(running).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_CANCELLED' });
+    expect(seen).toBe(5);
+    await expect(
+      source.each({ config: yaml('count: 1\n'), context }, () => undefined, { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'SB_ERR_PLUGIN_CANCELLED' });
+  });
+
+  it('speaks app protocol 1', async () => {
+    const source = await client([1]);
+    const clusters: string[] = [];
+    await source.each({ config: yaml('count: 2\nclose: true\n'), context }, (e) => {
+      clusters.push((parseEvent(e).rawObject as { cluster: string }).cluster);
+    });
+    expect(clusters).toEqual(['prod-eu', 'prod-eu']);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,7 +7,12 @@ import { parseMessage } from '../../src/contract/message.js';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
-import { type InstallOptions, installPlugins } from '../../src/plugins/repository/index.js';
+import { type InstallOptions, installPlugins, refreshIndexes } from '../../src/plugins/repository/index.js';
+import {
+  type InstalledDigests,
+  type InstallRecord,
+  verifyDigests,
+} from '../../src/plugins/repository/install-record.js';
 import { indexCachePaths } from '../../src/plugins/repository/repository-index.js';
 import { buildOwnRepository } from '../fixtures/repo/build-repo.js';
 import { type StaticServer, startStaticServer } from '../support/static-server.js';
@@ -208,5 +213,119 @@ describe('installing from our own repository over HTTP', () => {
     const result = await installPlugins(opts);
     expect(result.plugins).toHaveLength(1);
     expect(await readdir(opts.cacheDir)).not.toContain('.lock');
+  });
+});
+
+describe('warm start without hashing or requests (deferHashing, cachedIndexFirst)', () => {
+  const recordOf = async (binary: string) =>
+    JSON.parse(await readFile(`${binary}.install.json`, 'utf8')) as InstallRecord;
+
+  it('trusts files whose install fingerprint is unchanged and hands back their digests to check later', async () => {
+    const opts = await options({ plugins: ['own/greet'] });
+    const [first] = (await installPlugins(opts)).plugins;
+    const binary = first?.binary as string;
+    expect(first?.unverified).toBeUndefined();
+    expect((await recordOf(binary)).fingerprints?.dependencies).toHaveProperty('greeting');
+
+    // Without the option every start hashes, as before.
+    expect((await installPlugins(opts)).plugins[0]?.unverified).toBeUndefined();
+    const [trusted] = (await installPlugins({ ...opts, deferHashing: true })).plugins;
+    expect(trusted?.source).toBe('cache');
+    expect(Object.keys(trusted?.unverified?.files ?? {}).sort()).toEqual(
+      [binary, join(`${binary}_deps`, 'greeting')].sort(),
+    );
+    expect(await verifyDigests(trusted?.unverified as InstalledDigests)).toBeUndefined();
+
+    // Bytes changed behind a fingerprint that was trusted: only the later hashing can tell.
+    const original = await readFile(binary);
+    await appendFile(binary, '\n// changed\n');
+    expect(await verifyDigests(trusted?.unverified as InstalledDigests)).toMatch(
+      new RegExp(`^${binary} has sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}$`),
+    );
+    // The next start sees another fingerprint, hashes now, and reinstalls.
+    const { logger, lines } = createTestLogger('info');
+    const [again] = (await installPlugins({ ...opts, deferHashing: true, logger })).plugins;
+    expect(again?.source).toBe('download');
+    expect(again?.unverified).toBeUndefined();
+    expect(lines.some((l) => l.msg === 'cached plugin changed since it was installed; reinstalling')).toBe(
+      true,
+    );
+    // Buffer.equals: a deep toEqual over a 1.4 MB buffer takes seconds.
+    expect((await readFile(binary)).equals(original)).toBe(true);
+  });
+
+  it('hashes files that were touched or have no fingerprint, and records a fingerprint when they are intact', async () => {
+    const opts = await options({ plugins: ['own/greet@v1.0.0'], deferHashing: true });
+    const [first] = (await installPlugins(opts)).plugins;
+    const binary = first?.binary as string;
+    // Same bytes, new times (a copy, a restore from backup): hashed now, then trusted again.
+    await utimes(binary, new Date(), new Date(Date.now() - 60_000));
+    const [touched] = (await installPlugins(opts)).plugins;
+    expect(touched?.source).toBe('cache');
+    expect(touched?.unverified).toBeUndefined();
+    expect((await installPlugins(opts)).plugins[0]?.unverified).toBeDefined();
+
+    // A record written before fingerprints existed.
+    const { fingerprints: _dropped, ...legacy } = await recordOf(binary);
+    await writeFile(`${binary}.install.json`, JSON.stringify(legacy));
+    const [old] = (await installPlugins(opts)).plugins;
+    expect(old?.source).toBe('cache');
+    expect(old?.unverified).toBeUndefined();
+    expect((await recordOf(binary)).fingerprints).toBeDefined();
+    expect((await installPlugins(opts)).plugins[0]?.unverified).toBeDefined();
+  });
+
+  it('serves a stale cached index without a request, and refreshIndexes fetches it afterwards', async () => {
+    const opts = await options({ plugins: ['own/greet'], refreshIntervalMs: 60_000, deferHashing: true });
+    await installPlugins(opts);
+    const meta = indexCachePaths(opts.cacheDir, 'own').meta;
+    const age = async () => {
+      const m = JSON.parse(await readFile(meta, 'utf8'));
+      await writeFile(meta, JSON.stringify({ ...m, fetchedAt: Date.now() - 120_000 }));
+    };
+    await age();
+    server.requests.length = 0;
+    const stale = await installPlugins({ ...opts, cachedIndexFirst: true });
+    expect(stale.plugins[0]?.source).toBe('cache');
+    expect(stale.httpRequests).toBe(0);
+    expect(server.requests).toEqual([]);
+    expect(stale.staleIndexes).toEqual(['own']);
+
+    expect(await refreshIndexes(opts, stale.staleIndexes)).toEqual([]);
+    expect(server.requests.map((r) => r.path)).toEqual(['/index.yaml']);
+    expect(JSON.parse(await readFile(meta, 'utf8')).fetchedAt).toBeGreaterThan(Date.now() - 10_000);
+    const fresh = await installPlugins({ ...opts, cachedIndexFirst: true });
+    expect(fresh.staleIndexes).toEqual([]);
+
+    // A stale index that does not list a requested plugin is fetched anew rather than failing.
+    const { index } = indexCachePaths(opts.cacheDir, 'own');
+    const text = await readFile(index, 'utf8');
+    await writeFile(index, text.replace(/name: ticker/g, 'name: ticker-old'));
+    await age();
+    server.requests.length = 0;
+    const more = await installPlugins({
+      ...opts,
+      plugins: ['own/greet', 'own/ticker'],
+      cachedIndexFirst: true,
+    });
+    expect(more.plugins.map((p) => p.name)).toEqual(['greet', 'ticker']);
+    expect(server.requests.filter((r) => r.path === '/index.yaml')).toHaveLength(1);
+    expect(more.staleIndexes).toEqual([]);
+  });
+
+  it('reports a repository whose index cannot be refreshed and has no cached copy', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'sb-cache-'));
+    server.fault('/index.yaml', { status: 503 });
+    try {
+      const failures = await refreshIndexes(
+        { cacheDir, repositories: { own: { url: `${server.url}index.yaml` } }, http: { retries: 0 } },
+        ['own'],
+      );
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatchObject({ repo: 'own', error: { code: 'SB_ERR_REPO_FETCH' } });
+      expect(failures[0]?.error.message).toContain('503');
+    } finally {
+      server.clearFaults();
+    }
   });
 });

@@ -34,13 +34,18 @@ export async function keepStreaming(options: StreamKeeperOptions): Promise<void>
     let reason: string;
     try {
       let first = true;
-      for await (const event of options.client.stream(options.call, { signal: options.signal })) {
-        if (first) {
-          options.onState?.('open');
-          first = false;
-        }
-        await options.onEvent(event);
-      }
+      // Events go from grpc-js's 'data' straight to onEvent; only a promise it returns pauses the stream.
+      await options.client.each(
+        options.call,
+        (event) => {
+          if (first) {
+            options.onState?.('open');
+            first = false;
+          }
+          return options.onEvent(event);
+        },
+        { signal: options.signal },
+      );
       reason = 'the plugin ended the stream';
     } catch (err) {
       if (options.signal.aborted) break;

@@ -56,6 +56,87 @@ export function unaryCall<Req, Res>(
 }
 
 /**
+ * Runs one server-streaming RPC, handing each message to `onMessage` straight from grpc-js's
+ * 'data' event: no iterator and no promise per message. When `onMessage` returns a promise the
+ * stream pauses until it settles (back-pressure). Resolves when the plugin ends the stream;
+ * rejects with a {@link PluginError} when the call fails or `signal` aborts, and with what
+ * `onMessage` threw or rejected with (the call is then cancelled).
+ */
+export function serverStreamEach<Req, Res>(
+  target: CallTarget,
+  method: MethodDefinition<Req, Res>,
+  request: Req,
+  onMessage: (message: Res) => void | PromiseLike<void>,
+  options: CallOptions = {},
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(cancelledError(target, method));
+      return;
+    }
+    const call = target.client.makeServerStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+      new Metadata(),
+      options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs },
+    );
+    let done = false;
+    let ended = false;
+    let waiting = false;
+    const onAbort = () => call.cancel();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = () => {
+      done = true;
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: unknown) => {
+      if (done) return;
+      finish();
+      call.cancel();
+      reject(err);
+    };
+    const resumed = () => {
+      waiting = false;
+      if (done) return;
+      if (!ended) {
+        call.resume();
+        return;
+      }
+      finish();
+      resolve();
+    };
+    call.on('data', (message: Res) => {
+      if (done) return;
+      let result: void | PromiseLike<void>;
+      try {
+        result = onMessage(message);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (result && typeof result.then === 'function') {
+        waiting = true;
+        call.pause();
+        result.then(resumed, fail);
+      }
+    });
+    call.on('end', () => {
+      ended = true;
+      if (done || waiting) return;
+      finish();
+      resolve();
+    });
+    call.on('error', (err: ServiceError) => {
+      if (done) return;
+      finish();
+      mapCallError(target, method, err, options).then(reject, reject);
+    });
+  });
+}
+
+/**
  * Runs one server-streaming RPC as an async iterable. Leaving the loop early, or
  * aborting `signal`, cancels the RPC. Failures are thrown as {@link PluginError};
  * a stream the plugin ends normally simply completes.

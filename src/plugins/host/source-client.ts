@@ -19,7 +19,7 @@ import {
 } from '../../gen/switchboard/compat/v1_pb.js';
 import { metadataFromProto, type PluginMetadataInfo } from './metadata.js';
 import type { PluginHandle } from './plugin-handle.js';
-import { type CallOptions, serverStreamCall, unaryCall } from './rpc-call.js';
+import { type CallOptions, serverStreamCall, serverStreamEach, unaryCall } from './rpc-call.js';
 
 /** Where a stream or webhook call comes from, as Botkube sends it. */
 export interface SourceCallContext {
@@ -47,6 +47,16 @@ export interface ExternalRequestCall {
 export interface SourceClient {
   /** One stream; it ends when the plugin ends it (OK) and throws PluginError on failure. */
   stream(call: StreamCall, options?: CallOptions): AsyncIterable<Uint8Array>;
+  /**
+   * The same stream handed to `onEvent` event by event, with no layer in between (the agent's
+   * path); a promise returned by `onEvent` pauses the stream until it settles. Resolves when the
+   * plugin ends the stream; rejects like `stream` throws.
+   */
+  each(
+    call: StreamCall,
+    onEvent: (event: Uint8Array) => void | PromiseLike<void>,
+    options?: CallOptions,
+  ): Promise<void>;
   handleExternalRequest(call: ExternalRequestCall, options?: CallOptions): Promise<Uint8Array>;
   metadata(options?: CallOptions): Promise<PluginMetadataInfo>;
 }
@@ -79,27 +89,17 @@ export function createSourceClient(
   const defaultDeadline = options.defaultDeadlineMs ?? 30_000;
   const limits = (opts: CallOptions) => ({ ...opts, deadlineMs: opts.deadlineMs ?? defaultDeadline });
 
-  async function* stream(call: StreamCall, opts: CallOptions = {}): AsyncGenerator<Uint8Array> {
-    const instance = await handle.acquire(defaultDeadline);
-    if (instance.appVersion === 1) {
-      const request = create(V1StreamRequestSchema, {
-        configs: [{ rawYAML: call.config }],
-        context: {
-          isInteractivitySupported: call.context.interactive,
-          kubeConfig: call.kubeConfig ?? new Uint8Array(),
-          clusterName: call.context.clusterName,
-        },
-      });
-      for await (const response of serverStreamCall(instance, streamV1 as never, request as never, opts)) {
-        const { event, output } = response as { event: Uint8Array; output: Uint8Array };
-        // Early app-protocol-1 sources sent plain text in `output`.
-        yield event.length > 0
-          ? event
-          : encodeEvent({ message: plaintextMessage(Buffer.from(output).toString('utf8')) });
-      }
-      return;
-    }
-    const request = create(StreamRequestSchema, {
+  const v1Request = (call: StreamCall) =>
+    create(V1StreamRequestSchema, {
+      configs: [{ rawYAML: call.config }],
+      context: {
+        isInteractivitySupported: call.context.interactive,
+        kubeConfig: call.kubeConfig ?? new Uint8Array(),
+        clusterName: call.context.clusterName,
+      },
+    });
+  const v3Request = (call: StreamCall) =>
+    create(StreamRequestSchema, {
       configs: [{ rawYAML: call.config }],
       // Always present: Go adapters dereference it.
       context: {
@@ -107,18 +107,62 @@ export function createSourceClient(
         kubeConfig: call.kubeConfig ?? new Uint8Array(),
       },
     });
+  // Early app-protocol-1 sources sent plain text in `output`.
+  const v1Event = ({ event, output }: { event: Uint8Array; output: Uint8Array }) =>
+    event.length > 0
+      ? event
+      : encodeEvent({ message: plaintextMessage(Buffer.from(output).toString('utf8')) });
+
+  async function* stream(call: StreamCall, opts: CallOptions = {}): AsyncGenerator<Uint8Array> {
+    const instance = await handle.acquire(defaultDeadline);
+    if (instance.appVersion === 1) {
+      for await (const response of serverStreamCall(
+        instance,
+        streamV1 as never,
+        v1Request(call) as never,
+        opts,
+      )) {
+        yield v1Event(response as { event: Uint8Array; output: Uint8Array });
+      }
+      return;
+    }
     for await (const response of serverStreamCall<StreamRequest, StreamResponse>(
       instance,
       v3.stream as never,
-      request,
+      v3Request(call),
       opts,
     )) {
       yield response.event;
     }
   }
 
+  async function each(
+    call: StreamCall,
+    onEvent: (event: Uint8Array) => void | PromiseLike<void>,
+    opts: CallOptions = {},
+  ): Promise<void> {
+    const instance = await handle.acquire(defaultDeadline);
+    if (instance.appVersion === 1) {
+      return serverStreamEach(
+        instance,
+        streamV1 as never,
+        v1Request(call) as never,
+        (response: { event: Uint8Array; output: Uint8Array }) => onEvent(v1Event(response)),
+        opts,
+      );
+    }
+    return serverStreamEach<StreamRequest, StreamResponse>(
+      instance,
+      v3.stream as never,
+      v3Request(call),
+      (response) => onEvent(response.event),
+      opts,
+    );
+  }
+
   return {
     stream,
+    each,
     async handleExternalRequest(call, opts = {}) {
       const instance = await handle.acquire(opts.deadlineMs ?? defaultDeadline);
       if (instance.appVersion === 1) {

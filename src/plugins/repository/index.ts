@@ -22,4 +22,5 @@ export type {
 } from './options.js';
 export { type PluginKey, type PluginRequest, parsePluginKey } from './plugin-key.js';
 export { type PullOptions, type PullResult, pullBundle } from './pull-bundle.js';
+export { refreshIndexes } from './refresh-indexes.js';
 export { type LoadedIndex, loadRepositoryIndex } from './repository-index.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IndexEntry, PluginType } from './index-format.js';
@@ -27,7 +27,33 @@ export interface InstallRecord {
   /** The index entry minus its URLs (description, schemas) so a pinned plugin needs no index. */
   entry: Omit<IndexEntry, 'urls'>;
   installedAt: string;
+  /**
+   * What the files looked like on disk when their digests were taken: while they still look the
+   * same, a start trusts the digests and the files are re-hashed after start instead of before.
+   * Absent in records written before fingerprints existed (those are hashed at start).
+   */
+  fingerprints?: { binary: FileFingerprint; dependencies: Record<string, FileFingerprint> };
 }
+
+/**
+ * Size, times and inode of a file. Rewriting, replacing or touching the file changes its ctime,
+ * which user space cannot set back, so an unchanged fingerprint means unchanged bytes unless
+ * someone with raw disk access edited them (the background re-hash covers that).
+ */
+export interface FileFingerprint {
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+}
+
+export async function fingerprintFile(path: string): Promise<FileFingerprint> {
+  const s = await stat(path, { bigint: true });
+  return { size: Number(s.size), mtimeNs: String(s.mtimeNs), ctimeNs: String(s.ctimeNs), ino: String(s.ino) };
+}
+
+const sameFingerprint = (a: FileFingerprint, b: FileFingerprint) =>
+  a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 
 /** `<type>_<version>_<name>`, Botkube's cache file name. */
 export function binaryName(type: PluginType, version: string, name: string): string {
@@ -65,18 +91,24 @@ export async function readRecord(path: string): Promise<InstallRecord | undefine
   }
 }
 
-/** Re-hashes the installed files; returns why they no longer match, or undefined when intact. */
-export async function verifyInstalled(cacheDir: string, record: InstallRecord): Promise<string | undefined> {
+/** The files of an installed plugin with the sha256 each must have. */
+export interface InstalledDigests {
+  /** Absolute path → expected sha256 (hex). */
+  files: Record<string, string>;
+}
+
+/** The installed files of `record` and their recorded digests. */
+export function digestsOf(cacheDir: string, record: InstallRecord): InstalledDigests {
   const paths = installPaths(cacheDir, record.repo, record.binary);
-  const checks: Array<[string, string]> = [
-    [paths.binary, record.sha256],
-    ...Object.entries(record.dependencies).map(([dep, sha]): [string, string] => [
-      join(paths.dependencyDir, dep),
-      sha,
-    ]),
-  ];
+  const files: Record<string, string> = { [paths.binary]: record.sha256 };
+  for (const [dep, sha] of Object.entries(record.dependencies)) files[join(paths.dependencyDir, dep)] = sha;
+  return { files };
+}
+
+/** Hashes the files; returns why one no longer matches (or cannot be read), or undefined when intact. */
+export async function verifyDigests(digests: InstalledDigests): Promise<string | undefined> {
   const problems = await Promise.all(
-    checks.map(async ([file, expected]) => {
+    Object.entries(digests.files).map(async ([file, expected]) => {
       try {
         const actual = await sha256File(file);
         return actual === expected ? undefined : `${file} has sha256 ${actual}, recorded ${expected}`;
@@ -86,4 +118,45 @@ export async function verifyInstalled(cacheDir: string, record: InstallRecord): 
     }),
   );
   return problems.find((p) => p !== undefined);
+}
+
+/** Re-hashes the installed files; returns why they no longer match, or undefined when intact. */
+export async function verifyInstalled(cacheDir: string, record: InstallRecord): Promise<string | undefined> {
+  return verifyDigests(digestsOf(cacheDir, record));
+}
+
+/** Fingerprints of the installed files of `record`, as they are now. */
+export async function fingerprintInstalled(
+  cacheDir: string,
+  record: Pick<InstallRecord, 'repo' | 'binary' | 'dependencies'>,
+): Promise<NonNullable<InstallRecord['fingerprints']>> {
+  const paths = installPaths(cacheDir, record.repo, record.binary);
+  const deps = Object.keys(record.dependencies);
+  const [binary, ...depPrints] = await Promise.all([
+    fingerprintFile(paths.binary),
+    ...deps.map((d) => fingerprintFile(join(paths.dependencyDir, d))),
+  ]);
+  return {
+    binary: binary as FileFingerprint,
+    dependencies: Object.fromEntries(deps.map((d, i) => [d, depPrints[i] as FileFingerprint])),
+  };
+}
+
+/** True when every installed file of `record` still has the fingerprint recorded with its digest. */
+export async function fingerprintsMatch(cacheDir: string, record: InstallRecord): Promise<boolean> {
+  const recorded = record.fingerprints;
+  if (!recorded) return false;
+  const deps = Object.keys(record.dependencies);
+  if (deps.some((d) => !recorded.dependencies[d])) return false;
+  try {
+    const now = await fingerprintInstalled(cacheDir, record);
+    return (
+      sameFingerprint(now.binary, recorded.binary) &&
+      deps.every((d) =>
+        sameFingerprint(now.dependencies[d] as FileFingerprint, recorded.dependencies[d] as FileFingerprint),
+      )
+    );
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,10 @@ import {
 } from './index-format.js';
 import {
   binaryName,
+  digestsOf,
+  fingerprintInstalled,
+  fingerprintsMatch,
+  type InstalledDigests,
   type InstallRecord,
   installPaths,
   listRecords,
@@ -49,12 +53,20 @@ export interface InstalledPlugin {
   entry: Omit<IndexEntry, 'urls'>;
   /** `cache`: verified cached files were used; `download`: fetched now. */
   source: 'cache' | 'download';
+  /**
+   * Only with `deferHashing`: the cached files were trusted because their install fingerprint is
+   * unchanged, and still have to be hashed against these digests (`verifyDigests`); a mismatch
+   * means the plugin must be stopped.
+   */
+  unverified?: InstalledDigests;
 }
 
 export interface InstallResult {
   plugins: InstalledPlugin[];
   /** HTTP requests made (0 for a warm cache with fresh indexes, and for file:// repositories). */
   httpRequests: number;
+  /** Repositories whose index was used from a stale cache (`cachedIndexFirst`): refresh them. */
+  staleIndexes: string[];
 }
 
 type Request = PluginKey & { type?: PluginType };
@@ -95,13 +107,36 @@ export async function installPlugins(options: InstallOptions): Promise<InstallRe
   const stats = { httpRequests: 0 };
   const fetcher = createFetcher(options.http, stats);
   const indexes = new Map<string, Promise<LoadedIndex>>();
-  const indexFor = (repo: string) => {
+  const indexFor = (repo: string, refetch = false) => {
     let loaded = indexes.get(repo);
-    if (!loaded) {
-      loaded = loadRepositoryIndex(repo, { ...options, logger }, fetcher);
+    if (!loaded || refetch) {
+      const client = refetch ? { ...options, logger, forceRefresh: true } : { ...options, logger };
+      loaded = loadRepositoryIndex(repo, client, fetcher);
       indexes.set(repo, loaded);
     }
     return loaded;
+  };
+  /** Resolves against the index; a stale cached index that cannot answer is fetched anew once. */
+  const jobsFor = async (request: Request): Promise<Job[]> => {
+    const resolve = (from: LoadedIndex) =>
+      resolveEntries(from.index, request).map(
+        (entry): Job => ({
+          request,
+          loaded: from,
+          entry,
+          artifact: selectArtifact(request.repo, entry, platform),
+        }),
+      );
+    const first = indexFor(request.repo);
+    const loaded = await first;
+    try {
+      return resolve(loaded);
+    } catch (err) {
+      if (!loaded.stale) throw err;
+      // Another request of this call may have fetched it anew already.
+      const current = indexes.get(request.repo);
+      return resolve(await (current && current !== first ? current : indexFor(request.repo, true)));
+    }
   };
   const records = new Map<string, Promise<InstallRecord[]>>();
   const recordsOf = (repo: string) => {
@@ -117,16 +152,15 @@ export async function installPlugins(options: InstallOptions): Promise<InstallRe
     const results = await mapLimit(requests, requests.length, async (request) => {
       const pinned = await pinnedFromCache(ctx, request);
       if (pinned) return pinned;
-      const loaded = await indexFor(request.repo);
-      return resolveEntries(loaded.index, request).map(
-        (entry): Job => ({ request, loaded, entry, artifact: selectArtifact(request.repo, entry, platform) }),
-      );
+      return jobsFor(request);
     });
     const jobs = results.flat();
     const plugins = await mapLimit(jobs, options.concurrency ?? 4, (job) =>
       'binary' in job ? Promise.resolve(job) : installJob(ctx, job),
     );
-    return { plugins, httpRequests: stats.httpRequests };
+    const loadedIndexes = await Promise.all([...indexes.values()]);
+    const staleIndexes = loadedIndexes.filter((l) => l.stale).map((l) => l.repo);
+    return { plugins, httpRequests: stats.httpRequests, staleIndexes };
   } finally {
     await fetcher.close();
     await lock.release();
@@ -156,20 +190,61 @@ async function pinnedFromCache(ctx: Context, request: Request): Promise<Installe
   if (records.length === 0) return undefined;
   const out: InstalledPlugin[] = [];
   for (const record of records) {
-    const problem = await verifyInstalled(ctx.options.cacheDir, record);
-    if (problem) {
+    const checked = await checkCached(ctx, record);
+    if (checked.problem) {
       ctx.logger?.warn(
-        { key: request.key, problem },
+        { key: request.key, problem: checked.problem },
         'cached plugin changed since it was installed; reinstalling',
       );
       return undefined;
     }
-    out.push(fromRecord(ctx, request, record));
+    out.push(fromRecord(ctx, request, record, checked.unverified));
   }
   return out;
 }
 
-function fromRecord(ctx: Context, request: Request, record: InstallRecord): InstalledPlugin {
+/**
+ * Whether the cached files of `record` may be used. With `deferHashing` and an unchanged
+ * fingerprint they are trusted now and their digests come back as `unverified`; otherwise
+ * they are hashed now, and a record whose files hashed fine but had no (or another)
+ * fingerprint gets the current one, so the next start can skip the hashing.
+ */
+async function checkCached(
+  ctx: Context,
+  record: InstallRecord,
+): Promise<{ problem?: string; unverified?: InstalledDigests }> {
+  const { cacheDir } = ctx.options;
+  if (ctx.options.deferHashing && (await fingerprintsMatch(cacheDir, record))) {
+    return { unverified: digestsOf(cacheDir, record) };
+  }
+  const before = await fingerprintInstalled(cacheDir, record).catch(() => undefined);
+  const problem = await verifyInstalled(cacheDir, record);
+  if (problem) return { problem };
+  const after = await fingerprintInstalled(cacheDir, record).catch(() => undefined);
+  // Only a fingerprint that held still across the hashing vouches for the hashed bytes.
+  if (before && after && JSON.stringify(before) === JSON.stringify(after)) {
+    if (JSON.stringify(record.fingerprints) !== JSON.stringify(after)) {
+      const paths = installPaths(cacheDir, record.repo, record.binary);
+      await writeFileAtomic(paths.record, recordText({ ...record, fingerprints: after })).catch(
+        (err: unknown) =>
+          ctx.logger?.warn(
+            { record: paths.record, err: (err as Error).message },
+            'could not update install record',
+          ),
+      );
+    }
+  }
+  return {};
+}
+
+const recordText = (record: InstallRecord) => `${JSON.stringify(record, null, 2)}\n`;
+
+function fromRecord(
+  ctx: Context,
+  request: Request,
+  record: InstallRecord,
+  unverified?: InstalledDigests,
+): InstalledPlugin {
   const paths = installPaths(ctx.options.cacheDir, record.repo, record.binary);
   ctx.options.onProgress?.({ key: request.key, artifact: 'plugin', phase: 'cached' });
   return {
@@ -185,6 +260,7 @@ function fromRecord(ctx: Context, request: Request, record: InstallRecord): Inst
     ),
     entry: record.entry,
     source: 'cache',
+    ...(unverified ? { unverified } : {}),
   };
 }
 
@@ -199,8 +275,9 @@ async function installJob(ctx: Context, job: Job): Promise<InstalledPlugin> {
   // A republished artifact (new checksum for the same version) is downloaded again.
   const indexSha = artifact.checksum?.replace(/^sha256:/i, '').toLowerCase();
   if (existing && (indexSha?.length !== 64 || existing.source.sha256 === indexSha)) {
-    tampered = await verifyInstalled(ctx.options.cacheDir, existing);
-    if (!tampered) return fromRecord(ctx, request, existing);
+    const checked = await checkCached(ctx, existing);
+    tampered = checked.problem;
+    if (!tampered) return fromRecord(ctx, request, existing, checked.unverified);
     ctx.logger?.warn(
       { key: request.key, problem: tampered },
       'cached plugin changed since it was installed; reinstalling',
@@ -304,7 +381,9 @@ async function download(
     await rm(paths.dependencyDir, { recursive: true, force: true });
     await rename(stagedDeps, paths.dependencyDir);
     await rename(staged, paths.binary);
-    await writeFileAtomic(paths.record, `${JSON.stringify(record, null, 2)}\n`);
+    // Taken after the renames (a rename changes ctime), so the next start can trust these files.
+    record.fingerprints = await fingerprintInstalled(ctx.options.cacheDir, record);
+    await writeFileAtomic(paths.record, recordText(record));
     ctx.options.onProgress?.({ key: request.key, artifact: 'plugin', phase: 'installed' });
     ctx.logger?.info(
       { key: request.key, version: entry.version, binary: paths.binary, ms: Date.now() - started },

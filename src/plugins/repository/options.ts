@@ -73,6 +73,12 @@ export interface RepositoryClientOptions {
   refreshIntervalMs?: number;
   /** Fetch every index needed now, whatever its age (a stale cache is still the fallback). */
   forceRefresh?: boolean;
+  /**
+   * Use a cached index of any age without a request (marked `stale` when older than the refresh
+   * interval), so that a start makes no request; the caller refreshes stale ones afterwards
+   * (`refreshIndexes`). An index that lacks a requested plugin is fetched anyway.
+   */
+  cachedIndexFirst?: boolean;
   http?: HttpOptions;
   limits?: SizeLimits;
   logger?: Logger;
@@ -88,6 +94,11 @@ export interface InstallOptions extends RepositoryClientOptions {
   concurrency?: number;
   lock?: Omit<LockOptions, 'logger'>;
   onProgress?: (event: InstallProgress) => void;
+  /**
+   * Trust cached files whose install fingerprint is unchanged instead of hashing them now; each
+   * such plugin comes back with `unverified` digests, which the caller must check soon after.
+   */
+  deferHashing?: boolean;
 }
 
 export const defaultLimits: Required<SizeLimits> = {

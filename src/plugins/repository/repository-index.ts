@@ -26,6 +26,8 @@ export interface LoadedIndex {
   source: 'network' | 'file' | 'cache' | 'stale-cache';
   /** True when a signature was required and verified. */
   verified: boolean;
+  /** Served from a cache older than the refresh interval (`cachedIndexFirst`): refresh it soon. */
+  stale?: true;
 }
 
 interface CacheMeta {
@@ -118,13 +120,15 @@ export async function loadRepositoryIndex(
   const paths = indexCachePaths(client.cacheDir, repo);
   const cached = await readCache(paths, url, maxBytes);
   const maxAge = client.refreshIntervalMs ?? 15 * 60_000;
-  if (cached && !client.forceRefresh && Date.now() - cached.meta.fetchedAt < maxAge) {
+  const fresh = cached !== undefined && Date.now() - cached.meta.fetchedAt < maxAge;
+  if (cached && !client.forceRefresh && (fresh || client.cachedIndexFirst)) {
     return {
       repo,
       url,
       index: check(repo, url, cached.text, cached.sig, keys),
       source: 'cache',
       verified: keys.length > 0,
+      ...(fresh ? {} : { stale: true as const }),
     };
   }
   let fetched: { text: Buffer; sig: Buffer | undefined };
