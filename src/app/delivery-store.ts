@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeliverySettings } from '../config/slices/settings.js';
+import { createDeferredPipeline } from '../delivery/deferred-pipeline.js';
+import { type JetStreamStoreOptions, openJetStreamStore } from '../delivery/jetstream-store.js';
 import {
   createDeliveryPipeline,
   type DeliveryPipeline,
@@ -17,9 +19,46 @@ import type { Logger } from '../log/logger.js';
  * apart queues, and a restart with the same config finds its own.
  */
 export function deliveryQueueFile(stateDir: string, configFiles: readonly string[]): string {
+  return join(stateDir, `delivery-queue-${configKey(configFiles)}.sqlite`);
+}
+
+function configKey(configFiles: readonly string[]): string {
   const paths = configFiles.map((file) => resolve(file)).sort();
-  const key = createHash('sha256').update(paths.join('\0')).digest('hex').slice(0, 16);
-  return join(stateDir, `delivery-queue-${key}.sqlite`);
+  return createHash('sha256').update(paths.join('\0')).digest('hex').slice(0, 16);
+}
+
+/**
+ * The JetStream store options from `settings.delivery.store.jetstream`: the consumer defaults to
+ * `agent-<key>`, keyed like the SQLite file, so a restart with the same config finds its queue.
+ */
+export function jetStreamOptions(
+  settings: DeliverySettings,
+  configFiles: readonly string[],
+  log: Logger,
+): JetStreamStoreOptions {
+  const js = settings.store.jetstream;
+  const wantsTls =
+    js.tls.enabled ||
+    js.tls.caFile !== '' ||
+    js.tls.certFile !== '' ||
+    js.servers.some((s) => s.startsWith('tls://'));
+  return {
+    servers: js.servers,
+    stream: js.stream,
+    subject: js.subject,
+    consumer: js.consumer ?? `agent-${configKey(configFiles)}`,
+    replicas: js.replicas,
+    auth: {
+      ...(js.user ? { user: js.user, password: js.password.reveal() } : {}),
+      ...(js.token.isEmpty() ? {} : { token: js.token.reveal() }),
+      ...(js.credentials.isEmpty() ? {} : { credentials: js.credentials.reveal() }),
+    },
+    ...(wantsTls
+      ? { tls: { caFile: js.tls.caFile, certFile: js.tls.certFile, keyFile: js.tls.keyFile } }
+      : {}),
+    dedupWindowMs: settings.dedupWindow.ms,
+    log,
+  };
 }
 
 /** The store options of `createDeliveryPipeline`, from `settings.delivery.store`. */
@@ -37,7 +76,7 @@ export function openDeliveryStore(options: {
   logger: Logger;
 }): DeliveryStoreOptions {
   const { store: chosen, dedupWindow } = options.settings;
-  if (chosen.type === 'memory') return { store: createMemoryStore() };
+  if (chosen.type !== 'sqlite') return { store: createMemoryStore() };
   const log = options.logger.child({ component: 'delivery-store' });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const file = deliveryQueueFile(options.stateDir, options.configFiles);
@@ -70,11 +109,28 @@ export function createAgentOutbox(options: {
   metrics: DeliveryPipelineOptions['metrics'];
 }): DeliveryPipeline {
   const { destination, settings, logger, metrics } = options;
-  return createDeliveryPipeline({
-    destination,
-    settings,
-    logger,
-    metrics,
-    ...openDeliveryStore(options),
-  });
+  const base = { destination, settings, logger, metrics };
+  if (settings.store.type !== 'jetstream')
+    return createDeliveryPipeline({ ...base, ...openDeliveryStore(options) });
+  const log = logger.child({ component: 'delivery-store' });
+  const js = jetStreamOptions(settings, options.configFiles, log);
+  return createDeferredPipeline(async (signal) => {
+    try {
+      const opened = await openJetStreamStore({ ...js, signal });
+      return createDeliveryPipeline({
+        ...base,
+        store: opened.store,
+        recovered: opened.recovered,
+        capBytes: settings.store.maxSizeMiB * 1024 * 1024,
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      // The agent keeps serving: messages go on being delivered, from memory only, and loudly so.
+      log.error(
+        { code: 'SB_ERR_QUEUE_STORE', err: (err as Error).message },
+        'the JetStream delivery queue could not be opened; delivering from memory only (nothing survives a restart)',
+      );
+      return createDeliveryPipeline({ ...base, store: createMemoryStore() });
+    }
+  }, logger);
 }
