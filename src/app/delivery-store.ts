@@ -9,7 +9,8 @@ import {
   type DeliveryPipeline,
   type DeliveryPipelineOptions,
 } from '../delivery/pipeline.js';
-import { createMemoryStore } from '../delivery/queue-store.js';
+import { lockQueueFile } from '../delivery/queue-lock.js';
+import { createMemoryStore, type QueueStore } from '../delivery/queue-store.js';
 import { openSqliteStore } from '../delivery/sqlite-store.js';
 import type { Logger } from '../log/logger.js';
 
@@ -67,7 +68,8 @@ export type DeliveryStoreOptions = Pick<DeliveryPipelineOptions, 'store' | 'reco
 /**
  * Opens the store `settings.store` asks for: the SQLite file in the state directory (created
  * with it; a damaged file is quarantined and replaced, see `openSqliteStore`), or the memory
- * store. Throws SB_ERR_QUEUE_STORE when the file cannot be opened at all.
+ * store. Throws SB_ERR_QUEUE_STORE when the file cannot be opened at all, SB_ERR_QUEUE_LOCKED
+ * when another running agent holds it.
  */
 export function openDeliveryStore(options: {
   settings: DeliverySettings;
@@ -80,19 +82,28 @@ export function openDeliveryStore(options: {
   const log = options.logger.child({ component: 'delivery-store' });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const file = deliveryQueueFile(options.stateDir, options.configFiles);
-  const opened = openSqliteStore({
-    file,
-    synchronous: chosen.synchronous,
-    dedupWindowMs: dedupWindow.ms,
-    log,
-  });
+  const lock = lockQueueFile(file);
+  let opened: ReturnType<typeof openSqliteStore>;
+  try {
+    opened = openSqliteStore({ file, synchronous: chosen.synchronous, dedupWindowMs: dedupWindow.ms, log });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const sqlite = opened.store;
+  const store: QueueStore = {
+    append: (items) => sqlite.append(items),
+    ack: (ids, posted) => sqlite.ack(ids, posted),
+    counts: () => sqlite.counts(),
+    close: () => sqlite.close().finally(() => lock.release()),
+  };
   const { items, unreadable } = opened.recovered;
   if (items.length > 0 || unreadable > 0)
     log.info(
       { file, messages: items.length, unreadable },
       'delivery queue file holds messages from the previous run',
     );
-  return { store: opened.store, recovered: opened.recovered, capBytes: chosen.maxSizeMiB * 1024 * 1024 };
+  return { store, recovered: opened.recovered, capBytes: chosen.maxSizeMiB * 1024 * 1024 };
 }
 
 /**
