@@ -46,9 +46,7 @@ describe('JetStream delivery queue (real agent process, nats-server, webhook sou
       }
     }
     for (const server of servers.splice(0)) await server.dispose();
-    receiver.arrivals.length = 0;
-    receiver.down = false;
-    receiver.delayMs = 50;
+    receiver.reset();
   });
 
   afterAll(async () => {
@@ -154,6 +152,12 @@ plugins:
     const second = await start(config, stateDir);
     await waitFor(() => receiver.unique().size === total, 60_000, `all ${total} events`);
     const duplicates = receiver.arrivals.length - total;
+    // The kill cut off deliveries in flight (the receiver holds each for 100 ms), and each
+    // repeat carried the Idempotency-Key of its first try, so a receiver can drop it.
+    expect(receiver.repeats().length).toBeGreaterThan(0);
+    for (const { event, keys } of receiver.repeats())
+      expect({ event, keys: keys.length }).toEqual({ event, keys: 1 });
+    expect(receiver.keys.get(0)?.values().next().value).toMatch(/^[0-9a-f]{32}$/);
     // Deliveries in flight at the kill (sinkConcurrency) and acks not yet flushed to the server.
     expect(duplicates).toBeLessThanOrEqual(4);
     await waitFor(async () => (await storeStatus(second)).items === 0, 10_000, 'an empty queue');
