@@ -355,6 +355,8 @@ class JetStreamQueue implements QueueStore {
   #failedWrites = 0;
   #loggedAt = Number.NEGATIVE_INFINITY;
   #consuming: Promise<void> | undefined;
+  /** Settles once every append so far is stored. */
+  #settled: Promise<void> = Promise.resolve();
   #onMessage: (m: JsMsg) => void = () => undefined;
 
   constructor(
@@ -491,7 +493,10 @@ class JetStreamQueue implements QueueStore {
       });
     });
     this.#pump();
-    return Promise.all(writes).then(() => undefined);
+    // Resolves once these and every earlier append are stored (writes of a window settle in any order).
+    const settled = Promise.all([this.#settled, ...writes]).then(() => undefined);
+    this.#settled = settled;
+    return settled;
   }
 
   /**

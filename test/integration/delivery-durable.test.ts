@@ -207,8 +207,9 @@ plugins:
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(1);
     expect(stderr()).toContain('SB_ERR_QUEUE_LOCKED');
-    expect(stderr()).toContain(
-      `in state directory ${stateDir} is in use by another agent (pid ${first.child.pid}`,
+    // The CLI wraps long error lines.
+    expect(stderr().replace(/\s+/g, ' ')).toContain(
+      `in state directory ${stateDir} is in use by another agent (pid ${first.child.pid},`,
     );
     // The first agent goes on serving.
     expect((await fetch(first.statusUrl)).status).toBe(200);
