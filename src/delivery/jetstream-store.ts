@@ -15,6 +15,7 @@ import {
   type ConnectionOptions,
   connect,
   credsAuthenticator,
+  headers,
   type NatsConnection,
   nanos,
 } from '@nats-io/transport-node';
@@ -91,6 +92,9 @@ interface Handle {
   seq: number;
   msg: JsMsg;
 }
+
+/** Header naming the item id, so a copy coming back is matched without parsing its body. */
+const itemHeader = 'Sb-Item';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -454,13 +458,14 @@ class JetStreamQueue implements QueueStore {
   }
 
   #arrived(m: JsMsg): void {
-    let id: number;
-    try {
-      id = (JSON.parse(decoder.decode(m.data)) as Envelope).id;
-    } catch {
-      m.ack();
-      return;
-    }
+    let id = Number(m.headers?.get(itemHeader) || Number.NaN);
+    if (!Number.isSafeInteger(id))
+      try {
+        id = (JSON.parse(decoder.decode(m.data)) as Envelope).id;
+      } catch {
+        m.ack();
+        return;
+      }
     // Acked (delivered or dropped) before its stored copy came back: remove it now.
     if (!this.#sizes.has(id)) m.ack();
     else this.#take(id, m, 0);
@@ -524,6 +529,7 @@ class JetStreamQueue implements QueueStore {
           window.map((w) =>
             this.js.publish(this.#itemSubject, w.data, {
               msgID: w.msgID,
+              headers: itemHeaders(w.id),
               timeout: this.options.publishTimeoutMs ?? 5000,
             }),
           ),
@@ -615,4 +621,10 @@ class JetStreamQueue implements QueueStore {
     await this.nc.close().catch(() => undefined);
     await Promise.race([this.#consuming, sleep(2000)]);
   }
+}
+
+function itemHeaders(id: number) {
+  const h = headers();
+  h.set(itemHeader, String(id));
+  return h;
 }
