@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEventDispatcher } from '../src/bridge/source/event-dispatch.js';
 import { DeliverySettings } from '../src/config/slices/settings.js';
 import { createDeliveryPipeline } from '../src/delivery/pipeline.js';
+import { openSqliteStore } from '../src/delivery/sqlite-store.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { encodeEvent, type Message } from '../src/sdk/index.js';
 import { WebhookSink } from '../src/sinks/webhook/config.js';
@@ -49,7 +53,7 @@ function stormEvent(i: number): Uint8Array {
 }
 
 /** A webhook receiver that records when each event (by `data.i`) arrived, and can be down. */
-async function startReceiver(): Promise<{
+async function startReceiver(delayMs = 0): Promise<{
   url: string;
   arrivals: { i: number; at: number }[];
   downUntil: number;
@@ -71,7 +75,8 @@ async function startReceiver(): Promise<{
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { i: number } };
       state.arrivals.push({ i: body.data.i, at: Date.now() });
-      res.writeHead(201).end();
+      if (delayMs > 0) setTimeout(() => res.writeHead(201).end(), delayMs);
+      else res.writeHead(201).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,29 +99,51 @@ interface Rig {
   close(): Promise<void>;
 }
 
-/** Platform, receiver, pipeline with default settings, webhook sink and dispatcher. */
-async function startRig(): Promise<Rig> {
+/**
+ * Platform, receiver, pipeline with default settings, webhook sink and dispatcher. Options: more
+ * chat channels bound to the group (`C-storm-0`…), a receiver that answers after `receiverDelayMs`,
+ * and the SQLite queue file (in a temporary directory) instead of the memory store.
+ */
+async function startRig(
+  options: { channels?: number; receiverDelayMs?: number; sqlite?: boolean } = {},
+): Promise<Rig> {
+  const channelIds =
+    (options.channels ?? 1) === 1
+      ? [channelId]
+      : Array.from({ length: options.channels ?? 1 }, (_, k) => `C-storm-${k}`);
+  const settings = DeliverySettings.parse({});
+  const dir = options.sqlite ? mkdtempSync(join(tmpdir(), 'sb-bench-storm-')) : undefined;
+  const opened = dir
+    ? openSqliteStore({
+        file: join(dir, 'queue.sqlite'),
+        synchronous: 'normal',
+        dedupWindowMs: settings.dedupWindow.ms,
+        log: silentLogger,
+      })
+    : undefined;
   const platform = await RateLimitedPlatform.start({ ratePerSecond: 1, burst: 3, maxTextLength: 3000 });
   const chat = platform.destination('bench/slack', {
     pacing: { ratePerSecond: 1, burst: 3 },
     capabilities: { maxMessageLength: 3000, files: true },
   });
-  const receiver = await startReceiver();
+  const receiver = await startReceiver(options.receiverDelayMs);
   const sink = createWebhookSink({
     id: 'bench/webhook',
     settings: WebhookSink.parse({ enabled: true, url: receiver.url }),
     logger: silentLogger,
+    connections: settings.sinkConcurrency,
   });
   const metrics = createMetrics();
   const pipeline = createDeliveryPipeline({
     destination: (id) => (id === chat.id ? chat : id === sink.id ? sink : undefined),
-    settings: DeliverySettings.parse({}),
+    settings,
     logger: silentLogger,
     metrics,
+    ...(opened ? { store: opened.store, recovered: opened.recovered, capBytes: 256 * 2 ** 20 } : {}),
   });
   const dispatch = createEventDispatcher({
     fanout: () => ({
-      channels: [{ destinationId: chat.id, channelId }],
+      channels: channelIds.map((id) => ({ destinationId: chat.id, channelId: id })),
       sinks: [{ destinationId: sink.id, channelId: '' }],
     }),
     notificationsEnabled: () => true,
@@ -146,6 +173,7 @@ async function startRig(): Promise<Rig> {
       await chat.close();
       await platform.close();
       await receiver.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -418,11 +446,127 @@ async function outage(ctx: BenchContext) {
   }
 }
 
+/**
+ * The issue-19 storm: 1,000 events/s for 30 s into 20 channels (each paced at 1 message/s) and a
+ * webhook receiver that takes 200 ms per POST, with the SQLite queue file. The receiver can take
+ * at most sinkConcurrency / 0.2 s = 80 events/s, so its backlog waits in the queue file instead of
+ * being dropped; the run measures the channels and counts the sink's events delivered or stored.
+ */
+async function storm20(ctx: BenchContext) {
+  const rate = 1000;
+  const channels = 20;
+  const durationS = ctx.quick ? 10 : 30;
+  const total = rate * durationS;
+  const rig = await startRig({ channels, receiverDelayMs: 200, sqlite: true });
+  const ids = Array.from({ length: channels }, (_, k) => `C-storm-${k}`);
+  let peakRss = process.memoryUsage().rss;
+  const rssSampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
+  try {
+    const sentAt = await generate(rig, rate, total);
+    const sendSpan = (sentAt.at(-1) as number) - (sentAt[0] as number);
+    await until(() => ids.every((id) => represented(rig.platform.messages(id)) >= total), 90_000);
+    let detailed = 0;
+    let representedTotal = 0;
+    let messages = 0;
+    const latencies: number[] = [];
+    for (const id of ids) {
+      const posted = rig.platform.messages(id);
+      messages += posted.length;
+      representedTotal += represented(posted);
+      const at = postedTimes(posted, total);
+      for (let i = 0; i < total; i++) {
+        const t = at[i];
+        if (t === undefined) continue;
+        detailed += 1;
+        latencies.push(t - (sentAt[i] as number));
+      }
+    }
+    const latency = summarize(latencies);
+    const status = rig.pipeline.storeStatus();
+    const sinkDepth = rig.pipeline.depths().find((d) => d.destinationId === 'bench/webhook')?.pending ?? 0;
+    const sinkArrived = new Set(rig.receiver.arrivals.map((a) => a.i)).size;
+    const overflow = await counter(rig.metrics, 'switchboard_delivery_overflow_total');
+    const data = {
+      rate,
+      channels,
+      durationS,
+      total,
+      sendSpanMs: sendSpan,
+      messages,
+      represented: representedTotal,
+      detailed,
+      rateLimited: rig.platform.rateLimitedAnswers,
+      latency,
+      sink: { arrived: sinkArrived, queued: sinkDepth, droppedAtCap: status.droppedAtCap, overflow },
+      store: { items: status.items, bytes: status.bytes },
+      peakRssMiB: peakRss / 2 ** 20,
+    };
+    const want = total * channels;
+    const table: Table = {
+      title: `Storm: ${count(rate)} events/s for ${durationS} s into ${channels} channels paced at 1 message/s each, plus a webhook receiver taking 200 ms per POST, SQLite queue file`,
+      centralHeader: 'value / p50',
+      spreadHeader: 'p99',
+      rows: [
+        row('events dispatched (one source group, real dispatcher)', count(total), {
+          max: `${seconds(sendSpan)} span`,
+        }),
+        row('messages posted, all channels', count(messages)),
+        row('events represented in the channels (digest counts)', count(representedTotal), {
+          target: `= ${count(want)}`,
+          result: verdict(representedTotal === want),
+        }),
+        row('events whose details are in a message or its attached file', count(detailed), {
+          target: `= ${count(want)}`,
+          result: verdict(detailed === want),
+        }),
+        row('HTTP 429 answers from the platform', count(data.rateLimited), {
+          target: '= 0',
+          result: verdict(data.rateLimited === 0),
+        }),
+        row('event → post latency, all channels', ms(latency.p50), {
+          spread: ms(latency.p99),
+          max: ms(latency.max),
+          target: 'p99 ≤ 2 s',
+          result: verdict(latency.p99 <= 2000),
+        }),
+        row(
+          'sink events: arrived / waiting in the queue file / dropped',
+          `${count(sinkArrived)} / ${count(sinkDepth)} / ${count(status.droppedAtCap + overflow)}`,
+          {
+            target: `arrived + waiting = ${count(total)}, 0 dropped`,
+            result: verdict(sinkArrived + sinkDepth >= total && status.droppedAtCap + overflow === 0),
+          },
+        ),
+        row(
+          'peak RSS of the bench process (pipeline, platform emulator, receiver)',
+          `${data.peakRssMiB.toFixed(0)} MiB`,
+          {
+            target: '≤ 300 MiB',
+            result: verdict(data.peakRssMiB <= 300),
+          },
+        ),
+      ],
+      notes: [
+        'Every event goes to all 20 channels and the sink: 21 queued items per event, each written to the SQLite file (synchronous=normal) before delivery.',
+        'The receiver answers each POST after 200 ms; with sinkConcurrency 16 it takes at most 80 events/s, so most sink events are still waiting in the queue file when the channels are done: counted, not dropped.',
+        'RSS is the whole bench process, which also runs the platform emulator and the receiver; the agent alone would be smaller.',
+      ],
+    };
+    return { table, data };
+  } finally {
+    clearInterval(rssSampler);
+    await rig.close();
+  }
+}
+
 export async function stormBench(ctx: BenchContext): Promise<BenchResult> {
   const stormResult = await storm(ctx);
   const outageResult = await outage(ctx);
+  const storm20Result = await storm20(ctx);
   return {
-    tables: [stormResult.table, outageResult.table],
-    data: { storm: stormResult.data, outage: outageResult.data },
+    tables: [stormResult.table, outageResult.table, storm20Result.table],
+    data: { storm: stormResult.data, outage: outageResult.data, storm20: storm20Result.data },
   };
 }

@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeliverySettings } from '../config/slices/settings.js';
+import { createDeferredPipeline } from '../delivery/deferred-pipeline.js';
+import { type JetStreamStoreOptions, openJetStreamStore } from '../delivery/jetstream-store.js';
 import {
   createDeliveryPipeline,
   type DeliveryPipeline,
   type DeliveryPipelineOptions,
 } from '../delivery/pipeline.js';
-import { createMemoryStore } from '../delivery/queue-store.js';
+import { lockQueueFile } from '../delivery/queue-lock.js';
+import { createMemoryStore, type QueueStore } from '../delivery/queue-store.js';
 import { openSqliteStore } from '../delivery/sqlite-store.js';
 import type { Logger } from '../log/logger.js';
 
@@ -17,9 +20,46 @@ import type { Logger } from '../log/logger.js';
  * apart queues, and a restart with the same config finds its own.
  */
 export function deliveryQueueFile(stateDir: string, configFiles: readonly string[]): string {
+  return join(stateDir, `delivery-queue-${configKey(configFiles)}.sqlite`);
+}
+
+function configKey(configFiles: readonly string[]): string {
   const paths = configFiles.map((file) => resolve(file)).sort();
-  const key = createHash('sha256').update(paths.join('\0')).digest('hex').slice(0, 16);
-  return join(stateDir, `delivery-queue-${key}.sqlite`);
+  return createHash('sha256').update(paths.join('\0')).digest('hex').slice(0, 16);
+}
+
+/**
+ * The JetStream store options from `settings.delivery.store.jetstream`: the consumer defaults to
+ * `agent-<key>`, keyed like the SQLite file, so a restart with the same config finds its queue.
+ */
+export function jetStreamOptions(
+  settings: DeliverySettings,
+  configFiles: readonly string[],
+  log: Logger,
+): JetStreamStoreOptions {
+  const js = settings.store.jetstream;
+  const wantsTls =
+    js.tls.enabled ||
+    js.tls.caFile !== '' ||
+    js.tls.certFile !== '' ||
+    js.servers.some((s) => s.startsWith('tls://'));
+  return {
+    servers: js.servers,
+    stream: js.stream,
+    subject: js.subject,
+    consumer: js.consumer ?? `agent-${configKey(configFiles)}`,
+    replicas: js.replicas,
+    auth: {
+      ...(js.user ? { user: js.user, password: js.password.reveal() } : {}),
+      ...(js.token.isEmpty() ? {} : { token: js.token.reveal() }),
+      ...(js.credentials.isEmpty() ? {} : { credentials: js.credentials.reveal() }),
+    },
+    ...(wantsTls
+      ? { tls: { caFile: js.tls.caFile, certFile: js.tls.certFile, keyFile: js.tls.keyFile } }
+      : {}),
+    dedupWindowMs: settings.dedupWindow.ms,
+    log,
+  };
 }
 
 /** The store options of `createDeliveryPipeline`, from `settings.delivery.store`. */
@@ -28,7 +68,8 @@ export type DeliveryStoreOptions = Pick<DeliveryPipelineOptions, 'store' | 'reco
 /**
  * Opens the store `settings.store` asks for: the SQLite file in the state directory (created
  * with it; a damaged file is quarantined and replaced, see `openSqliteStore`), or the memory
- * store. Throws SB_ERR_QUEUE_STORE when the file cannot be opened at all.
+ * store. Throws SB_ERR_QUEUE_STORE when the file cannot be opened at all, SB_ERR_QUEUE_LOCKED
+ * when another running agent holds it.
  */
 export function openDeliveryStore(options: {
   settings: DeliverySettings;
@@ -37,23 +78,32 @@ export function openDeliveryStore(options: {
   logger: Logger;
 }): DeliveryStoreOptions {
   const { store: chosen, dedupWindow } = options.settings;
-  if (chosen.type === 'memory') return { store: createMemoryStore() };
+  if (chosen.type !== 'sqlite') return { store: createMemoryStore() };
   const log = options.logger.child({ component: 'delivery-store' });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const file = deliveryQueueFile(options.stateDir, options.configFiles);
-  const opened = openSqliteStore({
-    file,
-    synchronous: chosen.synchronous,
-    dedupWindowMs: dedupWindow.ms,
-    log,
-  });
+  const lock = lockQueueFile(file);
+  let opened: ReturnType<typeof openSqliteStore>;
+  try {
+    opened = openSqliteStore({ file, synchronous: chosen.synchronous, dedupWindowMs: dedupWindow.ms, log });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const sqlite = opened.store;
+  const store: QueueStore = {
+    append: (items) => sqlite.append(items),
+    ack: (ids, posted) => sqlite.ack(ids, posted),
+    counts: () => sqlite.counts(),
+    close: () => sqlite.close().finally(() => lock.release()),
+  };
   const { items, unreadable } = opened.recovered;
   if (items.length > 0 || unreadable > 0)
     log.info(
       { file, messages: items.length, unreadable },
       'delivery queue file holds messages from the previous run',
     );
-  return { store: opened.store, recovered: opened.recovered, capBytes: chosen.maxSizeMiB * 1024 * 1024 };
+  return { store, recovered: opened.recovered, capBytes: chosen.maxSizeMiB * 1024 * 1024 };
 }
 
 /**
@@ -70,11 +120,28 @@ export function createAgentOutbox(options: {
   metrics: DeliveryPipelineOptions['metrics'];
 }): DeliveryPipeline {
   const { destination, settings, logger, metrics } = options;
-  return createDeliveryPipeline({
-    destination,
-    settings,
-    logger,
-    metrics,
-    ...openDeliveryStore(options),
-  });
+  const base = { destination, settings, logger, metrics };
+  if (settings.store.type !== 'jetstream')
+    return createDeliveryPipeline({ ...base, ...openDeliveryStore(options) });
+  const log = logger.child({ component: 'delivery-store' });
+  const js = jetStreamOptions(settings, options.configFiles, log);
+  return createDeferredPipeline(async (signal) => {
+    try {
+      const opened = await openJetStreamStore({ ...js, signal });
+      return createDeliveryPipeline({
+        ...base,
+        store: opened.store,
+        recovered: opened.recovered,
+        capBytes: settings.store.maxSizeMiB * 1024 * 1024,
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      // The agent keeps serving: messages go on being delivered, from memory only, and loudly so.
+      log.error(
+        { code: 'SB_ERR_QUEUE_STORE', err: (err as Error).message },
+        'the JetStream delivery queue could not be opened; delivering from memory only (nothing survives a restart)',
+      );
+      return createDeliveryPipeline({ ...base, store: createMemoryStore() });
+    }
+  }, logger);
 }

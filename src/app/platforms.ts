@@ -19,7 +19,11 @@ export interface PlatformFactory {
  * memory an agent that never uses them should not pay. Platforms this build lacks (a planned
  * descriptor has no `load`) give undefined; the agent logs that and skips them.
  */
-export function createPlatformFactory(deps: { logger: Logger; clusterName?: string }): PlatformFactory {
+export function createPlatformFactory(deps: {
+  logger: Logger;
+  clusterName?: string;
+  sinkConcurrency?: number;
+}): PlatformFactory {
   const consoles = new Map<string, ConsoleBot>();
   return {
     async create(instance, context) {
@@ -32,6 +36,7 @@ export function createPlatformFactory(deps: { logger: Logger; clusterName?: stri
         logger: deps.logger,
         context,
         ...(deps.clusterName ? { clusterName: deps.clusterName } : {}),
+        ...(deps.sinkConcurrency ? { sinkConcurrency: deps.sinkConcurrency } : {}),
       });
       // The start banner names the console's address; no other platform has one to show.
       if (descriptor.key === 'console') consoles.set(instance.id, created as ConsoleBot);

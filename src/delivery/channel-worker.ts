@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ChannelGate } from './channel-gate.js';
 import { ChannelReport } from './channel-report.js';
 import type { Batch, ChannelWorkerOptions, Leftover } from './channel-worker-types.js';
@@ -150,12 +151,12 @@ export class ChannelWorker {
       this.#fold(outbound, now);
       return Promise.resolve(undefined);
     }
-    const item: QueuedDelivery = {
-      id: this.#o.nextId(),
-      lane: 'event',
-      outbound: verdict.outbound,
-      enqueuedAt: now,
-    };
+    const id = this.#o.nextId();
+    const keyed =
+      this.#o.kind === 'sink'
+        ? { ...verdict.outbound, idempotencyKey: itemKey(this.#o.key.destinationId, id, now) }
+        : verdict.outbound;
+    const item: QueuedDelivery = { id, lane: 'event', outbound: keyed, enqueuedAt: now };
     this.#o.queue.put(item);
     this.#dedup.queued(item, now);
     this.#o.onDepth(1, 0);
@@ -374,4 +375,12 @@ export class ChannelWorker {
     if (batch.lane === 'event') this.#o.onDepth(-batch.items.length, 0);
     else this.#o.onDepth(0, -batch.items.length);
   }
+}
+
+/**
+ * An item's idempotency key: its id alone repeats once a drained queue numbers from 1 again
+ * after a restart, so the time it was queued goes in too.
+ */
+function itemKey(destinationId: string, id: number, enqueuedAt: number): string {
+  return createHash('sha256').update(`${destinationId}\0${enqueuedAt}\0${id}`).digest('hex').slice(0, 32);
 }

@@ -64,6 +64,13 @@ export interface Outbound {
    */
   dedupKey?: string;
   /**
+   * Set by the pipeline on events for sinks when it queues them: the same for every try of this
+   * item, across restarts too (the queue stores it), and never reused for another item. Sinks
+   * send it where the receiver can drop repeats (the webhook `Idempotency-Key` header, the
+   * Elasticsearch document `_id`).
+   */
+  idempotencyKey?: string;
+  /**
    * Show the message as a modal to the person whose click gave this trigger (a `form` answer on
    * Slack). The pipeline hands it to {@link Destination.openModal} at once, ahead of the channel's
    * pacing, because the trigger expires within seconds; when no modal opens it is posted as usual.

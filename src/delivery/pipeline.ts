@@ -45,6 +45,8 @@ export interface StoreStatus {
   droppedAtCap: number;
   /** Messages recovered at start and not yet handed to a running destination. */
   awaitingDestination: number;
+  /** Messages accepted while a networked store (JetStream) is still being opened; held in memory. */
+  waitingForStore?: number;
 }
 
 /** Messages waiting for one channel of a destination (`channelId` is empty for sinks). */

@@ -55,7 +55,9 @@ export const errorCodes = {
   SB_ERR_QUEUE_CORRUPT:
     'The delivery queue file is damaged (corrupted or truncated): it was renamed aside and the agent started with an empty queue.',
   SB_ERR_QUEUE_STORE:
-    'The delivery queue file could not be opened or written (permissions, missing directory, disk full).',
+    'The delivery queue could not be opened or written: its file (permissions, missing directory, disk full) or its JetStream stream (server unreachable, stream of another shape).',
+  SB_ERR_QUEUE_LOCKED:
+    'The delivery queue file is in use by another running agent (its pid is named): two agents cannot share one queue.',
   SB_ERR_LISTEN:
     'An HTTP listener (health, metrics, incoming webhooks) could not listen: port in use or not permitted, or not an address of this machine.',
   SB_ERR_KUBE_CLUSTER:

@@ -44,6 +44,8 @@ export interface PlatformCreateOptions<Settings> {
   logger: Logger;
   context: PlatformContext;
   clusterName?: string;
+  /** `settings.delivery.sinkConcurrency`: events a sink has in flight at once (its pool size). */
+  sinkConcurrency?: number;
 }
 
 /** The lazily loaded half of a platform: builds its bot or sink. Does no I/O until started. */

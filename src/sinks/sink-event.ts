@@ -4,7 +4,10 @@ import type { Outbound } from '../delivery/destination.js';
 
 /** One event as every sink reports it, whatever the wire format. */
 export interface SinkEvent {
-  /** Stable across retries of the same outbound, so receivers and indices can drop repeats. */
+  /**
+   * Stable across retries of the same outbound, so receivers and indices can drop repeats: the
+   * pipeline's idempotency key (which survives restarts), else one made when first seen.
+   */
   id: string;
   /** When the event happened: the message's timestamp, else when the sink first saw it. */
   time: Date;
@@ -39,7 +42,7 @@ export function toSinkEvent(outbound: Outbound, now: () => Date): SinkEvent {
     firstSeen.set(outbound, seen);
   }
   return {
-    id: seen.id,
+    id: outbound.idempotencyKey ?? seen.id,
     time: eventTime(outbound.message.timestamp) ?? seen.at,
     sources: [...(outbound.sources ?? [])],
     data: outbound.rawObject ?? null,

@@ -2,14 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryQueueFile } from '../../src/app/delivery-store.js';
 import { freePort, publishBuiltins } from '../support/agent-harness.js';
 import { spawnCli } from '../support/cli.js';
+import { SlowReceiver } from '../support/slow-receiver.js';
 import { waitFor } from '../support/test-logger.js';
 
 /**
@@ -18,40 +17,6 @@ import { waitFor } from '../support/test-logger.js';
  * slow loopback receiver. The agent is killed with SIGKILL mid-stream, stopped with SIGTERM
  * while the receiver is down, and started on a damaged queue file.
  */
-
-/** A webhook receiver that answers after `delayMs`, or 503 while `down`; it records event numbers. */
-class SlowReceiver {
-  readonly arrivals: number[] = [];
-  down = false;
-  delayMs = 50;
-  readonly server: Server;
-
-  constructor() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        if (this.down) {
-          res.writeHead(503).end();
-          return;
-        }
-        const n = /ev-(\d+)-/.exec(body)?.[1];
-        if (n !== undefined) this.arrivals.push(Number(n));
-        setTimeout(() => res.writeHead(200).end(), this.delayMs);
-      });
-    });
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-  }
-
-  unique(): Set<number> {
-    return new Set(this.arrivals);
-  }
-}
 
 interface Run {
   child: ChildProcess;
@@ -83,9 +48,7 @@ describe('durable delivery queue (real agent process, webhook source and sink)',
         await once(child, 'exit');
       }
     }
-    receiver.arrivals.length = 0;
-    receiver.down = false;
-    receiver.delayMs = 50;
+    receiver.reset();
   });
 
   afterAll(async () => {
@@ -182,6 +145,11 @@ plugins:
     const second = await start(config, stateDir);
     await waitFor(() => receiver.unique().size === total, 60_000, `all ${total} events`);
     const duplicates = receiver.arrivals.length - total;
+    // A repeat (a delivery in flight at the kill) carries the Idempotency-Key of its first try,
+    // so a receiver can drop it.
+    for (const { event, keys } of receiver.repeats())
+      expect({ event, keys: keys.length }).toEqual({ event, keys: 1 });
+    expect(receiver.keys.get(0)?.values().next().value).toMatch(/^[0-9a-f]{32}$/);
     // Only deliveries in flight at the kill (at most sinkConcurrency) can arrive twice.
     expect(duplicates).toBeLessThanOrEqual(2);
     await waitFor(async () => (await storeStatus(second)).items === 0, 10_000, 'an empty queue');
@@ -228,6 +196,22 @@ plugins:
     expect(receiver.unique().size).toBe(total - full.droppedAtCap);
     // Oldest first: the last event is kept.
     expect(receiver.unique().has(total - 1)).toBe(true);
+  }, 240_000);
+
+  it('refuses a second agent on the same queue, naming the state directory and the first pid', async () => {
+    const { config, stateDir } = await setUp('');
+    const first = await start(config, stateDir);
+    const { child, stderr } = spawnCli(['start', '-c', config, '--state-dir', stateDir]);
+    children.push(child);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr()).toContain('SB_ERR_QUEUE_LOCKED');
+    // The CLI wraps long error lines.
+    expect(stderr().replace(/\s+/g, ' ')).toContain(
+      `in state directory ${stateDir} is in use by another agent (pid ${first.child.pid},`,
+    );
+    // The first agent goes on serving.
+    expect((await fetch(first.statusUrl)).status).toBe(200);
   }, 240_000);
 
   it('starts with a fresh queue on a damaged queue file, which it quarantines with SB_ERR_QUEUE_CORRUPT', async () => {

@@ -61,7 +61,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(extra: Record<string, unknown> = {}, clusterName?: string) {
+async function setup(extra: Record<string, unknown> = {}, clusterName?: string, connections?: number) {
   const receiver = await new Receiver().start();
   cleanups.push(() => receiver.close());
   const { logger, lines } = createTestLogger('debug');
@@ -75,6 +75,7 @@ async function setup(extra: Record<string, unknown> = {}, clusterName?: string) 
     settings,
     logger,
     ...(clusterName ? { clusterName } : {}),
+    ...(connections ? { connections } : {}),
   });
   cleanups.push(() => sink.stop());
   return { receiver, sink, lines };
@@ -273,6 +274,30 @@ describe('webhook sink', () => {
     expect(err.message).toContain('did not answer within 300 ms');
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(5000);
+  });
+
+  it('opens as many connections as sinkConcurrency, so a POST never times out waiting for one', async () => {
+    // Each answer takes 400 ms and the timeout is 600 ms: with fewer connections than POSTs in
+    // flight, the third wave would wait 800 ms in the pool and time out before it was sent.
+    const { receiver, sink } = await setup({ timeout: '600ms' }, undefined, 12);
+    receiver.answer = (_req, res) => setTimeout(() => res.writeHead(200).end(), 400);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => sink.deliver(event())));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(receiver.connections).toBe(12);
+  });
+
+  it('sends the idempotency key the pipeline gave the item, the same on every try', async () => {
+    const { receiver, sink } = await setup();
+    receiver.answer = (_req, res) => res.writeHead(receiver.received.length === 1 ? 503 : 200).end();
+    const first = event({ idempotencyKey: '0123456789abcdef0123456789abcdef' });
+    await failure(sink, first);
+    // After a restart the item is decoded into a new object: the key still comes with it.
+    await sink.deliver({ ...first });
+    expect(receiver.received.map((r) => r.headers['idempotency-key'])).toEqual([
+      '0123456789abcdef0123456789abcdef',
+      '0123456789abcdef0123456789abcdef',
+    ]);
+    expect(JSON.parse(receiver.received[1]?.body ?? '{}').id).toBe('0123456789abcdef0123456789abcdef');
   });
 
   it('rejects a refused connection as retryable', async () => {

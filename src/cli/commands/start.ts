@@ -77,7 +77,11 @@ export default class Start extends Command {
       format,
       colours: format === 'text' && !config.settings.log.disableColors && process.stderr.isTTY === true,
     });
-    const platforms = createPlatformFactory({ logger, clusterName: config.settings.clusterName });
+    const platforms = createPlatformFactory({
+      logger,
+      clusterName: config.settings.clusterName,
+      sinkConcurrency: config.settings.delivery.sinkConcurrency,
+    });
     const agent = createAgent(config, {
       logger,
       version: this.config.version,

@@ -2,7 +2,16 @@
 import { z } from 'zod';
 import type { Duration } from '../../core/duration.js';
 import type { LogLevel } from '../../log/logger.js';
-import { duration, flag, ignored, integer, listenAddress, port, text } from '../../platforms/slice-kit.js';
+import {
+  duration,
+  flag,
+  ignored,
+  integer,
+  listenAddress,
+  port,
+  secret,
+  text,
+} from '../../platforms/slice-kit.js';
 
 const levelAliases: Readonly<Record<string, LogLevel>> = { warning: 'warn', panic: 'fatal' };
 
@@ -43,6 +52,106 @@ function refineBackoffBounds(
     });
   }
 }
+
+/** A JetStream stream, consumer or subject-token name: no dots, wildcards, spaces or path separators. */
+const natsName = (what: string) =>
+  text.pipe(
+    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a valid ${what}; expected 1 to 64 letters, digits, "_" or "-"`,
+    }),
+  );
+
+/** A NATS server URL: `nats://`, `tls://` (or no scheme) with a host and optional port. */
+const natsServer = text.pipe(
+  z.string().refine(
+    (value) => {
+      try {
+        const url = new URL(value.includes('://') ? value : `nats://${value}`);
+        return ['nats:', 'tls:'].includes(url.protocol) && url.hostname !== '' && url.pathname.length <= 1;
+      } catch {
+        return false;
+      }
+    },
+    {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a NATS server; expected nats://host:port or tls://host:port`,
+    },
+  ),
+);
+
+/** `settings.delivery.store.jetstream`: where and how to reach the JetStream store. */
+export const JetStreamSettings = z
+  .strictObject({
+    servers: z
+      .array(natsServer, { error: 'expected a list of NATS server URLs' })
+      .min(1, { error: 'expected at least one NATS server URL' })
+      .prefault(['nats://127.0.0.1:4222'])
+      .meta({
+        description: 'NATS servers to connect to (any one of a cluster is enough; the others are learned).',
+      }),
+    stream: natsName('stream name').prefault('SWITCHBOARD_DELIVERY').meta({
+      description:
+        'The work-queue stream holding queued messages; created when missing. Posted dedup keys go to `<stream>_POSTED`. Several agents may share it, each with its own `consumer`.',
+    }),
+    subject: z
+      .string({ error: 'expected a subject prefix' })
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a subject prefix; expected dot-separated tokens of letters, digits, "_" or "-" (no wildcards)`,
+      })
+      .prefault('switchboard.delivery')
+      .meta({
+        description:
+          'Subject prefix: messages go to `<subject>.items.<consumer>`, posted keys to `<subject>.posted.<consumer>.*`.',
+      }),
+    consumer: natsName('consumer name').optional().meta({
+      description:
+        "This agent's durable consumer, which names its queue in the stream. Defaults to `agent-<key>`, the key being derived from the config file paths like the SQLite file name; set it when the agent may run from another path (a new pod). One running agent per name.",
+    }),
+    replicas: integer({ min: 1, max: 5 }).prefault(1).meta({
+      description: 'Replicas of the streams when they are created (a clustered JetStream; 3 for production).',
+    }),
+    user: text.prefault('').meta({ description: 'User name, with `password`.' }),
+    password: secret.prefault('').meta({ description: 'Password of `user`.' }),
+    token: secret.prefault('').meta({ description: 'Authentication token (instead of `user`/`password`).' }),
+    credentials: secret.prefault('').meta({
+      description:
+        'Content of a NATS `.creds` file (JWT and NKey seed), usually `{fromFile: /path/user.creds}` (instead of `user` or `token`).',
+    }),
+    tls: z
+      .strictObject({
+        enabled: flag
+          .prefault(false)
+          .meta({ description: 'Require TLS (also implied by a `tls://` server).' }),
+        caFile: text.prefault('').meta({ description: 'CA bundle that signs the server certificate.' }),
+        certFile: text.prefault('').meta({ description: 'Client certificate, for mutual TLS.' }),
+        keyFile: text.prefault('').meta({ description: 'Key of `certFile`.' }),
+      })
+      .prefault({})
+      .meta({ description: 'TLS to the NATS servers.' }),
+  })
+  .superRefine((js, ctx) => {
+    const ways = [
+      js.user !== '' && 'user',
+      !js.token.isEmpty() && 'token',
+      !js.credentials.isEmpty() && 'credentials',
+    ].filter((w): w is string => typeof w === 'string');
+    if (ways.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [ways[1] as string],
+        message: `set one of user/password, token or credentials, not ${ways.join(' and ')}`,
+      });
+    if (!js.password.isEmpty() && js.user === '')
+      ctx.addIssue({ code: 'custom', path: ['user'], message: 'password is set but user is empty' });
+    if ((js.tls.certFile === '') !== (js.tls.keyFile === ''))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', js.tls.certFile === '' ? 'certFile' : 'keyFile'],
+        message: 'certFile and keyFile go together',
+      });
+  });
 
 /** `settings.delivery`: tunables of the outbound delivery pipeline (Switchboard). */
 export const DeliverySettings = z
@@ -98,11 +207,11 @@ export const DeliverySettings = z
     store: z
       .strictObject({
         type: z
-          .enum(['sqlite', 'memory'], { error: 'expected "sqlite" or "memory"' })
+          .enum(['sqlite', 'jetstream', 'memory'], { error: 'expected "sqlite", "jetstream" or "memory"' })
           .prefault('sqlite')
           .meta({
             description:
-              '`sqlite`: every accepted event and answer is written to `delivery-queue-<key>.sqlite` in the state directory before it is acknowledged, and removed once its destination confirmed it, so a restart (even `kill -9`) delivers what was left; events wait there instead of being dropped at `queueLimit`. `memory`: queues live in memory only, bounded by `queueLimit`, and are lost on restart.',
+              '`sqlite`: every accepted event and answer is written to `delivery-queue-<key>.sqlite` in the state directory before it is acknowledged, and removed once its destination confirmed it, so a restart (even `kill -9`) delivers what was left; events wait there instead of being dropped at `queueLimit`. `jetstream`: the same, kept in a NATS JetStream stream (see `jetstream`). `memory`: queues live in memory only, bounded by `queueLimit`, and are lost on restart.',
           }),
         synchronous: z
           .enum(['normal', 'full'], { error: 'expected "normal" or "full"' })
@@ -114,6 +223,9 @@ export const DeliverySettings = z
         maxSizeMiB: integer({ min: 1, max: 1_048_576 }).prefault(256).meta({
           description:
             'Size cap of the queued messages in the file, in MiB (messages are also kept in memory while queued). At the cap the oldest events are dropped first (replies never), each one counted in `switchboard_delivery_store_dropped_total`, in `/status` and in the next digest, and logged.',
+        }),
+        jetstream: JetStreamSettings.prefault({}).meta({
+          description: 'The NATS JetStream store, used when `type` is `jetstream` (see docs/delivery.md).',
         }),
       })
       .prefault({})

@@ -15,8 +15,14 @@ export const webhookDescriptor: PlatformDescriptor<WebhookSink, 'webhook', 'sink
   async load() {
     const { createWebhookSink } = await import('./index.js');
     return {
-      create: ({ id, settings, logger, clusterName }) =>
-        createWebhookSink({ id, settings, logger, ...(clusterName ? { clusterName } : {}) }),
+      create: ({ id, settings, logger, clusterName, sinkConcurrency }) =>
+        createWebhookSink({
+          id,
+          settings,
+          logger,
+          ...(clusterName ? { clusterName } : {}),
+          ...(sinkConcurrency ? { connections: sinkConcurrency } : {}),
+        }),
     };
   },
 };

@@ -17,10 +17,15 @@ export interface WebhookSinkOptions extends SinkDeps {
   settings: WebhookSettings;
   /** Clock for events without a timestamp (tests pin it). */
   now?: () => Date;
+  /**
+   * Connections to the receiver: `settings.delivery.sinkConcurrency` (default 16), the POSTs the
+   * pipeline has in flight at once. A request then never waits in the pool for a connection, so
+   * its timeout measures the receiver, not the queue in front of it.
+   */
+  connections?: number;
 }
 
-/** Concurrent connections to the receiver; the pipeline bounds how many POSTs are in flight. */
-const connections = 4;
+const defaultConnections = 16;
 /** Bytes of a receiver's error answer kept for the message; the rest is discarded. */
 const errorBodyLimit = 4096;
 
@@ -41,7 +46,7 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
   const now = options.now ?? (() => new Date());
   const what = `webhook sink ${options.id}: the receiver`;
   const pool = new Pool(target.origin, {
-    connections,
+    connections: options.connections ?? defaultConnections,
     connect: { timeout: target.timeoutMs },
     headersTimeout: target.timeoutMs,
     bodyTimeout: target.timeoutMs,

@@ -1,0 +1,74 @@
+import type { Logger } from '../log/logger.js';
+import type { PostedRef } from './destination.js';
+import type { DeliveryPipeline } from './pipeline.js';
+
+/**
+ * A pipeline whose store opens asynchronously (JetStream: a server to reach, items to read
+ * back). Until it is open, messages are held in memory, in order, and handed over once it is;
+ * `/status` counts them as `waitingForStore`. `open` gets a signal that `close` aborts, for a
+ * stop before the store was ever reached; what was held then is logged with its count.
+ */
+export function createDeferredPipeline(
+  open: (signal: AbortSignal) => Promise<DeliveryPipeline>,
+  logger: Logger,
+): DeliveryPipeline {
+  const log = logger.child({ component: 'delivery' });
+  const abort = new AbortController();
+  let pipeline: DeliveryPipeline | undefined;
+  let held = 0;
+  let resumeWanted = false;
+  let closing: Promise<void> | undefined;
+  const ready = open(abort.signal).then(
+    (opened) => {
+      pipeline = opened;
+      if (resumeWanted) opened.resume();
+      return opened;
+    },
+    (err: Error) => {
+      log.error(
+        { err: err.message, held },
+        'the delivery queue could not be opened; held messages are not delivered',
+      );
+      return undefined;
+    },
+  );
+
+  return {
+    send(outbound): Promise<PostedRef | undefined> {
+      if (pipeline) return pipeline.send(outbound);
+      if (closing) return Promise.resolve(undefined);
+      held += 1;
+      return ready.then((p) => {
+        held -= 1;
+        return p?.send(outbound);
+      });
+    },
+    depths: () => pipeline?.depths() ?? [],
+    storeStatus: () =>
+      pipeline?.storeStatus() ?? {
+        items: 0,
+        bytes: 0,
+        droppedAtCap: 0,
+        awaitingDestination: 0,
+        waitingForStore: held,
+      },
+    resume() {
+      resumeWanted = true;
+      pipeline?.resume();
+    },
+    close(options) {
+      closing ??= (async () => {
+        if (!pipeline) {
+          abort.abort();
+          if (held > 0)
+            log.error(
+              { messages: held },
+              'stopped before the delivery queue was open: messages accepted meanwhile are not delivered',
+            );
+        }
+        await (await ready)?.close(options);
+      })();
+      return closing;
+    },
+  };
+}
