@@ -17,7 +17,6 @@ communications:
 `);
     expect(unimplementedPlatforms(config).map(({ id, platform }) => ({ id, platform }))).toEqual([
       { id: 'default/discord', platform: 'discord' },
-      { id: 'second/rocketChat', platform: 'rocketChat' },
       { id: 'second/teams', platform: 'teams' },
     ]);
     expect(unimplementedPlatforms(config)[0]?.reason).toMatch(/no Discord bot/);

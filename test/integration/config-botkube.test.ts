@@ -356,7 +356,6 @@ sources:
     const { warnings } = await loadConfig({ files: [file], env: {} });
     expect(warnings.filter((w) => w.code === 'unsupported').map(formatIssue)).toEqual([
       `${file}:4:5: communications.g.discord: enabled, but not run: Switchboard has no Discord bot yet; use socketSlack or console. The rest of the config works without it.`,
-      `${file}:5:5: communications.g.rocketChat: enabled, but not run: Switchboard has no Rocket.Chat bot yet; use socketSlack or console. The rest of the config works without it.`,
     ]);
   });
 });

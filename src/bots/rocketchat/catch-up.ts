@@ -27,7 +27,10 @@ export async function catchUp(options: {
       };
       found.push(...(answer.result?.updated ?? []));
     } catch (err) {
-      options.logger.warn({ room: roomId, err: (err as Error).message }, 'messages from the gap could not be read');
+      options.logger.warn(
+        { room: roomId, err: (err as Error).message },
+        'messages from the gap could not be read',
+      );
     }
   }
   return found.sort((a, b) => (dateMs(a.ts) ?? 0) - (dateMs(b.ts) ?? 0));

@@ -58,9 +58,9 @@ export const RocketChat = z
       })
       .prefault({})
       .meta({ description: 'TLS settings for `https://` and `wss://` connections to the server.' }),
-    requestTimeout: duration({ min: 1000 })
-      .prefault('30s')
-      .meta({ description: 'How long one REST request or realtime method call may take before it is abandoned.' }),
+    requestTimeout: duration({ min: 1000 }).prefault('30s').meta({
+      description: 'How long one REST request or realtime method call may take before it is abandoned.',
+    }),
     pingInterval: duration({ min: 500 }).prefault('15s').meta({
       description:
         'The bot pings the realtime connection after this much silence and reconnects when the ping goes unanswered for as long again.',

@@ -14,7 +14,10 @@ export class DdpError extends Error {
   readonly error: string | number;
   readonly reason: string;
   readonly details: unknown;
-  constructor(what: string, raw: { error?: string | number; reason?: string; message?: string; details?: unknown }) {
+  constructor(
+    what: string,
+    raw: { error?: string | number; reason?: string; message?: string; details?: unknown },
+  ) {
     super(`${what} failed: ${raw.reason ?? raw.message ?? String(raw.error ?? 'unknown error')}`);
     this.name = 'DdpError';
     this.error = raw.error ?? 'unknown';
@@ -176,7 +179,11 @@ export class DdpConnection {
         for (const id of frame.subs ?? []) this.#settle(id, undefined, undefined);
         return;
       case 'nosub':
-        this.#settle(frame.id, frame.error ?? { error: 'nosub', reason: 'the subscription was refused' }, undefined);
+        this.#settle(
+          frame.id,
+          frame.error ?? { error: 'nosub', reason: 'the subscription was refused' },
+          undefined,
+        );
         return;
       case 'changed':
       case 'added':

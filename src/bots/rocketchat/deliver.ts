@@ -63,7 +63,9 @@ export function createRocketDeliverer(options: RocketDelivererOptions) {
   async function roomFor(outbound: Outbound): Promise<string> {
     const handle = outbound.message.userHandle?.replace(/^@/, '');
     if (handle) {
-      const created = (await rest.post('im.create', { username: handle })) as { room?: { _id?: string; rid?: string } };
+      const created = (await rest.post('im.create', { username: handle })) as {
+        room?: { _id?: string; rid?: string };
+      };
       const rid = created.room?._id ?? created.room?.rid;
       if (rid) return rid;
     }

@@ -24,7 +24,11 @@ export function dateMs(value: unknown): number | undefined {
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? undefined : ms;
   }
-  if (typeof value === 'object' && value !== null && typeof (value as { $date?: unknown }).$date === 'number') {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { $date?: unknown }).$date === 'number'
+  ) {
     return (value as { $date: number }).$date;
   }
   return undefined;

@@ -10,18 +10,23 @@ import { readFile } from 'node:fs/promises';
 import type { BotStatus } from '../../core/bot-status.js';
 import type { InboundCommand } from '../../core/inbound-command.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
-import type { DestinationCapabilities, Outbound, PacingPolicy, PostedRef } from '../../delivery/destination.js';
+import type {
+  DestinationCapabilities,
+  Outbound,
+  PacingPolicy,
+  PostedRef,
+} from '../../delivery/destination.js';
 import type { Logger } from '../../log/logger.js';
 import type { Bot } from '../bot.js';
 import { BoundedMap } from './bounded-set.js';
-import type { RocketChat } from './config.js';
 import { catchUp } from './catch-up.js';
+import type { RocketChat } from './config.js';
 import { createRocketDeliverer } from './deliver.js';
 import { dateMs } from './ejson.js';
 import { commandFromMessage, type InboundContext } from './inbound.js';
 import { type RocketPayload, rocketChatCapabilities } from './limits.js';
-import type { RocketMessage, RoomMeta } from './message-types.js';
 import { rocketChatMentionPattern } from './mention.js';
+import type { RocketMessage, RoomMeta } from './message-types.js';
 import { type Credentials, type Identity, RealtimeSession } from './realtime-session.js';
 import { RestClient } from './rest-client.js';
 import { RoomDirectory, type RoomSummary } from './room-directory.js';
@@ -88,7 +93,9 @@ class RocketChatBot implements Bot {
       try {
         ca = await readFile(settings.tls.caFile);
       } catch (err) {
-        throw this.#fail(`${where}.tls.caFile "${settings.tls.caFile}" cannot be read: ${(err as Error).message}`);
+        throw this.#fail(
+          `${where}.tls.caFile "${settings.tls.caFile}" cannot be read: ${(err as Error).message}`,
+        );
       }
     }
     const rest = new RestClient({
@@ -132,7 +139,9 @@ class RocketChatBot implements Bot {
         botUserId: this.#identity.userId,
         mention: this.mentionPattern(),
         rooms,
-        ...(direct.enabled ? { directChannelRef: settings.channels[direct.channel]?.name ?? direct.channel } : {}),
+        ...(direct.enabled
+          ? { directChannelRef: settings.channels[direct.channel]?.name ?? direct.channel }
+          : {}),
         controlOrigin: (rid, text) => this.#controls.get(`${rid}\n${text}`),
       };
       this.#deliver = createRocketDeliverer({
@@ -147,7 +156,11 @@ class RocketChatBot implements Bot {
       throw this.#fail(`Rocket.Chat bot ${this.id} could not start: ${(err as Error).message}`, err);
     }
     this.#log.info(
-      { botUser: this.#identity.userId, username: this.#username, channels: Object.keys(settings.channels).length },
+      {
+        botUser: this.#identity.userId,
+        username: this.#username,
+        channels: Object.keys(settings.channels).length,
+      },
       'Rocket.Chat bot connected',
     );
   }
@@ -190,7 +203,10 @@ class RocketChatBot implements Bot {
     if (ts !== undefined && ts > this.#lastSeenMs) this.#lastSeenMs = ts;
     const command = commandFromMessage(message, meta, ctx);
     if ('skipped' in command) {
-      this.#log.debug({ room: message.rid, message: message._id, why: command.skipped }, 'message is no command');
+      this.#log.debug(
+        { room: message.rid, message: message._id, why: command.skipped },
+        'message is no command',
+      );
       return;
     }
     if (command.replyChannelId) this.#directRooms.add(command.replyChannelId);

@@ -40,7 +40,10 @@ const action = z.strictObject({
 const attachment = z.strictObject({
   title: z.string().min(1).max(rocketChatLimits.title).optional(),
   text: z.string().max(rocketChatLimits.messageText).optional(),
-  color: z.string().regex(/^#[0-9a-f]{6}$/i).optional(),
+  color: z
+    .string()
+    .regex(/^#[0-9a-f]{6}$/i)
+    .optional(),
   fields: z
     .array(
       z.strictObject({

@@ -27,7 +27,11 @@ export class RateLimitBook {
   record(route: string, headers: HeaderSource): void {
     const remaining = Number(headers.get('x-ratelimit-remaining'));
     const resetAt = Number(headers.get('x-ratelimit-reset'));
-    if (headers.get('x-ratelimit-remaining') === null || !Number.isFinite(remaining) || !Number.isFinite(resetAt)) {
+    if (
+      headers.get('x-ratelimit-remaining') === null ||
+      !Number.isFinite(remaining) ||
+      !Number.isFinite(resetAt)
+    ) {
       return;
     }
     this.#routes.set(route, { remaining, resetAt });

@@ -6,11 +6,11 @@
  * bot catch up on what was said during the gap (`onResumed`).
  */
 import { createHash } from 'node:crypto';
-import type { BotStatus } from '../../core/bot-status.js';
 import { type BackoffPolicy, backoffDelay, sleep } from '../../core/backoff.js';
+import type { BotStatus } from '../../core/bot-status.js';
 import type { Logger } from '../../log/logger.js';
 import { DdpConnection, DdpError } from './ddp-connection.js';
-import type { RoomMeta, RocketMessage } from './message-types.js';
+import type { RocketMessage, RoomMeta } from './message-types.js';
 
 /** How the bot user signs in. */
 export type Credentials =
@@ -117,7 +117,8 @@ export class RealtimeSession {
 
   async #login(connection: DdpConnection): Promise<Identity> {
     const { credentials } = this.#options;
-    const resumeWith = this.#identity?.token ?? (credentials.kind === 'token' ? credentials.token : undefined);
+    const resumeWith =
+      this.#identity?.token ?? (credentials.kind === 'token' ? credentials.token : undefined);
     if (resumeWith) {
       try {
         return this.#signedIn(await connection.call('login', [{ resume: resumeWith }]));
@@ -202,7 +203,9 @@ export class RealtimeSession {
 
 function refused(err: unknown): Error {
   if (err instanceof DdpError) {
-    return new LoginRefused(`Rocket.Chat refused the login: ${err.reason || String(err.error)}`, { cause: err });
+    return new LoginRefused(`Rocket.Chat refused the login: ${err.reason || String(err.error)}`, {
+      cause: err,
+    });
   }
   return err as Error;
 }

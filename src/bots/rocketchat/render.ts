@@ -58,7 +58,9 @@ function withoutControls(section: Section): Section {
     ...rest,
     ...(links.length > 0 ? { buttons: links } : {}),
     // The description above a multi-select is text, not a control.
-    ...(multiSelect?.description ? { description: joinText(rest.description, multiSelect.description.plaintext) } : {}),
+    ...(multiSelect?.description
+      ? { description: joinText(rest.description, multiSelect.description.plaintext) }
+      : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * {@link DeliveryError} the pipeline acts on, and the rate limiter's headers obeyed per route
  * (rate-limits.ts). The token never appears in an error or a log line.
  */
-import { Agent, type Dispatcher, FormData, fetch } from 'undici';
+import { Agent, type Dispatcher, type FormData, fetch } from 'undici';
 import { sleep } from '../../core/backoff.js';
 import { DeliveryError, type DeliveryFailureReason } from '../../delivery/delivery-error.js';
 import { RateLimitBook } from './rate-limits.js';
@@ -120,7 +120,12 @@ export class RestClient {
     throw this.#failure(route, response.status, response.headers.get('x-ratelimit-reset'), body);
   }
 
-  #failure(route: string, status: number, reset: string | null, body: Record<string, unknown>): DeliveryError {
+  #failure(
+    route: string,
+    status: number,
+    reset: string | null,
+    body: Record<string, unknown>,
+  ): DeliveryError {
     const detail = String(body.error ?? body.message ?? `HTTP ${status}`).slice(0, 300);
     const fail = (reason: DeliveryFailureReason, retryable: boolean, retryAfterMs?: number) =>
       new DeliveryError(`Rocket.Chat ${route} failed: ${detail}`, {
