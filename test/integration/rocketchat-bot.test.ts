@@ -1,8 +1,12 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test as base, describe, expect } from 'vitest';
 import type { Bot } from '../../src/bots/bot.js';
 import { RocketChat } from '../../src/bots/rocketchat/config.js';
 import { createRocketChatBot } from '../../src/bots/rocketchat/index.js';
 import { commandButton, type Message, plaintextMessage } from '../../src/contract/message.js';
+import { createSelfSignedCertificate } from '../../src/contract/tls/x509.js';
 import type { InboundCommand } from '../../src/core/inbound-command.js';
 import {
   type EmulatedUser,
@@ -241,6 +245,26 @@ describe('Rocket.Chat bot against the emulator', () => {
     expect(w.emu.files(w.ops).map((f) => [f.name, f.content.toString()])).toEqual([
       ['output.txt', 'all of it'],
     ]);
+  });
+
+  test('trusts a self-hosted server through tls.caFile, and names the failure without it', async ({
+    rig,
+  }) => {
+    const certificate = createSelfSignedCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    const w = await rig.world({ tls: certificate });
+    expect(w.emu.url).toMatch(/^https:/);
+    await expect(rig.start(w)).rejects.toThrow(/could not start: .*certificate/);
+    const dir = await mkdtemp(join(tmpdir(), 'sb-rc-ca-'));
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, certificate.certPem);
+    const { bot, commands } = await rig.start(w, { tls: { caFile } });
+    w.emu.post(w.ada.id, w.ops, '@switchboard echo over-tls');
+    await waitFor(() => commands[0], 10_000, 'the command over wss');
+    await bot.deliver(reply('ops', plaintextMessage('answered over https')));
+    expect(w.emu.messages(w.ops).at(-1)?.msg).toBe('answered over https');
+    await expect(rig.start(w, { tls: { caFile: join(dir, 'missing.pem') } })).rejects.toThrow(
+      /tls\.caFile ".*missing\.pem" cannot be read/,
+    );
   });
 
   test('a message over 5,000 characters is refused as too large, not cut', async ({ rig }) => {

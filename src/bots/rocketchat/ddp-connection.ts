@@ -29,8 +29,8 @@ export class DdpError extends Error {
 export interface DdpConnectionOptions {
   /** `ws://host/websocket` or `wss://…`. */
   url: string;
-  /** Extra certificate authorities (PEM) for `wss://`. */
-  ca?: Buffer;
+  /** Certificate authorities (PEM) to trust for `wss://`, replacing the default list. */
+  ca?: string[];
   /** How long the handshake, a method call or a subscription may take. */
   timeoutMs: number;
   /** Ping after this much silence; close when the pong does not come within as long again. */

@@ -7,6 +7,7 @@
  * which post the command as the clicking user.
  */
 import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import type { BotStatus } from '../../core/bot-status.js';
 import type { InboundCommand } from '../../core/inbound-command.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
@@ -88,10 +89,11 @@ class RocketChatBot implements Bot {
     const [group] = this.id.split('/');
     const where = `communications.${group}.rocketChat`;
     const baseUrl = settings.url.replace(/\/+$/, '');
-    let ca: Buffer | undefined;
+    let ca: string[] | undefined;
     if (settings.tls.caFile !== '') {
       try {
-        ca = await readFile(settings.tls.caFile);
+        // Node replaces its default authorities with `ca`; the system ones stay trusted.
+        ca = [...rootCertificates, await readFile(settings.tls.caFile, 'utf8')];
       } catch (err) {
         throw this.#fail(
           `${where}.tls.caFile "${settings.tls.caFile}" cannot be read: ${(err as Error).message}`,

@@ -26,7 +26,7 @@ export interface Identity {
 export interface RealtimeSessionOptions {
   /** `ws(s)://host/websocket`. */
   url: string;
-  ca?: Buffer;
+  ca?: string[];
   timeoutMs: number;
   pingIntervalMs: number;
   backoff: BackoffPolicy;

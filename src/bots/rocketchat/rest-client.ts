@@ -13,7 +13,7 @@ import type { Identity } from './realtime-session.js';
 export interface RestClientOptions {
   /** Server base URL, e.g. `https://chat.example.com` (no `/api`). */
   baseUrl: string;
-  ca?: Buffer;
+  ca?: string[];
   timeoutMs: number;
   /** The current sign-in; undefined before the first login. */
   identity(): Identity | undefined;

@@ -5,6 +5,7 @@
  * README.md for what it emulates and how faithfully.
  */
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DdpServer } from './ddp-server.js';
 import type { RateLimit } from './rate-limiter.js';
@@ -20,6 +21,8 @@ export interface RocketChatEmulatorOptions {
   rateLimit?: RateLimit;
   /** Server ping after this much client silence, close 4000 after twice it; 0 turns it off. Default 30 s. */
   pingIntervalMs?: number;
+  /** Serve `https://` and `wss://` with this certificate (a self-hosted server's own CA). */
+  tls?: { certPem: string; keyPem: string };
 }
 
 export interface EmulatedUser {
@@ -90,9 +93,12 @@ export async function startRocketChatEmulator(
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     published: (message, room) => ddp.publish(message, room),
   });
-  const server = createServer((req, res) => {
+  const handler = (req: Parameters<typeof rest.handle>[0], res: Parameters<typeof rest.handle>[1]) => {
     void rest.handle(req, res);
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, handler)
+    : createServer(handler);
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://emulator').pathname === '/websocket') ddp.upgrade(req, socket, head);
     else socket.destroy();
@@ -121,7 +127,7 @@ export async function startRocketChatEmulator(
   };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     addUser(username, opts = {}) {
       const u = store.addUser(username, opts);
       const [token = ''] = u.tokens;
