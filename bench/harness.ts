@@ -23,6 +23,7 @@ import {
 import { renderTable } from './lib/report.js';
 import { queueStoreBench } from './queue-store.js';
 import { repoInstall } from './repo-install.js';
+import { rocketChatBench } from './rocketchat.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
 import { streamThroughput } from './stream-throughput.js';
@@ -34,6 +35,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   'repo-install': repoInstall,
   agent: agentBench,
   slack: slackBench,
+  rocketchat: rocketChatBench,
   storm: stormBench,
   console: consoleRtt,
   queue: queueStoreBench,

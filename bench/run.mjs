@@ -23,6 +23,7 @@ const benchmarkNames = [
   'repo-install',
   'agent',
   'slack',
+  'rocketchat',
   'storm',
   'console',
   'queue',

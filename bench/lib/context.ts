@@ -11,6 +11,7 @@ export const benchmarkNames = [
   'repo-install',
   'agent',
   'slack',
+  'rocketchat',
   'storm',
   'console',
   'queue',
