@@ -267,6 +267,30 @@ describe('Rocket.Chat bot against the emulator', () => {
     );
   });
 
+  test('a retried delivery posts nothing twice: a timed-out post keeps its id, an uploaded file is only confirmed', async ({
+    rig,
+  }) => {
+    const w = await rig.world();
+    const { bot } = await rig.start(w, { requestTimeout: '1s' });
+    w.emu.faults.slow('chat.sendMessage', 1500);
+    const outbound = {
+      ...reply('ops', plaintextMessage('exactly once')),
+      file: { name: 'output.txt', content: new TextEncoder().encode('whole output') },
+    };
+    await expect(bot.deliver(outbound)).rejects.toMatchObject({ reason: 'timeout', retryable: true });
+    w.emu.faults.slow('chat.sendMessage', 0);
+    // The server stored the post after all; the retry is told the id exists and goes on.
+    await waitFor(() => w.emu.messages(w.ops).some((m) => m.msg === 'exactly once'), 5000, 'the slow post');
+    w.emu.faults.failNext('rooms.mediaConfirm', { status: 429, retryAfterMs: 200 });
+    await expect(bot.deliver(outbound)).rejects.toMatchObject({ reason: 'rate-limited' });
+    await new Promise((r) => setTimeout(r, 250));
+    const posted = await bot.deliver(outbound);
+    expect(w.emu.messages(w.ops).filter((m) => m.msg === 'exactly once')).toHaveLength(1);
+    expect(posted?.messageId).toBe(w.emu.messages(w.ops).find((m) => m.msg === 'exactly once')?._id);
+    expect(w.emu.stats().requests.get('rooms.media')).toBe(1);
+    expect(w.emu.files(w.ops).map((f) => f.content.toString())).toEqual(['whole output']);
+  });
+
   test('a message over 5,000 characters is refused as too large, not cut', async ({ rig }) => {
     const w = await rig.world();
     const { bot } = await rig.start(w);

@@ -12,7 +12,7 @@ import { DeliveryError } from '../../delivery/delivery-error.js';
 import type { Outbound, PostedRef } from '../../delivery/destination.js';
 import { checkRocketPayload, type RocketPayload } from './limits.js';
 import { renderRocketMessage } from './render.js';
-import type { RestClient } from './rest-client.js';
+import { type RestClient, RocketApiError } from './rest-client.js';
 import type { RoomDirectory } from './room-directory.js';
 
 export interface RocketDelivererOptions {
@@ -27,6 +27,8 @@ export interface RocketDelivererOptions {
 interface Progress {
   id: string;
   posted: boolean;
+  /** Uploaded but not yet confirmed: a retry confirms it instead of uploading again. */
+  fileId?: string;
   fileDone: boolean;
 }
 
@@ -92,21 +94,26 @@ export function createRocketDeliverer(options: RocketDelivererOptions) {
     const done = progress.get(outbound) ?? { id: newMessageId(), posted: false, fileDone: false };
     progress.set(outbound, done);
     if (payload && !done.posted) {
-      await rest.post('chat.sendMessage', {
-        message: {
-          _id: done.id,
-          rid,
-          msg: payload.msg,
-          ...(payload.attachments ? { attachments: payload.attachments } : {}),
-          ...(tmid ? { tmid } : {}),
-        },
-      });
+      try {
+        await rest.post('chat.sendMessage', {
+          message: {
+            _id: done.id,
+            rid,
+            msg: payload.msg,
+            ...(payload.attachments ? { attachments: payload.attachments } : {}),
+            ...(tmid ? { tmid } : {}),
+          },
+        });
+      } catch (err) {
+        // An earlier try reached the server although its answer was lost (a timeout): it is posted.
+        if (!(err instanceof RocketApiError && err.errorType === 'error-message-already-exists')) throw err;
+      }
       done.posted = true;
       options.remember(rid, payload);
     }
     let fileMessage: string | undefined;
     if (outbound.file && !done.fileDone) {
-      fileMessage = await upload(rest, rid, outbound.file, tmid);
+      fileMessage = await upload(rest, rid, outbound.file, tmid, done);
       done.fileDone = true;
     }
     const messageId = done.posted ? done.id : fileMessage;
@@ -119,19 +126,23 @@ async function upload(
   rid: string,
   file: { name: string; content: Uint8Array },
   tmid: string | undefined,
+  done: Progress,
 ): Promise<string | undefined> {
-  const form = new FormData();
-  form.append('file', new Blob([file.content], { type: 'text/plain' }), file.name);
-  const stored = (await rest.upload('rooms.media', `rooms.media/${encodeURIComponent(rid)}`, form)) as {
-    file?: { _id?: string };
-  };
-  const fileId = stored.file?._id;
-  if (!fileId) {
-    throw new DeliveryError('Rocket.Chat rooms.media answered without a file id', {
-      reason: 'rejected',
-      retryable: false,
-    });
+  if (!done.fileId) {
+    const form = new FormData();
+    form.append('file', new Blob([file.content], { type: 'text/plain' }), file.name);
+    const stored = (await rest.upload('rooms.media', `rooms.media/${encodeURIComponent(rid)}`, form)) as {
+      file?: { _id?: string };
+    };
+    if (!stored.file?._id) {
+      throw new DeliveryError('Rocket.Chat rooms.media answered without a file id', {
+        reason: 'rejected',
+        retryable: false,
+      });
+    }
+    done.fileId = stored.file._id;
   }
+  const fileId = done.fileId;
   const confirmed = (await rest.post(
     'rooms.mediaConfirm',
     { description: file.name, ...(tmid ? { tmid } : {}) },

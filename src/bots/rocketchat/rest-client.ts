@@ -36,6 +36,18 @@ const errorReasons: Record<string, { reason: DeliveryFailureReason; retryable: b
   'too-many-requests': { reason: 'rate-limited', retryable: true },
 };
 
+/** A refused REST call, with the `errorType` Rocket.Chat gave, for callers that expect one. */
+export class RocketApiError extends DeliveryError {
+  readonly errorType: string | undefined;
+  constructor(
+    message: string,
+    options: ConstructorParameters<typeof DeliveryError>[1] & { errorType: string | undefined },
+  ) {
+    super(message, options);
+    this.errorType = options.errorType;
+  }
+}
+
 /** When a 429 carries no reset header: Rocket.Chat's default window. */
 const defaultWindowMs = 60_000;
 
@@ -127,10 +139,12 @@ export class RestClient {
     body: Record<string, unknown>,
   ): DeliveryError {
     const detail = String(body.error ?? body.message ?? `HTTP ${status}`).slice(0, 300);
+    const errorType = typeof body.errorType === 'string' ? body.errorType : undefined;
     const fail = (reason: DeliveryFailureReason, retryable: boolean, retryAfterMs?: number) =>
-      new DeliveryError(`Rocket.Chat ${route} failed: ${detail}`, {
+      new RocketApiError(`Rocket.Chat ${route} failed: ${detail}`, {
         reason,
         retryable,
+        errorType,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       });
     if (status === 429 || detail.includes('[error-too-many-requests]')) {
