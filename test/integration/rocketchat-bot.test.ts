@@ -165,6 +165,15 @@ describe('Rocket.Chat bot against the emulator', () => {
     expect(lines.some((l) => String(l.err ?? '').includes('503') || l.attempt !== undefined)).toBe(true);
   });
 
+  test("answers the server's pings, so a quiet connection is not closed as timed out", async ({ rig }) => {
+    // The server pings after 300 ms of silence and closes after 600 ms; the bot's own pings come far later.
+    const w = await rig.world({ pingIntervalMs: 300 });
+    const { bot } = await rig.start(w, { pingInterval: '30s' });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(bot.status()).toMatchObject({ state: 'connected', reconnects: 0 });
+    expect(w.emu.stats().connections).toBe(1);
+  });
+
   test('a password login logs in with the password again once its token is revoked', async ({ rig }) => {
     const w = await rig.world();
     const { bot, commands } = await rig.start(w, {
