@@ -264,7 +264,7 @@ export class RestApi {
       }
       case 'POST rooms.media': {
         const room = store.rooms.get(params[0] ?? '');
-        if (!room || !room.members.has(user._id)) return failure('error-not-allowed', 'error-not-allowed');
+        if (!room?.members.has(user._id)) return failure('error-not-allowed', 'error-not-allowed');
         const form = await new Request('http://emulator/', {
           method: 'POST',
           headers: { 'content-type': type },
