@@ -25,6 +25,7 @@ import { renderTable } from './lib/report.js';
 import { manyPlugins } from './many-plugins.js';
 import { queueStoreBench } from './queue-store.js';
 import { repoInstall } from './repo-install.js';
+import { rocketChatBench } from './rocketchat.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
 import { streamFanout } from './stream-fanout.js';
@@ -39,6 +40,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   agent: agentBench,
   slack: slackBench,
   discord: discordBench,
+  rocketchat: rocketChatBench,
   storm: stormBench,
   console: consoleRtt,
   queue: queueStoreBench,

@@ -24,6 +24,7 @@ const benchmarkNames = [
   'agent',
   'slack',
   'discord',
+  'rocketchat',
   'storm',
   'console',
   'queue',

@@ -12,6 +12,7 @@ export const benchmarkNames = [
   'agent',
   'slack',
   'discord',
+  'rocketchat',
   'storm',
   'console',
   'queue',

@@ -178,7 +178,7 @@ field and the limit.
 - A key the schema does not know is an **error** with a "did you mean" suggestion: a typo must not
   silently turn a setting off.
 - A Botkube key Switchboard has no use for (listed at the end) is **accepted with a warning**.
-- A platform Switchboard does not run (Discord and Rocket.Chat for now, Mattermost, PagerDuty,
+- A platform Switchboard does not run (Discord for now, Mattermost, PagerDuty,
   Botkube Cloud, the legacy Slack and Teams bots) is accepted; a **warning** says so when it is
   enabled.
 - Inside a block whose \`enabled\` is \`false\` (a platform, a plugin entry, an action), only the

@@ -9,23 +9,24 @@ communications:
   default:
     console: {enabled: true, channels: {ops: {name: ops}}}
     discord: {enabled: true, token: t, botID: b, channels: {ops: {id: "1"}}}
-    mattermost: {enabled: false}
+    mattermost: {enabled: true}
   second:
     rocketChat: {enabled: true, url: "http://rc", userId: u, authToken: t, channels: {ops: {name: ops}}}
     teams: {enabled: true}
     cloudSlack: {enabled: false}
 `);
     expect(unimplementedPlatforms(config).map(({ id, platform }) => ({ id, platform }))).toEqual([
-      { id: 'second/rocketChat', platform: 'rocketChat' },
+      { id: 'default/mattermost', platform: 'mattermost' },
       { id: 'second/teams', platform: 'teams' },
     ]);
-    expect(unimplementedPlatforms(config)[0]?.reason).toMatch(/no Rocket.Chat bot/);
+    expect(unimplementedPlatforms(config)[0]?.reason).toMatch(/no Mattermost bot/);
   });
   it('warns about each in the config, once, at its section', () => {
     const config = configFrom(`
 communications:
   default:
     rocketChat: {enabled: true, url: "http://rc", userId: u, authToken: t, channels: {ops: {name: ops}}}
+    mattermost: {enabled: true}
     teams: {enabled: true}
 `);
     // As loadConfig has it: the x-unsupported section (teams) already warned while preparing.
@@ -41,9 +42,9 @@ communications:
       {
         severity: 'warning',
         code: 'unsupported',
-        path: ['communications', 'default', 'rocketChat'],
+        path: ['communications', 'default', 'mattermost'],
         message:
-          'enabled, but not run: Switchboard has no Rocket.Chat bot yet; use socketSlack or console. The rest of the config works without it.',
+          'enabled, but not run: Switchboard has no Mattermost bot; use socketSlack, discord, rocketChat or console. The rest of the config works without it.',
       },
     ]);
   });

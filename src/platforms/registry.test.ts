@@ -85,6 +85,13 @@ describe('platform descriptors: factories', () => {
     console: { enabled: true, port: 0, channels: { ops: { name: 'ops' } } },
     discord: { enabled: true, token: 'discord-token', botID: '900', channels: { ops: { id: '901' } } },
     webhook: { enabled: true, url: 'http://127.0.0.1:9/hook' },
+    rocketChat: {
+      enabled: true,
+      url: 'http://127.0.0.1:9',
+      userId: 'bot',
+      authToken: 'token',
+      channels: { ops: { name: 'ops' } },
+    },
     elasticsearch: { enabled: true, server: 'http://127.0.0.1:9', indices: { a: { name: 'events' } } },
   };
 

@@ -79,7 +79,7 @@ export const retiredPlatforms = [
     key: 'mattermost',
     kind: 'bot',
     slice: Mattermost,
-    reason: 'Switchboard has no Mattermost bot; use socketSlack, or console',
+    reason: 'Switchboard has no Mattermost bot; use socketSlack, discord, rocketChat or console',
     bindings: { at: 'channels' },
   },
   {

@@ -109,7 +109,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'edits one message while output streams, until the final output',
-    async run(driver) {
+    async run(driver, session) {
       const seen = await idsIn(driver, 'ops');
       await driver.send('ops', 'fixture stream 8 400');
       const done = await replyWhere(
@@ -123,6 +123,13 @@ export const scenarios: Scenario[] = [
       expect(done.versions.some((v) => v.includes('line 1') && !v.includes('line 8'))).toBe(true);
       const fresh = (await driver.replies('ops')).filter((r) => !seen.has(r.id));
       expect(fresh.filter((r) => r.text.includes('line 1'))).toHaveLength(1);
+      // A snapshot can show the last line before the command has ended; a command still running
+      // counts against the channel's limit of two and could get a later scenario's refused.
+      await waitFor(
+        () => session.logLines.some((l) => l.audit === true && l.command === 'fixture stream 8 400'),
+        patience,
+        'the streaming command to end',
+      );
     },
   },
   {

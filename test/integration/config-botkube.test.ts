@@ -347,11 +347,12 @@ sources:
     console: {enabled: true, channels: {ops: {name: ops}}}
     discord: {enabled: true, token: t, botID: "1", channels: {ops: {id: "2"}}}
     rocketChat: {enabled: true, url: "https://chat.example", userId: u, authToken: t, channels: {ops: {name: ops}}}
+    mattermost: {enabled: true}
 `,
     );
     const { warnings } = await loadConfig({ files: [file], env: {} });
     expect(warnings.filter((w) => w.code === 'unsupported').map(formatIssue)).toEqual([
-      `${file}:5:5: communications.g.rocketChat: enabled, but not run: Switchboard has no Rocket.Chat bot yet; use socketSlack or console. The rest of the config works without it.`,
+      `${file}:6:5: communications.g.mattermost: enabled, but not run: Switchboard has no Mattermost bot; use socketSlack, discord, rocketChat or console. The rest of the config works without it.`,
     ]);
   });
 });

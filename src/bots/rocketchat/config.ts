@@ -1,12 +1,13 @@
 /**
  * Rocket.Chat (`communications.<group>.rocketChat`), a Switchboard platform Botkube never had
- * (kubeshop/botkube#56). The bot itself is not built yet (see descriptor.ts).
+ * (kubeshop/botkube#56): one block is one bot user; several groups run several bots side by side.
  */
 import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
 import {
   ChannelByName,
   channels,
+  duration,
   flag,
   requireChannelsWhenEnabled,
   secret,
@@ -35,6 +36,35 @@ export const RocketChat = z
       .meta({ description: 'Bot account name, for password login (with `password`).' }),
     password: secret.optional().meta({ description: 'Bot account password (with `username`).' }),
     channels: channels(ChannelByName),
+    directMessages: z
+      .strictObject({
+        enabled: flag.prefault(false).meta({
+          description:
+            'Answer commands written to the bot in a direct message (plain text, no mention needed). Anyone on the server can write to the bot, so only enable it with a channel whose executors everyone may run.',
+        }),
+        channel: text.prefault('').meta({
+          description:
+            'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Commands in direct messages to the bot.' }),
+    tls: z
+      .strictObject({
+        caFile: text.prefault('').meta({
+          description:
+            'PEM file of the certificate authorities to trust for a self-hosted server, in addition to the system ones.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'TLS settings for `https://` and `wss://` connections to the server.' }),
+    requestTimeout: duration({ min: 1000 }).prefault('30s').meta({
+      description: 'How long one REST request or realtime method call may take before it is abandoned.',
+    }),
+    pingInterval: duration({ min: 500 }).prefault('15s').meta({
+      description:
+        'The bot pings the realtime connection after this much silence and reconnects when the ping goes unanswered for as long again.',
+    }),
   })
   .superRefine((chat, ctx) => {
     if (!chat.enabled) return;
@@ -45,6 +75,26 @@ export const RocketChat = z
         path: ['url'],
         message: 'url is required when the platform is enabled',
         params: { code: 'missing' },
+      });
+    }
+    const direct = chat.directMessages;
+    if (direct.enabled && !(direct.channel in chat.channels)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['directMessages', 'channel'],
+        message:
+          direct.channel === ''
+            ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
+            : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(chat.channels).join(', ')}`,
+        params: { code: direct.channel === '' ? 'missing' : 'invalid' },
+      });
+    }
+    if (chat.url !== '' && !/^https?:\/\/[^/]/.test(chat.url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: `"${chat.url}" is not an http:// or https:// URL`,
+        params: { code: 'invalid' },
       });
     }
     const token = isSet(chat.userId) && isSet(chat.authToken);

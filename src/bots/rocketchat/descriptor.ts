@@ -1,29 +1,25 @@
-import { nameMentionPattern } from '../../core/command-text.js';
 import type { PlatformDescriptor } from '../../platforms/descriptor.js';
 import { RocketChat } from './config.js';
+import { rocketChatCapabilities } from './limits.js';
+import { rocketChatMentionPattern } from './mention.js';
 
 /**
- * Rocket.Chat (`communications.<group>.rocketChat`): the config validates, the bot is not built
- * yet. 5,000 characters is Rocket.Chat's default `Message_MaxAllowedSize`.
+ * Rocket.Chat (`communications.<group>.rocketChat`): a bot user over the realtime API (DDP) and
+ * REST v1. Secrets are checked by the slice: either `userId` + `authToken` or `username` +
+ * `password` is required, so neither pair is listed in `requiredSecrets`.
  */
 export const rocketChatDescriptor: PlatformDescriptor<RocketChat, 'rocketChat', 'bot'> = {
   key: 'rocketChat',
   kind: 'bot',
-  status: {
-    state: 'planned',
-    reason: 'Switchboard has no Rocket.Chat bot yet; use socketSlack or console',
-  },
+  status: { state: 'implemented' },
   slice: RocketChat,
   requiredSecrets: [],
-  capabilities: {
-    edit: true,
-    files: true,
-    threads: true,
-    interactive: true,
-    maxMessageLength: 5000,
-    lengthUnit: 'utf16',
-  },
-  mention: nameMentionPattern,
+  capabilities: rocketChatCapabilities,
+  mention: rocketChatMentionPattern,
   channelsBy: 'name',
   bindings: { at: 'channels' },
+  async load() {
+    const { createRocketChatBot } = await import('./index.js');
+    return { create: ({ id, settings, logger }) => createRocketChatBot({ id, settings, logger }) };
+  },
 };
