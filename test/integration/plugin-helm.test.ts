@@ -1,0 +1,234 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
+import { waitFor } from '../support/test-logger.js';
+
+// The helm executor end to end: the built-in plugin installed by the agent from an index whose
+// `helm` dependency is a tarball of the real helm (checked by sha256 and unpacked from its
+// `//linux-amd64` subdirectory, as get.helm.sh's are), commands typed in chat, run as the
+// channel's group by impersonation against a real etcd + kube-apiserver. An admin installs a
+// local chart; the channel's group `sb:readers` may only read in namespace `apps`, so the write
+// refused below is refused by the API server, not by the plugin.
+
+const execFileP = promisify(execFile);
+let cluster: KubeCluster;
+let agentKubeconfig: string;
+let repo: string;
+let run: RunningAgent;
+
+/** A chart with one ConfigMap (no controller runs in the test cluster, so nothing waits on Pods). */
+async function writeChart(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sb-helm-chart-'));
+  const chart = join(dir, 'greeter');
+  await mkdir(join(chart, 'templates'), { recursive: true });
+  await writeFile(
+    join(chart, 'Chart.yaml'),
+    'apiVersion: v2\nname: greeter\nversion: 0.1.0\nappVersion: "1.0"\ndescription: Test chart\n',
+  );
+  await writeFile(join(chart, 'values.yaml'), 'greeting: hello\n');
+  await writeFile(
+    join(chart, 'templates', 'configmap.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
+  );
+  await writeFile(
+    join(chart, 'templates', 'NOTES.txt'),
+    'Greeter {{ .Release.Name }} says {{ .Values.greeting }}.\n',
+  );
+  return chart;
+}
+
+/**
+ * Publishes the built-in plugins and points the helm entry's dependency at a local tarball of
+ * the test helm, laid out like get.helm.sh's (`linux-amd64/helm`), with its real sha256.
+ */
+async function publishWithLocalHelm(helmPath: string): Promise<string> {
+  const published = await publishBuiltins();
+  const dir = await mkdtemp(join(tmpdir(), 'sb-helm-repo-'));
+  const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+  await mkdir(join(dir, `linux-${arch}`));
+  await copyFile(helmPath, join(dir, `linux-${arch}`, 'helm'));
+  const tarball = join(dir, 'helm.tar.gz');
+  await execFileP('tar', ['-czf', tarball, '-C', dir, `linux-${arch}`]);
+  const sha = createHash('sha256')
+    .update(await readFile(tarball))
+    .digest('hex');
+  const index = parse(await readFile(join(published, 'index.yaml'), 'utf8')) as {
+    entries: {
+      name: string;
+      type: string;
+      urls: { url: string; dependencies?: Record<string, unknown> }[];
+    }[];
+  };
+  const helm = index.entries.find((e) => e.name === 'helm' && e.type === 'executor');
+  if (!helm) throw new Error('the published index has no helm executor');
+  for (const url of helm.urls) {
+    url.url = `file://${join(published, url.url.replace(/^\.\//, ''))}`;
+    url.dependencies = {
+      helm: { url: `file://${tarball}//linux-${arch}?checksum=sha256:${sha}`, checksum: sha },
+    };
+  }
+  await writeFile(join(dir, 'index.yaml'), stringify({ ...index, entries: [helm] }));
+  return dir;
+}
+
+beforeAll(async () => {
+  cluster = await startKubeCluster();
+  const setup = await cluster.kubectl(['apply', '-f', '-'], {
+    input: [
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: { name: apps }',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: { name: switchboard-impersonator }',
+      'rules:',
+      '- { apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [botkube-internal-static-user] }',
+      '- { apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: ["sb:readers"] }',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata: { name: switchboard-impersonator }',
+      'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: switchboard-impersonator }',
+      'subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: switchboard-agent }]',
+      '---',
+      // What Botkube's default group grants, narrowed to one namespace: read everything, change nothing.
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: Role',
+      'metadata: { name: read-all, namespace: apps }',
+      'rules: [{ apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch] }]',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: RoleBinding',
+      'metadata: { name: readers, namespace: apps }',
+      'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: read-all }',
+      'subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "sb:readers" }]',
+    ].join('\n'),
+  });
+  expect(setup.code, setup.stderr).toBe(0);
+  const installed = await cluster.helm(['install', 'greeter', await writeChart(), '-n', 'apps']);
+  expect(installed.code, installed.stderr).toBe(0);
+  const upgraded = await cluster.helm([
+    'upgrade',
+    'greeter',
+    await writeChart(),
+    '-n',
+    'apps',
+    '--set',
+    'greeting=hi',
+  ]);
+  expect(upgraded.code, upgraded.stderr).toBe(0);
+  agentKubeconfig = await cluster.kubeconfigFor(cluster.agentToken);
+  repo = await publishWithLocalHelm(cluster.helmPath);
+  run = await startAgent(
+    (dir) => `
+communications:
+  default:
+    console:
+      enabled: true
+      channels:
+        readers: {name: readers, bindings: {executors: [helm-tools], sources: []}}
+        locked: {name: locked, bindings: {executors: [helm-readonly], sources: []}}
+executors:
+  helm-tools:
+    sb/helm:
+      enabled: true
+      config: {defaultNamespace: apps, helmDriver: secret}
+      context:
+        rbac:
+          group: {type: ChannelName, prefix: "sb:"}
+  helm-readonly:
+    sb/helm:
+      enabled: true
+      config: {defaultNamespace: apps, readOnly: true}
+      context:
+        rbac:
+          group: {type: Static, static: {values: ["sb:readers"]}}
+settings:
+  clusterName: helm-test
+  kubeconfig: ${agentKubeconfig}
+plugins:
+  cacheDir: ${dir}/cache
+  repositories:
+    sb: {url: "file://${repo}/index.yaml"}
+`,
+  );
+}, 900_000);
+afterAll(async () => {
+  await run?.agent.stop();
+  await cluster?.stop();
+});
+
+async function answer(text: string, channel = 'readers'): Promise<string> {
+  const before = run.bot.finalTexts(channel).length;
+  run.bot.say(text, channel);
+  await waitFor(() => run.bot.finalTexts(channel).length > before, 90_000, `the answer to ${text}`);
+  return run.bot.finalTexts(channel)[before] ?? '';
+}
+
+describe('helm executor through chat against a real API server', { timeout: 240_000 }, () => {
+  it('lists, shows the status, history, values and notes of a release as the read-only group', async () => {
+    const list = await answer('helm list');
+    expect(list).toMatch(/greeter\s+apps\s+2\s+.*deployed\s+greeter-0\.1\.0\s+1\.0/);
+
+    const status = await answer('helm status greeter');
+    expect(status).toContain('NAME: greeter');
+    expect(status).toContain('NAMESPACE: apps');
+    expect(status).toContain('STATUS: deployed');
+    expect(status).toContain('REVISION: 2');
+
+    const history = await answer('helm history greeter -o json');
+    const revisions = JSON.parse(history.slice(history.indexOf('['), history.lastIndexOf(']') + 1)) as {
+      revision: number;
+      status: string;
+    }[];
+    expect(revisions.map((r) => [r.revision, r.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'deployed'],
+    ]);
+
+    expect(await answer('helm get values greeter')).toContain('greeting: hi');
+    expect(await answer('helm get notes greeter')).toContain('Greeter greeter says hi.');
+  });
+
+  it('leaves a write to the API server, which refuses it for the read-only group', async () => {
+    const uninstall = await answer('helm uninstall greeter');
+    expect(uninstall).toMatch(/forbidden: User "botkube-internal-static-user" cannot delete resource/);
+    expect(uninstall).toContain('helm exited with status 1');
+    const still = await cluster.helm(['status', 'greeter', '-n', 'apps']);
+    expect(still.stdout).toContain('STATUS: deployed');
+  });
+
+  it('refuses --post-renderer, local charts, file flags and identity flags before running helm', async () => {
+    expect(await answer('helm install evil sb/greeter --post-renderer /bin/sh')).toBe(
+      'Refused: --post-renderer is refused: it runs a local program. Run `helm help` to see what runs.',
+    );
+    expect(await answer('helm install evil /etc')).toContain('local chart paths are not read');
+    expect(await answer('helm upgrade greeter sb/greeter -f /etc/passwd')).toContain(
+      '-f is refused: it reads a local file',
+    );
+    expect(await answer('helm list --kube-as-group system:masters')).toContain(
+      'the identity of this call is set by the agent',
+    );
+    expect(await answer('helm plugin list')).toContain('helm plugin is not supported.');
+  });
+
+  it('refuses writes by config in a readOnly channel, and still reads there', async () => {
+    expect(await answer('helm rollback greeter 1', 'locked')).toContain(
+      "helm rollback changes the cluster and this channel's helm config is readOnly.",
+    );
+    expect(await answer('helm ls -q', 'locked')).toContain('greeter');
+  });
+
+  it('another namespace is refused by the API server, not by the plugin', async () => {
+    const other = await answer('helm list -n default');
+    expect(other).toMatch(/cannot list resource "secrets" in API group "" in the namespace "default"/);
+  });
+});
