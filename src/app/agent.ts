@@ -147,6 +147,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     target: reloadTargetOf({ streams, plugins, runner, startStreams }),
     serial,
     log,
+    prepare: (next) => kube.prepare(next),
   });
 
   return {
