@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { publishBuiltins, type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { type RunningAgent, startAgent } from '../support/agent-harness.js';
 import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
+import { publishKubePlugins } from '../support/kube-plugin-repo.js';
 import { waitFor } from '../support/test-logger.js';
 
 // The helm executor end to end: the built-in plugin installed by the agent from an index whose
@@ -17,7 +14,6 @@ import { waitFor } from '../support/test-logger.js';
 // local chart; the channel's group `sb:readers` may only read in namespace `apps`, so the write
 // refused below is refused by the API server, not by the plugin.
 
-const execFileP = promisify(execFile);
 let cluster: KubeCluster;
 let agentKubeconfig: string;
 let repo: string;
@@ -42,40 +38,6 @@ async function writeChart(): Promise<string> {
     'Greeter {{ .Release.Name }} says {{ .Values.greeting }}.\n',
   );
   return chart;
-}
-
-/**
- * Publishes the built-in plugins and points the helm entry's dependency at a local tarball of
- * the test helm, laid out like get.helm.sh's (`linux-amd64/helm`), with its real sha256.
- */
-async function publishWithLocalHelm(helmPath: string): Promise<string> {
-  const published = await publishBuiltins();
-  const dir = await mkdtemp(join(tmpdir(), 'sb-helm-repo-'));
-  const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
-  await mkdir(join(dir, `linux-${arch}`));
-  await copyFile(helmPath, join(dir, `linux-${arch}`, 'helm'));
-  const tarball = join(dir, 'helm.tar.gz');
-  await execFileP('tar', ['-czf', tarball, '-C', dir, `linux-${arch}`]);
-  const sha = createHash('sha256')
-    .update(await readFile(tarball))
-    .digest('hex');
-  const index = parse(await readFile(join(published, 'index.yaml'), 'utf8')) as {
-    entries: {
-      name: string;
-      type: string;
-      urls: { url: string; dependencies?: Record<string, unknown> }[];
-    }[];
-  };
-  const helm = index.entries.find((e) => e.name === 'helm' && e.type === 'executor');
-  if (!helm) throw new Error('the published index has no helm executor');
-  for (const url of helm.urls) {
-    url.url = `file://${join(published, url.url.replace(/^\.\//, ''))}`;
-    url.dependencies = {
-      helm: { url: `file://${tarball}//linux-${arch}?checksum=sha256:${sha}`, checksum: sha },
-    };
-  }
-  await writeFile(join(dir, 'index.yaml'), stringify({ ...index, entries: [helm] }));
-  return dir;
 }
 
 beforeAll(async () => {
@@ -126,7 +88,7 @@ beforeAll(async () => {
   ]);
   expect(upgraded.code, upgraded.stderr).toBe(0);
   agentKubeconfig = await cluster.kubeconfigFor(cluster.agentToken);
-  repo = await publishWithLocalHelm(cluster.helmPath);
+  repo = await publishKubePlugins({ helm: cluster.helmPath });
   run = await startAgent(
     (dir) => `
 communications:
