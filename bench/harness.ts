@@ -11,6 +11,7 @@ import { agentBench } from './agent.js';
 import { coldStart } from './cold-start.js';
 import { consoleRtt } from './console-rtt.js';
 import { executeRtt } from './execute-rtt.js';
+import { kubeBench } from './kube.js';
 import {
   type BenchContext,
   type BenchmarkName,
@@ -37,6 +38,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   storm: stormBench,
   console: consoleRtt,
   queue: queueStoreBench,
+  kube: kubeBench,
 };
 
 function cpuModel(): string {

@@ -26,6 +26,7 @@ const benchmarkNames = [
   'storm',
   'console',
   'queue',
+  'kube',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

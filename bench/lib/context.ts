@@ -14,6 +14,7 @@ export const benchmarkNames = [
   'storm',
   'console',
   'queue',
+  'kube',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

@@ -27,7 +27,11 @@ const sha256 = async (file: string) =>
  * helm as a tarball with the binary under `linux-<arch>/` (fetched with the `//linux-<arch>`
  * subdirectory). The agent installs them exactly as it installs the published ones.
  */
-export async function publishKubePlugins(binaries: { kubectl?: string; helm?: string }): Promise<string> {
+export async function publishKubePlugins(
+  binaries: { kubectl?: string; helm?: string },
+  /** Other built-in plugins to include, as `<type>/<name>` (e.g. `source/kubernetes`). */
+  also: string[] = [],
+): Promise<string> {
   const published = await publishBuiltins();
   const dir = await mkdtemp(join(tmpdir(), 'sb-kube-plugins-'));
   const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
@@ -47,11 +51,13 @@ export async function publishKubePlugins(binaries: { kubectl?: string; helm?: st
     dependencies.helm = { url: `file://${tarball}//linux-${arch}?checksum=sha256:${sum}`, checksum: sum };
   }
   const index = parse(await readFile(join(published, 'index.yaml'), 'utf8')) as { entries: IndexEntry[] };
-  const entries = index.entries.filter((e) => e.type === 'executor' && dependencies[e.name] !== undefined);
+  const withDependency = (e: IndexEntry) => e.type === 'executor' && dependencies[e.name] !== undefined;
+  const entries = index.entries.filter((e) => withDependency(e) || also.includes(`${e.type}/${e.name}`));
   for (const entry of entries) {
     for (const url of entry.urls) {
       url.url = `file://${join(published, url.url.replace(/^\.\//, ''))}`;
-      url.dependencies = { [entry.name]: dependencies[entry.name] };
+      if (withDependency(entry)) url.dependencies = { [entry.name]: dependencies[entry.name] };
+      else delete url.dependencies;
     }
   }
   await writeFile(join(dir, 'index.yaml'), stringify({ ...index, entries }));
