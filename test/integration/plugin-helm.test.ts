@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseMessage } from '../../src/contract/message.js';
 import { type RunningAgent, startAgent } from '../support/agent-harness.js';
+import { executeCall, pluginLauncher } from '../support/builtin-plugins.js';
 import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
 import { publishKubePlugins } from '../support/kube-plugin-repo.js';
 import { waitFor } from '../support/test-logger.js';
@@ -199,5 +201,45 @@ describe('helm executor through chat against a real API server', { timeout: 240_
   it('another namespace is refused by the API server, not by the plugin', async () => {
     const other = await answer('helm list -n default');
     expect(other).toMatch(/cannot list resource "secrets" in API group "" in the namespace "default"/);
+  });
+});
+
+describe('helm executor as a process: failures without a cluster', () => {
+  const plugins = pluginLauncher();
+  afterEach(() => plugins.stopAll());
+  const ask = async (command: string, config: string) => {
+    const { client } = await plugins.executor('executor/helm');
+    return parseMessage((await client.execute(executeCall(command, [config]))).message);
+  };
+
+  it('answers a call without a kubeconfig with what to configure, running nothing', async () => {
+    const answer = await ask('helm list', 'helmPath: /nonexistent/helm\n');
+    expect(answer.baseBody.plaintext).toBe(
+      'The kubeconfig for this call is missing: give the helm plugin an identity with `context.rbac` in its executor config (see docs/rbac.md).',
+    );
+  });
+
+  it('names where it looked when helm is missing', async () => {
+    await expect(ask('helm version', 'helmPath: /nonexistent/helm\n')).rejects.toThrow(
+      /helm not found: looked at helmPath in the config \(\/nonexistent\/helm\)/,
+    );
+  });
+
+  it('stops helm at the time limit and says which setting it was', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-helm-slow-'));
+    const slow = join(dir, 'helm');
+    await writeFile(slow, '#!/bin/sh\necho starting\nexec sleep 30\n');
+    await chmod(slow, 0o755);
+    const answer = await ask('helm version', `helmPath: ${slow}\ntimeoutSeconds: 1\n`);
+    expect(answer.baseBody.codeBlock).toBe('starting\n');
+    expect(answer.sections).toEqual([
+      { context: [{ text: 'Stopped after the 1s time limit (config: timeoutSeconds).' }] },
+    ]);
+  });
+
+  it('refuses a bad config naming the field', async () => {
+    await expect(ask('helm list', 'helmDriver: sql\n')).rejects.toThrow(
+      'invalid helm config: /helmDriver must be equal to one of the allowed values (secret, configmap, memory)',
+    );
   });
 });
