@@ -305,7 +305,7 @@ plugins:
             `${rssAfter.plugin.toFixed(1)} MiB`,
           ),
           baseline: '92.9 MiB (Botkube, 12 sources, PR #1425)',
-          ratio: ratio(rssAfter.plugin / 92.9),
+          ratio: ratio(rssStart.plugin / 92.9),
         },
         infoRow(
           'agent process RSS (with the bench harness; after start / after)',
