@@ -130,6 +130,9 @@ describe('helm guard: what is refused, and why', () => {
 
   it('refuses unknown commands and flags, listing what the command takes', () => {
     expect(reasonOf('plugin install x')).toBe('helm plugin is not supported.');
+    expect(reasonOf('-n apps list')).toBe(
+      'put the helm command first, then its flags (e.g. helm list -n team-a); got "-n" first.',
+    );
     expect(reasonOf('repo add x https://y')).toBe('helm repo is not supported.');
     expect(reasonOf('show values bitnami/nginx')).toBe('helm show is not supported.');
     expect(reasonOf('status web --bogus')).toMatch(

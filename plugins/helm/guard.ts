@@ -35,6 +35,11 @@ const goDuration = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 export function checkHelmCommand(words: string[], options: GuardOptions): Verdict {
   const [word, ...rest] = words;
   if (word === undefined) return refuse('no helm command given.');
+  if (word.startsWith('-')) {
+    return refuse(
+      `put the helm command first, then its flags (e.g. helm list -n team-a); got "${word}" first.`,
+    );
+  }
   const command = findCommand(word);
   if (!command) return refuse(`helm ${word} is not supported.`);
   if (command.writes && options.readOnly) {
