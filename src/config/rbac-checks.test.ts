@@ -36,11 +36,13 @@ executors:
   tools: {botkube/kubectl: {enabled: true, context: {rbac: {user: {type: ChannelName}}}}}
   fixed: {botkube/kubectl: {enabled: true, context: {rbac: {group: {type: Static, static: {values: [v]}}}}}}
 actions:
-  describe: {enabled: false, command: "kubectl get pods", bindings: {sources: [k8s], executors: [tools, fixed]}}
+  describe: {enabled: true, command: "kubectl get pods", bindings: {sources: [k8s], executors: [tools, fixed]}}
+  later: {enabled: false, command: "kubectl get pods", bindings: {sources: [k8s], executors: [tools]}}
 `),
     ).toEqual([
       'error: sources.k8s["botkube/kubernetes"].context.rbac.group.type: group.type "ChannelName" cannot resolve here: sources have no channel; use "Static"',
       'error: executors.tools["botkube/kubectl"].context.rbac.user.type: user.type "ChannelName" cannot resolve here: action "describe" runs this executor and actions have no channel; use "Static"',
+      'warning: executors.tools["botkube/kubectl"].context.rbac.user.type: user.type "ChannelName" cannot resolve here: action "later" runs this executor and actions have no channel (the action is disabled; enabling it would fail); use "Static"',
     ]);
   });
 

@@ -33,13 +33,13 @@ export function checkRbac(config: Config): ConfigIssue[] {
       const plugins = config.executors[group]?.plugins ?? {};
       for (const [key, entry] of Object.entries(plugins)) {
         if (!entry.enabled || !entry.context.rbac) continue;
-        issues.push(
-          ...channelNameIn(
-            entry.context.rbac,
-            ['executors', group, key, 'context', 'rbac'],
-            `action "${name}" runs this executor and actions have no channel`,
-          ),
+        // A disabled action can be enabled from chat; until then it is only a warning.
+        const found = channelNameIn(
+          entry.context.rbac,
+          ['executors', group, key, 'context', 'rbac'],
+          `action "${name}" runs this executor and actions have no channel${action.enabled ? '' : ' (the action is disabled; enabling it would fail)'}`,
         );
+        issues.push(...found.map((i): ConfigIssue => (action.enabled ? i : { ...i, severity: 'warning' })));
       }
     }
   }
