@@ -12,6 +12,7 @@ import { coldStart } from './cold-start.js';
 import { consoleRtt } from './console-rtt.js';
 import { discordBench } from './discord.js';
 import { executeRtt } from './execute-rtt.js';
+import { kubeBench } from './kube.js';
 import {
   type BenchContext,
   type BenchmarkName,
@@ -47,6 +48,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   'warm-start': warmStart,
   'many-plugins': manyPlugins,
   'stream-fanout': streamFanout,
+  kube: kubeBench,
 };
 
 function cpuModel(): string {

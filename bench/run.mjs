@@ -31,6 +31,7 @@ const benchmarkNames = [
   'warm-start',
   'many-plugins',
   'stream-fanout',
+  'kube',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

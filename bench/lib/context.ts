@@ -19,6 +19,7 @@ export const benchmarkNames = [
   'warm-start',
   'many-plugins',
   'stream-fanout',
+  'kube',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

@@ -18,6 +18,8 @@ export interface RunKubectlOptions {
   timeoutMs: number;
   maxOutputBytes: number;
   signal: AbortSignal;
+  /** Working directory; default the plugin's own. */
+  cwd?: string;
 }
 
 // kubectl colours nothing by default, but a kubeconfig or plugin might; chat shows escapes raw.
@@ -37,6 +39,7 @@ export function runKubectl(options: RunKubectlOptions): Promise<KubectlResult> {
     let stopped: KubectlResult['stopped'];
     const child = spawn(options.file, options.args, {
       env: options.env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

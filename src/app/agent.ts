@@ -185,6 +185,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     target: reloadTargetOf({ streams, plugins, runner, startStreams }),
     serial,
     log,
+    prepare: (next) => kube.prepare(next),
   });
 
   return {

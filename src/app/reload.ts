@@ -116,6 +116,11 @@ export interface ReloaderOptions {
   /** Reloads queue here behind start, other reloads and due retries. */
   serial: SerialRunner;
   log: Logger;
+  /**
+   * Readies what the new config needs before it goes live: the Kubernetes proxy when a
+   * `context.rbac` policy first appears. A failure leaves the running config, like a plugin refusal.
+   */
+  prepare?: (next: Config) => Promise<void>;
 }
 
 /**
@@ -131,6 +136,7 @@ export function createReloader(
   async function apply(nextBase: Config, locator?: ConfigLocator): Promise<ReloadReport> {
     const next = live.withOverrides(nextBase);
     const used = await installed.prepare(next, locator);
+    await options.prepare?.(next);
     const previous = live.switchTo(nextBase, next);
     live.setUsed(used);
     const platformIds = live.topology().platforms.map((p) => p.id);

@@ -8,6 +8,7 @@ import { type ConfigLocator, createLocator } from './locate.js';
 import { mergeConfigValues, orderConfigFiles } from './merge.js';
 import { checkPlatforms, unimplementedPlatformWarnings } from './platform-checks.js';
 import { prepareRawConfig } from './prepare.js';
+import { checkRbac } from './rbac-checks.js';
 import { checkReferences } from './references.js';
 import { checkRawSecretReferences, resolveSecrets } from './resolve-secrets.js';
 import { Config } from './schema.js';
@@ -102,6 +103,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (secretIssues.length === 0) issues.push(...checkPlatforms(parsed.data));
     issues.push(...unimplementedPlatformWarnings(parsed.data, issues));
     issues.push(...checkActionTemplates(parsed.data));
+    issues.push(...checkRbac(parsed.data));
   }
 
   const located = withoutShadowed(issues.map(locate));

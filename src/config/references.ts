@@ -184,13 +184,16 @@ export function checkReferences(raw: Raw): ConfigIssue[] {
  * (Botkube's `conflicting_plugin_repo` / `conflicting_plugin_version`).
  */
 function conflictingPlugins(binding: BindingList, bound: { group: string; entries: Raw }[]): ConfigIssue[] {
-  const byName = new Map<string, { key: string; group: string; repo: string; version: string }[]>();
+  const byName = new Map<
+    string,
+    { key: string; group: string; repo: string; version: string; rbac: string }[]
+  >();
   for (const { group, entries } of bound) {
     for (const [key, entry] of Object.entries(entries)) {
       const parts = splitPluginKey(key);
       if (!parts || !isEnabled(entry)) continue;
       const list = byName.get(parts.name) ?? [];
-      list.push({ key, group, repo: parts.repo, version: parts.version ?? 'latest' });
+      list.push({ key, group, repo: parts.repo, version: parts.version ?? 'latest', rbac: rbacKey(entry) });
       byName.set(parts.name, list);
     }
   }
@@ -213,9 +216,37 @@ function conflictingPlugins(binding: BindingList, bound: { group: string; entrie
           `${binding.owner} binds plugin "${name}" at different versions (${where}); use one`,
         ),
       );
+    } else if (new Set(uses.map((u) => u.rbac)).size > 1) {
+      issues.push(
+        error(
+          'conflict',
+          binding.path,
+          `${binding.owner} binds plugin "${name}" with different context.rbac (${where}); one call has one identity, so give them the same rbac`,
+        ),
+      );
     }
   }
   return issues;
+}
+
+/**
+ * An entry's `context.rbac` with Botkube's defaults filled in, as a comparable string: entries
+ * that differ only in how much of an empty policy they spell out compare equal.
+ */
+function rbacKey(entry: unknown): string {
+  const rbac = map(map(map(entry).context).rbac);
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const user = map(rbac.user);
+  const group = map(rbac.group);
+  const groupValues = map(group.static).values;
+  return JSON.stringify([
+    text(user.type),
+    text(user.type) === '' ? '' : text(map(user.static).value),
+    text(user.type) === '' ? '' : text(user.prefix),
+    text(group.type),
+    text(group.type) === '' ? [] : Array.isArray(groupValues) ? groupValues : [],
+    text(group.type) === '' ? '' : text(group.prefix),
+  ]);
 }
 
 /** An alias whose command starts with neither a plugin name nor a built-in verb can never run. */

@@ -171,7 +171,7 @@ export class PluginKubeAccess {
     if (!this.#proxy) {
       throw new SwitchboardError(
         'SB_ERR_KUBE_CLUSTER',
-        `${where}.context.rbac is set but the agent has no Kubernetes connection running (it starts at agent start when an enabled plugin has rbac; an rbac policy added by a reload needs a restart).`,
+        `${where}.context.rbac is set but the agent has no Kubernetes connection running (it starts when a config with an enabled plugin that has rbac is loaded, at start or by a reload, and reading settings.kubeconfig or the in-cluster credentials failed then).`,
       );
     }
     return this.#proxy;

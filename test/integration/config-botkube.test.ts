@@ -63,8 +63,11 @@ describe('Botkube configurations load unchanged', () => {
       'http://switchboard.monitoring.svc.cluster.local',
     );
     expect(usedPluginKeys(config)).toEqual(['botkube/kubectl', 'botkube/kubernetes']);
-    // Only the open incoming webhook is worth a warning; nothing in the file is unknown or ignored.
+    // Only the disabled action whose executor has a ChannelName policy (enabling it would fail:
+    // actions have no channel, Botkube #1045) and the open incoming webhook are worth a warning;
+    // nothing in the file is unknown or ignored.
     expect(warnings.map((w) => [w.code, formatPath(w.path)])).toEqual([
+      ['invalid', 'executors.read-only["botkube/kubectl"].context.rbac.group.type'],
       ['missing', 'plugins.incomingWebhook.auth'],
     ]);
   });

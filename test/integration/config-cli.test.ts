@@ -29,8 +29,11 @@ describe('switchboard config validate', () => {
   it('exits 0 for a Botkube config, printing its warnings on stderr', async () => {
     const result = await cli(['config', 'validate', '-c', illustration]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('configuration is valid (1 file, 1 warning)\n');
+    expect(result.stdout).toBe('configuration is valid (1 file, 2 warnings)\n');
     expect(result.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /^warning: .*illustration\.yaml:\d+:\d+: executors\.read-only\["botkube\/kubectl"\]\.context\.rbac\.group\.type: group\.type "ChannelName" cannot resolve here: action "describe-failed-pod" runs this executor/,
+      ),
       expect.stringMatching(
         /^warning: .*illustration\.yaml:\d+:\d+: plugins\.incomingWebhook\.auth: incoming webhooks accept/,
       ),

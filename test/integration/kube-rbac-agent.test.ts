@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { startAgent } from '../support/agent-harness.js';
 import { publishExecutorFixture } from '../support/console-harness.js';
 import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
@@ -141,6 +142,106 @@ plugins:
       );
 
       expect(await readFile(agentKubeconfig, 'utf8')).toContain(cluster.agentToken);
+    } finally {
+      await run.agent.stop();
+    }
+  });
+
+  it('takes a context.rbac policy that first appears by a reload, without a restart', async () => {
+    const fx = await publishExecutorFixture();
+    const config = (dir: string, rbac: string) => `
+communications:
+  default:
+    console:
+      enabled: true
+      channels:
+        team-a: {name: team-a, bindings: {executors: [kube-tools], sources: []}}
+executors:
+  kube-tools:
+    fx/fixture:
+      enabled: true
+      config: {kubectl: "${cluster.kubectlPath}"}
+${rbac}
+settings:
+  clusterName: rbac-reload
+  kubeconfig: ${agentKubeconfig}
+plugins:
+  cacheDir: ${dir}/cache
+  repositories:
+    fx: {url: "file://${fx}/index.yaml"}
+`;
+    const run = await startAgent((dir) => config(dir, ''));
+    const answer = async (text: string): Promise<string> => {
+      const before = run.bot.finalTexts('team-a').length;
+      run.bot.say(text, 'team-a');
+      await waitFor(() => run.bot.finalTexts('team-a').length > before, 60_000, `the answer to ${text}`);
+      return run.bot.finalTexts('team-a')[before] ?? '';
+    };
+    try {
+      // No policy: no kubeconfig in the call at all, as in Botkube.
+      expect(await answer('fixture kubectl get pods -n allowed-ns')).toContain(
+        'no kubeconfig in the call context',
+      );
+      await writeFile(
+        run.configFile,
+        config(run.dir, '      context:\n        rbac:\n          group: {type: ChannelName, prefix: "sb:"}'),
+      );
+      const { config: next } = await loadConfig({ files: [run.configFile] });
+      await run.agent.reload(next);
+      const allowed = await answer('fixture kubectl get pods -n allowed-ns');
+      expect(allowed).toContain('exit 0');
+      expect(allowed).toContain('No resources found in allowed-ns namespace');
+      expect(await answer('fixture kubectl get pods -n other-ns')).toMatch(
+        /User "botkube-internal-static-user" cannot list resource "pods" in API group "" in the namespace "other-ns"/,
+      );
+    } finally {
+      await run.agent.stop();
+    }
+  });
+
+  it('keeps the running config when a reload brings rbac but settings.kubeconfig cannot be read', async () => {
+    const fx = await publishExecutorFixture();
+    const config = (dir: string, rbac: string, kubeconfig: string) => `
+communications:
+  default:
+    console:
+      enabled: true
+      channels:
+        team-a: {name: team-a, bindings: {executors: [kube-tools], sources: []}}
+executors:
+  kube-tools:
+    fx/fixture:
+      enabled: true
+${rbac}
+settings:
+  kubeconfig: ${kubeconfig}
+plugins:
+  cacheDir: ${dir}/cache
+  repositories:
+    fx: {url: "file://${fx}/index.yaml"}
+`;
+    const run = await startAgent((dir) => config(dir, '', `${dir}/missing-kubeconfig`));
+    try {
+      await writeFile(
+        run.configFile,
+        config(
+          run.dir,
+          '      context: {rbac: {user: {type: Static, static: {value: ada}}}}',
+          `${run.dir}/missing-kubeconfig`,
+        ),
+      );
+      const { config: next } = await loadConfig({ files: [run.configFile] });
+      await expect(run.agent.reload(next)).rejects.toThrow(
+        expect.objectContaining({
+          code: 'SB_ERR_KUBE_CLUSTER',
+          message: expect.stringContaining('missing-kubeconfig'),
+        }),
+      );
+      // The agent still serves on the config it had.
+      const before = run.bot.finalTexts('team-a').length;
+      run.bot.say('fixture echo still here', 'team-a');
+      await waitFor(() => run.bot.finalTexts('team-a').length > before, 60_000, 'the echo answer');
+      expect(run.bot.finalTexts('team-a')[before]).toContain('still here');
     } finally {
       await run.agent.stop();
     }

@@ -89,7 +89,7 @@ export function idleAgentContext(): PlatformContext {
 export async function startConsoleAgent(
   yaml: string,
   scripts: Record<string, string> = {},
-  options: { executorFixture?: boolean } = {},
+  options: { executorFixture?: boolean; repositories?: Record<string, string> } = {},
 ): Promise<ConsoleAgent> {
   const repo = await publishBuiltins();
   const fx = options.executorFixture ? await publishExecutorFixture() : undefined;
@@ -105,7 +105,11 @@ plugins:
   cacheDir: ${join(dir, 'cache')}
   repositories:
     sb: {url: "file://${repo}/index.yaml"}
-${fx === undefined ? '' : `    fx: {url: "file://${fx}/index.yaml"}\n`}`,
+${fx === undefined ? '' : `    fx: {url: "file://${fx}/index.yaml"}\n`}${Object.entries(
+  options.repositories ?? {},
+)
+  .map(([name, url]) => `    ${name}: {url: "${url}"}\n`)
+  .join('')}`,
   );
   const { config } = await loadConfig({ files: [file] });
   const { logger, lines } = createTestLogger('debug');
