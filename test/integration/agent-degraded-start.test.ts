@@ -470,7 +470,7 @@ describe('enabled platforms Switchboard does not run', () => {
 communications:
   default:
     console: {enabled: true, channels: {ops: {name: ops}}}
-    discord: {enabled: true, token: t, botID: b, channels: {ops: {id: "1"}}}
+    teams: {enabled: true}
   other:
     mattermost: {enabled: true}
 plugins:
@@ -482,22 +482,22 @@ plugins:
     const s = await getStatus(r);
     expect(s.platforms).toContainEqual(
       expect.objectContaining({
-        id: 'default/discord',
+        id: 'default/teams',
         state: 'not supported',
-        lastError: expect.stringContaining('Discord'),
+        lastError: expect.stringContaining('Teams'),
       }),
     );
     expect(s.platforms).toContainEqual(
       expect.objectContaining({ id: 'other/mattermost', state: 'not supported' }),
     );
     expect(s.problems.map((p) => `${p.kind} ${p.id} ${p.state}`)).toEqual([
-      'platform default/discord not supported',
+      'platform default/teams not supported',
       'platform other/mattermost not supported',
     ]);
     const warned = r.lines
       .filter((l) => l.msg === 'platform is not supported; it does not run')
       .map((l) => l.platform);
-    expect(warned).toEqual(['default/discord', 'other/mattermost']);
+    expect(warned).toEqual(['default/teams', 'other/mattermost']);
     expect(await readyz(r)).toBe(200);
   }, 60_000);
 
@@ -507,7 +507,7 @@ plugins:
       (err: unknown) => err as Error & { code?: string },
     );
     expect(failure?.code).toBe('SB_ERR_START_STRICT');
-    expect(failure?.message).toContain('platform default/discord is not supported');
+    expect(failure?.message).toContain('platform default/teams is not supported');
     expect(failure?.message).toContain('platform other/mattermost is not supported');
   }, 60_000);
 });

@@ -355,7 +355,7 @@ sources:
     );
     const { warnings } = await loadConfig({ files: [file], env: {} });
     expect(warnings.filter((w) => w.code === 'unsupported').map(formatIssue)).toEqual([
-      `${file}:6:5: communications.g.mattermost: enabled, but not run: Switchboard has no Mattermost bot; use socketSlack, discord, rocketChat or console. The rest of the config works without it.`,
+      `${file}:6:5: communications.g.mattermost: enabled, but not supported: Switchboard has no Mattermost bot; this section is validated and ignored. Use socketSlack, discord, rocketChat or console.`,
     ]);
   });
 });
