@@ -120,6 +120,8 @@ interface RssReading {
   plugin: number;
   /** Other plugin processes of the agent (the kubectl executor, once started). */
   others: number;
+  /** The agent's V8 heap (used / total, and its young generation), which explains most of its RSS. */
+  heap: { used: number; total: number; young: number };
 }
 
 /**
@@ -142,12 +144,20 @@ async function childRss(
     const plugin = pids.find((p) => p.name.includes('kubernetes'));
     if (!plugin) throw new Error(`no running kubernetes plugin in ${JSON.stringify(ready.plugins)}`);
     await untilStreamsOpen(cluster, namespace, async () => (await child.represented()) > 0, tag);
-    const read = (): RssReading => ({
-      agent: rssMiB(child.pid),
-      plugin: rssMiB(plugin.pid),
-      others: pids.filter((p) => p !== plugin).reduce((sum, p) => sum + rssMiB(p.pid), 0),
-    });
-    const start = read();
+    const read = async (): Promise<RssReading> => {
+      const reading = {
+        agent: rssMiB(child.pid),
+        plugin: rssMiB(plugin.pid),
+        others: pids.filter((p) => p !== plugin).reduce((sum, p) => sum + rssMiB(p.pid), 0),
+      };
+      const heap = await child.heap();
+      const mib = (bytes: number) => bytes / 2 ** 20;
+      return {
+        ...reading,
+        heap: { used: mib(heap.heapUsed), total: mib(heap.heapTotal), young: mib(heap.newSpace) },
+      };
+    };
+    const start = await read();
     const base = await child.represented();
     const until = async (n: number) => {
       const end = Date.now() + 300_000;
@@ -160,11 +170,14 @@ async function childRss(
     await until(base + objects);
     await change.remove();
     await until(base + 2 * objects);
-    return { start, after: read(), plugins: pids.map((p) => p.name) };
+    return { start, after: await read(), plugins: pids.map((p) => p.name) };
   } finally {
     await child.stop();
   }
 }
+
+const heapCell = (r: RssReading) =>
+  `${r.heap.used.toFixed(1)} / ${r.heap.total.toFixed(1)} MiB (${r.heap.young.toFixed(1)} MiB)`;
 
 /** Table rows of one child agent's RSS: agent, plugin, and their sum against Botkube's 92.9 MiB. */
 function rssRows(when: string, rss: { start: RssReading; after: RssReading }): TableRow[] {
@@ -371,7 +384,7 @@ plugins:
       notes: [
         `The create command itself took ${agentCreate.applySeconds.toFixed(1)} s (agent run) and ${baseCreate.applySeconds.toFixed(1)} s (baseline run): the API server's intake bounds both rates.`,
         'Events are counted at the destination (digests count each event they stand for); the 3 groups all match each ConfigMap, which is sent once.',
-        `RSS rows: VmRSS from /proc of an agent run alone in a child process (bench/agent-child.ts, same config) and of its kubernetes plugin, after the streams opened and after ${objects} creates and ${objects} deletes in another namespace; started twice with the plugin cache empty and then filled; other plugin processes then running (${rss.warm.plugins.filter((n) => !n.includes('kubernetes')).join(', ') || 'none'}): ${rss.warm.start.others.toFixed(1)} / ${rss.warm.after.others.toFixed(1)} MiB at the restart, not in the sum. Botkube's 92.9 MiB (PR #1425, v1.10) is its pod's memory shortly after start-up with 12 Kubernetes source configs, the agent and its plugin processes together, on its authors' cluster: a comparison, not a same-run baseline.`,
+        `RSS rows: VmRSS from /proc of an agent run alone in a child process (bench/agent-child.ts, same config) and of its kubernetes plugin, after the streams opened and after ${objects} creates and ${objects} deletes in another namespace; started twice with the plugin cache empty and then filled; other plugin processes then running (${rss.warm.plugins.filter((n) => !n.includes('kubernetes')).join(', ') || 'none'}): ${rss.warm.start.others.toFixed(1)} / ${rss.warm.after.others.toFixed(1)} MiB at the restart, not in the sum. The agent's V8 heap at the restart, used / total (young generation): ${heapCell(rss.warm.start)} after start, ${heapCell(rss.warm.after)} after the events. Botkube's 92.9 MiB (PR #1425, v1.10) is its pod's memory shortly after start-up with 12 Kubernetes source configs, the agent and its plugin processes together, on its authors' cluster: a comparison, not a same-run baseline.`,
         'The agent path of kubectl: chat command → plugin call → kubectl with a per-call kubeconfig → impersonating proxy → API server; the baseline runs the same kubectl binary with the admin kubeconfig directly.',
       ],
     };
