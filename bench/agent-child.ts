@@ -16,8 +16,9 @@ import { summarize } from './lib/stats.js';
  * It starts an agent from SB_BENCH_AGENT_CONFIG with a bench bot as the console platform and
  * writes one JSON line per report to stdout, each under a `bench*` key (plugin log lines share
  * stdout): `benchReady` with the plugin pids; then, with SB_BENCH_AGENT_EVENTS=<n>, `benchEvents`
- * once n events are represented (rate, messages, GCs, CPU time, peak RSS); and `benchHeap` for every
- * `heap` line on stdin. It stops on SIGTERM.
+ * once n events are represented (rate, messages, GCs, CPU time, peak RSS); `benchHeap` for every
+ * `heap` line on stdin, and `benchCount` (events represented so far) for every `count` line. It
+ * stops on SIGTERM.
  */
 export async function runAgentChild(): Promise<void> {
   const file = process.env.SB_BENCH_AGENT_CONFIG;
@@ -45,6 +46,12 @@ export async function runAgentChild(): Promise<void> {
     );
   });
   createInterface({ input: process.stdin }).on('line', (line) => {
+    // The Kubernetes bench cannot know its event total in advance (marker objects go in until a
+    // watch reports one), so it polls the count instead of setting SB_BENCH_AGENT_EVENTS.
+    if (line.trim() === 'count') {
+      report('benchCount', { represented: bot?.represented ?? 0 });
+      return;
+    }
     if (line.trim() !== 'heap') return;
     const { heapTotal, heapUsed, external } = process.memoryUsage();
     // The young generation: what V8's memory reducer gives back once the process is idle.

@@ -24,7 +24,7 @@ const semiSpaceMiB = 2;
 const target = 80;
 const semiSpaceFlag = `--max-semi-space-size=${semiSpaceMiB}`;
 
-interface Variant {
+export interface Variant {
   label: string;
   env: Record<string, string>;
   /** Also measured streaming (the malloc setting only matters idle). */
@@ -44,6 +44,7 @@ const variants: Variant[] = [
 /** What an agent child reported on one line of its stdout (see runAgentChild). */
 interface ChildReports {
   benchReady: { plugins: { name: string; pid?: number }[] };
+  benchCount: { represented: number };
   benchHeap: { heapTotal: number; heapUsed: number; external: number; newSpace: number };
   benchEvents: Omit<RunReading, 'latencies'> & {
     latency: Summary;
@@ -53,15 +54,17 @@ interface ChildReports {
   };
 }
 
-interface AgentChild {
+export interface AgentChild {
   pid: number;
   next<K extends keyof ChildReports>(key: K, timeoutMs: number): Promise<ChildReports[K]>;
   heap(): Promise<ChildReports['benchHeap']>;
+  /** Events the child's bench bot has had represented so far. */
+  represented(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /** Starts `node .cache/bench/agent-child.mjs` with the config (and NODE_OPTIONS) given. */
-function startChild(ctx: BenchContext, configFile: string, variant: Variant, events = 0): AgentChild {
+export function startChild(ctx: BenchContext, configFile: string, variant: Variant, events = 0): AgentChild {
   const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env, SB_BENCH_AGENT_CONFIG: configFile };
   if (variant.env.NODE_OPTIONS)
     env.NODE_OPTIONS = [process.env.NODE_OPTIONS, variant.env.NODE_OPTIONS].filter(Boolean).join(' ');
@@ -105,6 +108,10 @@ function startChild(ctx: BenchContext, configFile: string, variant: Variant, eve
     heap() {
       child.stdin.write('heap\n');
       return next('benchHeap', 10_000);
+    },
+    async represented() {
+      child.stdin.write('count\n');
+      return (await next('benchCount', 10_000)).represented;
     },
     async stop() {
       child.kill('SIGTERM');
