@@ -165,6 +165,73 @@ describe('Rocket.Chat bot against the emulator', () => {
     expect(lines.some((l) => String(l.err ?? '').includes('503') || l.attempt !== undefined)).toBe(true);
   });
 
+  test('a DM first opened during the gap is found through rooms.get?updatedSince, run once and answered there', async ({
+    rig,
+  }) => {
+    const w = await rig.world();
+    const { bot, commands } = await rig.start(w, { directMessages: { enabled: true, channel: 'ops' } });
+    w.emu.faults.refuseConnections(1500);
+    expect(w.emu.faults.dropSockets(w.bot.id)).toBe(1);
+    // The DM room does not exist until ada opens it, while the bot is away.
+    const dm = w.emu.directRoom(w.ada.id, w.bot.id).id;
+    w.emu.post(w.ada.id, dm, 'echo first-contact');
+    expect(w.emu.listening(w.bot.id)).toBe(false);
+    await waitFor(
+      () => bot.status().state === 'connected' && bot.status().reconnects === 1,
+      20_000,
+      'reconnect',
+    );
+    const command = await waitFor(() => commands[0], 10_000, 'the DM command from the gap');
+    expect(command).toMatchObject({
+      channel: { id: 'ops', name: 'direct message' },
+      replyChannelId: dm,
+      text: 'echo first-contact',
+      user: { id: w.ada.id },
+    });
+    await bot.deliver(reply(dm, plaintextMessage('first-contact answer')));
+    expect(w.emu.messages(dm).at(-1)).toMatchObject({ msg: 'first-contact answer', u: { _id: w.bot.id } });
+    // The stream now carries the DM; the gap's command is not run a second time.
+    w.emu.post(w.ada.id, dm, 'echo later');
+    await waitFor(() => commands[1], 10_000, 'the DM command after');
+    expect(commands.map((c) => c.text)).toEqual(['echo first-contact', 'echo later']);
+    expect(w.emu.stats().requests.get('rooms.get')).toBe(2);
+  });
+
+  test('a DM opened during the gap is not read when DMs are off', async ({ rig }) => {
+    const w = await rig.world();
+    const { bot, commands, lines } = await rig.start(w);
+    w.emu.faults.refuseConnections(1500);
+    w.emu.faults.dropSockets(w.bot.id);
+    const dm = w.emu.directRoom(w.ada.id, w.bot.id).id;
+    w.emu.post(w.ada.id, dm, 'echo not-for-a-bot');
+    w.emu.post(w.ada.id, w.ops, '@switchboard echo in-the-gap');
+    await waitFor(() => commands[0], 20_000, 'the channel command from the gap');
+    expect(bot.status()).toMatchObject({ state: 'connected', reconnects: 1 });
+    expect(commands.map((c) => c.text)).toEqual(['@switchboard echo in-the-gap']);
+    expect(lines.some((l) => l.room === dm)).toBe(false);
+    expect(w.emu.stats().requests.get('chat.syncMessages')).toBe(1);
+  });
+
+  test('when rooms.get fails after a reconnect, the known rooms are still caught up and the failure is logged', async ({
+    rig,
+  }) => {
+    const w = await rig.world();
+    const { bot, commands, lines } = await rig.start(w, {
+      directMessages: { enabled: true, channel: 'ops' },
+    });
+    w.emu.faults.failNext('rooms.get', { status: 500 });
+    w.emu.faults.refuseConnections(1500);
+    w.emu.faults.dropSockets(w.bot.id);
+    w.emu.post(w.ada.id, w.ops, '@switchboard echo still-caught-up');
+    await waitFor(() => commands[0], 20_000, 'the channel command from the gap');
+    expect(bot.status()).toMatchObject({ state: 'connected', reconnects: 1 });
+    expect(commands.map((c) => c.text)).toEqual(['@switchboard echo still-caught-up']);
+    const warning = lines.find((l) =>
+      String(l.msg).startsWith('rooms changed in the gap could not be listed'),
+    );
+    expect(warning?.err).toMatch(/rooms\.get failed: injected fault 500/);
+  });
+
   test("answers the server's pings, so a quiet connection is not closed as timed out", async ({ rig }) => {
     // The server pings after 300 ms of silence and closes after 600 ms; the bot's own pings come far later.
     const w = await rig.world({ pingIntervalMs: 300 });

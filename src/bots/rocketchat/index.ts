@@ -220,7 +220,14 @@ class RocketChatBot implements Bot {
     const ctx = this.#inbound;
     if (!rest || !ctx) return;
     const rooms = [...ctx.rooms.rooms(), ...this.#directRooms];
-    const found = await catchUp({ rest, rooms, sinceMs: this.#lastSeenMs, logger: this.#log });
+    const found = await catchUp({
+      rest,
+      rooms,
+      sinceMs: this.#lastSeenMs,
+      // Served channels are all known from the start; only a DM can be new, and only when DMs are commands.
+      follow: (room) => room.t === 'd' && ctx.directChannelRef !== undefined,
+      logger: this.#log,
+    });
     for (const message of found) this.#message(message, undefined);
   }
 

@@ -196,7 +196,15 @@ export class RestApi {
       case 'GET me':
         return ok(me(user));
       case 'GET rooms.get': {
-        const rooms = [...store.rooms.values()].filter((r) => r.members.has(user._id));
+        const raw = query.get('updatedSince');
+        const since = raw === null ? Number.NEGATIVE_INFINITY : Date.parse(raw);
+        if (Number.isNaN(since)) {
+          return failure(
+            'The "updatedSince" query parameter must be a valid date. [error-updatedSince-param-invalid]',
+            'error-updatedSince-param-invalid',
+          );
+        }
+        const rooms = [...store.rooms.values()].filter((r) => r.members.has(user._id) && r.updatedAt > since);
         return ok({ update: rooms.map(roomJson), remove: [] });
       }
       case 'POST chat.sendMessage': {
@@ -373,7 +381,7 @@ function roomJson(room: Room): Json {
     t: room.t,
     ...(room.name ? { name: room.name, fname: room.name } : {}),
     usersCount: room.members.size,
-    _updatedAt: new Date().toISOString(),
+    _updatedAt: new Date(room.updatedAt).toISOString(),
   };
 }
 

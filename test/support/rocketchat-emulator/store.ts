@@ -20,6 +20,8 @@ export interface Room {
   t: 'c' | 'p' | 'd';
   name?: string;
   members: Set<string>;
+  /** Last change (creation, a new message): what `rooms.get?updatedSince=` compares. */
+  updatedAt: number;
 }
 
 export interface Attachment {
@@ -92,7 +94,7 @@ export class ServerStore {
   }
 
   addRoom(name: string, type: 'c' | 'p', members: string[]): Room {
-    const room: Room = { _id: randomId(), t: type, name, members: new Set(members) };
+    const room: Room = { _id: randomId(), t: type, name, members: new Set(members), updatedAt: this.now() };
     this.rooms.set(room._id, room);
     return room;
   }
@@ -102,7 +104,7 @@ export class ServerStore {
     const id = [a, b].sort().join('');
     const existing = this.rooms.get(id);
     if (existing) return existing;
-    const room: Room = { _id: id, t: 'd', members: new Set([a, b]) };
+    const room: Room = { _id: id, t: 'd', members: new Set([a, b]), updatedAt: this.now() };
     this.rooms.set(id, room);
     return room;
   }
@@ -153,6 +155,9 @@ export class ServerStore {
       mentions,
     };
     this.messages.push(stored);
+    // A real server moves the room's `lastMessage`, and so its `_updatedAt`, with every message.
+    const room = this.rooms.get(stored.rid);
+    if (room) room.updatedAt = ts;
     return stored;
   }
 
