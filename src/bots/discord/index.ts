@@ -224,7 +224,11 @@ class DiscordBot implements Bot {
       run();
       return;
     }
-    void this.#threadParent(message.channelId).then(run);
+    this.#threadParent(message.channelId)
+      .then(run)
+      .catch((err: unknown) =>
+        this.#log.warn({ err: (err as Error).message }, 'Discord thread message could not be handled'),
+      );
   }
 
   #threadParent(channelId: string | null): Promise<string | undefined> {
