@@ -2,7 +2,8 @@
  * The agent with the Discord platform against the Discord emulator, the executor fixture running
  * as a real plugin process: `/switchboard` registered and used, a slow plugin answered after the
  * interaction was deferred within Discord's 3 s, extra messages, replaceOriginal, a DM command,
- * and an over-long answer cut to 2,000 characters with the whole output attached.
+ * an over-long answer cut to 2,000 characters with the whole output attached, and commands in
+ * threads (answered in the thread with the bindings of the configured channel holding it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/app/agent.js';
@@ -113,4 +114,94 @@ describe('agent on Discord', () => {
     expect(reply.content.length).toBeLessThanOrEqual(2000);
     expect(reply.attachments[0]?.content.toString()).toContain('x'.repeat(5000));
   }, 60_000);
+
+  describe('in threads', () => {
+    const mention = (text: string) => `<@${emu.botUserId}> ${text}`;
+
+    it('answers a mention in a thread of a configured channel in the thread, streaming by edits, with a file', async () => {
+      const inOps = emu.messages(ops).length;
+      const thread = emu.addThread({ name: 'incident-42', parent: ops, owner: ada }).id;
+      emu.userMessage({ user: ada, channel: thread, content: mention('fixture stream 6 500') });
+      const streamed = await waitFor(
+        () => emu.messages(thread).find((m) => m.content.includes('line 6')),
+        45_000,
+        'the streamed answer in the thread',
+      );
+      // One message, edited while the output arrived; nothing of it in the parent channel.
+      expect(emu.messages(thread).filter((m) => m.content.includes('line 1'))).toHaveLength(1);
+      expect(streamed.history.length).toBeGreaterThanOrEqual(1);
+      emu.userMessage({ user: ada, channel: thread, content: mention('fixture big 5000') });
+      const withFile = await waitFor(
+        () => emu.messages(thread).find((m) => m.attachments.length > 0),
+        45_000,
+        'the answer with a file in the thread',
+      );
+      expect(withFile.attachments[0]?.content.toString()).toContain('x'.repeat(5000));
+      expect(emu.messages(ops)).toHaveLength(inOps);
+    }, 60_000);
+
+    it('answers in a private thread the gateway never announced (parent fetched)', async () => {
+      const thread = emu.addThread({
+        name: 'quiet',
+        parent: ops,
+        owner: ada,
+        private: true,
+        announce: false,
+      }).id;
+      const channelGets = () => emu.requests().filter((r) => r.route === 'GET /channels/{channel_id}').length;
+      const before = channelGets();
+      emu.userMessage({ user: ada, channel: thread, content: mention('echo from-a-private-thread') });
+      await waitFor(
+        () => emu.messages(thread).find((m) => m.content.includes('from-a-private-thread')),
+        45_000,
+        'the answer in the private thread',
+      );
+      // Unannounced, the thread reached discord.js without its parent: one GET found it.
+      expect(channelGets()).toBe(before + 1);
+    }, 60_000);
+
+    it('replaces a message clicked in a thread, and answers a slash command used there in its deferred reply', async () => {
+      const inOps = emu.messages(ops).length;
+      const thread = emu.addThread({ name: 'rollout', parent: ops, owner: ada }).id;
+      emu.userMessage({ user: ada, channel: thread, content: mention('fixture replace 1') });
+      const step = await waitFor(
+        () => emu.messages(thread).find((m) => m.content.includes('step 1')),
+        45_000,
+        'step 1 in the thread',
+      );
+      const click = emu.clickButton({ user: ada, messageId: step.id, label: 'Next' });
+      await waitFor(
+        () => emu.messages(thread).find((m) => m.id === step.id && m.content.includes('step 2')),
+        45_000,
+        'step 2 in the same message',
+      );
+      expect(emu.interaction(click.id)?.ackType).toBe(6);
+      const slash = emu.slashCommand({ user: ada, channel: thread, command: 'echo slash-in-thread' });
+      const reply = await waitFor(
+        () => emu.messages(thread).find((m) => m.content.includes('slash-in-thread')),
+        45_000,
+        'the slash command answer in the thread',
+      );
+      expect(reply.id).toBe(emu.interaction(slash.id)?.originalId);
+      expect(emu.messages(ops)).toHaveLength(inOps);
+    }, 60_000);
+
+    it('ignores a thread under a channel that is not configured', async () => {
+      const dev = emu.addChannel('dev').id;
+      const stray = emu.addThread({ name: 'elsewhere', parent: dev, owner: ada }).id;
+      const served = emu.addThread({ name: 'control', parent: ops, owner: ada }).id;
+      const inOps = emu.messages(ops).length;
+      emu.userMessage({ user: ada, channel: stray, content: mention('echo not-here') });
+      emu.userMessage({ user: ada, channel: served, content: mention('echo control') });
+      // The command sent after it was answered, so the stray one had its chance.
+      await waitFor(
+        () => emu.messages(served).find((m) => m.content.includes('control')),
+        45_000,
+        'the control answer',
+      );
+      expect(emu.messages(stray)).toEqual([]);
+      expect(emu.messages(dev)).toEqual([]);
+      expect(emu.messages(ops)).toHaveLength(inOps);
+    }, 60_000);
+  });
 });

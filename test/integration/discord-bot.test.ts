@@ -297,6 +297,84 @@ describe('Discord bot: commands it hands the agent', () => {
   });
 });
 
+describe('Discord bot: threads', () => {
+  it("hands on a mention in a thread (announced or not) with the parent's bindings and the thread to answer in", async () => {
+    const r = await rig();
+    const announced = r.emu.addThread({ name: 'incident', parent: r.ops, owner: r.ada }).id;
+    const quiet = r.emu.addThread({
+      name: 'quiet',
+      parent: r.ops,
+      owner: r.ada,
+      private: true,
+      announce: false,
+    }).id;
+    r.emu.userMessage({ user: r.ada, channel: announced, content: `<@${r.emu.botUserId}> kubectl get pods` });
+    await waitFor(() => r.commands.length === 1, 10_000, 'the command in the announced thread');
+    r.emu.userMessage({ user: r.ada, channel: quiet, content: `<@${r.emu.botUserId}> kubectl get nodes` });
+    await waitFor(() => r.commands.length === 2, 10_000, 'the command in the unannounced thread');
+    expect(r.commands.map((c) => [c.channel, c.replyChannelId, c.text.split(' ').pop()])).toEqual([
+      [{ id: r.ops, name: 'ops' }, announced, 'pods'],
+      [{ id: r.ops, name: 'ops' }, quiet, 'nodes'],
+    ]);
+    // An answer to that address lands in the thread.
+    const posted = await r.bot.deliver({
+      address: address(r, { channelId: quiet }),
+      message: { baseBody: { plaintext: 'in the thread' } },
+    });
+    expect(posted?.channelId).toBe(quiet);
+    expect(r.emu.messages(quiet).map((m) => m.content)).toEqual(['in the thread']);
+    expect(r.emu.specViolations()).toEqual([]);
+  });
+
+  it('hands on a thread of an unconfigured channel as unconfigured, and refuses a slash command there', async () => {
+    const r = await rig();
+    const dev = r.emu.addChannel('dev').id;
+    const stray = r.emu.addThread({ name: 'stray', parent: dev, owner: r.ada }).id;
+    r.emu.userMessage({ user: r.ada, channel: stray, content: `<@${r.emu.botUserId}> kubectl get pods` });
+    await waitFor(() => r.commands.length === 1, 10_000, 'the stray command');
+    // The agent ignores a channel it has no bindings for; no reply address points into the thread.
+    expect(r.commands[0]?.channel).toEqual({ id: stray, name: stray });
+    expect(r.commands[0]?.replyChannelId).toBeUndefined();
+    await waitFor(() => r.emu.commands().length > 0, 10_000, 'the slash command registered');
+    const interaction = r.emu.slashCommand({ user: r.ada, channel: stray, command: 'kubectl get pods' });
+    await waitFor(() => r.emu.ephemeral(r.ada).length > 0, 10_000, 'the refusal');
+    expect(r.emu.ephemeral(r.ada)[0]?.content).toContain('not set up for this channel');
+    expect(r.emu.interaction(interaction.id)?.ackType).toBe(4);
+    expect(r.commands).toHaveLength(1);
+  });
+
+  it('takes a click in a thread and answers it through the interaction, in the thread', async () => {
+    const r = await rig();
+    const thread = r.emu.addThread({ name: 'rollout', parent: r.ops, owner: r.ada }).id;
+    await r.bot.deliver({
+      address: address(r, { channelId: thread }),
+      message: {
+        baseBody: { plaintext: 'Pick' },
+        sections: [{ buttons: [{ name: 'Logs', command: '{{BotName}} kubectl logs web' }] }],
+      },
+    });
+    const [posted] = r.emu.messages(thread);
+    const click = r.emu.clickButton({ user: r.ada, messageId: posted?.id ?? '', label: 'Logs' });
+    await waitFor(() => r.commands.length === 1, 10_000, 'the click');
+    const command = r.commands[0];
+    expect(command).toMatchObject({
+      channel: { id: r.ops, name: 'ops' },
+      replyChannelId: thread,
+      origin: 'button',
+      sourceMessage: { channelId: thread, messageId: posted?.id },
+    });
+    expect(r.emu.interaction(click.id)?.ackType).toBe(6);
+    await r.bot.deliver({
+      address: address(r, { channelId: thread, threadId: command?.threadId ?? '' }),
+      message: { baseBody: { plaintext: 'logs of web' } },
+    });
+    const answer = r.emu.messages(thread).find((m) => m.content === 'logs of web');
+    expect(answer?.interactionId).toBe(click.id);
+    expect(r.emu.messages(r.ops)).toEqual([]);
+    expect(r.emu.specViolations()).toEqual([]);
+  });
+});
+
 describe('Discord bot: failures', () => {
   it('reports a 5xx as a retryable DeliveryError and posts once when retried', async () => {
     const r = await rig();

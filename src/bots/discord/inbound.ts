@@ -1,7 +1,9 @@
 /**
  * Discord messages and interactions as InboundCommands. A configured channel is reported by its
  * configured ID, so bindings apply without an API call; a direct message runs with the bindings of
- * the channel `directMessages.channel` names and is answered in the DM. An interaction's ID rides
+ * the channel `directMessages.channel` names and is answered in the DM. A thread (its own Discord
+ * channel) runs with the bindings of the configured channel it lives in and is answered in the
+ * thread; a thread under any other channel is as unconfigured as that channel. An interaction's ID rides
  * in `threadId` (`ix:<id>`), so its answer finds the deferred reply it belongs to (deliver.ts).
  */
 import type { CommandOrigin, InboundCommand } from '../../core/inbound-command.js';
@@ -27,16 +29,27 @@ export interface DiscordMessageLike {
   member?: { displayName?: string } | null;
 }
 
+/** Where a command was given: the Discord channel, and the channel it lives in when a thread. */
+export interface Place {
+  channelId: string;
+  /** The parent channel when `channelId` is a thread (see thread-parent.ts). */
+  threadParentId?: string;
+}
+
 /** The prefix of `threadId` that carries an interaction's ID. */
 export const interactionThreadPrefix = 'ix:';
 
 function conversation(
-  channelId: string,
+  place: Place,
   direct: boolean,
   ctx: InboundContext,
 ): Pick<InboundCommand, 'channel' | 'replyChannelId'> | undefined {
+  const { channelId, threadParentId } = place;
   const alias = ctx.channels.get(channelId);
   if (alias !== undefined) return { channel: { id: channelId, name: alias } };
+  const parentAlias = threadParentId === undefined ? undefined : ctx.channels.get(threadParentId);
+  if (threadParentId !== undefined && parentAlias !== undefined && !direct)
+    return { channel: { id: threadParentId, name: parentAlias }, replyChannelId: channelId };
   if (direct) {
     if (ctx.directChannelRef === undefined) return undefined;
     return { channel: { id: ctx.directChannelRef, name: 'direct message' }, replyChannelId: channelId };
@@ -57,11 +70,16 @@ export function startsWithMention(text: string, botUserId: string): boolean {
 export function commandFromMessage(
   message: DiscordMessageLike,
   ctx: InboundContext,
+  threadParentId?: string,
 ): InboundCommand | undefined {
   if (message.author.bot || message.author.id === ctx.botUserId) return undefined;
   const direct = message.guildId === null;
   if (!direct && !startsWithMention(message.content, ctx.botUserId)) return undefined;
-  const where = conversation(message.channelId, direct, ctx);
+  const where = conversation(
+    { channelId: message.channelId, ...(threadParentId ? { threadParentId } : {}) },
+    direct,
+    ctx,
+  );
   if (!where) return undefined;
   return {
     botId: ctx.botId,
@@ -81,6 +99,8 @@ export function commandFromMessage(
 export interface InteractionCommand {
   interactionId: string;
   channelId: string;
+  /** The parent channel when `channelId` is a thread. */
+  threadParentId?: string;
   guildId: string | null;
   user: { id: string; displayName: string };
   text: string;
@@ -93,7 +113,7 @@ export function commandFromInteraction(
   i: InteractionCommand,
   ctx: InboundContext,
 ): InboundCommand | undefined {
-  const where = conversation(i.channelId, i.guildId === null, ctx);
+  const where = conversation(i, i.guildId === null, ctx);
   if (!where) return undefined;
   return {
     botId: ctx.botId,

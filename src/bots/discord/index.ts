@@ -1,6 +1,6 @@
 /**
  * The Discord platform (`discord`): a Bot on discord.js. Commands come from messages that start
- * with the bot's mention in configured channels, from DMs when enabled, from `/switchboard`, and
+ * with the bot's mention in configured channels and their threads, from DMs when enabled, from `/switchboard`, and
  * from clicks on the bot's buttons and selects; interactions are acknowledged at once (Discord
  * allows 3 s) and answered when the command is done. Answers are markdown within 2,000
  * characters, events are embeds coloured by level, long output is a file, streaming output edits
@@ -22,12 +22,18 @@ import type { Bot } from '../bot.js';
 import { decodeCustomId, decodeOptionValue } from './component-ids.js';
 import type { Discord } from './config.js';
 import { createDiscordDeliverer } from './deliver.js';
-import { commandFromInteraction, commandFromMessage, type InboundContext } from './inbound.js';
+import {
+  commandFromInteraction,
+  commandFromMessage,
+  type InboundContext,
+  startsWithMention,
+} from './inbound.js';
 import { InteractionBook } from './interaction-book.js';
 import { discordCapabilities } from './limits.js';
 import { discordMentionPattern } from './mention.js';
 import { discordErrorCode } from './rest-errors.js';
 import { registerSlashCommand, slashCommandName, slashCommandOption } from './slash-command.js';
+import { threadParentOf } from './thread-parent.js';
 import { DiscordTransport } from './transport.js';
 
 export interface DiscordBotOptions {
@@ -203,8 +209,31 @@ class DiscordBot implements Bot {
   }
 
   #message(message: DiscordMessage): void {
-    const command = commandFromMessage(message, this.#inbound);
-    if (command) this.#onCommand?.(command);
+    const ctx = this.#inbound;
+    const run = (parent?: string) => {
+      const command = commandFromMessage(message, ctx, parent);
+      if (command) this.#onCommand?.(command);
+    };
+    // Only a mention outside the configured channels can come from a thread of one of them.
+    const maybeThread =
+      message.guildId !== null &&
+      !message.author.bot &&
+      !ctx.channels.has(message.channelId) &&
+      startsWithMention(message.content, ctx.botUserId);
+    if (!maybeThread) {
+      run();
+      return;
+    }
+    this.#threadParent(message.channelId)
+      .then(run)
+      .catch((err: unknown) =>
+        this.#log.warn({ err: (err as Error).message }, 'Discord thread message could not be handled'),
+      );
+  }
+
+  #threadParent(channelId: string | null): Promise<string | undefined> {
+    if (!channelId || this.#inbound.channels.has(channelId)) return Promise.resolve(undefined);
+    return threadParentOf(this.#transport.client, channelId, this.#log);
   }
 
   async #interaction(interaction: Interaction): Promise<void> {
@@ -234,10 +263,12 @@ class DiscordBot implements Bot {
       return;
     }
     const member = interaction.member as GuildMember | null;
+    const parent = interaction.guildId ? await this.#threadParent(interaction.channelId) : undefined;
     const mapped = commandFromInteraction(
       {
         interactionId: interaction.id,
         channelId: interaction.channelId ?? '',
+        ...(parent ? { threadParentId: parent } : {}),
         guildId: interaction.guildId,
         user: {
           id: interaction.user.id,

@@ -13,7 +13,7 @@ import type { PlatformCapabilities } from '../../platforms/descriptor.js';
 export const discordCapabilities: PlatformCapabilities = Object.freeze({
   edit: true,
   files: true,
-  threads: false,
+  threads: true,
   interactive: true,
   maxMessageLength: 2000,
   lengthUnit: 'utf16',

@@ -14,18 +14,21 @@ import {
   type APIMessageComponentInteraction,
   type APIMessageTopLevelComponent,
   type APIStringSelectComponent,
+  type APIThreadChannel,
   ApplicationIntegrationType,
   ComponentType,
   GatewayDispatchEvents,
   GatewayIntentBits,
   type GatewayInteractionCreateDispatchData,
   type GatewayMessageCreateDispatchData,
+  type GatewayThreadCreateDispatchData,
   InteractionType,
   Locale,
 } from 'discord-api-types/v10';
 import { Gateway } from './gateway.js';
 import { createHandlers } from './handlers.js';
 import {
+  apiChannel,
   apiMessage,
   apiUser,
   type EmuChannel,
@@ -69,6 +72,19 @@ export interface DiscordEmulator {
   applicationId: string;
   guildId: string;
   addChannel(name: string): EmuChannel;
+  /**
+   * `owner` starts a thread named `name` in guild channel `parent` (public unless `private`).
+   * The bot hears of it by THREAD_CREATE, and GUILD_CREATE lists it on later connections;
+   * `announce: false` leaves the THREAD_CREATE out (a private thread the bot is not yet a member
+   * of), so the client has not cached it when the first message in it arrives.
+   */
+  addThread(options: {
+    name: string;
+    parent: string;
+    owner: string;
+    private?: boolean;
+    announce?: boolean;
+  }): EmuChannel;
   addUser(name: string): EmuUser;
   /** A channel ID that answers 404 (deleted, or never existed). */
   missingChannel(): string;
@@ -162,7 +178,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
           name: state.guildName,
           ownerId: state.bot.id,
           members: [...state.users.values()],
-          channels: [...state.channels.values()].filter((c) => c.guildId && !missing.has(c.id)),
+          channels: [...state.channels.values()].filter((c) => c.guildId && !c.thread && !missing.has(c.id)),
+          threads: [...state.channels.values()].filter((c) => c.thread && !missing.has(c.id)),
           users: state.users,
         }),
       },
@@ -194,8 +211,9 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         const user = state.users.get(u.id);
         return user && !direct ? { ...u, member: guildMember(user) } : u;
       }),
-      // Discord names the channel type; discord.js 14.28 builds an uncached DM channel from it.
-      channel_type: direct ? 1 : 0,
+      // Discord names the channel type; discord.js 14.28 builds an uncached channel from it (a
+      // thread built so has no parent_id: that needs THREAD_CREATE or a GET of the channel).
+      channel_type: direct ? 1 : (channel?.thread?.type ?? 0),
       ...(direct
         ? {}
         : {
@@ -291,9 +309,13 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     const payload = {
       ...common,
       type,
+      // Discord sends the interaction's channel as a partial channel object; a thread's carries
+      // its parent_id and thread_metadata.
       channel: direct
         ? { id: channelId, type: 1 }
-        : { id: channelId, type: 0, name: channel.name, guild_id: state.guildId },
+        : channel.thread
+          ? apiChannel(channel, state.users)
+          : { id: channelId, type: 0, name: channel.name, guild_id: state.guildId },
       ...(direct
         ? { user: apiUser(who), context: 1 }
         : {
@@ -330,6 +352,17 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     guildId: state.guildId,
     addChannel: (name) => state.addChannel(name),
     addUser: (name) => state.addUser(name),
+    addThread({ name, parent, owner, private: priv = false, announce = true }) {
+      const thread = state.addThread(name, parent, user(owner).id, priv);
+      if (announce && gateway.session) {
+        const data: GatewayThreadCreateDispatchData = {
+          ...(apiChannel(thread, state.users) as APIThreadChannel),
+          newly_created: true,
+        };
+        gateway.dispatch(GatewayDispatchEvents.ThreadCreate, data);
+      }
+      return thread;
+    },
     missingChannel() {
       const channel = state.addChannel('deleted');
       missing.add(channel.id);

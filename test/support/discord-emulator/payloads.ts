@@ -9,6 +9,7 @@ import {
   type APIInteractionGuildMember,
   type APIMessage,
   type APIMessageTopLevelComponent,
+  type APIThreadChannel,
   type APIUser,
   type ApplicationFlags,
   type ChannelFlags,
@@ -20,6 +21,7 @@ import {
   Locale,
   MessageType,
   type RoleFlags,
+  ThreadAutoArchiveDuration,
   type UserFlags,
 } from 'discord-api-types/v10';
 
@@ -36,6 +38,8 @@ export interface EmuChannel {
   guildId?: string;
   /** The other party of a DM channel. */
   recipientId?: string;
+  /** A thread: its type (11 public, 12 private), the channel it lives in, who started it. */
+  thread?: { type: ChannelType.PublicThread | ChannelType.PrivateThread; parentId: string; ownerId: string };
 }
 
 export interface EmuAttachment {
@@ -111,6 +115,7 @@ export function apiChannel(channel: EmuChannel, users: ReadonlyMap<string, EmuUs
       flags: 0 as ChannelFlags,
     };
   }
+  if (channel.thread) return apiThread(channel, channel.thread);
   return {
     id: channel.id,
     type: ChannelType.GuildText,
@@ -124,6 +129,31 @@ export function apiChannel(channel: EmuChannel, users: ReadonlyMap<string, EmuUs
     last_message_id: null,
     rate_limit_per_user: 0,
     flags: 0 as ChannelFlags,
+  };
+}
+
+/** A thread as Discord describes it: its own channel, with `parent_id` and `thread_metadata`. */
+function apiThread(channel: EmuChannel, thread: NonNullable<EmuChannel['thread']>): APIThreadChannel {
+  return {
+    id: channel.id,
+    type: thread.type,
+    name: channel.name,
+    guild_id: channel.guildId ?? '',
+    parent_id: thread.parentId,
+    owner_id: thread.ownerId,
+    last_message_id: null,
+    rate_limit_per_user: 0,
+    flags: 0 as ChannelFlags,
+    message_count: 0,
+    member_count: 1,
+    total_message_sent: 0,
+    thread_metadata: {
+      archived: false,
+      archive_timestamp: joinedAt,
+      auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
+      locked: false,
+      ...(thread.type === ChannelType.PrivateThread ? { invitable: true } : {}),
+    },
   };
 }
 
@@ -182,6 +212,8 @@ export function guildCreateData(options: {
   ownerId: string;
   members: EmuUser[];
   channels: EmuChannel[];
+  /** Active threads the bot can see (GUILD_CREATE lists them apart from the channels). */
+  threads: EmuChannel[];
   users: ReadonlyMap<string, EmuUser>;
 }): GatewayGuildCreateDispatchData {
   return {
@@ -241,7 +273,9 @@ export function guildCreateData(options: {
     channels: options.channels.map((c) =>
       apiChannel(c, options.users),
     ) as GatewayGuildCreateDispatchData['channels'],
-    threads: [],
+    threads: options.threads.map((t) =>
+      apiChannel(t, options.users),
+    ) as GatewayGuildCreateDispatchData['threads'],
     presences: [],
     stage_instances: [],
     guild_scheduled_events: [],

@@ -2,7 +2,7 @@
  * What the emulated Discord holds: the bot, one guild, its channels and members, DM channels,
  * messages with every version, registered guild commands and the interactions in flight.
  */
-import type { APIEmbed, APIMessageTopLevelComponent } from 'discord-api-types/v10';
+import { type APIEmbed, type APIMessageTopLevelComponent, ChannelType } from 'discord-api-types/v10';
 import { Snowflakes } from './ids.js';
 import type { EmuChannel, EmuMessage, EmuUser } from './payloads.js';
 
@@ -76,6 +76,20 @@ export class DiscordState {
 
   addChannel(name: string): EmuChannel {
     const channel = { id: this.ids.next(), name, guildId: this.guildId };
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  addThread(name: string, parentId: string, ownerId: string, priv: boolean): EmuChannel {
+    const parent = this.channels.get(parentId);
+    if (!parent?.guildId || parent.thread)
+      throw new Error(`no guild text channel ${parentId} to hold a thread`);
+    const channel: EmuChannel = {
+      id: this.ids.next(),
+      name,
+      guildId: this.guildId,
+      thread: { type: priv ? ChannelType.PrivateThread : ChannelType.PublicThread, parentId, ownerId },
+    };
     this.channels.set(channel.id, channel);
     return channel;
   }
