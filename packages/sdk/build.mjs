@@ -3,7 +3,7 @@
 // transport and the protobuf runtime stay external (they are the package's dependencies);
 // the YAML parser used to merge configs is bundled, so installing the SDK pulls nothing else.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -11,12 +11,15 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(import.meta.url);
 const { dependencies } = require('./package.json');
 
-rmSync(`${here}dist`, { recursive: true, force: true });
+// Built beside dist/ and swapped in at the end: the agent loads the SDK from dist/ (through the
+// workspace link), so a rebuild while tests or an agent run must never leave it half-written.
+const staging = `${here}dist.build-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
 
 const { build } = await import('esbuild');
 await build({
   entryPoints: [`${here}../../src/sdk/index.ts`],
-  outfile: `${here}dist/index.js`,
+  outfile: `${staging}/index.js`,
   absWorkingDir: `${here}../..`,
   bundle: true,
   platform: 'node',
@@ -43,9 +46,16 @@ writeFileSync(
 
 const tsc = spawnSync(
   process.execPath,
-  [require.resolve('typescript/bin/tsc'), '-p', `${here}tsconfig.json`],
+  [require.resolve('typescript/bin/tsc'), '-p', `${here}tsconfig.json`, '--outDir', `${staging}/types`],
   {
     stdio: 'inherit',
   },
 );
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+if (tsc.status !== 0) {
+  rmSync(staging, { recursive: true, force: true });
+  process.exit(tsc.status ?? 1);
+}
+const previous = `${here}dist.old-${process.pid}`;
+if (existsSync(`${here}dist`)) renameSync(`${here}dist`, previous);
+renameSync(staging, `${here}dist`);
+rmSync(previous, { recursive: true, force: true });
