@@ -242,3 +242,72 @@ export function requireWhenEnabled(
     }
   }
 }
+
+/**
+ * An http(s) base URL of a platform's API, normalised by `normalise` (client libraries differ on
+ * whether they append routes after a `/`); `example` is shown when the value is not a URL.
+ */
+export function httpBaseUrl(example: string, normalise: (url: string) => string) {
+  return text.transform((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a URL; expected ${example}`,
+        params: { code: 'format' },
+      });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" must use http or https`,
+        params: { code: 'format' },
+      });
+      return z.NEVER;
+    }
+    return normalise(value);
+  });
+}
+
+/**
+ * A bot's `directMessages` block: off by default, and when on, the channel alias whose executor
+ * bindings direct messages use. Who may write to the bot differs per platform, so `enabled` and
+ * the section are described by the caller.
+ */
+export function directMessages(descriptions: { enabled: string; section: string }) {
+  return z
+    .strictObject({
+      enabled: flag.prefault(false).meta({ description: descriptions.enabled }),
+      channel: text.prefault('').meta({
+        description:
+          'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
+      }),
+    })
+    .prefault({})
+    .meta({ description: descriptions.section });
+}
+
+/** Adds an issue when direct messages are on without naming one of the bot's channel aliases. */
+export function requireDirectMessagesChannel(
+  section: {
+    enabled: boolean;
+    channels: Record<string, unknown>;
+    directMessages: { enabled: boolean; channel: string };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const direct = section.directMessages;
+  if (!section.enabled || !direct.enabled || direct.channel in section.channels) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['directMessages', 'channel'],
+    message:
+      direct.channel === ''
+        ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
+        : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(section.channels).join(', ')}`,
+    params: { code: direct.channel === '' ? 'missing' : 'invalid' },
+  });
+}

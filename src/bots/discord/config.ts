@@ -7,37 +7,21 @@ import { z } from 'zod';
 import {
   ChannelById,
   channels,
+  directMessages,
   flag,
+  httpBaseUrl,
   ignored,
   requireChannelsWhenEnabled,
+  requireDirectMessagesChannel,
   requireWhenEnabled,
   secret,
   text,
 } from '../../platforms/slice-kit.js';
 
-/** An http(s) URL without a trailing `/` (discord.js appends `/v10/<route>` to it). */
-const apiBaseUrl = text.transform((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a URL; expected the REST API base, e.g. "https://discord.com/api"`,
-      params: { code: 'format' },
-    });
-    return z.NEVER;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" must use http or https`,
-      params: { code: 'format' },
-    });
-    return z.NEVER;
-  }
-  return value.replace(/\/+$/, '');
-});
+/** The REST API base without a trailing `/` (discord.js appends `/v10/<route>` to it). */
+const apiBaseUrl = httpBaseUrl('the REST API base, e.g. "https://discord.com/api"', (value) =>
+  value.replace(/\/+$/, ''),
+);
 
 export const Discord = z
   .strictObject({
@@ -50,21 +34,11 @@ export const Discord = z
     notification: ignored(
       'Botkube 0.x message format (`type: short` or `long`), which Botkube 1.x ignores too; per-channel `channels.<alias>.notification.disabled` is read.',
     ),
-    directMessages: z
-      .strictObject({
-        enabled: flag.prefault(false).meta({
-          description:
-            'Answer commands sent to the bot in a direct message (and `/switchboard` used there). Anyone who shares a server with the bot can write to it, so only enable it with a channel whose executors everyone may run.',
-        }),
-        channel: text.prefault('').meta({
-          description:
-            'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
-        }),
-      })
-      .prefault({})
-      .meta({
-        description: 'Commands in direct messages to the bot (Switchboard addition; off in Botkube).',
-      }),
+    directMessages: directMessages({
+      enabled:
+        'Answer commands sent to the bot in a direct message (and `/switchboard` used there). Anyone who shares a server with the bot can write to it, so only enable it with a channel whose executors everyone may run.',
+      section: 'Commands in direct messages to the bot (Switchboard addition; off in Botkube).',
+    }),
     messageContentIntent: flag.prefault(false).meta({
       description:
         'Ask for the privileged MessageContent intent (enable it for the bot in the Developer Portal first, or Discord closes the connection with 4014). Not needed: mentions, DMs, slash commands and clicks carry their text without it.',
@@ -80,18 +54,7 @@ export const Discord = z
   .superRefine((discord, ctx) => {
     requireWhenEnabled(discord, ctx, ['token', 'botID']);
     requireChannelsWhenEnabled(discord, ctx);
-    const direct = discord.directMessages;
-    if (discord.enabled && direct.enabled && !(direct.channel in discord.channels)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['directMessages', 'channel'],
-        message:
-          direct.channel === ''
-            ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
-            : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(discord.channels).join(', ')}`,
-        params: { code: direct.channel === '' ? 'missing' : 'invalid' },
-      });
-    }
+    requireDirectMessagesChannel(discord, ctx);
   })
   .meta({ description: 'Discord bot (gateway v10 with discord.js); channels are addressed by ID.' });
 export type Discord = z.infer<typeof Discord>;

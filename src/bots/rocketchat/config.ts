@@ -7,9 +7,11 @@ import { Secret } from '../../core/secret.js';
 import {
   ChannelByName,
   channels,
+  directMessages,
   duration,
   flag,
   requireChannelsWhenEnabled,
+  requireDirectMessagesChannel,
   secret,
   text,
 } from '../../platforms/slice-kit.js';
@@ -36,19 +38,11 @@ export const RocketChat = z
       .meta({ description: 'Bot account name, for password login (with `password`).' }),
     password: secret.optional().meta({ description: 'Bot account password (with `username`).' }),
     channels: channels(ChannelByName),
-    directMessages: z
-      .strictObject({
-        enabled: flag.prefault(false).meta({
-          description:
-            'Answer commands written to the bot in a direct message (plain text, no mention needed). Anyone on the server can write to the bot, so only enable it with a channel whose executors everyone may run.',
-        }),
-        channel: text.prefault('').meta({
-          description:
-            'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
-        }),
-      })
-      .prefault({})
-      .meta({ description: 'Commands in direct messages to the bot.' }),
+    directMessages: directMessages({
+      enabled:
+        'Answer commands written to the bot in a direct message (plain text, no mention needed). Anyone on the server can write to the bot, so only enable it with a channel whose executors everyone may run.',
+      section: 'Commands in direct messages to the bot.',
+    }),
     tls: z
       .strictObject({
         caFile: text.prefault('').meta({
@@ -77,18 +71,7 @@ export const RocketChat = z
         params: { code: 'missing' },
       });
     }
-    const direct = chat.directMessages;
-    if (direct.enabled && !(direct.channel in chat.channels)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['directMessages', 'channel'],
-        message:
-          direct.channel === ''
-            ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
-            : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(chat.channels).join(', ')}`,
-        params: { code: direct.channel === '' ? 'missing' : 'invalid' },
-      });
-    }
+    requireDirectMessagesChannel(chat, ctx);
     if (chat.url !== '' && !/^https?:\/\/[^/]/.test(chat.url)) {
       ctx.addIssue({
         code: 'custom',

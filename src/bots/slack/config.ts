@@ -8,40 +8,24 @@ import {
   BotBindings,
   ChannelNotification,
   channels,
+  directMessages,
   duration,
   flag,
+  httpBaseUrl,
   ignored,
   integer,
   requireChannelsWhenEnabled,
+  requireDirectMessagesChannel,
   requireWhenEnabled,
   secret,
   text,
   textList,
 } from '../../platforms/slice-kit.js';
 
-/** An http(s) URL, returned with exactly one trailing `/` (web-api appends method names to it). */
-const apiBaseUrl = text.transform((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a URL; expected the Web API base, e.g. "https://slack.com/api/"`,
-      params: { code: 'format' },
-    });
-    return z.NEVER;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" must use http or https`,
-      params: { code: 'format' },
-    });
-    return z.NEVER;
-  }
-  return value.endsWith('/') ? value : `${value}/`;
-});
+/** The Web API base, returned with exactly one trailing `/` (web-api appends method names to it). */
+const apiBaseUrl = httpBaseUrl('the Web API base, e.g. "https://slack.com/api/"', (value) =>
+  value.endsWith('/') ? value : `${value}/`,
+);
 
 /** A Socket Slack message trigger: runs a command on plain channel messages, no mention needed. */
 export const MessageTrigger = z.strictObject({
@@ -97,19 +81,11 @@ export const SocketSlack = z
     notification: ignored(
       'Botkube 0.x message format (`type: short` or `long`), which Botkube 1.x ignores too; per-channel `channels.<alias>.notification.disabled` is read.',
     ),
-    directMessages: z
-      .strictObject({
-        enabled: flag.prefault(false).meta({
-          description:
-            'Answer commands sent to the bot in a direct message. Anyone in the workspace can write to the bot, so only enable it with a channel whose executors everyone may run.',
-        }),
-        channel: text.prefault('').meta({
-          description:
-            'Alias (key of `channels`) whose executor bindings direct messages use. Answers go to the direct message. Required when enabled.',
-        }),
-      })
-      .prefault({})
-      .meta({ description: 'Commands in direct messages to the bot (needs the `im:history` scope).' }),
+    directMessages: directMessages({
+      enabled:
+        'Answer commands sent to the bot in a direct message. Anyone in the workspace can write to the bot, so only enable it with a channel whose executors everyone may run.',
+      section: 'Commands in direct messages to the bot (needs the `im:history` scope).',
+    }),
     apiUrl: apiBaseUrl.prefault('https://slack.com/api/').meta({
       description:
         'Base URL of the Slack Web API. Change it for GovSlack (`https://slack-gov.com/api/`) or an egress proxy; the Socket Mode URL comes from this API.',
@@ -129,18 +105,7 @@ export const SocketSlack = z
   .superRefine((slack, ctx) => {
     requireWhenEnabled(slack, ctx, ['botToken', 'appToken']);
     requireChannelsWhenEnabled(slack, ctx);
-    const direct = slack.directMessages;
-    if (slack.enabled && direct.enabled && !(direct.channel in slack.channels)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['directMessages', 'channel'],
-        message:
-          direct.channel === ''
-            ? 'directMessages.channel is required when direct messages are enabled; expected one of the channel aliases'
-            : `"${direct.channel}" is not a channel alias; expected one of: ${Object.keys(slack.channels).join(', ')}`,
-        params: { code: direct.channel === '' ? 'missing' : 'invalid' },
-      });
-    }
+    requireDirectMessagesChannel(slack, ctx);
   })
   .meta({ description: 'Slack bot over Socket Mode (interactive: buttons, selects, modals).' });
 export type SocketSlack = z.infer<typeof SocketSlack>;
