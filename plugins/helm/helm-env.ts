@@ -1,38 +1,12 @@
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveTool } from '../kubectl/kubectl-env.js';
 import type { HelmConfig } from './config.js';
 
-/**
- * Which helm runs: `helmPath` from the config, else `$PLUGIN_DEPENDENCY_DIR/helm` (the index
- * dependency the host downloaded and checked), else `$HELM`. Throws naming every place it looked.
- */
-export async function resolveHelm(configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
-  const candidates: [string, string][] = [];
-  if (configured) candidates.push(['helmPath in the config', configured]);
-  if (env.PLUGIN_DEPENDENCY_DIR)
-    candidates.push(['the plugin dependency', join(env.PLUGIN_DEPENDENCY_DIR, 'helm')]);
-  if (env.HELM) candidates.push(['$HELM', env.HELM]);
-  const looked: string[] = [];
-  for (const [what, file] of candidates) {
-    if (await isExecutable(file)) return file;
-    looked.push(`${what} (${file})`);
-    // A configured path that does not work is an error, not a reason to pick another binary.
-    if (file === configured) break;
-  }
-  throw new Error(
-    `helm not found: looked at ${looked.join(', ') || 'nothing (no helmPath, PLUGIN_DEPENDENCY_DIR or HELM)'}. Install the plugin from an index with its helm dependency, or set helmPath.`,
-  );
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+/** Which helm runs: `helmPath`, the plugin dependency (helm's index dependency), or `$HELM`. */
+export function resolveHelm(configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  return resolveTool({ binary: 'helm', configKey: 'helmPath', envVar: 'HELM' }, configured, env);
 }
 
 /** An empty directory for one helm run to start in; `remove()` deletes it. */

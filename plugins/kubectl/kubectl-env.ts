@@ -4,20 +4,30 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Where a plugin's tool binary may come from: its config key and its environment variable. */
+export interface ToolLookup {
+  binary: string;
+  configKey: string;
+  envVar: string;
+}
+
 /**
- * Which kubectl runs: `kubectlPath` from the config, else `$PLUGIN_DEPENDENCY_DIR/kubectl` (the
- * index dependency the host downloaded), else `$KUBECTL`. Throws naming every place it looked.
+ * Which binary of a tool runs: the configured path, else `$PLUGIN_DEPENDENCY_DIR/<binary>` (the
+ * index dependency the host downloaded and checked), else the tool's environment variable.
+ * Throws naming every place it looked.
  */
-export async function resolveKubectl(
+export async function resolveTool(
+  tool: ToolLookup,
   configured: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
   const candidates: [string, string][] = [];
-  if (configured) candidates.push(['kubectlPath in the config', configured]);
+  if (configured) candidates.push([`${tool.configKey} in the config`, configured]);
   if (env.PLUGIN_DEPENDENCY_DIR) {
-    candidates.push(['the plugin dependency', join(env.PLUGIN_DEPENDENCY_DIR, 'kubectl')]);
+    candidates.push(['the plugin dependency', join(env.PLUGIN_DEPENDENCY_DIR, tool.binary)]);
   }
-  if (env.KUBECTL) candidates.push(['$KUBECTL', env.KUBECTL]);
+  const fromEnv = env[tool.envVar];
+  if (fromEnv) candidates.push([`$${tool.envVar}`, fromEnv]);
   const looked: string[] = [];
   for (const [what, file] of candidates) {
     if (await isExecutable(file)) return file;
@@ -26,8 +36,13 @@ export async function resolveKubectl(
     if (file === configured) break;
   }
   throw new Error(
-    `kubectl not found: looked at ${looked.join(', ') || 'nothing (no kubectlPath, PLUGIN_DEPENDENCY_DIR or KUBECTL)'}. Install the plugin from an index with its kubectl dependency, or set kubectlPath.`,
+    `${tool.binary} not found: looked at ${looked.join(', ') || `nothing (no ${tool.configKey}, PLUGIN_DEPENDENCY_DIR or ${tool.envVar})`}. Install the plugin from an index with its ${tool.binary} dependency, or set ${tool.configKey}.`,
   );
+}
+
+/** Which kubectl runs: `kubectlPath`, the plugin dependency, or `$KUBECTL`. */
+export function resolveKubectl(configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  return resolveTool({ binary: 'kubectl', configKey: 'kubectlPath', envVar: 'KUBECTL' }, configured, env);
 }
 
 async function isExecutable(file: string): Promise<boolean> {
