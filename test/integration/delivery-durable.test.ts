@@ -1,13 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryQueueFile } from '../../src/app/delivery-store.js';
-import { freePort, publishBuiltins } from '../support/agent-harness.js';
+import { publishBuiltins } from '../support/agent-harness.js';
 import { spawnCli } from '../support/cli.js';
+import {
+  type CliAgentRun,
+  deliveryStoreStatus,
+  postWebhookEvents,
+  startCliAgent,
+  writePipelineConfig,
+} from '../support/cli-agent-pipeline.js';
 import { SlowReceiver } from '../support/slow-receiver.js';
 import { waitFor } from '../support/test-logger.js';
 
@@ -18,11 +23,7 @@ import { waitFor } from '../support/test-logger.js';
  * while the receiver is down, and started on a damaged queue file.
  */
 
-interface Run {
-  child: ChildProcess;
-  statusUrl: string;
-  stderr(): string;
-}
+type Run = CliAgentRun;
 
 interface StoreStatus {
   items: number;
@@ -55,79 +56,13 @@ describe('durable delivery queue (real agent process, webhook source and sink)',
     await new Promise((resolve) => receiver.server.close(resolve));
   });
 
-  /** A config in a fresh directory: source group `alerts` (webhook plugin) bound to the webhook sink. */
-  async function setUp(delivery: string): Promise<{ config: string; stateDir: string; hookPort: number }> {
-    const dir = await mkdtemp(join(tmpdir(), 'sb-durable-'));
-    const hookPort = await freePort();
-    const config = join(dir, 'config.yaml');
-    await writeFile(
-      config,
-      `
-communications:
-  default:
-    webhook:
-      enabled: true
-      url: ${receiver.url}
-      bindings: {sources: [alerts]}
-sources:
-  alerts:
-    sb/webhook: {enabled: true}
-settings:
-  clusterName: durable
-  healthPort: 0
-  metricsPort: 0
-  log: {level: info, formatter: json}
-  delivery:
-    groupWait: 0s
-    retry: {initialBackoff: 50ms, maxBackoff: 200ms}
-${delivery}
-plugins:
-  cacheDir: ${join(dir, 'cache')}
-  repositories:
-    sb: {url: "file://${repo}/index.yaml"}
-  incomingWebhook: {enabled: true, port: ${hookPort}}
-`,
-    );
-    return { config, stateDir: join(dir, 'state'), hookPort };
-  }
-
-  async function start(config: string, stateDir: string): Promise<Run> {
-    const { child, stdout, stderr } = spawnCli(['start', '-c', config, '--state-dir', stateDir]);
-    children.push(child);
-    const statusUrl = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr()}`);
-        return /Status: +(http:\/\/\S+)/.exec(stdout())?.[1];
-      },
-      90_000,
-      'the agent to start',
-    );
-    return { child, statusUrl, stderr: () => `${stdout()}\n${stderr()}` };
-  }
-
-  async function storeStatus(run: Run): Promise<StoreStatus> {
-    const status = (await (await fetch(run.statusUrl)).json()) as { deliveryStore: StoreStatus };
-    return status.deliveryStore;
-  }
-
-  /** Posts events `from`..`to`-1 to the webhook source; each must be accepted (200). */
-  async function post(hookPort: number, from: number, to: number, padding = 0): Promise<void> {
-    const pad = 'p'.repeat(padding);
-    for (let n = from; n < to; n += 10) {
-      const batch = [];
-      for (let i = n; i < Math.min(n + 10, to); i++)
-        batch.push(
-          fetch(`http://127.0.0.1:${hookPort}/sources/v1/alerts`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ id: `ev-${i}-`, pad }),
-          }).then((r) => {
-            if (r.status !== 200) throw new Error(`event ${i} answered ${r.status}`);
-          }),
-        );
-      await Promise.all(batch);
-    }
-  }
+  const setUp = (delivery: string) =>
+    writePipelineConfig({ prefix: 'sb-durable-', receiverUrl: receiver.url, repo, delivery });
+  const start = (config: string, stateDir: string) => startCliAgent(config, stateDir, children);
+  const storeStatus = (run: Run) => deliveryStoreStatus<StoreStatus>(run);
+  /** Events `from`..`to`-1, each padded with `padding` bytes. */
+  const post = (hookPort: number, from: number, to: number, padding = 0) =>
+    postWebhookEvents(hookPort, from, to, { pad: 'p'.repeat(padding) });
 
   it('delivers every accepted event after a kill -9 mid-stream, with at most sinkConcurrency duplicates', async () => {
     const { config, stateDir, hookPort } = await setUp('    sinkConcurrency: 2');
@@ -153,7 +88,7 @@ plugins:
     // Only deliveries in flight at the kill (at most sinkConcurrency) can arrive twice.
     expect(duplicates).toBeLessThanOrEqual(2);
     await waitFor(async () => (await storeStatus(second)).items === 0, 10_000, 'an empty queue');
-    expect(second.stderr()).toMatch(/delivering messages left in the queue by the previous run/);
+    expect(second.output()).toMatch(/delivering messages left in the queue by the previous run/);
   }, 240_000);
 
   it('delivers what a SIGTERM left while the sink was down once the agent starts again with the sink up', async () => {
@@ -164,7 +99,7 @@ plugins:
     await waitFor(async () => (await storeStatus(first)).items === 100, 10_000, '100 queued events');
     first.child.kill('SIGTERM');
     await once(first.child, 'exit');
-    expect(first.stderr()).toMatch(/they stay in the queue file for the next start/);
+    expect(first.output()).toMatch(/they stay in the queue file for the next start/);
     expect(receiver.arrivals).toEqual([]);
 
     receiver.down = false;
@@ -189,7 +124,7 @@ plugins:
     );
     expect(full.droppedAtCap).toBeGreaterThan(0);
     expect(full.capBytes).toBe(1024 * 1024);
-    expect(run.stderr()).toMatch(/delivery queue file at its size cap/);
+    expect(run.output()).toMatch(/delivery queue file at its size cap/);
 
     receiver.down = false;
     await waitFor(async () => (await storeStatus(run)).items === 0, 60_000, 'the queue to drain');
@@ -220,7 +155,7 @@ plugins:
     const file = deliveryQueueFile(stateDir, [config]);
     await writeFile(file, Buffer.alloc(8192, 0x5a));
     const run = await start(config, stateDir);
-    expect(run.stderr()).toContain('SB_ERR_QUEUE_CORRUPT');
+    expect(run.output()).toContain('SB_ERR_QUEUE_CORRUPT');
     const quarantined = (await readdir(stateDir)).filter((f) => f.includes('.sqlite.corrupt-'));
     expect(quarantined).toHaveLength(1);
     expect(existsSync(file)).toBe(true);

@@ -1,13 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, publishBuiltins } from '../support/agent-harness.js';
-import { spawnCli } from '../support/cli.js';
+import {
+  type CliAgentRun,
+  deliveryStoreStatus,
+  postWebhookEvents,
+  startCliAgent,
+  writePipelineConfig,
+} from '../support/cli-agent-pipeline.js';
 import { TestNatsServer } from '../support/nats-server.js';
 import { SlowReceiver } from '../support/slow-receiver.js';
 import { waitFor } from '../support/test-logger.js';
@@ -28,11 +31,7 @@ async function storedInStream(url: string): Promise<number> {
   }
 }
 
-interface Run {
-  child: ChildProcess;
-  statusUrl: string;
-  output(): string;
-}
+type Run = CliAgentRun;
 
 interface StoreStatus {
   items: number;
@@ -65,81 +64,19 @@ describe('JetStream delivery queue (real agent process, nats-server, webhook sou
     await new Promise((resolve) => receiver.server.close(resolve));
   });
 
-  async function setUp(
-    natsPort: number,
-    delivery = '',
-  ): Promise<{ config: string; stateDir: string; hookPort: number }> {
-    const dir = await mkdtemp(join(tmpdir(), 'sb-jetstream-'));
-    const hookPort = await freePort();
-    const config = join(dir, 'config.yaml');
-    await writeFile(
-      config,
-      `
-communications:
-  default:
-    webhook:
-      enabled: true
-      url: ${receiver.url}
-      bindings: {sources: [alerts]}
-sources:
-  alerts:
-    sb/webhook: {enabled: true}
-settings:
-  clusterName: durable
-  healthPort: 0
-  metricsPort: 0
-  log: {level: info, formatter: json}
-  delivery:
-    groupWait: 0s
-    retry: {initialBackoff: 50ms, maxBackoff: 200ms}
-    store:
+  const setUp = (natsPort: number, delivery = '') =>
+    writePipelineConfig({
+      prefix: 'sb-jetstream-',
+      receiverUrl: receiver.url,
+      repo,
+      delivery: `    store:
       type: jetstream
       jetstream: {servers: ["nats://127.0.0.1:${natsPort}"], consumer: agent-test}
-${delivery}
-plugins:
-  cacheDir: ${join(dir, 'cache')}
-  repositories:
-    sb: {url: "file://${repo}/index.yaml"}
-  incomingWebhook: {enabled: true, port: ${hookPort}}
-`,
-    );
-    return { config, stateDir: join(dir, 'state'), hookPort };
-  }
-
-  async function start(config: string, stateDir: string): Promise<Run> {
-    const { child, stdout, stderr } = spawnCli(['start', '-c', config, '--state-dir', stateDir]);
-    children.push(child);
-    const statusUrl = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}): ${stderr()}`);
-        return /Status: +(http:\/\/\S+)/.exec(stdout())?.[1];
-      },
-      90_000,
-      'the agent to start',
-    );
-    return { child, statusUrl, output: () => `${stdout()}\n${stderr()}` };
-  }
-
-  async function storeStatus(run: Run): Promise<StoreStatus> {
-    return ((await (await fetch(run.statusUrl)).json()) as { deliveryStore: StoreStatus }).deliveryStore;
-  }
-
-  async function post(hookPort: number, from: number, to: number): Promise<void> {
-    for (let n = from; n < to; n += 10) {
-      const batch = [];
-      for (let i = n; i < Math.min(n + 10, to); i++)
-        batch.push(
-          fetch(`http://127.0.0.1:${hookPort}/sources/v1/alerts`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ id: `ev-${i}-` }),
-          }).then((r) => {
-            if (r.status !== 200) throw new Error(`event ${i} answered ${r.status}`);
-          }),
-        );
-      await Promise.all(batch);
-    }
-  }
+${delivery}`,
+    });
+  const start = (config: string, stateDir: string) => startCliAgent(config, stateDir, children);
+  const storeStatus = (run: Run) => deliveryStoreStatus<StoreStatus>(run);
+  const post = (hookPort: number, from: number, to: number) => postWebhookEvents(hookPort, from, to);
 
   it('delivers every accepted event after a kill -9 mid-stream, duplicates bounded by the deliveries in flight', async () => {
     const nats = await TestNatsServer.start();
