@@ -19,8 +19,9 @@ const repoOf = (key: string) => key.split('/')[0] ?? key;
 /**
  * Installs `plugins` one repository at a time, so that a repository that cannot be reached
  * (or a plugin it cannot provide) fails only what comes from it. A failure that names one
- * plugin (not in the index, no build for this platform, bad checksum) fails that plugin and the
- * rest of its repository is installed; any other failure fails the whole repository.
+ * plugin (not in the index, no build for this platform, bad checksum, its archive or a dependency
+ * that cannot be downloaded) fails that plugin and the rest of its repository is installed; any
+ * other failure (the index) fails the whole repository.
  */
 export async function installEach(options: {
   cacheDir: string;
@@ -78,7 +79,10 @@ const pluginCodes = new Set([
   'SB_ERR_REPO_KEY',
 ]);
 
-const isPluginSpecific = (error: Error) => pluginCodes.has((error as { code?: string }).code ?? '');
+/** A code about one plugin, or a failure the installer marked as one plugin's download. */
+const isPluginSpecific = (error: Error) =>
+  pluginCodes.has((error as { code?: string }).code ?? '') ||
+  (error as { details?: { scope?: unknown } }).details?.scope === 'plugin';
 
 /** The plugin a plugin-specific error is about, by the `key` or `plugin` (name) its details carry. */
 function blamed(error: Error, pending: readonly UsedPlugin[]): UsedPlugin | undefined {

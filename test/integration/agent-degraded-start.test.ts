@@ -12,6 +12,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { AgentStatus } from '../../src/app/agent.js';
 import type { PlatformInstance } from '../../src/app/topology.js';
 import { createSlackBot } from '../../src/bots/slack/index.js';
@@ -241,6 +242,39 @@ describe('a repository that cannot be reached at start', () => {
     ]);
     expect(s.plugins.find((p) => p.name === 'sb/echo')?.state).toBe('running');
   }, 60_000);
+
+  it('fails only the plugin whose dependency cannot be downloaded; the rest of its repository installs', async () => {
+    // The built-in index with every dependency (helm's) moved to a port nothing listens on; the
+    // plugin archives stay where they are, so the repository itself works.
+    const deadPort = await freePort();
+    const index = parse(await readFile(join(builtins, 'index.yaml'), 'utf8')) as {
+      entries: { urls: { dependencies?: Record<string, { url: string }> }[] }[];
+    };
+    for (const entry of index.entries)
+      for (const url of entry.urls)
+        for (const [name, dep] of Object.entries(url.dependencies ?? {}))
+          dep.url = `http://127.0.0.1:${deadPort}/${name}.tar.gz`;
+    const indexName = `index-dead-dependencies-${deadPort}.yaml`;
+    await writeFile(join(builtins, indexName), stringify(index));
+    const r = await run((dir) =>
+      twoRepos(`file://${builtins}/${indexName}`)(dir).replace(
+        'late/echo: {enabled: true}',
+        'late/echo: {enabled: true}\n    late/helm: {enabled: true}',
+      ),
+    );
+    expect((await ask(r.bot, 'echo beside helm', 'later')).trim()).toBe('beside helm');
+    const s = await getStatus(r);
+    expect(s.repositories).toContainEqual({ name: 'late', state: 'ok', plugins: ['late/helm'] });
+    expect(s.problems).toEqual([
+      expect.objectContaining({
+        kind: 'plugin',
+        id: 'late/helm',
+        state: 'not installed',
+        reason: expect.stringContaining('dependency helm'),
+      }),
+    ]);
+    expect(s.plugins.find((p) => p.name === 'late/echo')?.state).toBe('running');
+  }, 90_000);
 
   it('with strict, fails start naming the repository and the reason', async () => {
     const port = await freePort();

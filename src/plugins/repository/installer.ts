@@ -264,6 +264,20 @@ function fromRecord(
   };
 }
 
+/** Marks a download failure as about plugin `key` (`details.key`, `details.scope: 'plugin'`). */
+function blameOnPlugin(err: unknown, key: string): unknown {
+  if (err instanceof SwitchboardError) {
+    err.details.key ??= key;
+    err.details.scope = 'plugin';
+    return err;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new SwitchboardError('SB_ERR_REPO_FETCH', `plugin ${key}: ${message}`, {
+    cause: err,
+    details: { key, scope: 'plugin' },
+  });
+}
+
 async function installJob(ctx: Context, job: Job): Promise<InstalledPlugin> {
   const { request, entry, artifact } = job;
   const base = binaryName(entry.type, entry.version, entry.name);
@@ -286,7 +300,9 @@ async function installJob(ctx: Context, job: Job): Promise<InstalledPlugin> {
   try {
     return await download(ctx, job, base, paths);
   } catch (err) {
-    if (!tampered) throw err;
+    // The index was read, so this failure (the plugin's archive or a dependency on another host)
+    // is this plugin's alone; callers install the repository's other plugins.
+    if (!tampered) throw blameOnPlugin(err, request.key);
     throw new SwitchboardError(
       'SB_ERR_REPO_CHECKSUM',
       `plugin ${request.key}: the cached copy was modified (${tampered}) and could not be reinstalled: ${(err as Error).message}`,
