@@ -66,6 +66,10 @@ export const errorCodes = {
     "A plugin entry's context.rbac cannot be turned into a Kubernetes identity for this call (empty name, ChannelName without a channel).",
   SB_ERR_KUBE_PROXY:
     'The Kubernetes impersonation proxy was given an invalid upstream, credential or identity, or could not listen.',
+  SB_ERR_HA_ELECTION:
+    'Leader election options are invalid: identity, lease or bucket name, or timings (leaseDuration > renewDeadline > retryPeriod).',
+  SB_ERR_HA_LEASE:
+    'The leader lease could not be read or written: the API server or NATS refused it (RBAC, missing bucket rights), answered unexpectedly, or the KV bucket has another TTL.',
 } as const;
 
 /** One Switchboard error code. */

@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ElectionCallbacks, StepDownReason } from '../../src/ha/leader-elector.js';
+import { bundlePlugin, fixtureDir, repoRoot } from './build-fixtures.js';
+
+/** One election event, wall-clock stamped so events of child processes line up with the test's. */
+export interface ElectionEvent {
+  identity: string;
+  event: 'started-leading' | 'stopped-leading' | 'new-leader' | 'error';
+  at: number;
+  reason?: StepDownReason;
+  leader?: string | null;
+  code?: string;
+  message?: string;
+}
+
+/** A leadership term: from started-leading to stopped-leading (`end` undefined while it lasts). */
+export interface Term {
+  identity: string;
+  start: number;
+  end: number | undefined;
+  reason?: StepDownReason;
+}
+
+/** Records what every elector of a test reported, and answers questions about it. */
+export class ElectionTimeline {
+  readonly events: ElectionEvent[] = [];
+
+  /** Callbacks for an in-process elector named `identity`. */
+  callbacks(identity: string): ElectionCallbacks {
+    return {
+      onStartedLeading: () => this.add({ identity, event: 'started-leading', at: Date.now() }),
+      onStoppedLeading: (reason) => this.add({ identity, event: 'stopped-leading', at: Date.now(), reason }),
+      onNewLeader: (leader) =>
+        this.add({ identity, event: 'new-leader', at: Date.now(), leader: leader ?? null }),
+      onError: (err) =>
+        this.add({ identity, event: 'error', at: Date.now(), code: err.code, message: err.message }),
+    };
+  }
+
+  add(event: ElectionEvent): void {
+    this.events.push(event);
+  }
+
+  terms(): Term[] {
+    const open = new Map<string, Term>();
+    const done: Term[] = [];
+    for (const e of this.events) {
+      if (e.event === 'started-leading') {
+        const term: Term = { identity: e.identity, start: e.at, end: undefined };
+        open.set(e.identity, term);
+        done.push(term);
+      } else if (e.event === 'stopped-leading') {
+        const term = open.get(e.identity);
+        if (term) {
+          term.end = e.at;
+          if (e.reason) term.reason = e.reason;
+          open.delete(e.identity);
+        }
+      }
+    }
+    return done;
+  }
+
+  /** Identities leading now. */
+  leaders(): string[] {
+    return this.terms()
+      .filter((t) => t.end === undefined)
+      .map((t) => t.identity);
+  }
+
+  /** Pairs of terms of different replicas that overlap in time: must be empty. */
+  overlaps(): [Term, Term][] {
+    const terms = this.terms();
+    const found: [Term, Term][] = [];
+    for (let i = 0; i < terms.length; i++) {
+      for (let j = i + 1; j < terms.length; j++) {
+        const a = terms[i] as Term;
+        const b = terms[j] as Term;
+        if (a.identity === b.identity) continue;
+        if (a.start < (b.end ?? Number.POSITIVE_INFINITY) && b.start < (a.end ?? Number.POSITIVE_INFINITY))
+          found.push([a, b]);
+      }
+    }
+    return found;
+  }
+
+  /** The first term that started at or after `at`. */
+  firstTermAfter(at: number): Term | undefined {
+    return this.terms().find((t) => t.start >= at);
+  }
+
+  /** For failure messages. */
+  describe(): string {
+    const t0 = this.events[0]?.at ?? 0;
+    return this.events
+      .map(
+        (e) =>
+          `+${e.at - t0}ms ${e.identity} ${e.event}${e.reason ? ` (${e.reason})` : ''}${e.leader !== undefined ? ` ${e.leader}` : ''}${e.message ? ` ${e.message}` : ''}`,
+      )
+      .join('\n');
+  }
+}
+
+/** Settings the child elector program takes as its one argument (JSON). */
+export type ChildElectorSpec =
+  | {
+      kind: 'kube';
+      identity: string;
+      server: string;
+      caPem: string;
+      token: string;
+      namespace: string;
+      name: string;
+      timings: Record<string, number>;
+    }
+  | {
+      kind: 'nats';
+      identity: string;
+      servers: string;
+      bucket: string;
+      key: string;
+      timings: Record<string, number>;
+    };
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles test/fixtures/ha/elector-child.ts once per test file. */
+export function electorChildProgram(): Promise<string> {
+  bundled ??= bundlePlugin(
+    join(repoRoot, 'test/fixtures/ha/elector-child.ts'),
+    join(fixtureDir, `ha-elector-child-${process.pid}.mjs`),
+  );
+  return bundled;
+}
+
+/** Starts an elector in a child process; its JSON event lines go into `timeline`. */
+export async function spawnChildElector(
+  spec: ChildElectorSpec,
+  timeline: ElectionTimeline,
+): Promise<ChildProcess> {
+  const program = await electorChildProgram();
+  const child = spawn(process.execPath, [program, JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    try {
+      timeline.add(JSON.parse(line) as ElectionEvent);
+    } catch {
+      // not an event line
+    }
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM')
+      timeline.add({
+        identity: spec.identity,
+        event: 'error',
+        at: Date.now(),
+        message: `child exited ${code}: ${stderr.slice(-500)}`,
+      });
+  });
+  return child;
+}
