@@ -12,6 +12,7 @@ import { coldStart } from './cold-start.js';
 import { consoleRtt } from './console-rtt.js';
 import { discordBench } from './discord.js';
 import { executeRtt } from './execute-rtt.js';
+import { haFailoverBench } from './ha-failover.js';
 import { kubeBench } from './kube.js';
 import {
   type BenchContext,
@@ -49,6 +50,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   'many-plugins': manyPlugins,
   'stream-fanout': streamFanout,
   kube: kubeBench,
+  ha: haFailoverBench,
 };
 
 function cpuModel(): string {

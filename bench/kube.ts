@@ -58,7 +58,8 @@ class CommandBenchBot extends BenchBot {
   }
 }
 
-function peers(repoRoot: string): TestPeers {
+/** The test peers (etcd, kube-apiserver, kubectl), built or reused, or why they are missing. */
+export function peers(repoRoot: string): TestPeers {
   try {
     const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/test-peers/build.mjs'), '--json'], {
       encoding: 'utf8',

@@ -32,6 +32,7 @@ const benchmarkNames = [
   'many-plugins',
   'stream-fanout',
   'kube',
+  'ha',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

@@ -20,6 +20,7 @@ export const benchmarkNames = [
   'many-plugins',
   'stream-fanout',
   'kube',
+  'ha',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

@@ -179,25 +179,31 @@ export function createKubeLeaseLock(options: KubeLeaseLockOptions): LeaseLock {
     },
 
     async release(signal) {
-      const lease = observed?.lease;
-      if (!lease || holderOf(lease) !== identity) return;
-      // client-go's release: no holder and a 1 s duration, so candidates take it at once; the
-      // resourceVersion makes this a no-op if someone else wrote since.
-      const at = microTime(now());
-      const spec: LeaseSpec = {
-        ...lease.spec,
-        holderIdentity: null,
-        leaseDurationSeconds: 1,
-        acquireTime: at,
-        renewTime: at,
-      };
-      const res = await client.request('PUT', path, { ...lease, spec }, signal);
-      if (res.status === 200) {
-        remember(res.body as Lease);
-        return;
+      let lease = observed?.lease;
+      // Twice at most: a renewal aborted by stop() may still have landed, moving the
+      // resourceVersion; the re-read shows whether the lease is still ours to clear.
+      for (let round = 0; round < 2; round++) {
+        if (!lease || holderOf(lease) !== identity) return;
+        // client-go's release: no holder and a 1 s duration, so candidates take it at once; the
+        // resourceVersion makes this a no-op if someone else wrote since.
+        const at = microTime(now());
+        const spec: LeaseSpec = {
+          ...lease.spec,
+          holderIdentity: null,
+          leaseDurationSeconds: 1,
+          acquireTime: at,
+          renewTime: at,
+        };
+        const res = await client.request('PUT', path, { ...lease, spec }, signal);
+        if (res.status === 200) {
+          remember(res.body as Lease);
+          return;
+        }
+        if (res.status !== 409) throw refused('update (release)', res);
+        const current = await client.request('GET', path, undefined, signal);
+        if (current.status !== 200) return;
+        lease = current.body as Lease;
       }
-      if (res.status === 409) return;
-      throw refused('update (release)', res);
     },
   };
 }

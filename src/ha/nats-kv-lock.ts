@@ -177,8 +177,14 @@ export async function openNatsKvLock(options: NatsKvLockOptions): Promise<LeaseL
       try {
         await abortable(kv.delete(key, { previousSeq: expected }), signal);
       } catch (err) {
-        // Someone else wrote since: it is not ours to clear.
         if (!wrongSequence(err)) throw err;
+        // A renewal aborted by stop() may still have landed: clear the key if it still names us.
+        const entry = await abortable(kv.get(key), signal);
+        if (entry && holderOf(entry) === identity) {
+          await abortable(kv.delete(key, { previousSeq: entry.revision }), signal).catch((again: unknown) => {
+            if (!wrongSequence(again)) throw again;
+          });
+        }
       }
     },
 
