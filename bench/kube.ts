@@ -58,14 +58,18 @@ class CommandBenchBot extends BenchBot {
   }
 }
 
-/** The test peers (etcd, kube-apiserver, kubectl), built or reused, or why they are missing. */
-export function peers(repoRoot: string): TestPeers {
+/** The test peers (all, or those `names`), built or reused, or why they are missing. */
+export function peers(repoRoot: string, names: readonly string[] = []): TestPeers {
   try {
-    const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/test-peers/build.mjs'), '--json'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const out = execFileSync(
+      process.execPath,
+      [join(repoRoot, 'scripts/test-peers/build.mjs'), '--json', ...names],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return JSON.parse(out.trim().split('\n').at(-1) ?? '') as TestPeers;
   } catch (err) {
     return { error: `test peers unavailable: ${(err as Error).message}` };

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ElectionCallbacks, StepDownReason } from '../../src/ha/leader-elector.js';
@@ -126,12 +127,16 @@ export type ChildElectorSpec =
 
 let bundled: Promise<string> | undefined;
 
-/** Bundles test/fixtures/ha/elector-child.ts once per test file. */
+/** Bundles test/fixtures/ha/elector-child.ts once per process (test file or bench run). */
 export function electorChildProgram(): Promise<string> {
-  bundled ??= bundlePlugin(
-    join(repoRoot, 'test/fixtures/ha/elector-child.ts'),
-    join(fixtureDir, `ha-elector-child-${process.pid}.mjs`),
-  );
+  bundled ??= (async () => {
+    const outfile = join(fixtureDir, 'ha-elector-child.mjs');
+    // Write aside, then rename: another test file may be starting the current one.
+    const temporary = `${outfile}.${process.pid}.tmp`;
+    await bundlePlugin(join(repoRoot, 'test/fixtures/ha/elector-child.ts'), temporary);
+    await rename(temporary, outfile);
+    return outfile;
+  })();
   return bundled;
 }
 
