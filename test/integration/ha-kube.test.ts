@@ -55,6 +55,7 @@ describe('Kubernetes Lease leader election (real kube-apiserver)', () => {
     timeline: ElectionTimeline,
     lease: { name: string; namespace?: string },
     connection: ClusterConnection = admin,
+    log = createTestLogger('warn').logger,
   ): LeaderElector => {
     const e = createKubeLeaseElector({
       identity,
@@ -63,7 +64,7 @@ describe('Kubernetes Lease leader election (real kube-apiserver)', () => {
       name: lease.name,
       timings,
       callbacks: timeline.callbacks(identity),
-      log: createTestLogger('warn').logger,
+      log,
     });
     electors.push(e);
     return e;
@@ -232,6 +233,66 @@ describe('Kubernetes Lease leader election (real kube-apiserver)', () => {
     expect(timeline.leaders(), timeline.describe()).toEqual([next.identity]);
   });
 
+  it('a leader stopped while partitioned: the release fails within renewDeadline, is logged, and the lease expires instead', async () => {
+    const lease = nextLease();
+    const timeline = new ElectionTimeline();
+    const port = await freePort();
+    const proxy = await forwardPort(port, Number(new URL(cluster.url).port));
+    forwards.push(proxy);
+    const { logger, lines } = createTestLogger('warn');
+    const a = elector(
+      'a',
+      timeline,
+      lease,
+      connectionFor(cluster.adminToken, `https://127.0.0.1:${port}`),
+      logger,
+    );
+    a.start();
+    await waitFor(() => timeline.leaders().includes('a'), 10_000, 'a to lead');
+    const b = elector('b', timeline, lease);
+    b.start();
+    await waitFor(() => b.leader === 'a', 5000, 'b to see a');
+    proxy.partition();
+    const stoppedAt = Date.now();
+    await a.stop();
+    // stop() does not hang on the dead connection: the release gives up after renewDeadline.
+    expect(Date.now() - stoppedAt).toBeLessThan(timings.renewDeadlineMs + slackMs);
+    expect(lines.some((l) => l.msg === 'leader lease release failed; others take it when it expires')).toBe(
+      true,
+    );
+    expect(timeline.terms()[0]?.reason).toBe('stopped');
+    const next = await waitFor(
+      () => timeline.firstTermAfter(stoppedAt),
+      timings.leaseDurationMs + slackMs * 2,
+      'b to take over',
+    );
+    expect(next.identity).toBe('b');
+    expect(timeline.overlaps(), timeline.describe()).toEqual([]);
+  });
+
+  it('a token file that cannot be read is reported (SB_ERR_HA_LEASE naming it) and retried', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-ha-token-'));
+    try {
+      const timeline = new ElectionTimeline();
+      const tokenFile = join(dir, 'token');
+      const e = elector('t', timeline, nextLease(), { ...admin, credentials: { tokenFile } });
+      e.start();
+      const error = await waitFor(
+        () => timeline.events.find((ev) => ev.event === 'error'),
+        10_000,
+        'the error',
+      );
+      expect(error.code).toBe('SB_ERR_HA_LEASE');
+      expect(error.message).toContain(`cannot read the Kubernetes token file ${tokenFile}`);
+      expect(e.isLeader).toBe(false);
+      // The file appears (a projected token mounted late): the next attempt reads it and leads.
+      await writeFile(tokenFile, cluster.adminToken);
+      await waitFor(() => timeline.leaders().includes('t'), 10_000, 't to lead once the token is there');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('RBAC: get, create and update on leases in its namespace are enough; without create it is refused and never leads', async () => {
     await apply(`
 apiVersion: v1
@@ -311,7 +372,7 @@ subjects:
   it('in-cluster: the service-account token file, CA and KUBERNETES_SERVICE_HOST/PORT', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-ha-sa-'));
     try {
-      await writeFile(join(dir, 'token'), `${cluster.agentToken}\n`);
+      await writeFile(join(dir, 'token'), `${cluster.adminToken}\n`);
       await writeFile(join(dir, 'ca.crt'), cluster.caPem);
       const url = new URL(cluster.url);
       const connection = await inClusterConnection(
@@ -320,9 +381,9 @@ subjects:
       );
       expect(connection.credentials).toEqual({ tokenFile: join(dir, 'token') });
       const timeline = new ElectionTimeline();
-      elector('pod-0', timeline, { name: 'in-cluster', namespace: 'ha-rbac' }, connection).start();
+      elector('pod-0', timeline, { name: 'in-cluster' }, connection).start();
       await waitFor(() => timeline.leaders().includes('pod-0'), 10_000, 'the in-cluster elector to lead');
-      expect((await getLease('in-cluster', 'ha-rbac')).spec.holderIdentity).toBe('pod-0');
+      expect((await getLease('in-cluster')).spec.holderIdentity).toBe('pod-0');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
