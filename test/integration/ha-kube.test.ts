@@ -149,6 +149,41 @@ describe('Kubernetes Lease leader election (real kube-apiserver)', () => {
     expect(after.spec).toMatchObject({ holderIdentity: next.identity, leaseTransitions: 1 });
   });
 
+  it('a leader whose Lease another writer takes (kubectl) steps down as lost', async () => {
+    const lease = nextLease();
+    const timeline = new ElectionTimeline();
+    const a = elector('a', timeline, lease);
+    a.start();
+    await waitFor(() => timeline.leaders().includes('a'), 10_000, 'a to lead');
+    const takenAt = Date.now();
+    const res = await cluster.kubectl([
+      'patch',
+      'lease',
+      lease.name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: { holderIdentity: 'intruder', renewTime: new Date().toISOString().replace('Z', '000Z') },
+      }),
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    await waitFor(
+      () => timeline.leaders().length === 0,
+      timings.retryPeriodMs * 2 + slackMs,
+      'a to step down',
+    );
+    const term = timeline.terms()[0];
+    expect(term?.reason, timeline.describe()).toBe('lost');
+    expect((term?.end as number) - takenAt).toBeLessThan(timings.retryPeriodMs + slackMs);
+    await waitFor(() => a.leader === 'intruder', 5000, 'a to see the new holder');
+    // The intruder never renews: a takes the lease back once it expires.
+    await waitFor(
+      () => timeline.leaders().includes('a'),
+      timings.leaseDurationMs + timings.retryPeriodMs * 3 + slackMs,
+      'a to lead again',
+    );
+  });
+
   it('a leader process killed with SIGKILL: a successor leads once the lease expires (leaseDuration + retryPeriod)', async () => {
     const lease = nextLease();
     const timeline = new ElectionTimeline();

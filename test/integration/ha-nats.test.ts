@@ -111,6 +111,44 @@ describe('NATS KV leader election (real nats-server)', () => {
     expect(timeline.overlaps(), timeline.describe()).toEqual([]);
   });
 
+  it('an onStoppedLeading that throws is logged and the key is still released on stop', async () => {
+    useBucket();
+    const timeline = new ElectionTimeline();
+    const { logger, lines } = createTestLogger('warn');
+    const a = await openNatsKvElector({
+      identity: 'a',
+      connection: await connectTo(),
+      bucket,
+      key: 'leader',
+      timings,
+      callbacks: {
+        ...timeline.callbacks('a'),
+        onStoppedLeading: () => {
+          throw new Error('sources would not close');
+        },
+      },
+      log: logger,
+    });
+    electors.push(a);
+    a.start();
+    await waitFor(() => timeline.leaders().includes('a'), 10_000, 'a to lead');
+    const b = await elector('b', timeline);
+    b.start();
+    await waitFor(() => b.leader === 'a', 5000, 'b to see a');
+    timeline.add({ identity: 'a', event: 'stopped-leading', at: Date.now() });
+    const stoppedAt = Date.now();
+    await a.stop();
+    expect(
+      lines.some((l) => l.msg === 'leader election: onStoppedLeading failed; releasing the lease anyway'),
+    ).toBe(true);
+    const next = await waitFor(
+      () => timeline.firstTermAfter(stoppedAt),
+      timings.retryPeriodMs * 1.2 + slackMs,
+      'b to take over',
+    );
+    expect(next.identity).toBe('b');
+  });
+
   it('a leader process killed with SIGKILL: a successor leads once the key expires (leaseDuration + retryPeriod)', async () => {
     useBucket();
     const timeline = new ElectionTimeline();
