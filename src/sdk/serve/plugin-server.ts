@@ -105,14 +105,15 @@ export async function servePlugin(options: PluginServerOptions): Promise<Running
   });
   await server.listen(socketPath);
 
+  // go-plugin swallows interrupts: Ctrl-C reaches the whole process group and the
+  // host decides when the plugin stops. Set before the handshake: a host may signal as soon as
+  // it has read it.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void exit(0));
   // The handshake goes to the real fd 1 synchronously, before anything else can.
   writeSync(1, formatHandshakeLine({ appVersion, network: 'unix', address: socketPath, serverCertDer }));
   redirectConsole(options.name, writeStderr);
 
-  // go-plugin swallows interrupts: Ctrl-C reaches the whole process group and the
-  // host decides when the plugin stops.
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => void exit(0));
   // Plugins run in their own process group, so a host killed with SIGKILL takes
   // nothing with it; a plugin whose parent changed has been orphaned and leaves.
   setInterval(() => {
