@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Cold start and idle memory of a TypeScript plugin as `plugin build` ships it, side by side with
-// bare Node and a Go plugin, in one run: `npm run build && node bench/ts-plugin-footprint.mjs [runs]`.
+// bare Node and a Go plugin, in one run: `npm run build && node bench/ts-plugin-footprint.mjs [runs]
+// [--compare <program>]`. --compare adds a row for another plugin program under the same cache
+// name scheme, e.g. the echo plugin of an earlier build (tar -xzf
+// <old>/dist/plugins/executor_echo_linux_amd64.tar.gz), for before/after in one run.
 //
 // Rows are interleaved (one of each per round) so a machine loaded by other work slows them alike.
 // "first answer" is what the agent waits for: spawn, handshake, channel ready and one Metadata call
@@ -18,11 +21,9 @@ const { launchPlugin } = await dist('plugins/host/plugin-instance.js');
 const { instanceHandle } = await dist('plugins/host/plugin-handle.js');
 const { createExecutorClient } = await dist('plugins/host/executor-client.js');
 const { bundlePluginProgram } = await dist('plugins/publish/build-plugins.js');
-const { wrapEsmBundleAsCjs } = await dist('plugins/publish/cjs-wrap.js');
-const { build } = await import('esbuild');
 const { createRootLogger } = await dist('log/logger.js');
 
-const runs = Number(process.argv[2] ?? 10);
+const runs = Number(process.argv[2]?.startsWith('--') ? 10 : (process.argv[2] ?? 10));
 const logger = createRootLogger({ level: 'silent' });
 const scratch = await mkdtemp(join(tmpdir(), 'sb-footprint-'));
 // The shipped form, under its cache name (so the host's Node launch path is the one measured).
@@ -34,26 +35,15 @@ const program = await bundlePluginProgram(
 );
 const tsPlugin = join(scratch, 'executor_v0.1.0_echo');
 await writeFile(tsPlugin, program, { mode: 0o755 });
-// Experiment: the same program without @grpc/proto-loader (and the protobufjs it pulls in), which
-// grpc-js requires only inside the channelz and ORCA service loaders a plugin never calls.
-const leanEsm = join(scratch, 'echo-lean.mjs');
-await build({
-  entryPoints: [join(repoRoot, 'plugins/echo/main.ts')],
-  outfile: leanEsm,
-  absWorkingDir: repoRoot,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  define: { 'import.meta.url': '__sbImportMetaUrl' },
-  external: ['@grpc/proto-loader'],
-  logLevel: 'silent',
-});
-const leanPlugin = join(scratch, 'executor_v0.1.0_echolean');
-await writeFile(leanPlugin, wrapEsmBundleAsCjs(await readFile(leanEsm, 'utf8'), '__sbImportMetaUrl'), {
-  mode: 0o755,
-});
-const sizes = { ts: program.length, lean: (await readFile(leanPlugin)).length };
+let comparePlugin;
+const compareAt = process.argv.indexOf('--compare');
+if (compareAt !== -1) {
+  const source = process.argv[compareAt + 1];
+  if (!source) throw new Error('--compare needs the path of a plugin program');
+  comparePlugin = join(scratch, 'executor_v0.1.0_echocompare');
+  await writeFile(comparePlugin, await readFile(source), { mode: 0o755 });
+}
+const sizes = { ts: program.length, compare: comparePlugin ? (await readFile(comparePlugin)).length : 0 };
 const goPlugin = join(repoRoot, '.cache/fixtures/go/executor_goecho');
 const haveGo = await readFile(goPlugin).then(
   () => true,
@@ -117,11 +107,15 @@ const rows = [
   { id: 'node-idle', label: 'bare node, idle (memory floor)', run: idleNode },
   { id: 'ts', label: 'TS plugin, mTLS off', run: pluginRow(tsPlugin, { autoMtls: false }) },
   { id: 'ts-mtls', label: 'TS plugin, mTLS on', run: pluginRow(tsPlugin, { autoMtls: true }) },
-  {
-    id: 'ts-lean',
-    label: 'experiment: TS plugin bundled without @grpc/proto-loader, mTLS off',
-    run: pluginRow(leanPlugin, { autoMtls: false }),
-  },
+  ...(comparePlugin
+    ? [
+        {
+          id: 'compare',
+          label: '--compare program, mTLS off',
+          run: pluginRow(comparePlugin, { autoMtls: false }),
+        },
+      ]
+    : []),
   {
     id: 'ts-small-heap',
     label: 'TS plugin, mTLS off, --max-semi-space-size=1',
@@ -151,7 +145,7 @@ const median = (values) => {
 const base = median(samples.get('node').map((s) => s.ms));
 const lines = [
   `runs per row: ${runs} (interleaved, after one warm-up round); node ${process.version}`,
-  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB, without @grpc/proto-loader ${(sizes.lean / 1024).toFixed(0)} KiB`,
+  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB${comparePlugin ? `, --compare ${(sizes.compare / 1024).toFixed(0)} KiB` : ''}`,
   '',
   '| row | first answer p50 | vs bare node | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
   '| :-- | --: | --: | --: | --: | --: |',
