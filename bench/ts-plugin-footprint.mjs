@@ -9,7 +9,8 @@
 // "first answer" is what the agent waits for: spawn, handshake, channel ready and one Metadata call
 // through the host (launchPlugin, AutoMTLS off and on). Idle memory is read from /proc 1 s after
 // that answer: VmRSS; Pss (pages shared with other processes, such as the node binary's, split
-// between the sharers); USS (private pages: what stopping the plugin gives back).
+// between the sharers); USS (private pages: what stopping the plugin gives back). CPU is the
+// process's CPU time at that moment, against an idle bare node's 1 s after its start.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,7 +76,17 @@ async function memoryOf(pid) {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kib = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
   const uss = kib(rollup, 'Private_Clean') + kib(rollup, 'Private_Dirty');
-  return { rssMiB: kib(status, 'VmRSS') / 1024, pssMiB: kib(rollup, 'Pss') / 1024, ussMiB: uss / 1024 };
+  // CPU time of all the process's threads so far (user + system, clock ticks of 10 ms): read 1 s
+  // after start, it is what starting (and one call) cost, which time-slicing on a loaded machine
+  // does not inflate the way it inflates wall time.
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  const cpuMs = (Number(stat[11]) + Number(stat[12])) * 10;
+  return {
+    rssMiB: kib(status, 'VmRSS') / 1024,
+    pssMiB: kib(rollup, 'Pss') / 1024,
+    ussMiB: uss / 1024,
+    cpuMs,
+  };
 }
 
 function pluginRow(binary, options) {
@@ -143,19 +154,23 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const base = median(samples.get('node').map((s) => s.ms));
+const idleSamples = samples.get('node-idle');
+const cpuBase = idleSamples.reduce((sum, x) => sum + x.cpuMs, 0) / idleSamples.length;
 const lines = [
   `runs per row: ${runs} (interleaved, after one warm-up round); node ${process.version}`,
   `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB${comparePlugin ? `, --compare ${(sizes.compare / 1024).toFixed(0)} KiB` : ''}`,
   '',
-  '| row | first answer p50 | vs bare node | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
-  '| :-- | --: | --: | --: | --: | --: |',
+  '| row | first answer p50 | vs bare node | CPU mean | vs idle node CPU | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
+  '| :-- | --: | --: | --: | --: | --: | --: | --: |',
 ];
 for (const row of rows) {
   const s = samples.get(row.id);
   const ms = median(s.map((x) => x.ms));
   const mem = (key) => (s[0][key] === undefined ? '-' : `${median(s.map((x) => x[key])).toFixed(1)} MiB`);
+  // A mean, not a median: 10 ms ticks make medians of a few runs jump.
+  const cpu = s[0].cpuMs === undefined ? undefined : s.reduce((sum, x) => sum + x.cpuMs, 0) / s.length;
   lines.push(
-    `| ${row.label} | ${Number.isNaN(ms) ? '-' : `${ms.toFixed(1)} ms`} | ${row.id === 'node' ? '(baseline)' : Number.isNaN(ms) ? '-' : `${(ms / base).toFixed(2)}×`} | ${mem('rssMiB')} | ${mem('pssMiB')} | ${mem('ussMiB')} |`,
+    `| ${row.label} | ${Number.isNaN(ms) ? '-' : `${ms.toFixed(1)} ms`} | ${row.id === 'node' ? '(baseline)' : Number.isNaN(ms) ? '-' : `${(ms / base).toFixed(2)}×`} | ${cpu === undefined ? '-' : `${cpu.toFixed(0)} ms`} | ${cpu === undefined ? '-' : row.id === 'node-idle' ? '(baseline)' : `${(cpu / cpuBase).toFixed(2)}×`} | ${mem('rssMiB')} | ${mem('pssMiB')} | ${mem('ussMiB')} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);
