@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Cold start and idle memory of a TypeScript plugin as `plugin build` ships it, side by side with
-// bare Node and a Go plugin, in one run: `npm run build && node bench/ts-plugin-footprint.mjs [runs]`.
+// bare Node and a Go plugin, in one run: `npm run build && node bench/ts-plugin-footprint.mjs [runs]
+// [--compare <program>]`. --compare adds a row for another plugin program under the same cache
+// name scheme, e.g. the echo plugin of an earlier build (tar -xzf
+// <old>/dist/plugins/executor_echo_linux_amd64.tar.gz), for before/after in one run.
 //
 // Rows are interleaved (one of each per round) so a machine loaded by other work slows them alike.
 // "first answer" is what the agent waits for: spawn, handshake, channel ready and one Metadata call
 // through the host (launchPlugin, AutoMTLS off and on). Idle memory is read from /proc 1 s after
 // that answer: VmRSS; Pss (pages shared with other processes, such as the node binary's, split
-// between the sharers); USS (private pages: what stopping the plugin gives back).
+// between the sharers); USS (private pages: what stopping the plugin gives back). CPU is the
+// process's CPU time at that moment, against an idle bare node's 1 s after its start.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,11 +22,9 @@ const { launchPlugin } = await dist('plugins/host/plugin-instance.js');
 const { instanceHandle } = await dist('plugins/host/plugin-handle.js');
 const { createExecutorClient } = await dist('plugins/host/executor-client.js');
 const { bundlePluginProgram } = await dist('plugins/publish/build-plugins.js');
-const { wrapEsmBundleAsCjs } = await dist('plugins/publish/cjs-wrap.js');
-const { build } = await import('esbuild');
 const { createRootLogger } = await dist('log/logger.js');
 
-const runs = Number(process.argv[2] ?? 10);
+const runs = Number(process.argv[2]?.startsWith('--') ? 10 : (process.argv[2] ?? 10));
 const logger = createRootLogger({ level: 'silent' });
 const scratch = await mkdtemp(join(tmpdir(), 'sb-footprint-'));
 // The shipped form, under its cache name (so the host's Node launch path is the one measured).
@@ -34,26 +36,15 @@ const program = await bundlePluginProgram(
 );
 const tsPlugin = join(scratch, 'executor_v0.1.0_echo');
 await writeFile(tsPlugin, program, { mode: 0o755 });
-// Experiment: the same program without @grpc/proto-loader (and the protobufjs it pulls in), which
-// grpc-js requires only inside the channelz and ORCA service loaders a plugin never calls.
-const leanEsm = join(scratch, 'echo-lean.mjs');
-await build({
-  entryPoints: [join(repoRoot, 'plugins/echo/main.ts')],
-  outfile: leanEsm,
-  absWorkingDir: repoRoot,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  define: { 'import.meta.url': '__sbImportMetaUrl' },
-  external: ['@grpc/proto-loader'],
-  logLevel: 'silent',
-});
-const leanPlugin = join(scratch, 'executor_v0.1.0_echolean');
-await writeFile(leanPlugin, wrapEsmBundleAsCjs(await readFile(leanEsm, 'utf8'), '__sbImportMetaUrl'), {
-  mode: 0o755,
-});
-const sizes = { ts: program.length, lean: (await readFile(leanPlugin)).length };
+let comparePlugin;
+const compareAt = process.argv.indexOf('--compare');
+if (compareAt !== -1) {
+  const source = process.argv[compareAt + 1];
+  if (!source) throw new Error('--compare needs the path of a plugin program');
+  comparePlugin = join(scratch, 'executor_v0.1.0_echocompare');
+  await writeFile(comparePlugin, await readFile(source), { mode: 0o755 });
+}
+const sizes = { ts: program.length, compare: comparePlugin ? (await readFile(comparePlugin)).length : 0 };
 const goPlugin = join(repoRoot, '.cache/fixtures/go/executor_goecho');
 const haveGo = await readFile(goPlugin).then(
   () => true,
@@ -85,7 +76,17 @@ async function memoryOf(pid) {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kib = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
   const uss = kib(rollup, 'Private_Clean') + kib(rollup, 'Private_Dirty');
-  return { rssMiB: kib(status, 'VmRSS') / 1024, pssMiB: kib(rollup, 'Pss') / 1024, ussMiB: uss / 1024 };
+  // CPU time of all the process's threads so far (user + system, clock ticks of 10 ms): read 1 s
+  // after start, it is what starting (and one call) cost, which time-slicing on a loaded machine
+  // does not inflate the way it inflates wall time.
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  const cpuMs = (Number(stat[11]) + Number(stat[12])) * 10;
+  return {
+    rssMiB: kib(status, 'VmRSS') / 1024,
+    pssMiB: kib(rollup, 'Pss') / 1024,
+    ussMiB: uss / 1024,
+    cpuMs,
+  };
 }
 
 function pluginRow(binary, options) {
@@ -117,11 +118,15 @@ const rows = [
   { id: 'node-idle', label: 'bare node, idle (memory floor)', run: idleNode },
   { id: 'ts', label: 'TS plugin, mTLS off', run: pluginRow(tsPlugin, { autoMtls: false }) },
   { id: 'ts-mtls', label: 'TS plugin, mTLS on', run: pluginRow(tsPlugin, { autoMtls: true }) },
-  {
-    id: 'ts-lean',
-    label: 'experiment: TS plugin bundled without @grpc/proto-loader, mTLS off',
-    run: pluginRow(leanPlugin, { autoMtls: false }),
-  },
+  ...(comparePlugin
+    ? [
+        {
+          id: 'compare',
+          label: '--compare program, mTLS off',
+          run: pluginRow(comparePlugin, { autoMtls: false }),
+        },
+      ]
+    : []),
   {
     id: 'ts-small-heap',
     label: 'TS plugin, mTLS off, --max-semi-space-size=1',
@@ -149,19 +154,23 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const base = median(samples.get('node').map((s) => s.ms));
+const idleSamples = samples.get('node-idle');
+const cpuBase = idleSamples.reduce((sum, x) => sum + x.cpuMs, 0) / idleSamples.length;
 const lines = [
   `runs per row: ${runs} (interleaved, after one warm-up round); node ${process.version}`,
-  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB, without @grpc/proto-loader ${(sizes.lean / 1024).toFixed(0)} KiB`,
+  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB${comparePlugin ? `, --compare ${(sizes.compare / 1024).toFixed(0)} KiB` : ''}`,
   '',
-  '| row | first answer p50 | vs bare node | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
-  '| :-- | --: | --: | --: | --: | --: |',
+  '| row | first answer p50 | vs bare node | CPU mean | vs idle node CPU | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
+  '| :-- | --: | --: | --: | --: | --: | --: | --: |',
 ];
 for (const row of rows) {
   const s = samples.get(row.id);
   const ms = median(s.map((x) => x.ms));
   const mem = (key) => (s[0][key] === undefined ? '-' : `${median(s.map((x) => x[key])).toFixed(1)} MiB`);
+  // A mean, not a median: 10 ms ticks make medians of a few runs jump.
+  const cpu = s[0].cpuMs === undefined ? undefined : s.reduce((sum, x) => sum + x.cpuMs, 0) / s.length;
   lines.push(
-    `| ${row.label} | ${Number.isNaN(ms) ? '-' : `${ms.toFixed(1)} ms`} | ${row.id === 'node' ? '(baseline)' : Number.isNaN(ms) ? '-' : `${(ms / base).toFixed(2)}×`} | ${mem('rssMiB')} | ${mem('pssMiB')} | ${mem('ussMiB')} |`,
+    `| ${row.label} | ${Number.isNaN(ms) ? '-' : `${ms.toFixed(1)} ms`} | ${row.id === 'node' ? '(baseline)' : Number.isNaN(ms) ? '-' : `${(ms / base).toFixed(2)}×`} | ${cpu === undefined ? '-' : `${cpu.toFixed(0)} ms`} | ${cpu === undefined ? '-' : row.id === 'node-idle' ? '(baseline)' : `${(cpu / cpuBase).toFixed(2)}×`} | ${mem('rssMiB')} | ${mem('pssMiB')} | ${mem('ussMiB')} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,6 @@
 // Builds the publishable SDK from the one source of the plugin contract in this repository
-// (src/sdk, src/contract, src/gen): one ESM bundle plus declaration files. Only the gRPC
-// transport and the protobuf runtime stay external (they are the package's dependencies);
+// (src/sdk, src/contract, src/gen): one ESM bundle plus declaration files. Only the protobuf
+// runtime stays external (the package's one dependency; the gRPC server is node:http2);
 // the YAML parser used to merge configs is bundled, so installing the SDK pulls nothing else.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { durationPattern } from './duration.js';
 
 /** The alertmanager source's config. */
@@ -72,11 +72,17 @@ export const executorConfigSchema = {
   not: { required: ['basicAuth', 'bearerToken'] },
 } as const;
 
-const ajv = new Ajv({ allErrors: true });
-const validateSource = ajv.compile<AlertmanagerSourceConfig>(sourceConfigSchema);
-const validateExecutor = ajv.compile<AlertmanagerExecutorConfig>(executorConfigSchema);
+// Compiled on first use, not at load: compiling the schemas took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let ajv: Ajv | undefined;
+let compiledSource: ValidateFunction<AlertmanagerSourceConfig> | undefined;
+let compiledExecutor: ValidateFunction<AlertmanagerExecutorConfig> | undefined;
+const compiler = () => {
+  ajv ??= new Ajv({ allErrors: true });
+  return ajv;
+};
 
-function problems(errors: typeof validateSource.errors): string {
+function problems(errors: ValidateFunction['errors']): string {
   return (errors ?? [])
     .map((e) =>
       e.keyword === 'not'
@@ -88,12 +94,16 @@ function problems(errors: typeof validateSource.errors): string {
 
 /** Checks the source config (Botkube hosts do not), saying what to fix. */
 export function readSourceConfig(config: unknown): AlertmanagerSourceConfig {
+  compiledSource ??= compiler().compile<AlertmanagerSourceConfig>(sourceConfigSchema);
+  const validateSource = compiledSource;
   if (validateSource(config)) return config;
   throw new Error(`invalid alertmanager source config: ${problems(validateSource.errors)}`);
 }
 
 /** Checks the executor config (Botkube hosts do not), saying what to fix. */
 export function readExecutorConfig(config: unknown): AlertmanagerExecutorConfig {
+  compiledExecutor ??= compiler().compile<AlertmanagerExecutorConfig>(executorConfigSchema);
+  const validateExecutor = compiledExecutor;
   if (validateExecutor(config)) return config;
   throw new Error(`invalid alertmanager executor config: ${problems(validateExecutor.errors)}`);
 }

@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 /** The demo source's config: how often it emits, and which sample scenarios it cycles through. */
 export interface DemoConfig {
@@ -42,7 +42,13 @@ export const demoConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile<DemoConfig>(demoConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<DemoConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true }).compile<DemoConfig>(demoConfigSchema);
+  return compiled;
+};
 
 export interface ReadDemoConfig {
   intervalMs: number;
@@ -55,6 +61,7 @@ const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 /** Validates the config and applies defaults; errors name the key and what was expected. */
 export function readDemoConfig(config: unknown): ReadDemoConfig {
   const value = config ?? {};
+  const validate = validator();
   if (!validate(value)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new Error(`invalid demo config: ${problems.join('; ')}`);

@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { durationPattern } from './duration.js';
 
 /** One program users may run. */
@@ -67,13 +67,20 @@ export const execConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile<ExecConfig>(execConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<ExecConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true }).compile<ExecConfig>(execConfigSchema);
+  return compiled;
+};
 
 /**
  * Checks a merged config against the schema and that every argument pattern compiles. Botkube
  * hosts do not validate plugin configs, so the plugin does, and says what to fix.
  */
 export function readExecConfig(config: unknown): ExecConfig {
+  const validate = validator();
   if (!validate(config)) {
     const problems = (validate.errors ?? [])
       // ajv reports a bad command name twice (the rule it broke, then propertyNames); keep one.

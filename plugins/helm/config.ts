@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 /** The helm executor's config, merged from every config bound to the command (Botkube-compatible). */
 export interface HelmConfig {
@@ -76,10 +76,17 @@ export const helmConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, useDefaults: false }).compile<HelmConfig>(helmConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<HelmConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true, useDefaults: false }).compile<HelmConfig>(helmConfigSchema);
+  return compiled;
+};
 
 /** Checks a merged config against the schema; throws an error naming each bad field and what it expects. */
 export function readHelmConfig(config: unknown): HelmConfig {
+  const validate = validator();
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => {
       const allowed =

@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 /** Botkube's `interactiveBuilder.allowed`: what the builder's dropdowns offer. */
 export interface BuilderAllowed {
@@ -129,13 +129,20 @@ export const kubectlConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, useDefaults: false }).compile<KubectlConfig>(kubectlConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<KubectlConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true, useDefaults: false }).compile<KubectlConfig>(kubectlConfigSchema);
+  return compiled;
+};
 
 /**
  * Checks a merged config against the schema, and Botkube's one cross-field rule: a fixed
  * namespace list must contain the default namespace. Throws an error naming each bad field.
  */
 export function readKubectlConfig(config: unknown): KubectlConfig {
+  const validate = validator();
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new Error(`invalid kubectl config: ${problems.join('; ')}`);

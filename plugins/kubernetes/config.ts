@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parseButtonTemplate } from './button-template.js';
 import { kubernetesConfigSchema } from './config-schema.js';
 import { parseFieldPath } from './field-path.js';
@@ -93,7 +93,13 @@ export const defaultCommandVerbs = [
   'top',
 ] as const;
 
-const validate = new Ajv({ allErrors: true }).compile<KubernetesConfig>(kubernetesConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<KubernetesConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true }).compile<KubernetesConfig>(kubernetesConfigSchema);
+  return compiled;
+};
 
 /** A config that passed {@link readKubernetesConfig}, with non-fatal findings to log. */
 export interface ReadConfig {
@@ -110,6 +116,7 @@ export interface ReadConfig {
  */
 export function readKubernetesConfig(input: unknown): ReadConfig {
   const config = input ?? {};
+  const validate = validator();
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => {
       const allowed =

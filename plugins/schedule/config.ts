@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { Cron } from 'croner';
 
 /** One schedule: when it fires and what its event carries. */
@@ -47,13 +47,20 @@ export const scheduleConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile<ScheduleConfig>(scheduleConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<ScheduleConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true }).compile<ScheduleConfig>(scheduleConfigSchema);
+  return compiled;
+};
 
 /**
  * Checks a config against the schema, then what a schema cannot: unique names, cron
  * expressions croner accepts and time zones the runtime knows. Errors say which schedule.
  */
 export function readScheduleConfig(config: unknown): ScheduleConfig {
+  const validate = validator();
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new Error(`invalid schedule config: ${problems.join('; ')}`);

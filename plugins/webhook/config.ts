@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { type ReadyTemplateName, readyTemplateNames } from './ready-templates.js';
 import { parseTemplate } from './template.js';
 
@@ -114,10 +114,17 @@ export const webhookConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile<WebhookConfig>(webhookConfigSchema);
+// Compiled on first use, not at load: compiling the schema took longer than everything else
+// the plugin does before its handshake (docs/benchmarks.md, TypeScript plugin footprint).
+let compiled: ValidateFunction<WebhookConfig> | undefined;
+const validator = () => {
+  compiled ??= new Ajv({ allErrors: true }).compile<WebhookConfig>(webhookConfigSchema);
+  return compiled;
+};
 
 /** Checks a config against the schema and parses a custom template, so mistakes show before any request. */
 export function readWebhookConfig(config: unknown): WebhookConfig {
+  const validate = validator();
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new Error(`invalid webhook config: ${problems.join('; ')}`);

@@ -1,35 +1,18 @@
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import {
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-  status,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { codeBlockMessage, encodeMessage, type Message, plaintextMessage } from '../contract/message.js';
-import { grpcMethodDefinition, grpcServiceDefinition } from '../contract/service-definition.js';
-import {
-  type ExecuteRequest,
-  ExecuteResponseSchema,
-  Executor,
-  HelpResponseSchema,
-  MetadataResponseSchema,
-} from '../gen/executor_pb.js';
+import { ExecuteResponseSchema, Executor } from '../gen/executor_pb.js';
 import {
   ExecuteRequestSchema as V1ExecuteRequestSchema,
   ExecuteResponseSchema as V1ExecuteResponseSchema,
 } from '../gen/switchboard/compat/v1_pb.js';
 import { ExecuteRequestSchema as V2ExecuteRequestSchema } from '../gen/switchboard/compat/v2_pb.js';
-import {
-  type ExecuteChunk,
-  ExecuteChunkSchema,
-  StreamingExecutor,
-} from '../gen/switchboard/v1/streaming_pb.js';
+import { type ExecuteChunkSchema, StreamingExecutor } from '../gen/switchboard/v1/streaming_pb.js';
 import { mergeConfigs } from './config-merge.js';
 import { metadataResponseFields, type PluginMetadata, validateMetadata } from './metadata.js';
+import type { Route } from './serve/grpc-server.js';
 import type { PluginLogger } from './serve/plugin-log.js';
-import { type ServedService, servePlugin } from './serve/plugin-server.js';
-import { waitForDrain } from './serve/wait-for-drain.js';
+import { servePlugin } from './serve/plugin-server.js';
+import { methodPath, streamRoute, unaryRoute } from './serve/routes.js';
 
 /** The chat message a command came from, when the host knows it. */
 export interface ExecuteMessageContext {
@@ -93,39 +76,30 @@ export async function serveExecutor(plugin: ExecutorPlugin): Promise<void> {
   await servePlugin({
     name: 'executor',
     appVersions: [1, 2, 3],
-    services: (appVersion, log) => executorServices(plugin, appVersion, log),
+    routes: (appVersion, log) => executorRoutes(plugin, appVersion, log),
   });
 }
 
-function executorServices(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): ServedService[] {
-  const metadata = create(MetadataResponseSchema, {
-    ...metadataResponseFields(plugin.metadata),
+function executorRoutes(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): [string, Route][] {
+  const metadata = metadataResponseFields(plugin.metadata);
+  const methods = Executor.method;
+  const help = async () => ({
+    help: encodeMessage(await (plugin.help ? plugin.help() : plaintextMessage(plugin.metadata.description))),
   });
-
-  const execute =
-    appVersion >= 3 ? unaryExecute(plugin, appVersion, log) : legacyExecute(plugin, appVersion, log);
-  const implementation: UntypedServiceImplementation = {
-    execute,
-    metadata: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
-      callback(null, metadata),
-    help: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      Promise.resolve(plugin.help ? plugin.help() : plaintextMessage(plugin.metadata.description))
-        .then((help) => callback(null, create(HelpResponseSchema, { help: encodeMessage(help) })))
-        .catch((err: unknown) => callback(toStatus(err)));
-    },
-  };
-  const definition = grpcServiceDefinition(Executor);
-  if (appVersion < 3) {
-    const input = appVersion === 2 ? V2ExecuteRequestSchema : V1ExecuteRequestSchema;
-    const output = appVersion === 2 ? ExecuteResponseSchema : V1ExecuteResponseSchema;
-    definition.execute = grpcMethodDefinition({ path: '/executor.Executor/Execute', input, output });
-  }
+  const stream = StreamingExecutor.method.executeStream;
   return [
-    { definition, implementation },
-    {
-      definition: grpcServiceDefinition(StreamingExecutor),
-      implementation: { executeStream: streamingExecute(plugin, appVersion, log) },
-    },
+    [methodPath(methods.execute), executeRoute(plugin, appVersion, log)],
+    [
+      methodPath(methods.metadata),
+      unaryRoute(methods.metadata.input, methods.metadata.output, () => metadata),
+    ],
+    [methodPath(methods.help), unaryRoute(methods.help.input, methods.help.output, help)],
+    [
+      methodPath(stream),
+      streamRoute(stream.input, stream.output, (request, call, send) =>
+        streamingExecute(plugin, toInput(request, call.signal, appVersion, log), send),
+      ),
+    ],
   ];
 }
 
@@ -184,12 +158,6 @@ function toInput(
   };
 }
 
-function abortOnCancel(call: { on(event: 'cancelled', listener: () => void): unknown }): AbortController {
-  const controller = new AbortController();
-  call.on('cancelled', () => controller.abort(new Error('cancelled by host')));
-  return controller;
-}
-
 function isAsyncIterable(value: unknown): value is AsyncIterable<string | Message> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -218,88 +186,54 @@ async function collect(output: ExecuteOutput): Promise<{ message: Message; messa
   return { message: output as Message, messages: [] };
 }
 
-function unaryExecute(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger) {
-  return (call: ServerUnaryCall<ExecuteRequest, unknown>, callback: sendUnaryData<unknown>) => {
-    const controller = abortOnCancel(call);
-    Promise.resolve()
-      .then(() => plugin.execute(toInput(call.request, controller.signal, appVersion, log)))
-      .then(collect)
-      .then(({ message, messages }) =>
-        callback(
-          null,
-          create(ExecuteResponseSchema, {
-            message: encodeMessage(message),
-            messages: messages.map((m) => encodeMessage(m)),
-          }),
-        ),
-      )
-      .catch((err: unknown) => callback(toStatus(err)));
-  };
-}
-
-function legacyExecute(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger) {
-  return (call: ServerUnaryCall<AnyExecuteRequest, unknown>, callback: sendUnaryData<unknown>) => {
-    const controller = abortOnCancel(call);
-    Promise.resolve()
-      .then(() => plugin.execute(toInput(call.request, controller.signal, appVersion, log)))
-      .then(collect)
-      .then(({ message }) => {
-        if (appVersion === 2) {
-          callback(null, create(ExecuteResponseSchema, { message: encodeMessage(message) }));
-        } else {
-          // v1 hosts read `data` as plain text; `message` carries the rich form.
-          const data = message.baseBody.codeBlock ?? message.baseBody.plaintext ?? '';
-          callback(null, create(V1ExecuteResponseSchema, { data, message: encodeMessage(message) }));
-        }
-      })
-      .catch((err: unknown) => callback(toStatus(err)));
-  };
-}
-
-function streamingExecute(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger) {
-  return (call: ServerWritableStream<ExecuteRequest, ExecuteChunk>) => {
-    const controller = abortOnCancel(call);
-    const send = async (chunk: MessageInitShape<typeof ExecuteChunkSchema>) => {
-      if (call.cancelled) return;
-      if (!call.write(create(ExecuteChunkSchema, chunk))) {
-        await waitForDrain(call, controller.signal);
-      }
-    };
-    (async () => {
-      const output = await plugin.execute(toInput(call.request, controller.signal, appVersion, log));
-      if (isAsyncIterable(output)) {
-        for await (const chunk of output) {
-          if (controller.signal.aborted) break;
-          if (typeof chunk === 'string') {
-            if (chunk !== '') await send({ kind: { case: 'output', value: chunk } });
-          } else {
-            await send({ kind: { case: 'message', value: encodeMessage(chunk) } });
-          }
-        }
-      } else {
-        const { message, messages } = await collect(output);
-        await send({ kind: { case: 'message', value: encodeMessage(message) } });
-        // After the answer, so a host that ignores this case still has the whole answer.
-        if (messages.length > 0) {
-          await send({ kind: { case: 'extra', value: { messages: messages.map((m) => encodeMessage(m)) } } });
-        }
-      }
-      if (!call.cancelled) call.end();
-    })().catch((err: unknown) => {
-      // emit('error') makes grpc-js send the status; destroy() would leave the caller waiting.
-      if (!call.cancelled) call.emit('error', toStatus(err));
+/**
+ * Execute on the v3 paths: app protocols 1 and 2 reuse `/executor.Executor/Execute` with their own
+ * message layouts (switchboard.compat.v1/v2).
+ */
+function executeRoute(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): Route {
+  const run = async (request: AnyExecuteRequest, signal: AbortSignal) =>
+    collect(await plugin.execute(toInput(request, signal, appVersion, log)));
+  if (appVersion >= 3) {
+    return unaryRoute(Executor.method.execute.input, ExecuteResponseSchema, async (request, call) => {
+      const { message, messages } = await run(request, call.signal);
+      return { message: encodeMessage(message), messages: messages.map((m) => encodeMessage(m)) };
     });
-  };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** A thrown error becomes gRPC UNKNOWN with its message, like a Go plugin returning an error. */
-export function toStatus(err: unknown): { code: number; details: string } {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') {
-    return { code: err.code, details: errorText(err) };
   }
-  return { code: status.UNKNOWN, details: errorText(err) };
+  if (appVersion === 2) {
+    return unaryRoute(V2ExecuteRequestSchema, ExecuteResponseSchema, async (request, call) => {
+      const { message } = await run(request, call.signal);
+      return { message: encodeMessage(message) };
+    });
+  }
+  return unaryRoute(V1ExecuteRequestSchema, V1ExecuteResponseSchema, async (request, call) => {
+    const { message } = await run(request, call.signal);
+    // v1 hosts read `data` as plain text; `message` carries the rich form.
+    const data = message.baseBody.codeBlock ?? message.baseBody.plaintext ?? '';
+    return { data, message: encodeMessage(message) };
+  });
+}
+
+async function streamingExecute(
+  plugin: ExecutorPlugin,
+  input: ExecuteInput,
+  send: (chunk: MessageInitShape<typeof ExecuteChunkSchema>) => Promise<void>,
+): Promise<void> {
+  const output = await plugin.execute(input);
+  if (isAsyncIterable(output)) {
+    for await (const chunk of output) {
+      if (input.signal.aborted) break;
+      if (typeof chunk === 'string') {
+        if (chunk !== '') await send({ kind: { case: 'output', value: chunk } });
+      } else {
+        await send({ kind: { case: 'message', value: encodeMessage(chunk) } });
+      }
+    }
+    return;
+  }
+  const { message, messages } = await collect(output);
+  await send({ kind: { case: 'message', value: encodeMessage(message) } });
+  // After the answer, so a host that ignores this case still has the whole answer.
+  if (messages.length > 0) {
+    await send({ kind: { case: 'extra', value: { messages: messages.map((m) => encodeMessage(m)) } } });
+  }
 }

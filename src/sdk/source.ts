@@ -1,28 +1,11 @@
-import { create } from '@bufbuild/protobuf';
-import {
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-  status,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
 import { encodeEvent, type SourceEvent } from '../contract/event.js';
-import { grpcMethodDefinition, grpcServiceDefinition } from '../contract/service-definition.js';
-import {
-  type ExternalRequest,
-  ExternalRequestResponseSchema,
-  MetadataResponseSchema,
-  Source,
-  type StreamRequest,
-  StreamResponseSchema,
-} from '../gen/source_pb.js';
+import { type ExternalRequest, Source, type StreamRequest } from '../gen/source_pb.js';
 import {
   type StreamRequest as V1StreamRequest,
   StreamRequestSchema as V1StreamRequestSchema,
   StreamResponseSchema as V1StreamResponseSchema,
 } from '../gen/switchboard/compat/v1_pb.js';
 import { mergeConfigs } from './config-merge.js';
-import { toStatus } from './executor.js';
 import {
   metadataResponseFields,
   type PluginMetadata,
@@ -30,9 +13,11 @@ import {
   schemaToProto,
   validateMetadata,
 } from './metadata.js';
+import type { CallContext, Route } from './serve/grpc-server.js';
+import { grpcStatus } from './serve/grpc-status.js';
 import type { PluginLogger } from './serve/plugin-log.js';
-import { type ServedService, servePlugin } from './serve/plugin-server.js';
-import { waitForDrain } from './serve/wait-for-drain.js';
+import { servePlugin } from './serve/plugin-server.js';
+import { methodPath, streamRoute, unaryRoute } from './serve/routes.js';
 
 /** Where a stream or webhook call comes from. */
 export interface SourceContext {
@@ -88,37 +73,42 @@ export async function serveSource(plugin: SourcePlugin): Promise<void> {
   await servePlugin({
     name: 'source',
     appVersions: [1, 2, 3],
-    services: (appVersion, log) => sourceServices(plugin, appVersion, log),
+    routes: (appVersion, log) => sourceRoutes(plugin, appVersion, log),
   });
 }
 
-function sourceServices(plugin: SourcePlugin, appVersion: number, log: PluginLogger): ServedService[] {
+function sourceRoutes(plugin: SourcePlugin, appVersion: number, log: PluginLogger): [string, Route][] {
   const payloadSchema = schemaToProto(plugin.metadata.externalRequestPayloadSchema);
-  const metadata = create(MetadataResponseSchema, {
+  const metadata = {
     ...metadataResponseFields(plugin.metadata),
     ...(plugin.handleExternalRequest
       ? { externalRequest: { ...(payloadSchema ? { payload: { jsonSchema: payloadSchema } } : {}) } }
       : {}),
-  });
-  const implementation: UntypedServiceImplementation = {
-    stream: streamHandler(plugin, appVersion, log),
-    handleExternalRequest: externalRequestHandler(plugin, log),
-    metadata: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
-      callback(null, metadata),
   };
-  const definition = grpcServiceDefinition(Source);
-  if (appVersion === 1) {
-    definition.stream = grpcMethodDefinition({
-      path: '/source.Source/Stream',
-      input: V1StreamRequestSchema,
-      output: V1StreamResponseSchema,
-      responseStream: true,
-    });
-    // App protocol 1 has no webhooks: leave the RPC out so it answers UNIMPLEMENTED.
-    delete definition.handleExternalRequest;
-    delete implementation.handleExternalRequest;
+  const methods = Source.method;
+  const stream = streamHandler(plugin, appVersion, log);
+  const routes: [string, Route][] = [
+    [
+      methodPath(methods.metadata),
+      unaryRoute(methods.metadata.input, methods.metadata.output, () => metadata),
+    ],
+    [
+      methodPath(methods.stream),
+      appVersion === 1
+        ? streamRoute(V1StreamRequestSchema, V1StreamResponseSchema, stream)
+        : streamRoute(methods.stream.input, methods.stream.output, stream),
+    ],
+  ];
+  // App protocol 1 has no webhooks: the RPC is left out so it answers UNIMPLEMENTED.
+  if (appVersion !== 1) {
+    routes.push([
+      methodPath(methods.handleExternalRequest),
+      unaryRoute(methods.handleExternalRequest.input, methods.handleExternalRequest.output, (request) =>
+        externalRequest(plugin, request, log),
+      ),
+    ]);
   }
-  return [{ definition, implementation }];
+  return routes;
 }
 
 function toSourceContext(
@@ -148,73 +138,56 @@ function v1SourceContext(ctx: V1StreamRequest['context']): SourceContext & { kub
 }
 
 function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogger) {
-  return (call: ServerWritableStream<StreamRequest | V1StreamRequest, unknown>) => {
+  return async (
+    request: StreamRequest | V1StreamRequest,
+    call: CallContext,
+    send: (response: { event: Uint8Array }) => Promise<void>,
+  ): Promise<void> => {
     const produce = plugin.stream;
     if (!produce) {
-      // emit('error') makes grpc-js send the status; destroy() would leave the host waiting.
-      call.emit('error', {
-        code: status.UNIMPLEMENTED,
-        details: 'this source only handles incoming webhooks',
-      });
-      return;
+      throw { code: grpcStatus.UNIMPLEMENTED, details: 'this source only handles incoming webhooks' };
     }
-    const controller = new AbortController();
-    call.on('cancelled', () => controller.abort(new Error('stream closed by host')));
-    const rawConfig = call.request.configs[0]?.rawYAML ?? new Uint8Array();
+    const rawConfig = request.configs[0]?.rawYAML ?? new Uint8Array();
     const context =
       appVersion === 1
-        ? v1SourceContext((call.request as V1StreamRequest).context)
-        : toSourceContext((call.request as StreamRequest).context);
+        ? v1SourceContext((request as V1StreamRequest).context)
+        : toSourceContext((request as StreamRequest).context);
     const input: StreamInput = {
       rawConfig,
       config: <T>() => mergeConfigs<T>([rawConfig]),
       context,
-      signal: controller.signal,
+      signal: call.signal,
       protocolVersion: appVersion,
       log,
     };
-    (async () => {
+    try {
       for await (const event of produce(input)) {
-        if (controller.signal.aborted) break;
-        const encoded = encodeEvent(event);
-        const response =
-          appVersion === 1
-            ? create(V1StreamResponseSchema, { event: encoded })
-            : create(StreamResponseSchema, { event: encoded });
-        if (!call.write(response)) {
-          await waitForDrain(call, controller.signal);
-        }
+        if (call.signal.aborted) break;
+        await send({ event: encodeEvent(event) });
       }
-      if (!call.cancelled) call.end();
-    })().catch((err: unknown) => {
+    } catch (err) {
       log.error('stream failed', { error: err instanceof Error ? err.message : String(err) });
-      if (!call.cancelled) call.emit('error', toStatus(err));
-    });
+      throw err;
+    }
   };
 }
 
-function externalRequestHandler(plugin: SourcePlugin, log: PluginLogger) {
-  return (call: ServerUnaryCall<ExternalRequest, unknown>, callback: sendUnaryData<unknown>) => {
-    const handle = plugin.handleExternalRequest;
-    if (!handle) {
-      callback({ code: status.UNIMPLEMENTED, details: 'this source does not handle incoming webhooks' });
-      return;
-    }
-    const rawConfig = call.request.config?.rawYAML ?? new Uint8Array();
-    const payload = call.request.payload;
-    const input: ExternalRequestInput = {
-      payload,
-      json: <T>() => JSON.parse(Buffer.from(payload).toString('utf8')) as T,
-      rawConfig,
-      config: <T>() => mergeConfigs<T>([rawConfig]),
-      context: toSourceContext({
-        sourceContext: call.request.context?.sourceContext,
-      } as StreamRequest['context']),
-      log,
-    };
-    Promise.resolve()
-      .then(() => handle(input))
-      .then((event) => callback(null, create(ExternalRequestResponseSchema, { event: encodeEvent(event) })))
-      .catch((err: unknown) => callback(toStatus(err)));
+async function externalRequest(plugin: SourcePlugin, request: ExternalRequest, log: PluginLogger) {
+  const handle = plugin.handleExternalRequest;
+  if (!handle) {
+    throw { code: grpcStatus.UNIMPLEMENTED, details: 'this source does not handle incoming webhooks' };
+  }
+  const rawConfig = request.config?.rawYAML ?? new Uint8Array();
+  const payload = request.payload;
+  const input: ExternalRequestInput = {
+    payload,
+    json: <T>() => JSON.parse(Buffer.from(payload).toString('utf8')) as T,
+    rawConfig,
+    config: <T>() => mergeConfigs<T>([rawConfig]),
+    context: toSourceContext({
+      sourceContext: request.context?.sourceContext,
+    } as StreamRequest['context']),
+    log,
   };
+  return { event: encodeEvent(await handle(input)) };
 }

@@ -6,8 +6,8 @@ import { importSpecifiers, readSourceTree, resolveInSrc, valueSpecifiers } from 
 
 /*
  * packages/sdk publishes src/sdk with everything it reaches in src/ (contract/, gen/). Its
- * package.json declares only the gRPC transport and the protobuf runtime; the build bundles the
- * rest. This keeps the two honest: a new import in that closure must be a Node built-in, one of
+ * package.json declares only the protobuf runtime (the gRPC server is the SDK's own, over
+ * node:http2); the build bundles the rest. This keeps the two honest: a new import in that closure must be a Node built-in, one of
  * the declared dependencies, or a package the build is known to bundle.
  */
 
@@ -62,6 +62,6 @@ describe('the SDK package closure', () => {
       }
     }
     expect(strays).toEqual([]);
-    expect(Object.keys(sdkPackage.dependencies).sort()).toEqual(['@bufbuild/protobuf', '@grpc/grpc-js']);
+    expect(Object.keys(sdkPackage.dependencies).sort()).toEqual(['@bufbuild/protobuf']);
   });
 });

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -358,6 +359,28 @@ describe("go-plugin's client → TypeScript plugins", () => {
       Message: { baseBody: { plaintext: 'webhook for gohost-src: {"a":1}' } },
       RawObject: { a: 1 },
     });
+  });
+
+  it('exits cleanly on SIGTERM sent the moment its handshake is read', async () => {
+    // The handler is set before the handshake line: a host may stop a plugin as soon as it has
+    // read it, and the default action would kill the plugin without closing its socket.
+    for (let i = 0; i < 5; i++) {
+      const child = spawn(process.execPath, [executorFixture()], {
+        env: { ...process.env, BOTKUBE: cookie, PLUGIN_PROTOCOL_VERSIONS: '3' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const line = await new Promise<string>((resolve) =>
+        child.stdout.once('data', (d) => resolve(String(d))),
+      );
+      child.kill('SIGTERM');
+      const exit = await new Promise((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      expect(exit).toEqual({ code: 0, signal: null });
+      const socket = line.split('|')[3] ?? '';
+      expect(socket).toMatch(/plugin\d+$/);
+      expect(existsSync(socket)).toBe(false);
+    }
   });
 
   it('refuses to run without the cookie, like a go-plugin binary', async () => {

@@ -3,38 +3,23 @@ import { unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Server,
-  ServerCredentials,
-  type ServerWritableStream,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
-import {
   formatHandshakeLine,
   magicCookieKey,
   magicCookieValue,
   negotiateAppVersion,
 } from '../../contract/handshake.js';
-import { grpcServiceDefinition } from '../../contract/service-definition.js';
 import { createSelfSignedCertificate } from '../../contract/tls/x509.js';
-import { Health } from '../../gen/goplugin/health_pb.js';
-import { GRPCController, GRPCStdio, type StdioData } from '../../gen/goplugin/plugin_pb.js';
+import { createGrpcServer, type Route } from './grpc-server.js';
 import { createPluginLogger, type PluginLogger, redirectConsole } from './plugin-log.js';
-import { controllerImplementation, healthImplementation, stdioImplementation } from './side-services.js';
-
-/** One gRPC service a plugin serves next to go-plugin's side services. */
-export interface ServedService {
-  definition: ServiceDefinition;
-  implementation: UntypedServiceImplementation;
-}
+import { sideServiceRoutes } from './side-services.js';
 
 export interface PluginServerOptions {
   /** Module name in the plugin's log lines. */
   name: string;
   /** App protocol versions this plugin can serve. */
   appVersions: readonly number[];
-  /** The application services for the negotiated app protocol version. */
-  services(appVersion: number, log: PluginLogger): ServedService[];
+  /** The application RPCs for the negotiated app protocol version, by HTTP/2 path. */
+  routes(appVersion: number, log: PluginLogger): [string, Route][];
 }
 
 /** A plugin that has printed its handshake and is serving. */
@@ -74,48 +59,10 @@ export async function servePlugin(options: PluginServerOptions): Promise<Running
   const log = createPluginLogger(options.name, writeStderr);
   const appVersion = negotiateAppVersion(env.PLUGIN_PROTOCOL_VERSIONS, options.appVersions);
 
-  const server = new Server({
-    'grpc.max_receive_message_length': -1,
-    'grpc.max_send_message_length': -1,
-  });
   let exiting = false;
-  const stdioStreams = new Set<ServerWritableStream<unknown, StdioData>>();
+  const stopping = new AbortController();
   const socketDir = env.PLUGIN_UNIX_SOCKET_DIR || env.TMPDIR || tmpdir();
   const socketPath = join(socketDir, `plugin${randomInt(1e9, 1e10)}`);
-
-  const exit = async (code = 0): Promise<never> => {
-    if (!exiting) {
-      exiting = true;
-      for (const stream of stdioStreams) stream.end();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 500);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
-      try {
-        unlinkSync(socketPath);
-      } catch {
-        // Already gone: grpc-js may remove it on shutdown.
-      }
-    }
-    process.exit(code);
-  };
-
-  server.addService(grpcServiceDefinition(Health), healthImplementation());
-  server.addService(
-    grpcServiceDefinition(GRPCController),
-    controllerImplementation(() => void exit(0)),
-  );
-  server.addService(grpcServiceDefinition(GRPCStdio), stdioImplementation(stdioStreams));
-  for (const service of options.services(appVersion, log)) {
-    server.addService(service.definition, service.implementation);
-  }
-
   if (socketPath.length > maxSocketPath) {
     writeSync(
       2,
@@ -124,31 +71,49 @@ export async function servePlugin(options: PluginServerOptions): Promise<Running
     process.exit(1);
   }
 
-  let credentials = ServerCredentials.createInsecure();
+  let tls: { keyPem: string; certPem: string; clientCaPem: string } | undefined;
   let serverCertDer: Uint8Array | undefined;
   const clientCert = env.PLUGIN_CLIENT_CERT;
   if (clientCert !== undefined && clientCert !== '') {
+    // go-plugin AutoMTLS: the host's certificate is the only CA we accept, and ours goes back in
+    // the handshake line as the only CA the host accepts.
     const own = createSelfSignedCertificate({ commonName: 'localhost', dnsNames: ['localhost'], isCa: true });
-    credentials = ServerCredentials.createSsl(
-      Buffer.from(clientCert),
-      [{ private_key: Buffer.from(own.keyPem), cert_chain: Buffer.from(own.certPem) }],
-      true,
-    );
+    tls = { keyPem: own.keyPem, certPem: own.certPem, clientCaPem: clientCert };
     serverCertDer = own.certDer;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${socketPath}`, credentials, (err) => (err ? reject(err) : resolve()));
-  });
+  const exit = async (code = 0): Promise<never> => {
+    if (!exiting) {
+      exiting = true;
+      stopping.abort();
+      await server.close(500);
+      try {
+        unlinkSync(socketPath);
+      } catch {
+        // Already gone: closing a listening unix socket removes it.
+      }
+    }
+    process.exit(code);
+  };
 
+  const server = createGrpcServer({
+    routes: new Map([
+      ...sideServiceRoutes(() => void exit(0), stopping.signal),
+      ...options.routes(appVersion, log),
+    ]),
+    ...(tls ? { tls } : {}),
+  });
+  await server.listen(socketPath);
+
+  // go-plugin swallows interrupts: Ctrl-C reaches the whole process group and the
+  // host decides when the plugin stops. Set before the handshake: a host may signal as soon as
+  // it has read it.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void exit(0));
   // The handshake goes to the real fd 1 synchronously, before anything else can.
   writeSync(1, formatHandshakeLine({ appVersion, network: 'unix', address: socketPath, serverCertDer }));
   redirectConsole(options.name, writeStderr);
 
-  // go-plugin swallows interrupts: Ctrl-C reaches the whole process group and the
-  // host decides when the plugin stops.
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => void exit(0));
   // Plugins run in their own process group, so a host killed with SIGKILL takes
   // nothing with it; a plugin whose parent changed has been orphaned and leaves.
   setInterval(() => {
