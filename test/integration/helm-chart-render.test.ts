@@ -97,13 +97,27 @@ describe('helm chart: lint and values schema', () => {
     });
   });
 
-  it('refuses more than one replica and Botkube’s image, saying what to do', async () => {
+  it('refuses more than one replica, Botkube’s image and incomplete settings, saying what to do', async () => {
     const replicas = await refused(['--set', 'replicaCount=2']);
     expect(replicas).toContain('replicaCount');
     const image = await refused(['--set', 'image.repository=kubeshop/botkube']);
     expect(image).toContain('image.repository: "kubeshop/botkube" is Botkube\'s image');
     const kubeconfig = await refused(['--set', 'kubeconfig.enabled=true']);
     expect(kubeconfig).toContain('kubeconfig.enabled is true but neither kubeconfig.base64Config');
+    const ssl = await refused(['--set', 'ssl.enabled=true']);
+    expect(ssl).toContain('ssl.enabled is true but neither ssl.cert nor ssl.existingSecretName is set');
+    const account = await refused(['--set', 'serviceAccount.create=false']);
+    expect(account).toContain('serviceAccount.name: set the name of an existing ServiceAccount');
+    // With the name it renders, and the chart creates no ServiceAccount of its own.
+    const manifests = await template([
+      '--set',
+      'serviceAccount.create=false',
+      '--set',
+      'serviceAccount.name=ops-bot',
+    ]);
+    expect(manifests.filter((m) => m.kind === 'ServiceAccount')).toEqual([]);
+    expect(find(manifests, 'Deployment').spec.template.spec.serviceAccountName).toBe('ops-bot');
+    expect(find(manifests, 'ClusterRoleBinding', '-impersonator').subjects[0].name).toBe('ops-bot');
   });
 });
 
