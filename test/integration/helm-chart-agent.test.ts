@@ -1,11 +1,13 @@
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, publishBuiltins } from '../support/agent-harness.js';
-import { type SpawnedCli, spawnCli } from '../support/cli.js';
+import { runCli, type SpawnedCli, spawnCli } from '../support/cli.js';
 import { chartDir, type Manifest } from '../support/helm-chart.js';
 import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
 
@@ -15,8 +17,10 @@ import { type KubeCluster, startKubeCluster } from '../support/kube-cluster.js';
 // directory), with a service-account token from the TokenRequest API at the chart's
 // serviceAccountMountPath and KUBERNETES_SERVICE_HOST/PORT as a pod has them. So the default
 // source group, the plugin group RBAC and the agent's impersonation rights are the chart's, and a
-// ConfigMap created in the cluster must reach the webhook sink.
+// ConfigMap created in the cluster must reach the webhook sink. The plugins come the air-gapped
+// way: a `plugin pull` bundle copied by the init container's own command, no other repository.
 
+const execFileAsync = promisify(execFile);
 const ns = 'sb';
 let cluster: KubeCluster;
 let agent: SpawnedCli | undefined;
@@ -81,7 +85,7 @@ async function status(url: string): Promise<number> {
 }
 
 describe('the agent as the chart runs it', { timeout: 240_000 }, () => {
-  it('starts from the installed objects and posts a cluster event through the chart’s RBAC', async () => {
+  it('starts from the installed objects and an offline bundle, and posts a cluster event through the chart’s RBAC', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-chart-pod-'));
     const repo = await publishBuiltins();
     const [health, metrics, webhooks] = [await freePort(), await freePort(), await freePort()];
@@ -107,6 +111,9 @@ describe('the agent as the chart runs it', { timeout: 240_000 }, () => {
         `    botkube: {url: "file://${repo}/index.yaml"}`,
         `    botkubeExtra: {url: "file://${repo}/index.yaml"}`,
         `  incomingWebhook: {port: ${webhooks}}`,
+        // Air-gapped: the plugins come from an offline bundle the init container copies.
+        'pluginCache:',
+        '  bundle: {enabled: true, image: registry.local/plugins:1}',
         '',
       ].join('\n'),
     );
@@ -128,17 +135,18 @@ describe('the agent as the chart runs it', { timeout: 240_000 }, () => {
     const configMap = await kubectlJson(['get', 'configmap', 'pod-switchboard-config', '-n', ns]);
     const secret = await kubectlJson(['get', 'secret', 'pod-switchboard-communications', '-n', ns]);
     const [container] = deployment.spec.template.spec.containers;
-    const mounts = new Map<string, string>();
+    const [init] = deployment.spec.template.spec.initContainers;
+    const mounts = new Map<string, string>([['/bundle', join(dir, 'bundle-image')]]);
     for (const mount of container.volumeMounts as { name: string; mountPath: string }[]) {
       const local = mount.name === 'serviceaccount' ? mount.mountPath : join(dir, mount.name);
       mounts.set(mount.mountPath, local);
       await mkdir(local, { recursive: true });
     }
-    // One pass, longest mount first, whole paths only (not inside file:// URLs): the temp directory
-    // is itself under /tmp, a mount point too.
+    // One pass, longest mount first, whole paths only: the temp directory is itself under /tmp, a
+    // mount point too.
     const podPaths = [...mounts.keys()].sort((a, b) => b.length - a.length);
     const pattern = new RegExp(
-      `(?<=^|[\\s=])(${podPaths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=/|$|\\s)`,
+      `(?<=^|[\\s=]|file://)(${podPaths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=/|$|\\s)`,
       'gm',
     );
     const local = (text: string) => text.replace(pattern, (podPath) => mounts.get(podPath) ?? podPath);
@@ -151,6 +159,25 @@ describe('the agent as the chart runs it', { timeout: 240_000 }, () => {
     expect(token.code).toBe(0);
     await writeFile(join(saDir, 'token'), token.stdout.trim());
     await writeFile(join(saDir, 'ca.crt'), cluster.caPem);
+
+    // The bundle image's content: `plugin pull` of the plugins the config uses; then the init
+    // container's own command copies it into the shared volume.
+    const pull = await runCli([
+      'plugin',
+      'pull',
+      '--repo',
+      `botkube=${repo}/index.yaml`,
+      '--plugin',
+      'botkube/kubernetes',
+      '--output',
+      join(dir, 'bundle-image'),
+    ]);
+    expect(pull.code, pull.stderr).toBe(0);
+    const [command, ...args] = (init.command as string[]).map(local);
+    await execFileAsync(command as string, args);
+    expect(local(configMap.data['config.yaml'])).toContain(
+      `file://${join(dir, 'plugin-bundle')}/botkube/index.yaml`,
+    );
 
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
