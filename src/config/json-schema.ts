@@ -33,7 +33,12 @@ function tidy(node: unknown): unknown {
  * formatter (biome, line width 110) lays it out, so `biome check` and the drift test agree.
  */
 export function renderJsonSchemaFile(): string {
-  return `${formatJson(configJsonSchema(), 0, 0)}\n`;
+  return formatJsonFile(configJsonSchema());
+}
+
+/** Any JSON document laid out like config.schema.json (the chart's values.schema.json uses it too). */
+export function formatJsonFile(value: unknown): string {
+  return `${formatJson(value, 0, 0)}\n`;
 }
 
 const lineWidth = 110;

@@ -1,0 +1,229 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/build-fixtures.js';
+import { runCli } from '../support/cli.js';
+import {
+  agentConfig,
+  chartDir,
+  find,
+  type Manifest,
+  parseManifests,
+  runHelm,
+  writeAgentConfig,
+} from '../support/helm-chart.js';
+
+// The chart rendered by the real helm (no cluster): lint, the values schema refusing typos with
+// their path, the chart's own refusals, and the rendered agent config passing the agent's own
+// `config validate`, from the default values and from a Botkube values file.
+
+const execFileAsync = promisify(execFile);
+const botkubeValues = join(repoRoot, 'test/fixtures/chart/botkube-values.yaml');
+let home: string;
+
+async function template(args: string[] = []): Promise<Manifest[]> {
+  const result = await runHelm(['template', 'sb', chartDir, '--namespace', 'chat', ...args], home);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return parseManifests(result.stdout);
+}
+
+async function refused(args: string[]): Promise<string> {
+  const result = await runHelm(['template', 'sb', chartDir, '--namespace', 'chat', ...args], home);
+  expect(result.code, result.stdout).not.toBe(0);
+  return result.stderr;
+}
+
+async function validate(
+  manifests: Manifest[],
+): Promise<{ valid: boolean; errors: unknown[]; warnings: unknown[] }> {
+  const { config, comm } = await writeAgentConfig(manifests);
+  const result = await runCli(['config', 'validate', '-c', config, '-c', comm, '--json']);
+  return JSON.parse(result.stdout);
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'sb-helm-home-'));
+});
+
+describe('helm chart: lint and values schema', () => {
+  it('values.schema.json is what scripts/chart/gen-values-schema.mjs generates', async () => {
+    const run = await execFileAsync(
+      process.execPath,
+      [join(repoRoot, 'scripts/chart/gen-values-schema.mjs'), '--check'],
+      { cwd: repoRoot },
+    ).catch((err: { stderr: string }) => ({ stderr: err.stderr, failed: true }));
+    expect(run.stderr).toBe('');
+    expect('failed' in run).toBe(false);
+  });
+
+  it('helm lint passes with the defaults and with a Botkube values file', async () => {
+    const plain = await runHelm(['lint', '--strict', chartDir], home);
+    expect(plain.stdout + plain.stderr).toContain('0 chart(s) failed');
+    expect(plain.code).toBe(0);
+    const botkube = await runHelm(['lint', '--strict', chartDir, '-f', botkubeValues], home);
+    expect(botkube.stdout + botkube.stderr).toContain('0 chart(s) failed');
+    expect(botkube.code).toBe(0);
+  });
+
+  it('rejects a typo in an agent config key with its path', async () => {
+    const stderr = await refused(['--set', 'settings.clusterNmae=prod']);
+    expect(stderr).toMatch(/values don't meet the specifications of the schema/);
+    expect(stderr).toContain('/settings');
+    expect(stderr).toContain('clusterNmae');
+  });
+
+  it('rejects a typo in a chart key and a wrong type with their paths', async () => {
+    const typo = await refused(['--set', 'serviceMonitor.enbled=true']);
+    expect(typo).toContain('/serviceMonitor');
+    expect(typo).toContain('enbled');
+    const type = await refused(['--set', 'persistence.type=hostPath']);
+    expect(type).toContain('/persistence/type');
+  });
+
+  it('rejects an inline token outside communications (it would land in the ConfigMap)', async () => {
+    const stderr = await refused(['--set', 'settings.delivery.store.jetstream.password=hunter2']);
+    expect(stderr).toContain('/settings/delivery/store/jetstream/password');
+    // A reference is accepted: the value stays in a Secret.
+    const manifests = await template([
+      '--set',
+      'settings.delivery.store.jetstream.password.fromEnv=NATS_PASSWORD',
+    ]);
+    expect(agentConfig(manifests).settings.delivery.store.jetstream.password).toEqual({
+      fromEnv: 'NATS_PASSWORD',
+    });
+  });
+
+  it('refuses more than one replica, Botkube’s image and incomplete settings, saying what to do', async () => {
+    const replicas = await refused(['--set', 'replicaCount=2']);
+    expect(replicas).toContain('replicaCount');
+    const image = await refused(['--set', 'image.repository=kubeshop/botkube']);
+    expect(image).toContain('image.repository: "kubeshop/botkube" is Botkube\'s image');
+    const kubeconfig = await refused(['--set', 'kubeconfig.enabled=true']);
+    expect(kubeconfig).toContain('kubeconfig.enabled is true but neither kubeconfig.base64Config');
+    const ssl = await refused(['--set', 'ssl.enabled=true']);
+    expect(ssl).toContain('ssl.enabled is true but neither ssl.cert nor ssl.existingSecretName is set');
+    const account = await refused(['--set', 'serviceAccount.create=false']);
+    expect(account).toContain('serviceAccount.name: set the name of an existing ServiceAccount');
+    // With the name it renders, and the chart creates no ServiceAccount of its own.
+    const manifests = await template([
+      '--set',
+      'serviceAccount.create=false',
+      '--set',
+      'serviceAccount.name=ops-bot',
+    ]);
+    expect(manifests.filter((m) => m.kind === 'ServiceAccount')).toEqual([]);
+    expect(find(manifests, 'Deployment').spec.template.spec.serviceAccountName).toBe('ops-bot');
+    expect(find(manifests, 'ClusterRoleBinding', '-impersonator').subjects[0].name).toBe('ops-bot');
+  });
+});
+
+describe('helm chart: rendered agent config', () => {
+  it('the default values render a config the agent accepts, tokens only in the Secret', async () => {
+    const manifests = await template();
+    const result = await validate(manifests);
+    expect(result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+    const config = agentConfig(manifests);
+    expect(config.communications).toBeUndefined();
+    expect(config.settings).toMatchObject({
+      healthAddress: '0.0.0.0',
+      metricsAddress: '0.0.0.0',
+      metricsPort: 2112,
+      saCredentialsPathPrefix: '/var/run/switchboard/serviceaccount',
+    });
+    expect(config.plugins.cacheDir).toBe('/var/cache/switchboard/plugins');
+    expect(config.plugins.incomingWebhook).toMatchObject({
+      address: '0.0.0.0',
+      inClusterBaseURL: 'http://sb-switchboard.chat.svc.cluster.local:2115',
+    });
+  });
+
+  it('a Botkube values file renders with the same meaning and passes config validate', async () => {
+    const manifests = await template(['-f', botkubeValues]);
+    const result = await validate(manifests);
+    expect(result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+    const config = agentConfig(manifests);
+    expect(config.settings.clusterName).toBe('prod-eu');
+    expect(config.aliases.kgp.command).toBe('kubectl get pods');
+    expect(config.executors['k8s-default-tools']['botkube/kubectl'].enabled).toBe(true);
+    // Botkube's /tmp cache would not survive a read-only root: the chart's volume is used instead.
+    expect(config.plugins.cacheDir).toBe('/var/cache/switchboard/plugins');
+    expect(config.settings.saCredentialsPathPrefix).toBe(
+      '/var/run/7e7fd2f5-b15d-4803-bc52-f54fba357e76/secrets/kubernetes.io/serviceaccount',
+    );
+    const configMapText = find(manifests, 'ConfigMap', '-config').data['config.yaml'];
+    expect(configMapText).not.toContain('xoxb-');
+    expect(find(manifests, 'Secret', '-communications').stringData['comm_config.yaml']).toContain(
+      'xoxb-chart-test-bot-token',
+    );
+    // The ChannelName policy resolves to `sb-` + the channel name, which the agent may impersonate.
+    const impersonator = find(manifests, 'ClusterRole', '-impersonator');
+    expect(impersonator.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['users'],
+        verbs: ['impersonate'],
+        resourceNames: ['botkube-internal-static-user'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['groups'],
+        verbs: ['impersonate'],
+        resourceNames: ['botkube-plugins-default', 'sb-ops', 'switchboard-helm-releases'],
+      },
+    ]);
+    const monitor = find(manifests, 'ServiceMonitor');
+    expect(monitor.metadata.labels?.release).toBe('prometheus');
+    expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '10s' }]);
+  });
+
+  it('an existing communications Secret replaces the rendered one', async () => {
+    const manifests = await template(['--set', 'existingCommunicationsSecretName=my-chat']);
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const deployment = find(manifests, 'Deployment');
+    const volume = deployment.spec.template.spec.volumes.find(
+      (v: { name: string }) => v.name === 'communications',
+    );
+    expect(volume.secret.secretName).toBe('my-chat');
+  });
+
+  it('an offline bundle is copied by an init container and every repository points at it', async () => {
+    const manifests = await template([
+      '--set',
+      'pluginCache.bundle.enabled=true',
+      '--set',
+      'pluginCache.bundle.image=registry.local/switchboard-bundle:1',
+    ]);
+    const config = agentConfig(manifests);
+    expect(config.plugins.repositories).toEqual({
+      botkube: { url: 'file:///plugin-bundle/botkube/index.yaml' },
+      botkubeExtra: { url: 'file:///plugin-bundle/botkubeExtra/index.yaml' },
+    });
+    const pod = find(manifests, 'Deployment').spec.template.spec;
+    expect(pod.initContainers).toHaveLength(1);
+    expect(pod.initContainers[0]).toMatchObject({
+      image: 'registry.local/switchboard-bundle:1',
+      command: ['cp', '-R', '/bundle/.', '/plugin-bundle/'],
+    });
+    expect((await validate(manifests)).valid).toBe(true);
+  });
+
+  it('the checksum annotation changes only for settings hot reload cannot apply', async () => {
+    const checksum = async (args: string[]) =>
+      find(await template(args), 'Deployment').spec.template.metadata.annotations[
+        'checksum/restart-settings'
+      ];
+    const base = await checksum([]);
+    expect(await checksum(['--set', 'aliases.kgp.command=kubectl get pods'])).toBe(base);
+    expect(await checksum(['--set', 'settings.clusterName=other'])).toBe(base);
+    expect(await checksum(['--set', 'communications.default-group.socketSlack.botToken=xoxb-2'])).toBe(base);
+    expect(await checksum(['--set', 'settings.healthPort=2200'])).not.toBe(base);
+    expect(await checksum(['--set', 'plugins.incomingWebhook.port=2300'])).not.toBe(base);
+    expect(await checksum(['--set', 'settings.delivery.store.type=memory'])).not.toBe(base);
+  });
+});
