@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -211,6 +211,24 @@ describe('helm chart: rendered agent config', () => {
       command: ['cp', '-R', '/bundle/.', '/plugin-bundle/'],
     });
     expect((await validate(manifests)).valid).toBe(true);
+  });
+
+  it('a bundle image built FROM the agent image (no shell, no cp) is copied with its Node', async () => {
+    const manifests = await template(['--set', 'pluginCache.bundle.enabled=true']);
+    const init = find(manifests, 'Deployment').spec.template.spec.initContainers[0];
+    expect(init.image).toBe('ghcr.io/switchboard/switchboard:0.1.0');
+    expect(init.command.slice(0, 2)).toEqual(['/usr/local/bin/node', '-e']);
+    // Run the rendered script for real, with the two pod paths moved into a temp directory.
+    const dir = await mkdtemp(join(tmpdir(), 'sb-bundle-copy-'));
+    await mkdir(join(dir, 'bundle/botkube'), { recursive: true });
+    await writeFile(join(dir, 'bundle/botkube/index.yaml'), 'entries: []\n');
+    const script = (init.command[2] as string)
+      .replace('"/bundle"', JSON.stringify(join(dir, 'bundle')))
+      .replace('"/plugin-bundle"', JSON.stringify(join(dir, 'plugin-bundle')));
+    expect(script).not.toBe(init.command[2]);
+    await execFileAsync(process.execPath, ['-e', script]);
+    expect(await readFile(join(dir, 'plugin-bundle/botkube/index.yaml'), 'utf8')).toBe('entries: []\n');
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('the checksum annotation changes only for settings hot reload cannot apply', async () => {
