@@ -259,6 +259,7 @@ export class ChannelWorker {
       destination,
       scale: this.#digestScale,
       now,
+      summaries: this.#o.summaries,
     });
     this.#dedup.sending(digest.items);
     return { lane: 'event', items: digest.items, outbound: digest.outbound, overflow: taken };

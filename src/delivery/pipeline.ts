@@ -7,6 +7,7 @@ import type { Outbox } from './outbox.js';
 import { createMemoryQueue, type DeliveryQueueFactory, type QueuedDelivery } from './queue.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
 import { storedQueueFactory } from './stored-queue.js';
+import { SummaryCache } from './summary-cache.js';
 
 export interface DeliveryPipelineOptions {
   /** The destination (bot or sink) with this id, looked up on every message (reloads replace them). */
@@ -93,6 +94,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
   const { queueLimit } = options.settings;
   const capBytes = options.capBytes;
   const cap = new CapReport(log, options.metrics);
+  const summaries = new SummaryCache();
   let lastId = 0;
   let queuedEvents = 0;
   let closing: Promise<void> | undefined;
@@ -173,6 +175,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
           depthByDestination.set(destinationId, depth);
           options.metrics?.queueDepth.set({ destination: destinationId }, depth);
         },
+        summaries,
         log,
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.random ? { random: options.random } : {}),
