@@ -33,6 +33,11 @@ export function encodeOutbound(outbound: Outbound): string {
  */
 export function encodeOutboundRest(outbound: Outbound): string {
   const { message: _shared, ...rest } = outbound;
+  // Without a file or a raw object nothing left can be a Date or bytes (addresses, sources and
+  // keys are strings), so the replacer, called for every key, is not needed: this is the part
+  // written once per channel for every event.
+  if (rest.file === undefined && rest.rawObject === undefined && rest.modalTrigger === undefined)
+    return JSON.stringify(rest);
   return encodeOutbound(rest as Outbound);
 }
 

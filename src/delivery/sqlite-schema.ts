@@ -7,6 +7,9 @@ import type Database from 'better-sqlite3';
  * - 2: one `events` row per event holding its message, shared by the `items` rows of its copies
  *   (one per channel or sink), which keep only their own part and point at it (`event_id`).
  *   Rows written by layout 0 stay readable: their `event_id` is NULL and `outbound` is whole.
+ *   Posted dedup keys go to `posted_batches`, one row per confirmation of a channel (a digest
+ *   confirms thousands of events at once: one row, not one B-tree upsert each); layout 0's
+ *   `posted` rows are still read until they leave the dedup window.
  */
 export const queueFileVersion = 2;
 
@@ -35,6 +38,14 @@ CREATE TABLE IF NOT EXISTS posted (
   PRIMARY KEY (destination, channel, dedup_key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS posted_by_time ON posted (posted_at);
+CREATE TABLE IF NOT EXISTS posted_batches (
+  id INTEGER PRIMARY KEY,
+  destination TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  posted_at INTEGER NOT NULL,
+  keys TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posted_batches_by_time ON posted_batches (posted_at);
 `;
 
 /**

@@ -203,6 +203,8 @@ function recover(
   for (const id of bad) drop.run(id);
   db.exec('DELETE FROM events WHERE id NOT IN (SELECT event_id FROM items WHERE event_id IS NOT NULL)');
   db.prepare('DELETE FROM posted WHERE posted_at < ?').run(now - options.dedupWindowMs);
+  const since = now - options.dedupWindowMs;
+  db.prepare('DELETE FROM posted_batches WHERE posted_at < ?').run(since);
   const posted = (db.prepare('SELECT * FROM posted ORDER BY posted_at').all() as PostedRow[]).map(
     (row): PostedKey => ({
       destinationId: row.destination,
@@ -212,6 +214,30 @@ function recover(
       postedAt: row.posted_at,
     }),
   );
+  const batches = db.prepare('SELECT * FROM posted_batches ORDER BY posted_at, id').iterate() as Iterable<{
+    destination: string;
+    channel: string;
+    posted_at: number;
+    keys: string;
+  }>;
+  for (const row of batches) {
+    try {
+      for (const [dedupKey, sources] of JSON.parse(row.keys) as [string, string[]][])
+        posted.push({
+          destinationId: row.destination,
+          channelId: row.channel,
+          dedupKey,
+          sources,
+          postedAt: row.posted_at,
+        });
+    } catch (err) {
+      // Losing dedup keys only risks a repeated post; the queue itself is intact.
+      options.log.warn(
+        { code: 'SB_ERR_QUEUE_CORRUPT', file: options.file, err: (err as Error).message },
+        'delivery queue posted keys unreadable; skipped',
+      );
+    }
+  }
   return { recovered: { items, posted, unreadable: bad.length }, shared };
 }
 
@@ -245,10 +271,10 @@ function sqliteStore(
   );
   const remove = db.prepare('DELETE FROM items WHERE id = ?');
   const remember = db.prepare(
-    `INSERT INTO posted (destination, channel, dedup_key, sources, posted_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET sources = excluded.sources, posted_at = excluded.posted_at`,
+    'INSERT INTO posted_batches (destination, channel, posted_at, keys) VALUES (?, ?, ?, ?)',
   );
-  const prune = db.prepare('DELETE FROM posted WHERE posted_at < ?');
+  const pruneOld = db.prepare('DELETE FROM posted WHERE posted_at < ?');
+  const prune = db.prepare('DELETE FROM posted_batches WHERE posted_at < ?');
   /** Encoded size of each item's own part. */
   const sizes = new Map<number, number>();
   /** The shared event of each item that has one. */
@@ -274,8 +300,8 @@ function sqliteStore(
     (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number | null }).id ?? 0,
   );
   let ops: Op[] = [];
-  let settle: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  let scheduled = false;
+  /** The pending flush: every call of one turn shares its promise (one per turn, not per item). */
+  let pending: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   let closed = false;
   let prunedAt = now();
 
@@ -300,8 +326,8 @@ function sqliteStore(
           break;
         case 'ack':
           for (const id of op.ids) remove.run(id);
-          for (const p of op.posted)
-            remember.run(p.destinationId, p.channelId, p.dedupKey, JSON.stringify(p.sources), p.postedAt);
+          for (const batch of postedBatches(op.posted))
+            remember.run(batch.destinationId, batch.channelId, batch.postedAt, JSON.stringify(batch.keys));
           break;
         case 'drop-event':
           deleteEvent.run(op.id);
@@ -312,22 +338,18 @@ function sqliteStore(
     if (t - prunedAt >= pruneEveryMs) {
       prunedAt = t;
       prune.run(t - options.dedupWindowMs);
+      pruneOld.run(t - options.dedupWindowMs);
     }
   });
 
   const flush = (): void => {
-    scheduled = false;
     const batch = ops;
-    const waiting = settle;
+    const waiting = pending;
     ops = [];
-    settle = [];
-    if (batch.length === 0) {
-      for (const w of waiting) w.resolve();
-      return;
-    }
+    pending = undefined;
     try {
-      write(batch);
-      for (const w of waiting) w.resolve();
+      if (batch.length > 0) write(batch);
+      waiting?.resolve();
     } catch (err) {
       const error = new SwitchboardError(
         'SB_ERR_QUEUE_STORE',
@@ -338,16 +360,22 @@ function sqliteStore(
         { code: error.code, file: options.file, err: error.message },
         'delivery queue write failed',
       );
-      for (const w of waiting) w.reject(error);
+      waiting?.reject(error);
     }
   };
 
   const schedule = (): Promise<void> => {
-    if (!scheduled) {
-      scheduled = true;
+    if (!pending) {
+      let resolve: () => void = () => {};
+      let reject: (err: unknown) => void = () => {};
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      pending = { promise, resolve, reject };
       queueMicrotask(flush);
     }
-    return new Promise((resolve, reject) => settle.push({ resolve, reject }));
+    return pending.promise;
   };
 
   /** The item no longer holds its event: the event's row goes with its last copy. */
@@ -412,4 +440,22 @@ function sqliteStore(
       return Promise.resolve();
     },
   };
+}
+
+/** Posted keys grouped per channel and time: one stored row each (usually one per ack). */
+function postedBatches(posted: readonly PostedKey[]) {
+  const batches = new Map<
+    string,
+    { destinationId: string; channelId: string; postedAt: number; keys: [string, readonly string[]][] }
+  >();
+  for (const p of posted) {
+    const k = `${p.destinationId}\u0000${p.channelId}\u0000${p.postedAt}`;
+    let batch = batches.get(k);
+    if (!batch) {
+      batch = { destinationId: p.destinationId, channelId: p.channelId, postedAt: p.postedAt, keys: [] };
+      batches.set(k, batch);
+    }
+    batch.keys.push([p.dedupKey, p.sources]);
+  }
+  return batches.values();
 }

@@ -13,6 +13,16 @@ import type { PostedKey, QueueStore } from './queue-store.js';
  * queued in memory, so delivery goes on (it would just not survive a restart).
  */
 export function storedQueueFactory(store: QueueStore, now: () => number = Date.now): DeliveryQueueFactory {
+  /**
+   * Marks a store write as handled. Stores share one promise among the writes of a turn, so one
+   * handler per promise is enough: a handler per item would be an allocation per item.
+   */
+  let lastQuieted: Promise<void> | undefined;
+  const quiet = (write: Promise<void>): void => {
+    if (write === lastQuieted) return;
+    lastQuieted = write;
+    write.catch(ignore);
+  };
   return (key, kind, initial) => {
     const memory: DeliveryQueue = createMemoryQueue(key, kind, initial);
     /** Events by id, for the dedup keys to remember when they are posted. */
@@ -23,7 +33,8 @@ export function storedQueueFactory(store: QueueStore, now: () => number = Date.n
         memory.put(item);
         if (item.lane === 'event') events.set(item.id, item);
         const { id, lane, enqueuedAt, outbound } = item;
-        store.append([{ ...key, kind, id, lane, enqueuedAt, outbound }]).catch(ignore);
+        const { destinationId, channelId } = key;
+        quiet(store.append([{ destinationId, channelId, kind, id, lane, enqueuedAt, outbound }]));
       },
       peek: (lane, max) => memory.peek(lane, max),
       remove(ids, outcome) {
@@ -35,12 +46,18 @@ export function storedQueueFactory(store: QueueStore, now: () => number = Date.n
             const item = events.get(id);
             const dedupKey = item?.outbound.dedupKey;
             if (item && dedupKey)
-              posted.push({ ...key, dedupKey, sources: item.outbound.sources ?? [], postedAt: at });
+              posted.push({
+                destinationId: key.destinationId,
+                channelId: key.channelId,
+                dedupKey,
+                sources: item.outbound.sources ?? [],
+                postedAt: at,
+              });
           }
         }
         for (const id of list) events.delete(id);
         memory.remove(list);
-        store.ack(list, posted).catch(ignore);
+        quiet(store.ack(list, posted));
       },
       size: (lane) => memory.size(lane),
     };
