@@ -43,6 +43,14 @@ export function createDeferredPipeline(
         return p?.send(outbound);
       });
     },
+    persisted() {
+      // Until the store is open, what was accepted is held in memory: not stored yet.
+      if (pipeline) return pipeline.persisted?.() ?? Promise.resolve();
+      return ready.then((p) => {
+        if (!p) throw new Error('the delivery queue could not be opened');
+        return p.persisted?.();
+      });
+    },
     depths: () => pipeline?.depths() ?? [],
     storeStatus: () =>
       pipeline?.storeStatus() ?? {

@@ -67,6 +67,8 @@ export interface ChannelDepth {
  * sources) should not await it. See docs/delivery.md.
  */
 export interface DeliveryPipeline extends Outbox {
+  /** Every message accepted so far is in the store (see Outbox.persisted). */
+  persisted(): Promise<void>;
   /** Pending messages per channel seen so far, for status displays. */
   depths(): ChannelDepth[];
   /** The store's fill, cap and drops. */
@@ -253,6 +255,10 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       // channel's tokens. When it does not open, the message is posted, paced like any reply.
       const open = destination.openModal?.(outbound) ?? Promise.resolve(undefined);
       return open.catch(() => undefined).then((shown) => shown ?? worker().enqueue(inline));
+    },
+    persisted() {
+      // Store writes are ordered: an empty append settles after every write issued before it.
+      return store ? store.append([]) : Promise.resolve();
     },
     depths() {
       return [...workers.values()].map((w) => ({ ...w.key, pending: w.depth() }));
