@@ -262,14 +262,23 @@ function sqliteStore(
   now: () => number,
   recovered: Map<number, SharedEvent>,
 ): QueueStore {
-  const insertEvent = db.prepare('INSERT INTO events (id, message) VALUES (?, ?)');
-  const deleteEvent = db.prepare('DELETE FROM events WHERE id = ?');
-  const insert = db.prepare(
+  // Each kind of write is one statement per transaction over a JSON array (json_each), not one
+  // statement per row: a twenty-channel fan-out at 1,000 events/s would otherwise run some
+  // 40,000 statements a second, and a digest's confirmation thousands at once.
+  const insertEvents = db.prepare(
+    `INSERT INTO events (id, message)
+     SELECT json_extract(value, '$.i'), json_extract(value, '$.m') FROM json_each(?)`,
+  );
+  const deleteEvents = db.prepare('DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))');
+  const upsertItems = db.prepare(
     `INSERT INTO items (id, destination, channel, kind, lane, enqueued_at, idempotency_key, outbound, event_id)
-     VALUES (@id, @destination, @channel, @kind, @lane, @enqueuedAt, @key, @outbound, @eventId)
+     SELECT json_extract(value, '$.i'), json_extract(value, '$.d'), json_extract(value, '$.c'),
+       json_extract(value, '$.k'), json_extract(value, '$.l'), json_extract(value, '$.t'),
+       json_extract(value, '$.y'), json_extract(value, '$.o'), json_extract(value, '$.e')
+     FROM json_each(?) WHERE true
      ON CONFLICT (id) DO UPDATE SET outbound = excluded.outbound, event_id = excluded.event_id`,
   );
-  const remove = db.prepare('DELETE FROM items WHERE id = ?');
+  const removeItems = db.prepare('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))');
   const remember = db.prepare(
     'INSERT INTO posted_batches (destination, channel, posted_at, keys) VALUES (?, ?, ?, ?)',
   );
@@ -306,34 +315,45 @@ function sqliteStore(
   let prunedAt = now();
 
   const write = db.transaction((batch: Op[]) => {
+    // The encoded texts are JSON already: they are spliced into the arrays, not escaped again.
+    const events: string[] = [];
+    const items: string[] = [];
+    const removed: number[] = [];
+    const dropped: number[] = [];
     for (const op of batch) {
       switch (op.kind) {
         case 'event':
-          insertEvent.run(op.id, op.text);
+          events.push(`{"i":${op.id},"m":${op.text}}`);
           break;
-        case 'append':
-          insert.run({
-            id: op.item.id,
-            destination: op.item.destinationId,
-            channel: op.item.channelId,
-            kind: op.item.kind,
-            lane: op.item.lane,
-            enqueuedAt: op.item.enqueuedAt,
-            key: idempotencyKey(op.item),
-            outbound: op.text,
-            eventId: op.eventId,
-          });
+        case 'append': {
+          const item = op.item;
+          items.push(
+            `{"i":${item.id},"d":${JSON.stringify(item.destinationId)},"c":${JSON.stringify(item.channelId)},"k":"${item.kind}","l":"${item.lane}","t":${item.enqueuedAt},"y":${JSON.stringify(idempotencyKey(item))},"o":${op.text},"e":${op.eventId}}`,
+          );
           break;
+        }
         case 'ack':
-          for (const id of op.ids) remove.run(id);
-          for (const batch of postedBatches(op.posted))
-            remember.run(batch.destinationId, batch.channelId, batch.postedAt, JSON.stringify(batch.keys));
+          for (const id of op.ids) removed.push(id);
+          for (const posted of postedBatches(op.posted))
+            remember.run(
+              posted.destinationId,
+              posted.channelId,
+              posted.postedAt,
+              JSON.stringify(posted.keys),
+            );
           break;
         case 'drop-event':
-          deleteEvent.run(op.id);
+          dropped.push(op.id);
           break;
       }
     }
+    // In this order the result is that of the calls in sequence: ids are never reused, so an
+    // item appended and acked in one batch ends deleted, and an event is inserted before the
+    // batch that frees it deletes it.
+    if (events.length > 0) insertEvents.run(`[${events.join(',')}]`);
+    if (items.length > 0) upsertItems.run(`[${items.join(',')}]`);
+    if (removed.length > 0) removeItems.run(JSON.stringify(removed));
+    if (dropped.length > 0) deleteEvents.run(JSON.stringify(dropped));
     const t = now();
     if (t - prunedAt >= pruneEveryMs) {
       prunedAt = t;
