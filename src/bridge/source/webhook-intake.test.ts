@@ -7,13 +7,12 @@ import { createTestLogger } from '../../../test/support/test-logger.js';
 import { DeliverySettings } from '../../config/slices/settings.js';
 import { encodeEvent } from '../../contract/event.js';
 import { plaintextMessage } from '../../contract/message.js';
-import type { Destination } from '../../delivery/destination.js';
+import type { Destination, DestinationCapabilities } from '../../delivery/destination.js';
 import { createDeliveryPipeline } from '../../delivery/pipeline.js';
 import type { QueueStore } from '../../delivery/queue-store.js';
 import { openSqliteStore } from '../../delivery/sqlite-store.js';
 import { PluginError } from '../../errors/switchboard-error.js';
 import type { SourceClient } from '../../plugins/host/source-client.js';
-import { sinkCapabilities } from '../../sinks/sink.js';
 import { createEventDispatcher } from './event-dispatch.js';
 import { createWebhookIntake, withHttpStatus } from './webhook-intake.js';
 
@@ -47,6 +46,13 @@ describe('withHttpStatus', () => {
 
 describe('createWebhookIntake with the durable delivery queue', () => {
   const sinkId = 'alerts/webhook';
+  const sinkCapabilities: DestinationCapabilities = {
+    edit: false,
+    files: false,
+    threads: false,
+    interactive: false,
+    maxMessageLength: 1_000_000,
+  };
   /** The plugin side: its HandleExternalRequest turns the body into an event (no process needed here). */
   const plugin = {
     handleExternalRequest: async ({ payload }: { payload: Uint8Array }) =>
