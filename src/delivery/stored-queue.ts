@@ -1,9 +1,4 @@
-import {
-  createMemoryQueue,
-  type DeliveryQueue,
-  type DeliveryQueueFactory,
-  type QueuedDelivery,
-} from './queue.js';
+import { createMemoryQueue, type DeliveryQueueFactory } from './queue.js';
 import type { PostedKey, QueueStore } from './queue-store.js';
 
 /**
@@ -24,14 +19,10 @@ export function storedQueueFactory(store: QueueStore, now: () => number = Date.n
     write.catch(ignore);
   };
   return (key, kind, initial) => {
-    const memory: DeliveryQueue = createMemoryQueue(key, kind, initial);
-    /** Events by id, for the dedup keys to remember when they are posted. */
-    const events = new Map<number, QueuedDelivery>();
-    for (const item of initial) if (item.lane === 'event') events.set(item.id, item);
+    const memory = createMemoryQueue(key, kind, initial);
     return {
       put(item) {
         memory.put(item);
-        if (item.lane === 'event') events.set(item.id, item);
         const { id, lane, enqueuedAt, outbound } = item;
         const { destinationId, channelId } = key;
         quiet(store.append([{ destinationId, channelId, kind, id, lane, enqueuedAt, outbound }]));
@@ -43,8 +34,8 @@ export function storedQueueFactory(store: QueueStore, now: () => number = Date.n
         if (outcome === 'posted') {
           const at = now();
           for (const id of list) {
-            const item = events.get(id);
-            const dedupKey = item?.outbound.dedupKey;
+            const item = memory.get(id);
+            const dedupKey = item?.lane === 'event' ? item.outbound.dedupKey : undefined;
             if (item && dedupKey)
               posted.push({
                 destinationId: key.destinationId,
@@ -55,7 +46,6 @@ export function storedQueueFactory(store: QueueStore, now: () => number = Date.n
               });
           }
         }
-        for (const id of list) events.delete(id);
         memory.remove(list);
         quiet(store.ack(list, posted));
       },
