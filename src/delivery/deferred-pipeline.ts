@@ -44,12 +44,11 @@ export function createDeferredPipeline(
       });
     },
     persisted() {
-      // Until the store is open, what was accepted is held in memory: not stored yet.
-      if (pipeline) return pipeline.persisted?.() ?? Promise.resolve();
-      return ready.then((p) => {
-        if (!p) throw new Error('the delivery queue could not be opened');
-        return p.persisted?.();
-      });
+      // Until the store is open the agent runs in its documented degraded mode: messages are
+      // held in memory (logged at error, `waitingForStore` in /status). Answering 503 all that
+      // time would make every sender retry an event that is delivered anyway once the store
+      // opens, multiplying duplicates, so what is held counts as accepted (docs/delivery.md).
+      return pipeline ? pipeline.persisted() : Promise.resolve();
     },
     depths: () => pipeline?.depths() ?? [],
     storeStatus: () =>
