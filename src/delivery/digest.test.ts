@@ -130,6 +130,26 @@ describe('digestEventCount', () => {
   });
 });
 
+describe('buildDigest overflow note', () => {
+  it('says when the queue file size cap dropped the details, with the counts', () => {
+    const note = (count: number, atCap: number) =>
+      buildDigest({
+        events: events(2),
+        overflow: { count, atCap, sources: new Map([['k8s-errors', count]]), since: now - 3000 },
+        maxChars: 4000,
+        files: false,
+        now,
+      }).message.sections?.[0]?.context?.[0]?.text;
+    expect(note(1204, 1204)).toBe(
+      '… and 1,204 more events whose details were dropped: the delivery queue file reached its size cap',
+    );
+    expect(note(30, 12)).toBe(
+      "… and 30 more events whose details were dropped: queue full (12 of them at the delivery queue file's size cap)",
+    );
+    expect(note(5, 0)).toBe('… and 5 more events whose details were dropped: queue full');
+  });
+});
+
 describe('buildDigest with a shared SummaryCache', () => {
   it('summarises each event once, however many digests and channels it goes into', () => {
     let reads = 0;

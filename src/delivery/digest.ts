@@ -18,6 +18,8 @@ export interface OverflowTally {
   sources: ReadonlyMap<string, number>;
   /** Epoch ms of the first dropped event not yet reported. */
   since: number;
+  /** How many of `count` were dropped because the queue file reached its size cap. */
+  atCap?: number;
 }
 
 export interface DigestRequest {
@@ -96,7 +98,7 @@ function fileOf(
   summaries: SummaryCache,
 ): { name: string; content: Uint8Array } {
   const header = digest.message.sections?.[0]?.header ?? '';
-  const overflow = overflowNote(request.overflow.count);
+  const overflow = overflowNote(request.overflow.count, request.overflow.atCap);
   const text = [header, ...(overflow ? [overflow] : []), ''];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as EventLine;
@@ -241,7 +243,7 @@ function compose(request: DigestRequest, represented: number, items: string[], n
   }
   for (const [source, n] of request.overflow.sources) sources.set(source, (sources.get(source) ?? 0) + n);
   const header = `${number(total)} ${plural(total, 'event')} from ${sourceList(sources)} in the last ${span(request.now - oldest)}`;
-  const context = [overflowNote(overflow), ...notes]
+  const context = [overflowNote(overflow, request.overflow.atCap), ...notes]
     .filter((t): t is string => !!t)
     .map((text) => ({ text }));
   const message: Message = {
@@ -258,9 +260,12 @@ function compose(request: DigestRequest, represented: number, items: string[], n
   return { message, represented, overflowReported: overflow };
 }
 
-function overflowNote(count: number): string | undefined {
+function overflowNote(count: number, atCap = 0): string | undefined {
   if (count === 0) return undefined;
-  return `… and ${number(count)} more ${plural(count, 'event')} whose details were dropped: queue full`;
+  const lead = `… and ${number(count)} more ${plural(count, 'event')} whose details were dropped`;
+  if (atCap === 0) return `${lead}: queue full`;
+  if (atCap >= count) return `${lead}: the delivery queue file reached its size cap`;
+  return `${lead}: queue full (${number(atCap)} of them at the delivery queue file's size cap)`;
 }
 
 function sourceList(sources: ReadonlyMap<string, number>): string {
