@@ -91,6 +91,12 @@ export function createEventPath(options: {
     streams,
     startStreams: () => streams.startWanted(live.topology().sourceEntries()),
     actions,
-    webhook: webhookHandlerFor({ live, plugins, context: (group) => sourceContext(group), dispatch }),
+    webhook: webhookHandlerFor({
+      live,
+      plugins,
+      context: (group) => sourceContext(group),
+      dispatch,
+      ...(outbox.persisted ? { persisted: () => outbox.persisted?.() ?? Promise.resolve() } : {}),
+    }),
   };
 }

@@ -41,6 +41,8 @@ export function webhookHandlerFor(parts: {
   plugins: PluginProcesses;
   context(group: string): SourceCallContext;
   dispatch(group: string, event: Uint8Array): void;
+  /** The outbox's Outbox.persisted: webhooks are answered once their events are stored. */
+  persisted?(): Promise<void>;
 }): HttpHandlers['webhook'] {
   const { live, plugins } = parts;
   return createWebhookIntake({
@@ -53,5 +55,6 @@ export function webhookHandlerFor(parts: {
     wantsEnvelope: (key) => plugins.wantsEnvelope(key),
     context: parts.context,
     dispatch: parts.dispatch,
+    ...(parts.persisted ? { persisted: parts.persisted } : {}),
   });
 }

@@ -4,6 +4,7 @@ import type { DeliverySettings, Destination, Outbound } from './destination.js';
 import type { Overflow } from './overflow.js';
 import type { DeliveryQueue, QueuedDelivery, QueueKey, QueueLane } from './queue.js';
 import type { PostedKey } from './queue-store.js';
+import type { SummaryCache } from './summary-cache.js';
 
 export interface ChannelWorkerOptions {
   key: QueueKey;
@@ -24,6 +25,8 @@ export interface ChannelWorkerOptions {
   posted?: readonly PostedKey[];
   /** Queued events and replies changed by these amounts. */
   onDepth(events: number, replies: number): void;
+  /** Digest lines per event, shared by the pipeline's channels (an event is summarised once). */
+  summaries: SummaryCache;
   log: Logger;
   metrics?: AgentMetrics;
   random?: () => number;

@@ -90,7 +90,7 @@ export class ChannelWorker {
     this.#o.onDepth(-1, 0);
     this.#dedup.forget([head]);
     this.#waiters.settle(head.id, undefined);
-    this.#fold(head.outbound, now, head.enqueuedAt);
+    this.#fold(head.outbound, now, head.enqueuedAt, true);
     return true;
   }
 
@@ -164,7 +164,7 @@ export class ChannelWorker {
   }
 
   /** The queue is full: the event is only counted (and, for chat, reported in the next digest). */
-  #fold(outbound: Outbound, now: number, since = now): void {
+  #fold(outbound: Outbound, now: number, since = now, atCap = false): void {
     if (this.#o.kind === 'sink') {
       this.#report.folded(false, this.#o.settings.queueLimit);
       this.#sinkDrops.add(now);
@@ -172,7 +172,7 @@ export class ChannelWorker {
     }
     const first = this.#overflow.count === 0 && ![...this.#inFlight].some((b) => b.overflow?.count);
     this.#report.folded(first, this.#o.settings.queueLimit);
-    this.#overflow.add(outbound.sources, since);
+    this.#overflow.add(outbound.sources, since, atCap);
     this.#pump();
   }
 
@@ -259,6 +259,7 @@ export class ChannelWorker {
       destination,
       scale: this.#digestScale,
       now,
+      summaries: this.#o.summaries,
     });
     this.#dedup.sending(digest.items);
     return { lane: 'event', items: digest.items, outbound: digest.outbound, overflow: taken };

@@ -43,6 +43,13 @@ export function createDeferredPipeline(
         return p?.send(outbound);
       });
     },
+    persisted() {
+      // Until the store is open the agent runs in its documented degraded mode: messages are
+      // held in memory (logged at error, `waitingForStore` in /status). Answering 503 all that
+      // time would make every sender retry an event that is delivered anyway once the store
+      // opens, multiplying duplicates, so what is held counts as accepted (docs/delivery.md).
+      return pipeline ? pipeline.persisted() : Promise.resolve();
+    },
     depths: () => pipeline?.depths() ?? [],
     storeStatus: () =>
       pipeline?.storeStatus() ?? {

@@ -2,6 +2,7 @@ import type { Destination, Outbound } from './destination.js';
 import { buildDigest } from './digest.js';
 import type { Overflow } from './overflow.js';
 import type { QueuedDelivery, QueueKey } from './queue.js';
+import type { SummaryCache } from './summary-cache.js';
 
 /** Share of a destination's maxMessageLength a digest fills: bot renderers add their own markup. */
 const digestFill = 0.9;
@@ -24,6 +25,7 @@ export function digestBatch(options: {
   destination: Destination | undefined;
   scale: number;
   now: number;
+  summaries: SummaryCache;
 }): DigestBatch {
   const { waiting, overflow, destination } = options;
   const thread = waiting[0]?.outbound.address.threadId;
@@ -40,6 +42,7 @@ export function digestBatch(options: {
     maxChars: Math.max(100, Math.floor(maxLength * digestFill * options.scale)),
     files: destination?.capabilities.files ?? false,
     now: options.now,
+    summaries: options.summaries,
   });
   const items = events.slice(0, digest.represented);
   const sources = new Set(items.flatMap((i) => i.outbound.sources ?? []));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Message, plaintextMessage } from '../contract/message.js';
 import { renderMessageText } from '../core/render-text.js';
 import { buildDigest, type DigestEvent, digestEventCount, type OverflowTally } from './digest.js';
+import { SummaryCache } from './summary-cache.js';
 
 const now = Date.parse('2026-03-01T12:00:10.000Z');
 const noOverflow: OverflowTally = { count: 0, sources: new Map(), since: 0 };
@@ -126,5 +127,68 @@ describe('digestEventCount', () => {
   it('is undefined for messages that are not digests', () => {
     expect(digestEventCount(plaintextMessage('37 events from x in the last 5 s'))).toBeUndefined();
     expect(digestEventCount({ baseBody: {}, sections: [{ header: 'Pod crashed' }] })).toBeUndefined();
+  });
+});
+
+describe('buildDigest overflow note', () => {
+  it('says when the queue file size cap dropped the details, with the counts', () => {
+    const note = (count: number, atCap: number) =>
+      buildDigest({
+        events: events(2),
+        overflow: { count, atCap, sources: new Map([['k8s-errors', count]]), since: now - 3000 },
+        maxChars: 4000,
+        files: false,
+        now,
+      }).message.sections?.[0]?.context?.[0]?.text;
+    expect(note(1204, 1204)).toBe(
+      '… and 1,204 more events whose details were dropped: the delivery queue file reached its size cap',
+    );
+    expect(note(30, 12)).toBe(
+      "… and 30 more events whose details were dropped: queue full (12 of them at the delivery queue file's size cap)",
+    );
+    expect(note(5, 0)).toBe('… and 5 more events whose details were dropped: queue full');
+  });
+});
+
+describe('buildDigest with a shared SummaryCache', () => {
+  it('summarises each event once, however many digests and channels it goes into', () => {
+    let reads = 0;
+    const counted = (i: number): Message => {
+      const sections = [
+        { header: `Pod web-${i} restarted`, textFields: [{ key: 'Reason', value: 'BackOff' }] },
+      ];
+      return {
+        baseBody: {},
+        get sections() {
+          reads += 1;
+          return sections;
+        },
+      };
+    };
+    const shared = Array.from({ length: 200 }, (_, i) => ({
+      message: counted(i),
+      sources: ['k8s-errors'],
+      enqueuedAt: now - 1000,
+    }));
+    const summaries = new SummaryCache();
+    // A small budget: the digest needs an attached file, so both the line and the file line are used.
+    const first = buildDigest({
+      events: shared,
+      overflow: noOverflow,
+      maxChars: 500,
+      files: true,
+      now,
+      summaries,
+    });
+    const afterFirst = reads;
+    expect(first.file).toBeDefined();
+    expect(new TextDecoder().decode(first.file?.content)).toContain(
+      'Pod web-199 restarted — Reason: BackOff',
+    );
+    // Twenty channels digesting the same events again read no message.
+    for (let channel = 0; channel < 20; channel++)
+      buildDigest({ events: shared, overflow: noOverflow, maxChars: 500, files: true, now, summaries });
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(reads).toBe(afterFirst);
   });
 });

@@ -1,6 +1,7 @@
 import type { Message } from '../contract/message.js';
 import { renderMessageText } from '../core/render-text.js';
-import { cut, summarizeEvent } from './event-summary.js';
+import { cut } from './event-summary.js';
+import { SummaryCache } from './summary-cache.js';
 
 /** One waiting event, as the digest needs it. */
 export interface DigestEvent {
@@ -17,6 +18,8 @@ export interface OverflowTally {
   sources: ReadonlyMap<string, number>;
   /** Epoch ms of the first dropped event not yet reported. */
   since: number;
+  /** How many of `count` were dropped because the queue file reached its size cap. */
+  atCap?: number;
 }
 
 export interface DigestRequest {
@@ -28,6 +31,8 @@ export interface DigestRequest {
   /** The destination takes attachments: details that do not fit go into a file. */
   files: boolean;
   now: number;
+  /** Summaries kept across digests and channels (see SummaryCache); a fresh one when absent. */
+  summaries?: SummaryCache;
 }
 
 export interface Digest {
@@ -43,10 +48,6 @@ export interface Digest {
   overflowReported: number;
 }
 
-/** Characters of one digest line in the message, before it is cut. */
-const lineChars = 200;
-/** Characters of one line of the attached file. */
-const fileLineChars = 2000;
 /** Source groups named in the header; the rest are counted. */
 const sourcesNamed = 3;
 
@@ -75,16 +76,38 @@ export function digestEventCount(message: Message): number | undefined {
 export function buildDigest(request: DigestRequest): Digest {
   if (!(request.maxChars >= 100))
     throw new RangeError(`maxChars must be at least 100, got ${request.maxChars}`);
-  const lines = request.events.map(describe);
+  const summaries = request.summaries ?? new SummaryCache();
+  const lines = request.events.map((event) => describe(event, summaries));
   let budget = request.maxChars;
   // The header and notes vary a little with the counts; measure the rendering and tighten.
   for (let round = 0; round < 6; round++) {
     const digest = request.files ? withFile(request, lines, budget) : inline(request, lines, budget);
     const over = renderedLength(digest.message) - request.maxChars;
-    if (over <= 0) return digest;
+    if (over <= 0)
+      return digest.file ? { ...digest, file: fileOf(request, lines, digest, summaries) } : digest;
     budget -= over + 20;
   }
   return minimal(request, lines);
+}
+
+/** The attached file, written once for the digest that is sent: one line per event, every field. */
+function fileOf(
+  request: DigestRequest,
+  lines: readonly EventLine[],
+  digest: Digest,
+  summaries: SummaryCache,
+): { name: string; content: Uint8Array } {
+  const header = digest.message.sections?.[0]?.header ?? '';
+  const overflow = overflowNote(request.overflow.count, request.overflow.atCap);
+  const text = [header, ...(overflow ? [overflow] : []), ''];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as EventLine;
+    text.push(
+      `${new Date(line.at).toISOString()} [${line.label}] ${summaries.detail((request.events[i] as DigestEvent).message)}`,
+    );
+  }
+  text.push('');
+  return { name: (digest.file as { name: string }).name, content: new TextEncoder().encode(text.join('\n')) };
 }
 
 /** What one event contributes: its line key and parts. */
@@ -102,11 +125,16 @@ interface Group {
   last: number;
 }
 
-function describe(event: DigestEvent): EventLine {
-  const stamp = event.message.timestamp ? new Date(event.message.timestamp).getTime() : Number.NaN;
+function describe(event: DigestEvent, summaries: SummaryCache): EventLine {
+  const stamp = summaries.stamp(event.message);
   return {
-    label: event.sources.length > 0 ? event.sources.join('+') : 'unknown source',
-    summary: summarizeEvent(event.message, lineChars),
+    label:
+      event.sources.length === 1
+        ? (event.sources[0] as string)
+        : event.sources.length > 0
+          ? event.sources.join('+')
+          : 'unknown source',
+    summary: summaries.line(event.message),
     at: Number.isFinite(stamp) ? stamp : event.enqueuedAt,
   };
 }
@@ -190,15 +218,8 @@ function withFile(request: DigestRequest, lines: readonly EventLine[], budget: n
     used += line.length + 3;
     items.push(line);
   }
-  const digest = compose(request, all, items, [note]);
-  const header = digest.message.sections?.[0]?.header ?? '';
-  const body = request.events.map(
-    (e, i) =>
-      `${new Date((lines[i] as EventLine).at).toISOString()} [${(lines[i] as EventLine).label}] ${summarizeEvent(e.message, fileLineChars, Number.POSITIVE_INFINITY)}`,
-  );
-  const overflow = overflowNote(request.overflow.count);
-  const text = [header, ...(overflow ? [overflow] : []), '', ...body, ''].join('\n');
-  return { ...digest, file: { name, content: new TextEncoder().encode(text) } };
+  // The file's content is written by buildDigest once this digest's size is settled.
+  return { ...compose(request, all, items, [note]), file: { name, content: new Uint8Array() } };
 }
 
 /** The last resort when nothing else fits: the header and the overflow note only, one event. */
@@ -222,7 +243,7 @@ function compose(request: DigestRequest, represented: number, items: string[], n
   }
   for (const [source, n] of request.overflow.sources) sources.set(source, (sources.get(source) ?? 0) + n);
   const header = `${number(total)} ${plural(total, 'event')} from ${sourceList(sources)} in the last ${span(request.now - oldest)}`;
-  const context = [overflowNote(overflow), ...notes]
+  const context = [overflowNote(overflow, request.overflow.atCap), ...notes]
     .filter((t): t is string => !!t)
     .map((text) => ({ text }));
   const message: Message = {
@@ -239,9 +260,12 @@ function compose(request: DigestRequest, represented: number, items: string[], n
   return { message, represented, overflowReported: overflow };
 }
 
-function overflowNote(count: number): string | undefined {
+function overflowNote(count: number, atCap = 0): string | undefined {
   if (count === 0) return undefined;
-  return `… and ${number(count)} more ${plural(count, 'event')} whose details were dropped: queue full`;
+  const lead = `… and ${number(count)} more ${plural(count, 'event')} whose details were dropped`;
+  if (atCap === 0) return `${lead}: queue full`;
+  if (atCap >= count) return `${lead}: the delivery queue file reached its size cap`;
+  return `${lead}: queue full (${number(atCap)} of them at the delivery queue file's size cap)`;
 }
 
 function sourceList(sources: ReadonlyMap<string, number>): string {

@@ -185,6 +185,30 @@ describe('delivery pipeline over the SQLite store', () => {
     expect(dropped?.[0]).toMatchObject({ labels: { destination: 'team/webhook' }, value: droppedAtCap });
   });
 
+  test('at the size cap a chat channel is told in its next digest, with the count and the reason', async ({
+    rig,
+  }) => {
+    const chat = new RecordingDestination('team/slack');
+    chat.failNext = Number.POSITIVE_INFINITY;
+    const { pipeline } = rig.run([chat], { capBytes: 20_000 });
+    for (let n = 0; n < 200; n++)
+      void pipeline.send(event('team/slack', 'C1', `event-${n} ${'x'.repeat(200)}`));
+    await new Promise((r) => setTimeout(r, 50));
+    const { droppedAtCap } = pipeline.storeStatus();
+    expect(droppedAtCap).toBeGreaterThan(50);
+    chat.failNext = 0;
+    await waitFor(() => pipeline.storeStatus().items === 0, 5000, 'the queue to drain');
+    const notes = chat.received.flatMap((o) => o.message.sections?.[0]?.context?.map((c) => c.text) ?? []);
+    const note = notes.find((t) => t.includes('the delivery queue file reached its size cap'));
+    expect(note).toBeDefined();
+    const counted = notes
+      .map((t) => /^… and ([\d,]+) more events? whose details were dropped/.exec(t)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .reduce((sum, n) => sum + Number(n.replaceAll(',', '')), 0);
+    // Every event the cap dropped is announced in the channel, exactly.
+    expect(counted).toBe(droppedAtCap);
+  });
+
   test('the memory store keeps the memory bounds: past queueLimit.perChannel events are counted, not queued', async () => {
     const sink = new RecordingSink('team/webhook');
     sink.failNext = Number.POSITIVE_INFINITY;

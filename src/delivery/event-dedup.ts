@@ -3,14 +3,18 @@ import type { Outbound, PostedRef } from './destination.js';
 import { eventFingerprint } from './fingerprint.js';
 import type { QueuedDelivery } from './queue.js';
 
-/** Where an event seen within the window stands. */
+/**
+ * Where an event seen within the window stands. Changed in place as the event moves (queued,
+ * in flight, posted): a storm makes one entry per event and channel, so copying entries on each
+ * step would be garbage per item.
+ */
 interface Seen {
   /** Source groups it has arrived through; a repeat from one of these is a new occurrence. */
-  sources: ReadonlySet<string>;
-  item?: QueuedDelivery;
-  inFlight?: boolean;
-  posted?: boolean;
-  ref?: PostedRef;
+  sources: string[];
+  item: QueuedDelivery | undefined;
+  inFlight: boolean;
+  posted: boolean;
+  ref: PostedRef | undefined;
 }
 
 /** What to do with an incoming event. */
@@ -44,16 +48,13 @@ export class EventDedup {
     const key = outbound.dedupKey ?? eventFingerprint(outbound.message, outbound.rawObject);
     const seen = this.#index.get(key, now);
     const incoming = outbound.sources ?? [];
-    const repeat = seen !== undefined && incoming.every((source) => seen.sources.has(source));
+    const repeat = seen !== undefined && incoming.every((source) => seen.sources.includes(source));
     if (seen && !repeat) {
-      const sources = new Set([...seen.sources, ...incoming]);
-      if (seen.posted) {
-        this.#index.update(key, { ...seen, sources });
-        return { duplicate: true, posted: true, ref: seen.ref };
-      }
+      for (const source of incoming) if (!seen.sources.includes(source)) seen.sources.push(source);
+      if (seen.posted) return { duplicate: true, posted: true, ref: seen.ref };
       if (seen.item) {
         const merged = seen.inFlight ? undefined : mergeSources(seen.item, incoming);
-        this.#index.update(key, { ...seen, sources, ...(merged ? { item: merged } : {}) });
+        if (merged) seen.item = merged;
         return { duplicate: true, posted: false, itemId: seen.item.id, ...(merged ? { merged } : {}) };
       }
     }
@@ -71,7 +72,13 @@ export class EventDedup {
     if (this.#on)
       this.#index.add(
         key,
-        { sources: new Set(sources), posted: true, ref: { channelId, messageId: '' } },
+        {
+          sources: [...sources],
+          item: undefined,
+          inFlight: false,
+          posted: true,
+          ref: { channelId, messageId: '' },
+        },
         postedAt,
       );
   }
@@ -80,22 +87,46 @@ export class EventDedup {
   queued(item: QueuedDelivery, now: number): void {
     const key = item.outbound.dedupKey;
     if (this.#on && key !== undefined)
-      this.#index.add(key, { item, sources: new Set(item.outbound.sources ?? []) }, now);
+      this.#index.add(
+        key,
+        { item, sources: [...(item.outbound.sources ?? [])], inFlight: false, posted: false, ref: undefined },
+        now,
+      );
   }
 
   /** These events are being sent: a copy arriving now waits for them instead of changing them. */
   sending(items: readonly QueuedDelivery[]): void {
-    this.#set(items, (item) => ({ item, inFlight: true }));
+    for (const item of items) {
+      const seen = this.#seen(item);
+      if (seen) {
+        seen.item = item;
+        seen.inFlight = true;
+      }
+    }
   }
 
   /** The try failed but the events stay queued. */
   requeued(items: readonly QueuedDelivery[]): void {
-    this.#set(items, (item) => ({ item }));
+    for (const item of items) {
+      const seen = this.#seen(item);
+      if (seen) {
+        seen.item = item;
+        seen.inFlight = false;
+      }
+    }
   }
 
-  /** Posted: copies within the window are answered with `ref`. */
+  /** Posted: copies within the window are answered with `ref`; the item itself is let go. */
   posted(items: readonly QueuedDelivery[], ref: PostedRef | undefined): void {
-    this.#set(items, () => (ref ? { posted: true, ref } : { posted: true }));
+    for (const item of items) {
+      const seen = this.#seen(item);
+      if (seen) {
+        seen.item = undefined;
+        seen.inFlight = false;
+        seen.posted = true;
+        seen.ref = ref;
+      }
+    }
   }
 
   /** Given up: a later copy is a new event again. */
@@ -104,13 +135,9 @@ export class EventDedup {
       if (item.outbound.dedupKey !== undefined) this.#index.delete(item.outbound.dedupKey);
   }
 
-  #set(items: readonly QueuedDelivery[], state: (item: QueuedDelivery) => Omit<Seen, 'sources'>): void {
-    for (const item of items) {
-      const key = item.outbound.dedupKey;
-      if (key === undefined) continue;
-      const sources = this.#index.peek(key)?.sources ?? new Set(item.outbound.sources ?? []);
-      this.#index.update(key, { ...state(item), sources });
-    }
+  #seen(item: QueuedDelivery): Seen | undefined {
+    const key = item.outbound.dedupKey;
+    return key === undefined ? undefined : this.#index.peek(key);
   }
 }
 

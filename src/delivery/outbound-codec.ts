@@ -1,3 +1,4 @@
+import type { Message } from '../contract/message.js';
 import type { Outbound } from './destination.js';
 
 /** Marks a value JSON cannot carry as itself: `{ "$sb": "date" | "bytes", "v": ... }`. */
@@ -21,7 +22,44 @@ export function encodeOutbound(outbound: Outbound): string {
         },
       }
     : kept;
-  return JSON.stringify(encoded, function (this: Record<string, unknown>, key, value: unknown) {
+  return encodeValue(encoded);
+}
+
+/**
+ * An {@link Outbound} in two parts: `message`, the part the copies of one event share (the
+ * source bridge hands the same Message to every channel), and `rest`, the copy's own address,
+ * sources, raw object and file. {@link joinOutbound} puts them back together. The message of
+ * `rest` is left out, so a store writes the shared part once per event, not once per copy.
+ */
+export function encodeOutboundRest(outbound: Outbound): string {
+  const { message: _shared, ...rest } = outbound;
+  // Without a file or a raw object nothing left can be a Date or bytes (addresses, sources and
+  // keys are strings), so the replacer, called for every key, is not needed: this is the part
+  // written once per channel for every event.
+  if (rest.file === undefined && rest.rawObject === undefined && rest.modalTrigger === undefined)
+    return JSON.stringify(rest);
+  return encodeOutbound(rest as Outbound);
+}
+
+/** Encodes a message as {@link encodeOutbound} encodes the one inside an outbound. */
+export function encodeMessage(message: Message): string {
+  return encodeValue(message);
+}
+
+/** Decodes what {@link encodeMessage} wrote; throws SyntaxError on text that is not JSON. */
+export function decodeMessage(text: string): Message {
+  return decodeValue(text) as Message;
+}
+
+/** The outbound of `rest` (from {@link encodeOutboundRest}) carrying `message` again. */
+export function joinOutbound(rest: string, message: Message): Outbound {
+  const outbound = decodeOutbound(rest) as Omit<Outbound, 'message'> & { message?: Message };
+  outbound.message = message;
+  return outbound as Outbound;
+}
+
+function encodeValue(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, value: unknown) {
     // `value` is already the result of toJSON (a Date is a string by then): look at the original.
     const raw = this[key];
     if (raw instanceof Date) return { [tag]: 'date', v: raw.toISOString() };
@@ -32,6 +70,10 @@ export function encodeOutbound(outbound: Outbound): string {
 
 /** Decodes what {@link encodeOutbound} wrote; throws SyntaxError on text that is not JSON. */
 export function decodeOutbound(text: string): Outbound {
+  return decodeValue(text) as Outbound;
+}
+
+function decodeValue(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown) => {
     if (value && typeof value === 'object' && tag in value) {
       const tagged = value as { [tag]: string; v: string };
@@ -39,5 +81,5 @@ export function decodeOutbound(text: string): Outbound {
       if (tagged[tag] === 'bytes') return new Uint8Array(Buffer.from(tagged.v, 'base64'));
     }
     return value;
-  }) as Outbound;
+  });
 }

@@ -4,12 +4,14 @@ import type { OverflowTally } from './digest.js';
 export class Overflow implements OverflowTally {
   count = 0;
   since = 0;
+  atCap = 0;
   readonly sources = new Map<string, number>();
 
-  /** Counts one event from `sources` at `now`. */
-  add(sources: readonly string[] | undefined, now: number): void {
+  /** Counts one event from `sources` at `now`; `atCap` when the queue file's size cap dropped it. */
+  add(sources: readonly string[] | undefined, now: number, atCap = false): void {
     if (this.count === 0) this.since = now;
     this.count += 1;
+    if (atCap) this.atCap += 1;
     for (const source of sources && sources.length > 0 ? sources : ['unknown source'])
       this.sources.set(source, (this.sources.get(source) ?? 0) + 1);
   }
@@ -19,9 +21,11 @@ export class Overflow implements OverflowTally {
     const taken = new Overflow();
     taken.count = this.count;
     taken.since = this.since;
+    taken.atCap = this.atCap;
     for (const [k, v] of this.sources) taken.sources.set(k, v);
     this.count = 0;
     this.since = 0;
+    this.atCap = 0;
     this.sources.clear();
     return taken;
   }
@@ -31,6 +35,7 @@ export class Overflow implements OverflowTally {
     if (taken.count === 0) return;
     this.since = this.count === 0 ? taken.since : Math.min(this.since, taken.since);
     this.count += taken.count;
+    this.atCap += taken.atCap;
     for (const [k, v] of taken.sources) this.sources.set(k, (this.sources.get(k) ?? 0) + v);
   }
 }

@@ -7,6 +7,7 @@ import type { Outbox } from './outbox.js';
 import { createMemoryQueue, type DeliveryQueueFactory, type QueuedDelivery } from './queue.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
 import { storedQueueFactory } from './stored-queue.js';
+import { SummaryCache } from './summary-cache.js';
 
 export interface DeliveryPipelineOptions {
   /** The destination (bot or sink) with this id, looked up on every message (reloads replace them). */
@@ -66,6 +67,8 @@ export interface ChannelDepth {
  * sources) should not await it. See docs/delivery.md.
  */
 export interface DeliveryPipeline extends Outbox {
+  /** Every message accepted so far is in the store (see Outbox.persisted). */
+  persisted(): Promise<void>;
   /** Pending messages per channel seen so far, for status displays. */
   depths(): ChannelDepth[];
   /** The store's fill, cap and drops. */
@@ -93,6 +96,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
   const { queueLimit } = options.settings;
   const capBytes = options.capBytes;
   const cap = new CapReport(log, options.metrics);
+  const summaries = new SummaryCache();
   let lastId = 0;
   let queuedEvents = 0;
   let closing: Promise<void> | undefined;
@@ -173,6 +177,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
           depthByDestination.set(destinationId, depth);
           options.metrics?.queueDepth.set({ destination: destinationId }, depth);
         },
+        summaries,
         log,
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.random ? { random: options.random } : {}),
@@ -250,6 +255,10 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       // channel's tokens. When it does not open, the message is posted, paced like any reply.
       const open = destination.openModal?.(outbound) ?? Promise.resolve(undefined);
       return open.catch(() => undefined).then((shown) => shown ?? worker().enqueue(inline));
+    },
+    persisted() {
+      // Store writes are ordered: an empty append settles after every write issued before it.
+      return store ? store.append([]) : Promise.resolve();
     },
     depths() {
       return [...workers.values()].map((w) => ({ ...w.key, pending: w.depth() }));

@@ -61,7 +61,7 @@ export function createMemoryQueue(
   _key?: QueueKey,
   _kind?: 'chat' | 'sink',
   initial: readonly QueuedDelivery[] = [],
-): DeliveryQueue {
+): DeliveryQueue & { get(id: number): QueuedDelivery | undefined } {
   const lanes: Record<QueueLane, Map<number, QueuedDelivery>> = { reply: new Map(), event: new Map() };
   for (const item of initial) lanes[item.lane].set(item.id, item);
   return {
@@ -81,6 +81,7 @@ export function createMemoryQueue(
     remove(ids) {
       for (const id of ids) if (!lanes.reply.delete(id)) lanes.event.delete(id);
     },
+    get: (id) => lanes.event.get(id) ?? lanes.reply.get(id),
     size(lane) {
       return lane ? lanes[lane].size : lanes.reply.size + lanes.event.size;
     },

@@ -173,4 +173,128 @@ describe('openSqliteStore', () => {
       expect.objectContaining({ code: 'SB_ERR_QUEUE_STORE', message: expect.stringContaining(file) }),
     );
   });
+
+  test('stores the message of an event once for all its copies, and deletes it with the last copy', async ({
+    dir,
+  }) => {
+    const file = join(dir, 'q.sqlite');
+    const first = open(file);
+    const message = {
+      ...plaintextMessage(`shared ${'x'.repeat(2000)}`),
+      timestamp: new Date('2026-12-01T10:00:00Z'),
+    };
+    const copies = Array.from({ length: 20 }, (_, n) =>
+      item(n + 1, '', {
+        channelId: `C${n}`,
+        outbound: {
+          address: { destinationId: 'team/slack', channelId: `C${n}` },
+          message,
+          kind: 'event',
+          sources: ['k8s'],
+        },
+      }),
+    );
+    await first.store.append(copies);
+    // Twenty copies cost one message plus twenty small parts, not twenty messages.
+    expect(first.store.counts().items).toBe(20);
+    expect(first.store.counts().bytes).toBeLessThan(2000 + 20 * 300);
+    await first.store.ack(copies.slice(0, 18).map((c) => c.id));
+    await first.store.close();
+
+    const db = new Database(file);
+    expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 1 });
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    db.close();
+
+    const second = open(file);
+    const [a, b] = second.recovered.items;
+    expect(second.recovered.items.map((i) => [i.id, i.channelId, i.outbound.address.channelId])).toEqual([
+      [19, 'C18', 'C18'],
+      [20, 'C19', 'C19'],
+    ]);
+    // Recovered copies share one Message again (one summary, one stored row after a restart too).
+    expect(a?.outbound.message).toBe(b?.outbound.message);
+    expect(a?.outbound.message).toEqual(message);
+    await second.store.ack([19, 20]);
+    expect(second.store.counts()).toEqual({ items: 0, bytes: 0 });
+    await second.store.close();
+    const after = new Database(file);
+    expect(after.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
+    after.close();
+  });
+
+  test('a replaced item with another message lets go of the old one', async ({ dir }) => {
+    const file = join(dir, 'q.sqlite');
+    const opened = open(file);
+    await opened.store.append([item(1, 'first text')]);
+    await opened.store.append([item(1, 'second text')]);
+    await opened.store.close();
+    const db = new Database(file);
+    expect(db.prepare('SELECT message FROM events').all()).toEqual([
+      { message: expect.stringContaining('second text') },
+    ]);
+    db.close();
+    expect(open(file).recovered.items.map((i) => i.outbound.message.baseBody.plaintext)).toEqual([
+      'second text',
+    ]);
+  });
+
+  test('reads and migrates a queue file of the first layout (one whole outbound per row)', async ({
+    dir,
+  }) => {
+    const file = join(dir, 'q.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, destination TEXT NOT NULL, channel TEXT NOT NULL,
+      kind TEXT NOT NULL, lane TEXT NOT NULL, enqueued_at INTEGER NOT NULL, idempotency_key TEXT NOT NULL,
+      outbound TEXT NOT NULL);
+      CREATE TABLE posted (destination TEXT NOT NULL, channel TEXT NOT NULL, dedup_key TEXT NOT NULL,
+      sources TEXT NOT NULL, posted_at INTEGER NOT NULL, PRIMARY KEY (destination, channel, dedup_key)) WITHOUT ROWID;`);
+    old.prepare('INSERT INTO items VALUES (7, ?, ?, ?, ?, ?, ?, ?)').run(
+      'team/slack',
+      'C1',
+      'chat',
+      'event',
+      1_007,
+      'k',
+      JSON.stringify({
+        address: { destinationId: 'team/slack', channelId: 'C1' },
+        message: {
+          baseBody: { plaintext: 'from the old layout' },
+          timestamp: { $sb: 'date', v: '2026-12-01T10:00:00.000Z' },
+        },
+        kind: 'event',
+        sources: ['k8s'],
+      }),
+    );
+    old.close();
+    const opened = open(file);
+    expect(opened.quarantined).toBeUndefined();
+    const [recovered] = opened.recovered.items;
+    expect(recovered?.id).toBe(7);
+    expect(recovered?.outbound.message.baseBody.plaintext).toBe('from the old layout');
+    expect(recovered?.outbound.message.timestamp).toEqual(new Date('2026-12-01T10:00:00Z'));
+    await opened.store.append([item(8, 'new layout')]);
+    await opened.store.ack([7]);
+    await opened.store.close();
+    const reopened = open(file);
+    expect(reopened.recovered.items.map((i) => [i.id, i.outbound.message.baseBody.plaintext])).toEqual([
+      [8, 'new layout'],
+    ]);
+    await reopened.store.close();
+  });
+
+  test('quarantines a file of a newer layout, naming both layouts', async ({ dir }) => {
+    const file = join(dir, 'q.sqlite');
+    const newer = new Database(file);
+    newer.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, whatever TEXT)');
+    newer.pragma('user_version = 9');
+    newer.close();
+    const opened = open(file);
+    expect(opened.quarantined).toMatch(/q\.sqlite\.corrupt-/);
+    const logged = opened.lines.find((l) => l.msg === 'delivery queue file damaged; quarantined');
+    expect(logged?.err).toContain(
+      'queue layout 9, written by a newer Switchboard; this one reads layouts 0 to 2',
+    );
+    await opened.store.close();
+  });
 });

@@ -1,9 +1,4 @@
-import {
-  createMemoryQueue,
-  type DeliveryQueue,
-  type DeliveryQueueFactory,
-  type QueuedDelivery,
-} from './queue.js';
+import { createMemoryQueue, type DeliveryQueueFactory } from './queue.js';
 import type { PostedKey, QueueStore } from './queue-store.js';
 
 /**
@@ -13,17 +8,24 @@ import type { PostedKey, QueueStore } from './queue-store.js';
  * queued in memory, so delivery goes on (it would just not survive a restart).
  */
 export function storedQueueFactory(store: QueueStore, now: () => number = Date.now): DeliveryQueueFactory {
+  /**
+   * Marks a store write as handled. Stores share one promise among the writes of a turn, so one
+   * handler per promise is enough: a handler per item would be an allocation per item.
+   */
+  let lastQuieted: Promise<void> | undefined;
+  const quiet = (write: Promise<void>): void => {
+    if (write === lastQuieted) return;
+    lastQuieted = write;
+    write.catch(ignore);
+  };
   return (key, kind, initial) => {
-    const memory: DeliveryQueue = createMemoryQueue(key, kind, initial);
-    /** Events by id, for the dedup keys to remember when they are posted. */
-    const events = new Map<number, QueuedDelivery>();
-    for (const item of initial) if (item.lane === 'event') events.set(item.id, item);
+    const memory = createMemoryQueue(key, kind, initial);
     return {
       put(item) {
         memory.put(item);
-        if (item.lane === 'event') events.set(item.id, item);
         const { id, lane, enqueuedAt, outbound } = item;
-        store.append([{ ...key, kind, id, lane, enqueuedAt, outbound }]).catch(ignore);
+        const { destinationId, channelId } = key;
+        quiet(store.append([{ destinationId, channelId, kind, id, lane, enqueuedAt, outbound }]));
       },
       peek: (lane, max) => memory.peek(lane, max),
       remove(ids, outcome) {
@@ -32,15 +34,20 @@ export function storedQueueFactory(store: QueueStore, now: () => number = Date.n
         if (outcome === 'posted') {
           const at = now();
           for (const id of list) {
-            const item = events.get(id);
-            const dedupKey = item?.outbound.dedupKey;
+            const item = memory.get(id);
+            const dedupKey = item?.lane === 'event' ? item.outbound.dedupKey : undefined;
             if (item && dedupKey)
-              posted.push({ ...key, dedupKey, sources: item.outbound.sources ?? [], postedAt: at });
+              posted.push({
+                destinationId: key.destinationId,
+                channelId: key.channelId,
+                dedupKey,
+                sources: item.outbound.sources ?? [],
+                postedAt: at,
+              });
           }
         }
-        for (const id of list) events.delete(id);
         memory.remove(list);
-        store.ack(list, posted).catch(ignore);
+        quiet(store.ack(list, posted));
       },
       size: (lane) => memory.size(lane),
     };

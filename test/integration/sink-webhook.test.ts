@@ -286,6 +286,31 @@ describe('webhook sink', () => {
     expect(receiver.connections).toBe(12);
   });
 
+  it('starts the timeout when a POST is sent, not while it waits in the pool for a connection', async () => {
+    // One connection, three POSTs at once, 300 ms per answer, timeout 500 ms: the third waits
+    // about 600 ms for the connection. Timed from `deliver`, it would fail; timed from when it is
+    // sent, each answer comes within 300 ms of its request.
+    const { receiver, sink } = await setup({ timeout: '500ms' }, undefined, 1);
+    receiver.answer = (_req, res) => setTimeout(() => res.writeHead(200).end(), 300);
+    const started = performance.now();
+    const results = await Promise.allSettled(Array.from({ length: 3 }, () => sink.deliver(event())));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(receiver.connections).toBe(1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(850);
+  });
+
+  it('times out an error answer whose body stalls, as retryable', async () => {
+    const { receiver, sink } = await setup({ timeout: '300ms' });
+    receiver.answer = (_req, res) => {
+      res.writeHead(503, { 'content-length': '100' });
+      res.write('partial');
+    };
+    const started = performance.now();
+    const err = await failure(sink);
+    expect(err).toMatchObject({ reason: 'timeout', retryable: true });
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('sends the idempotency key the pipeline gave the item, the same on every try', async () => {
     const { receiver, sink } = await setup();
     receiver.answer = (_req, res) => res.writeHead(receiver.received.length === 1 ? 503 : 200).end();

@@ -20,6 +20,13 @@ export interface WebhookIntakeOptions {
   wantsEnvelope(key: string): boolean;
   context(group: string): SourceCallContext;
   dispatch(group: string, event: Uint8Array): void;
+  /**
+   * Resolves once what was dispatched is in the durable delivery queue (see Outbox.persisted):
+   * the webhook is answered only then, so a sender told 200 never loses its event to a crash.
+   */
+  persisted?(): Promise<void>;
+  /** How long the answer waits for the queue before it is 503 (the sender retries). */
+  persistTimeoutMs?: number;
 }
 
 /**
@@ -55,6 +62,7 @@ export function createWebhookIntake(options: WebhookIntakeOptions): HttpHandlers
           }
           options.dispatch(group, event);
         }
+        if (options.persisted) await stored(options.persisted(), options.persistTimeoutMs ?? 10_000);
       },
     };
   };
@@ -70,4 +78,31 @@ export function withHttpStatus(err: unknown): Error & { statusCode: number } {
   const statusCode = call?.grpcCode === 16 ? 401 : call?.grpcCode === 3 ? 400 : 500;
   const text = call?.pluginMessage ?? (err instanceof Error ? err.message : String(err));
   return Object.assign(new Error(text, { cause: err }), { statusCode });
+}
+
+/**
+ * Waits for the queue write; a failed or late write answers 503, so the sender retries rather
+ * than believing an event stored that a crash could lose. (The event may still be delivered:
+ * it is queued in memory, so a retry can post it twice; a lost one would be worse.)
+ */
+async function stored(write: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the event was not stored in the delivery queue within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([write, late]);
+  } catch (err) {
+    throw Object.assign(
+      new Error(`event accepted but not stored in the delivery queue: ${(err as Error).message}; retry`, {
+        cause: err,
+      }),
+      { statusCode: 503 },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -57,8 +57,10 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
   async function post(outbound: Outbound): Promise<void> {
     const event = toSinkEvent(outbound, now);
     const body = JSON.stringify(renderWebhookPayload(event, { clusterName: options.clusterName }));
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), target.timeoutMs);
+    // No timer of our own: it would start now, while the request may still wait in the pool for
+    // a connection (more deliveries in flight than connections), and time out a POST the
+    // receiver never saw. undici's connect, headers and body timeouts start when the request is
+    // sent on a connection, so `timeout` measures the receiver only.
     try {
       const response = await pool.request({
         method: 'POST',
@@ -70,7 +72,8 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
           ...target.headers,
         },
         body,
-        signal: abort.signal,
+        headersTimeout: target.timeoutMs,
+        bodyTimeout: target.timeoutMs,
       });
       if (response.statusCode >= 200 && response.statusCode < 300) {
         await response.body.dump();
@@ -80,9 +83,7 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
       throw responseError(what, response.statusCode, response.headers, text, scrub);
     } catch (err) {
       if (err instanceof DeliveryError) throw err;
-      throw transportError(what, err, abort.signal.aborted, target.timeoutMs, scrub);
-    } finally {
-      clearTimeout(timer);
+      throw transportError(what, err, false, target.timeoutMs, scrub);
     }
   }
 
