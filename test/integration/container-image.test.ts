@@ -1,0 +1,311 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/agent-harness.js';
+import { repoRoot } from '../support/build-fixtures.js';
+
+/*
+ * The container image (Containerfile, scripts/image/build.sh): built with the real buildah (or
+ * the image of the same inputs reused), inspected, and run from its root filesystem with the
+ * real unshare (mount namespace, chroot, setuid): the root read-only and the state
+ * directory, HOME and /tmp on tmpfs, as the Helm chart's pod has them.
+ */
+
+const buildah = ['--storage-driver', 'vfs'];
+const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+interface ImageConfig {
+  User?: string;
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  Healthcheck?: unknown;
+}
+
+function run(
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024, env: options.env ?? process.env },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function must(file: string, args: readonly string[], timeoutMs?: number): Promise<string> {
+  const result = await run(file, args, { timeoutMs });
+  if (result.code !== 0) {
+    throw new Error(`${file} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
+}
+
+async function which(program: string): Promise<string | undefined> {
+  const result = await run('sh', ['-c', `command -v ${program}`]);
+  return result.code === 0 ? result.stdout.trim() : undefined;
+}
+
+/** Every file under `dir` (not following symlinks), as paths relative to it. */
+async function walk(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(`${rel}/`, ...(await walk(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/*
+ * Mounts what a pod has (proc, /dev, tmpfs volumes) in a private mount namespace, makes the
+ * image's root read-only, then runs the command as 65532 with the image's root and working
+ * directory. $1 is the image's root; the rest is the command, run inside it.
+ */
+const podScript = `set -e
+r="$1"; shift
+mount --bind "$r" "$r"
+mount -o remount,bind,ro "$r"
+mount -t proc proc "$r/proc"
+mount --rbind /dev "$r/dev"
+mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+mount -t tmpfs -o uid=65532,gid=65532,mode=0700 tmpfs "$r/var/lib/switchboard"
+mount -t tmpfs -o uid=65532,gid=65532,mode=0700 tmpfs "$r/home/nonroot"
+wd="$WORKDIR"
+exec env -u WORKDIR -u IMAGE_PATH -u PWD PATH="$IMAGE_PATH" unshare --root="$r" --wd="$wd" --setuid 65532 --setgid 65532 "$@"
+`;
+
+describe('container image', () => {
+  let image = '';
+  let config: ImageConfig = {};
+  let container = '';
+  let rootfs = '';
+  let agent: ChildProcess | undefined;
+
+  /** Arguments for `unshare` running `command` (absolute, inside the image) in the pod layout. */
+  function podArgs(command: string[]): string[] {
+    // No PID namespace: `unshare --fork` ignores SIGTERM, and the agent must get it to stop (it
+    // stops its plugins itself). Every exec keeps the PID, so the child process is the agent.
+    return ['--mount', 'sh', '-c', podScript, 'pod', rootfs, ...command];
+  }
+
+  /**
+   * The image's environment and `extra`, nothing of this process's: the script runs with the
+   * host's PATH (mount, unshare) and hands the image's PATH to the command.
+   */
+  function podEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const kv of config.Env ?? []) {
+      const at = kv.indexOf('=');
+      env[kv.slice(0, at)] = kv.slice(at + 1);
+    }
+    return {
+      ...env,
+      ...extra,
+      WORKDIR: config.WorkingDir ?? '/',
+      IMAGE_PATH: env.PATH,
+      PATH: process.env.PATH,
+    };
+  }
+
+  beforeAll(async () => {
+    if (!(await which('buildah'))) {
+      throw new Error('buildah is missing: run bash .ci/install-deps.sh (Debian packages buildah, binutils)');
+    }
+    if (process.getuid?.() !== 0) {
+      throw new Error('the container image test runs as root (buildah vfs storage, unshare, chroot)');
+    }
+    // Reuses the image when no input changed (seconds); a build is about a minute.
+    const out = await must('bash', [join(repoRoot, 'scripts/image/build.sh')], 600_000);
+    image = /^image: (\S+)$/m.exec(out)?.[1] ?? '';
+    expect(image, out).toMatch(/^localhost\/switchboard:inputs-[0-9a-f]{16}$/);
+    const inspected = JSON.parse(
+      await must('buildah', [...buildah, 'inspect', '--type', 'image', image]),
+    ) as {
+      OCIv1: { config: ImageConfig };
+      Docker?: { config?: ImageConfig };
+    };
+    config = inspected.OCIv1.config;
+    expect(inspected.Docker?.config?.Healthcheck).toBeUndefined();
+    container = (await must('buildah', [...buildah, 'from', '--pull-never', image])).trim();
+    rootfs = (await must('buildah', [...buildah, 'mount', container])).trim();
+  }, 660_000);
+
+  afterAll(async () => {
+    if (agent && agent.exitCode === null) {
+      const exited = new Promise((resolve) => agent?.once('exit', resolve));
+      agent.kill('SIGTERM');
+      const late = setTimeout(() => agent?.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(late);
+    }
+    if (container) {
+      await run('buildah', [...buildah, 'umount', container]);
+      await run('buildah', [...buildah, 'rm', container]);
+    }
+  }, 60_000);
+
+  it('runs as 65532 with entrypoint switchboard (node bin/run.js), OCI labels and no HEALTHCHECK', () => {
+    expect(config.User).toBe('65532:65532');
+    expect(config.Entrypoint).toEqual(['/usr/local/bin/node', '/app/bin/run.js']);
+    expect(config.Cmd).toEqual(['start']);
+    expect(config.Healthcheck).toBeUndefined();
+    expect(config.Env).toContain('SWITCHBOARD_STATE_DIR=/var/lib/switchboard');
+    expect(config.Env).toContain('NODE_ENV=production');
+    expect(config.WorkingDir).toBe('/var/lib/switchboard');
+    expect(config.Labels).toMatchObject({
+      'org.opencontainers.image.version': pkg.version,
+      'org.opencontainers.image.licenses': 'Apache-2.0',
+    });
+    expect(config.Labels?.['org.opencontainers.image.source']).toBeTruthy();
+    expect(config.Labels?.['org.opencontainers.image.revision']).toMatch(/^([0-9a-f]{40}|unknown)$/);
+  });
+
+  it('holds the agent, production dependencies only, and nothing of a build or a developer', async () => {
+    const files = await walk(rootfs);
+    const lock = JSON.parse(await readFile(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean; os?: string[]; cpu?: string[] }>;
+    };
+    const devOnly = Object.entries(lock.packages).filter(
+      ([path, p]) => path && p.dev && !path.startsWith('packages/'),
+    );
+    expect(devOnly.length).toBeGreaterThan(100);
+    const present = devOnly.filter(([path]) => files.includes(`app/${path}/`)).map(([path]) => path);
+    expect(present, 'development dependencies in the image').toEqual([]);
+    for (const name of ['vitest', 'typescript', '@biomejs/biome', 'vite', '@types/node']) {
+      expect(name in pkg.devDependencies).toBe(true);
+      expect(files).not.toContain(`app/node_modules/${name}/`);
+    }
+    // What the agent loads at run time is there, with the SDK workspace and the SQLite addon.
+    for (const path of [
+      'app/bin/run.js',
+      'app/dist/cli/commands/start.js',
+      'app/index.yaml',
+      'app/node_modules/@oclif/core/package.json',
+      'app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'app/node_modules/emojibase-data/en/shortcodes/iamcal.json',
+      'app/packages/sdk/dist/index.js',
+      'app/dist/plugins/executor_echo_linux_amd64.tar.gz',
+      'usr/local/bin/node',
+      'usr/share/doc/libc6/copyright',
+      'usr/share/doc/node/LICENSE',
+    ]) {
+      expect(files, path).toContain(path);
+    }
+    expect((await lstat(join(rootfs, 'app/node_modules/switchboard-sdk'))).isSymbolicLink()).toBe(true);
+
+    const forbidden = files.filter(
+      (f) =>
+        /(^|\/)(\.npmrc|\.yarnrc|\.env|\.git|\.npm|_cacache|id_rsa[^/]*|\.ssh)\/?$/.test(f) ||
+        /^app\/(src|test|bench|scripts|docs|\.cache)\//.test(f) ||
+        /^app\/dist\/.*\.(test\.js|map|d\.ts)$/.test(f) ||
+        /^app\/node_modules\/.*\.(map|d\.ts|md)$/i.test(f.replace(/\/(licen[cs]e|third-party)[^/]*$/i, '')) ||
+        /^(bin|sbin|usr\/bin|usr\/sbin)\//.test(f) ||
+        /^usr\/share\/(man|info|locale|lintian)\//.test(f),
+    );
+    expect(forbidden, 'files a runtime image must not carry').toEqual([]);
+
+    // No credentials, whatever the file is called: npm tokens, registry auth, chat tokens, keys.
+    const secret =
+      /(_authToken\s*=|_auth\s*=|npm_[A-Za-z0-9]{36}|xox[abp]-[0-9]+-[0-9A-Za-z-]+|ghp_[A-Za-z0-9]{36}|-----BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY-----)/;
+    const leaks: string[] = [];
+    for (const f of files) {
+      if (f.endsWith('/') || f.startsWith('usr/local/bin/') || f.endsWith('.node')) continue;
+      const st = await lstat(join(rootfs, f));
+      if (!st.isFile() || st.size > 4 * 1024 * 1024) continue;
+      if (secret.test(await readFile(join(rootfs, f), 'latin1'))) leaks.push(f);
+    }
+    expect(leaks, 'files with what looks like a credential').toEqual([]);
+  });
+
+  it('stays small: under 180 MB uncompressed (Node alone is 86 MB)', async () => {
+    let bytes = 0;
+    for (const f of await walk(rootfs)) {
+      if (f.endsWith('/')) continue;
+      const st = await lstat(join(rootfs, f));
+      if (st.isFile()) bytes += st.size;
+    }
+    expect(bytes).toBeGreaterThan(100 * 1e6);
+    expect(bytes).toBeLessThan(180 * 1e6);
+  });
+
+  it('runs `switchboard --version` from its root filesystem as 65532, read-only', async () => {
+    const result = await run('unshare', podArgs([...(config.Entrypoint ?? []), '--version']), {
+      env: podEnv(),
+      timeoutMs: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(`switchboard/${pkg.version} linux-x64 node-v20.20.2`);
+    expect(result.code).toBe(0);
+  });
+
+  it('the image has no shell: a command it does not contain fails to start', async () => {
+    const result = await run('unshare', podArgs(['/bin/sh', '-c', 'true']), { env: podEnv() });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/\/bin\/sh.*No such file or directory|failed to execute \/bin\/sh/);
+  });
+
+  it('runs the quickstart: /healthz answers and the built-in plugins start without network', async () => {
+    const port = await freePort();
+    const consolePort = await freePort();
+    const env = podEnv({
+      SWITCHBOARD_SETTINGS_HEALTH__PORT: String(port),
+      SWITCHBOARD_SETTINGS_METRICS__PORT: String(port),
+    });
+    let output = '';
+    agent = spawn(
+      'unshare',
+      podArgs([...(config.Entrypoint ?? []), ...(config.Cmd ?? []), '--console-port', String(consolePort)]),
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    agent.stdout?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    agent.stderr?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+
+    const deadline = Date.now() + 60_000;
+    let health = '';
+    let status: { plugins?: { name: string; state: string; lastError?: string }[] } = {};
+    while (Date.now() < deadline) {
+      if (agent.exitCode !== null) throw new Error(`the agent exited ${agent.exitCode}:\n${output}`);
+      try {
+        const signal = AbortSignal.timeout(5000);
+        health = await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal })).text();
+        status = (await (await fetch(`http://127.0.0.1:${port}/status`, { signal })).json()) as typeof status;
+        const names = (status.plugins ?? []).filter((p) => p.state === 'running').map((p) => p.name);
+        if (['switchboard/demo', 'switchboard/echo', 'switchboard/exec'].every((n) => names.includes(n)))
+          break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(JSON.parse(health)).toEqual({ status: 'alive' });
+    expect(
+      (status.plugins ?? []).map((p) => `${p.name} ${p.state}${p.lastError ? ` ${p.lastError}` : ''}`).sort(),
+      output,
+    ).toEqual(['switchboard/demo running', 'switchboard/echo running', 'switchboard/exec running']);
+    expect(output).toContain(`http://127.0.0.1:${consolePort}/`);
+
+    const exited = new Promise<number | null>((resolve) => agent?.once('exit', (code) => resolve(code)));
+    agent.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 90_000);
+});
