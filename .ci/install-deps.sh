@@ -18,6 +18,11 @@ PACKAGES=(
   chromium
   chromium-driver
   firefox-esr
+  # The container image (scripts/image/build.sh, test/integration/container-image.test.ts):
+  # buildah builds it without a container engine; binutils strips Node and reads ELF dependencies.
+  buildah
+  binutils
+  openssl
 )
 
 missing=()
