@@ -290,8 +290,11 @@ describe('container image', () => {
         health = await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal })).text();
         status = (await (await fetch(`http://127.0.0.1:${port}/status`, { signal })).json()) as typeof status;
         const names = (status.plugins ?? []).filter((p) => p.state === 'running').map((p) => p.name);
-        if (['switchboard/demo', 'switchboard/echo', 'switchboard/exec'].every((n) => names.includes(n)))
-          break;
+        const all = ['switchboard/demo', 'switchboard/echo', 'switchboard/exec'].every((n) =>
+          names.includes(n),
+        );
+        // The banner is written once start() returns, which can be after the plugins run.
+        if (all && output.includes(`http://127.0.0.1:${consolePort}/`)) break;
       } catch {
         // not listening yet
       }
