@@ -141,7 +141,13 @@ describe('container image', () => {
     };
     config = inspected.OCIv1.config;
     expect(inspected.Docker?.config?.Healthcheck).toBeUndefined();
-    container = (await must('buildah', [...buildah, 'from', '--pull-never', image])).trim();
+    // vfs copies the whole image per container: drop what an interrupted run left behind.
+    const names = await must('buildah', [...buildah, 'containers', '--format', '{{.ContainerName}}']);
+    for (const name of names.split('\n').filter((n) => n.startsWith('switchboard-image-test-'))) {
+      await run('buildah', [...buildah, 'rm', name]);
+    }
+    const name = `switchboard-image-test-${process.pid}`;
+    container = (await must('buildah', [...buildah, 'from', '--pull-never', '--name', name, image])).trim();
     rootfs = (await must('buildah', [...buildah, 'mount', container])).trim();
   }, 660_000);
 
