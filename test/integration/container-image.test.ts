@@ -8,8 +8,9 @@ import { test as tmp } from '../support/temp-dir.js';
 /*
  * The container image (Containerfile, scripts/image/build.sh): built with the real buildah (or
  * the image of the same inputs reused), inspected, and run from its root filesystem with the
- * real unshare (mount namespace, chroot, setuid): the root read-only and the state
- * directory, HOME and /tmp on tmpfs, as the Helm chart's pod has them.
+ * real unshare (mount and network namespaces, chroot, setuid): the root read-only, the state
+ * directory, HOME and /tmp on tmpfs, as the Helm chart's pod has them, and no network.
+ * The build script's and prune.mjs's refusals are at the end.
  */
 
 const buildah = ['--storage-driver', 'vfs'];
@@ -104,10 +105,10 @@ describe('container image', () => {
   }
 
   /**
-   * The image's environment and `extra`, nothing of this process's: the script runs with the
+   * The image's environment, nothing of this process's: the script runs with the
    * host's PATH (mount, unshare) and hands the image's PATH to the command.
    */
-  function podEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  function podEnv(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const kv of config.Env ?? []) {
       const at = kv.indexOf('=');
@@ -115,7 +116,6 @@ describe('container image', () => {
     }
     return {
       ...env,
-      ...extra,
       WORKDIR: config.WorkingDir ?? '/',
       IMAGE_PATH: env.PATH,
       PATH: process.env.PATH,
