@@ -165,7 +165,7 @@ cp -r "$ROOT/packages/sdk/dist" "$APP/packages/sdk/"
 step "installing production dependencies (npm ci --omit=dev)"
 (cd "$APP" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null) ||
   die "npm ci --omit=dev in $APP failed"
-cp -r "$ROOT/bin" "$ROOT/lib" "$ROOT/dist" "$ROOT/proto" "$ROOT/index.yaml" "$APP/"
+cp -r "$ROOT/bin" "$ROOT/lib" "$ROOT/dist" "$ROOT/index.yaml" "$APP/"
 rm -f "$APP/dist/.build-stamp"
 find "$APP/dist/plugins" -maxdepth 1 -name '*.tar.gz' ! -name '*_linux_amd64.tar.gz' -delete
 staged="$(node -p 'require(process.argv[1]).version' "$APP/node_modules/better-sqlite3/package.json")"
@@ -173,6 +173,8 @@ built="$(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/better-s
 [[ "$staged" == "$built" ]] ||
   die "better-sqlite3 $built is compiled in this checkout but the lockfile installs $staged; run npm ci"
 install -D -m 0755 "$ADDON" "$APP/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
+# The CLI and agent become one esbuild bundle; node_modules keeps what is loaded by path.
+node "$ROOT/scripts/image/bundle.mjs" "$APP" || die "bundling the agent (scripts/image/bundle.mjs) failed"
 node "$ROOT/scripts/image/prune.mjs" "$APP"
 rm -f "$APP/node_modules/.package-lock.json"
 

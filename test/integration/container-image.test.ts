@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, lstat, readdir, readFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/build-fixtures.js';
@@ -43,6 +43,33 @@ function run(
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
       },
     );
+  });
+}
+
+/** Runs `file` with `input` on its stdin. */
+function runWithInput(
+  file: string,
+  args: readonly string[],
+  input: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input);
   });
 }
 
@@ -108,12 +135,18 @@ describe('container image', () => {
    * The image's environment, nothing of this process's: the script runs with the
    * host's PATH (mount, unshare) and hands the image's PATH to the command.
    */
-  function podEnv(): NodeJS.ProcessEnv {
+  /** The image's environment alone (Env of its config). */
+  function imageEnv(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const kv of config.Env ?? []) {
       const at = kv.indexOf('=');
       env[kv.slice(0, at)] = kv.slice(at + 1);
     }
+    return env;
+  }
+
+  function podEnv(): NodeJS.ProcessEnv {
+    const env = imageEnv();
     return {
       ...env,
       WORKDIR: config.WorkingDir ?? '/',
@@ -196,12 +229,17 @@ describe('container image', () => {
       expect(name in pkg.devDependencies).toBe(true);
       expect(files).not.toContain(`app/node_modules/${name}/`);
     }
-    // What the agent loads at run time is there, with the SDK workspace and the SQLite addon.
+    // What the agent loads at run time is there: the bundle, the files it reads by path, the SDK
+    // workspace and the SQLite addon.
     for (const path of [
       'app/bin/run.js',
-      'app/dist/cli/commands/start.js',
+      'app/bundle/cli.js',
+      'app/bundle/commands.js',
+      'app/bundle/command-not-found.js',
+      'app/bundle/THIRD-PARTY-LICENSES.txt',
+      'app/dist/bots/console/page/index.html',
+      'app/dist/core/console-protocol.js',
       'app/index.yaml',
-      'app/node_modules/@oclif/core/package.json',
       'app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       'app/node_modules/emojibase-data/en/shortcodes/iamcal.json',
       'app/packages/sdk/dist/index.js',
@@ -213,6 +251,34 @@ describe('container image', () => {
       expect(files, path).toContain(path);
     }
     expect((await lstat(join(rootfs, 'app/node_modules/switchboard-sdk'))).isSymbolicLink()).toBe(true);
+    // Everything else is in the bundle: node_modules keeps what is loaded by path, and neither
+    // the compiled modules nor esbuild (plugin build is not available in the image) are there.
+    expect((await readdir(join(rootfs, 'app/node_modules'))).sort()).toEqual([
+      'better-sqlite3',
+      'bindings',
+      'emojibase-data',
+      'file-uri-to-path',
+      'switchboard-sdk',
+    ]);
+    expect(
+      files.filter(
+        (f) =>
+          /^app\/dist\/.*\.js$/.test(f) &&
+          !/^app\/dist\/(bots\/console\/page|core\/console-protocol)/.test(f),
+      ),
+    ).toEqual([]);
+    const imagePkg = JSON.parse(await readFile(join(rootfs, 'app/package.json'), 'utf8')) as {
+      version: string;
+      oclif: { commands: unknown };
+    };
+    expect(imagePkg.version).toBe(pkg.version);
+    expect(imagePkg.oclif.commands).toEqual({
+      strategy: 'explicit',
+      target: './bundle/commands.js',
+      identifier: 'COMMANDS',
+    });
+    const licences = await readFile(join(rootfs, 'app/bundle/THIRD-PARTY-LICENSES.txt'), 'utf8');
+    for (const name of ['@oclif/core@', 'fastify@', 'discord.js@', 'zod@']) expect(licences).toContain(name);
 
     const forbidden = files.filter(
       (f) =>
@@ -238,15 +304,15 @@ describe('container image', () => {
     expect(leaks, 'files with what looks like a credential').toEqual([]);
   });
 
-  it('stays small: under 180 MB uncompressed (Node alone is 86 MB)', async () => {
+  it('stays small: under 115 MB uncompressed (Node alone is 86 MB, the bundled agent 8 MB)', async () => {
     let bytes = 0;
     for (const f of await walk(rootfs)) {
       if (f.endsWith('/')) continue;
       const st = await lstat(join(rootfs, f));
       if (st.isFile()) bytes += st.size;
     }
-    expect(bytes).toBeGreaterThan(100 * 1e6);
-    expect(bytes).toBeLessThan(180 * 1e6);
+    expect(bytes).toBeGreaterThan(90 * 1e6);
+    expect(bytes).toBeLessThan(115 * 1e6);
   });
 
   it('runs `switchboard --version` from its root filesystem as 65532, read-only', async () => {
@@ -320,10 +386,64 @@ describe('container image', () => {
     ).toEqual(['switchboard/demo running', 'switchboard/echo running', 'switchboard/exec running']);
     expect(output).toContain('http://127.0.0.1:2116/');
 
+    // The CLI's other commands from the image, in the agent's namespaces (its root, its tmpfs
+    // state directory holding the quickstart's config, its loopback) as 65532: a bundle breaks
+    // in ways `--version` does not show (lazy chunks, files read by path, oclif's command list).
+    const nsenter = (await which('nsenter')) ?? 'nsenter';
+    const cli = (args: string[], input = '') =>
+      runWithInput(
+        nsenter,
+        [
+          ...['-t', String(started.pid), '-m', '-n', '-r', '-w', '-S', '65532', '-G', '65532'],
+          ...(config.Entrypoint ?? []),
+          ...args,
+        ],
+        input,
+        imageEnv(),
+      );
+
+    let result = await cli(['config', 'validate', '-c', '/var/lib/switchboard/quickstart.yaml']);
+    expect(result.stdout + result.stderr).toContain('configuration is valid');
+    expect(result.code).toBe(0);
+
+    result = await cli(['status']);
+    expect(result.stdout, result.stderr).toMatch(/switchboard\/echo\s+running/);
+    expect(result.code).toBe(0);
+
+    // A command typed into the web console over its WebSocket, answered by the echo plugin.
+    result = await cli(['chat', '--history', '0'], 'echo hello-from-the-image\n');
+    expect(result.stdout, result.stderr).toMatch(/Switchboard:\s*\n\s*hello-from-the-image/);
+    expect(result.code).toBe(0);
+
+    result = await cli(['help']);
+    expect(result.stdout).toMatch(/TOPICS[\s\S]*plugin[\s\S]*COMMANDS[\s\S]*chat[\s\S]*status/);
+    expect(result.code).toBe(0);
+
+    // The not-found hook is its own entry of the bundle.
+    result = await cli(['sttaus']);
+    expect(result.stderr).toMatch(
+      /sttaus is not a switchboard command\. Did you mean "switchboard[\s›]+status"\?/,
+    );
+    expect(result.code).toBe(127);
+
+    // esbuild is left out of the image: plugin build says so instead of a missing module.
+    const plugins = `/proc/${started.pid}/root/tmp/plugins/echo`;
+    await mkdir(plugins, { recursive: true });
+    await writeFile(
+      join(plugins, 'plugin.json'),
+      '[{ "type": "executor", "name": "echo", "entry": "main.ts" }]',
+    );
+    await writeFile(join(plugins, 'main.ts'), 'export {};\n');
+    result = await cli(['plugin', 'build', '--plugins-dir', '/tmp/plugins', '--output', '/tmp/out']);
+    expect(result.stderr).toContain(
+      'switchboard plugin build is not available in the container image: it needs esbuild, which the image leaves out (11 MB); run it where Switchboard is installed with npm or from a source checkout',
+    );
+    expect(result.code).toBe(1);
+
     const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
     started.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('scripts/image: refusals', () => {
@@ -363,6 +483,112 @@ describe('scripts/image: refusals', () => {
     },
     120_000,
   );
+
+  /*
+   * A copy of this checkout (built files copied, not linked: the build changes its staged copy)
+   * whose better-sqlite3 is `sqlite`, with the real image cache's downloads linked into a cache
+   * of its own (the build empties the cache's work directory).
+   */
+  async function fakeCheckout(dir: string, sqlite: { version?: string; addon: string }): Promise<string> {
+    const root = join(dir, 'checkout');
+    for (const path of [
+      'Containerfile',
+      'scripts/image',
+      'package.json',
+      'package-lock.json',
+      'LICENSE',
+      'bin',
+      'lib',
+      'dist',
+      'index.yaml',
+      'packages/sdk/package.json',
+      'packages/sdk/dist',
+    ]) {
+      await cp(join(repoRoot, path), join(root, path), { recursive: true });
+    }
+    const sqlitePkg = JSON.parse(
+      await readFile(join(repoRoot, 'node_modules/better-sqlite3/package.json'), 'utf8'),
+    ) as { version: string };
+    await mkdir(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
+    await writeFile(
+      join(root, 'node_modules/better-sqlite3/package.json'),
+      JSON.stringify({ ...sqlitePkg, version: sqlite.version ?? sqlitePkg.version }),
+    );
+    await cp(sqlite.addon, join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+    // bundle.mjs runs the checkout's esbuild.
+    await symlink(join(repoRoot, 'node_modules/esbuild'), join(root, 'node_modules/esbuild'));
+    const realCache = join(process.env.HOME ?? '/root', '.cache/switchboard/image');
+    for (const sub of ['node', 'debs']) {
+      await mkdir(join(dir, 'cache', sub), { recursive: true });
+      for (const f of await readdir(join(realCache, sub)).catch(() => [])) {
+        await symlink(join(realCache, sub, f), join(dir, 'cache', sub, f));
+      }
+    }
+    return root;
+  }
+
+  function buildEnv(dir: string): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      SWITCHBOARD_IMAGE_CACHE: join(dir, 'cache'),
+      SWITCHBOARD_IMAGE_SOURCE: 'test',
+      SWITCHBOARD_IMAGE_NAME: 'localhost/switchboard-refusal-test',
+    };
+  }
+
+  tmp(
+    'build.sh refuses a better-sqlite3 compiled at another version than the lockfile installs',
+    async ({ dir }) => {
+      const real = join(repoRoot, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+      const root = await fakeCheckout(dir.path, { version: '1.0.0', addon: real });
+      const result = await run('bash', [join(root, 'scripts/image/build.sh'), '--force'], {
+        env: buildEnv(dir.path),
+        timeoutMs: 300_000,
+      });
+      expect(result.stderr).toMatch(
+        /build-image: better-sqlite3 1\.0\.0 is compiled in this checkout but the lockfile installs \d+\.\d+\.\d+; run npm ci\n$/,
+      );
+      expect(result.code).toBe(1);
+    },
+    300_000,
+  );
+
+  tmp(
+    'build.sh refuses an ELF file that needs a shared library none of its Debian packages provides',
+    async ({ dir }) => {
+      if (!(await which('gcc'))) throw new Error('gcc is missing: it links the test addon');
+      // An "addon" that needs libz.so.1 (zlib1g, which the image does not carry).
+      const source = await dir.write('addon.c', 'int addon(void) { return 1; }\n');
+      const addon = join(dir.path, 'addon.node');
+      await must('gcc', [
+        '-shared',
+        '-fPIC',
+        '-o',
+        addon,
+        source,
+        '-Wl,--no-as-needed',
+        '/lib/x86_64-linux-gnu/libz.so.1',
+      ]);
+      const root = await fakeCheckout(dir.path, { addon });
+      const result = await run('bash', [join(root, 'scripts/image/build.sh'), '--force'], {
+        env: buildEnv(dir.path),
+        timeoutMs: 300_000,
+      });
+      expect(result.stderr).toMatch(
+        /build-image: \S+\/app\/node_modules\/better-sqlite3\/build\/Release\/better_sqlite3\.node needs libz\.so\.1, which none of libc6 libgcc-s1 libstdc\+\+6 gcc-12-base provides; add its Debian package to DEBS\n$/,
+      );
+      expect(result.code).toBe(1);
+    },
+    300_000,
+  );
+
+  tmp('bundle.mjs wants a staged application directory', async ({ dir }) => {
+    const result = await run(process.execPath, [join(repoRoot, 'scripts/image/bundle.mjs'), dir.path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `bundle: "${dir.path}" is not a staged application directory (dist/cli/commands/start.js or node_modules missing)\n`,
+    );
+  });
 
   tmp('prune.mjs wants a staged application directory', async ({ dir }) => {
     const result = await run(process.execPath, [prune, dir.path]);
