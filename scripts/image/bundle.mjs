@@ -220,7 +220,8 @@ rmSync(join(app, 'node_modules/.bin'), { recursive: true, force: true });
     else rmSync(join(app, 'dist', rel), { recursive: true });
   }
 })('');
-if (!readdirSync(join(app, 'dist/plugins')).some((f) => keepDistFile.test(`plugins/${f}`))) {
+const pluginsDir = join(app, 'dist/plugins');
+if (!existsSync(pluginsDir) || !readdirSync(pluginsDir).some((f) => keepDistFile.test(`plugins/${f}`))) {
   process.stderr.write(`bundle: ${app}/dist/plugins holds no plugin archive; index.yaml names them\n`);
   process.exit(1);
 }

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/build-fixtures.js';
-import { test as tmp } from '../support/temp-dir.js';
+import { type TempDir, test as tmp } from '../support/temp-dir.js';
 
 /*
  * The container image (Containerfile, scripts/image/build.sh): built with the real buildah (or
@@ -588,6 +588,69 @@ describe('scripts/image: refusals', () => {
     expect(result.stderr).toBe(
       `bundle: "${dir.path}" is not a staged application directory (dist/cli/commands/start.js or node_modules missing)\n`,
     );
+  });
+
+  /*
+   * A staged application as small as bundle.mjs accepts: one command, the hook, oclif and
+   * plugin-help linked from this checkout; `lock` is its package-lock.json's packages.
+   */
+  async function stagedApp(dir: TempDir, lock: Record<string, unknown>): Promise<string> {
+    await dir.write('package.json', JSON.stringify({ ...pkg, dependencies: {} }));
+    await dir.write('package-lock.json', JSON.stringify({ packages: lock }));
+    await dir.write('dist/cli/commands/start.js', 'export default class Start {}\n');
+    await dir.write('dist/cli/hooks/command-not-found.js', 'export default async function hook() {}\n');
+    await dir.write('bin/run.js', '');
+    await mkdir(join(dir.path, 'node_modules/@oclif'), { recursive: true });
+    for (const name of ['@oclif/core', '@oclif/plugin-help']) {
+      await symlink(join(repoRoot, 'node_modules', name), join(dir.path, 'node_modules', name));
+    }
+    return dir.path;
+  }
+  const keptInLock = {
+    'node_modules/better-sqlite3': {},
+    'node_modules/emojibase-data': {},
+    'node_modules/switchboard-sdk': {},
+  };
+  const bundle = join(repoRoot, 'scripts/image/bundle.mjs');
+
+  tmp('bundle.mjs stops when a package it keeps is not in the lockfile', async ({ dir }) => {
+    const app = await stagedApp(dir, { 'node_modules/emojibase-data': {} });
+    const result = await run(process.execPath, [bundle, app]);
+    expect(result.stderr).toBe(
+      'bundle: better-sqlite3 is to stay in node_modules but the lockfile has no node_modules/better-sqlite3\n',
+    );
+    expect(result.code).toBe(1);
+  });
+
+  tmp('bundle.mjs stops when dist/ has no plugin archive or no console page', async ({ dir }) => {
+    const app = await stagedApp(dir, keptInLock);
+    let result = await run(process.execPath, [bundle, app]);
+    expect(result.stderr).toBe(
+      `bundle: ${app}/dist/plugins holds no plugin archive; index.yaml names them\n`,
+    );
+    expect(result.code).toBe(1);
+
+    // The failed run had already pruned node_modules and dist/: stage again.
+    await rm(join(app, 'node_modules'), { recursive: true });
+    await stagedApp(dir, keptInLock);
+    await dir.write('dist/plugins/executor_echo_linux_amd64.tar.gz', 'x');
+    result = await run(process.execPath, [bundle, app]);
+    expect(result.stderr).toBe(
+      `bundle: dist/bots/console/page, which the agent reads at run time, is missing from ${app}\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  tmp('measure-start.mjs names its usage', async () => {
+    const result = await run(process.execPath, [
+      join(repoRoot, 'scripts/image/measure-start.mjs'),
+      '--runs',
+      '0',
+    ]);
+    expect(result.stderr).toBe(
+      'usage: measure-start.mjs <image> [<image>…] [--runs N (a positive integer)]\n',
+    );
+    expect(result.code).toBe(2);
   });
 
   tmp('prune.mjs wants a staged application directory', async ({ dir }) => {
