@@ -27,7 +27,8 @@ if (!app || !existsSync(join(app, 'dist/cli/commands/start.js')) || !existsSync(
  */
 const external = ['better-sqlite3'];
 const keepPackages = ['better-sqlite3', 'emojibase-data', 'switchboard-sdk'];
-// better-sqlite3 depends on prebuild-install to fetch its addon at install time (40 packages);
+// better-sqlite3 depends on prebuild-install to fetch its addon at install time (37 packages
+// with its own dependencies);
 // at run time it needs only bindings.
 const installOnly = new Set(['prebuild-install']);
 /*
@@ -146,7 +147,8 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'error',
   // CommonJS dependencies call require() for Node's modules and read __dirname; an ESM bundle
-  // has neither unless it makes them.
+  // has neither unless it makes them. esbuild does not see these names: a bundled module that
+  // declares its own top-level __dirname would collide, which the image test's first command shows.
   banner: {
     js: "import{createRequire as __sbCreateRequire}from'node:module';import{fileURLToPath as __sbFileURLToPath}from'node:url';const require=__sbCreateRequire(import.meta.url),__filename=__sbFileURLToPath(import.meta.url),__dirname=__sbFileURLToPath(new URL('.',import.meta.url));",
   },
