@@ -18,6 +18,13 @@ PACKAGES=(
   chromium
   chromium-driver
   firefox-esr
+  # The container image (scripts/image/build.sh, test/integration/container-image.test.ts):
+  # buildah builds it without a container engine; binutils strips Node and reads ELF dependencies;
+  # iproute2 brings up loopback in the test's private network namespace.
+  buildah
+  binutils
+  openssl
+  iproute2
 )
 
 missing=()
