@@ -188,6 +188,7 @@ plugins:
         context,
         // The harness runs as a bundle in .cache/bench, away from the page files.
         pageDir: join(ctx.repoRoot, 'src/bots/console/page'),
+        pageModules: { 'console-protocol.js': join(ctx.repoRoot, 'src/core/console-protocol.js') },
         // Back-to-back commands are the point here; the per-client flood limit would refuse them.
         commandRate: { perSecond: 1e6, burst: 1e6 },
       });

@@ -50,6 +50,11 @@ export interface ConsoleBotOptions {
   context: PlatformContext;
   /** Where the page's files are; default: next to this module (`page/`). */
   pageDir?: URL | string;
+  /**
+   * Where the modules the page shares with the agent are (console-protocol.js); default: the
+   * compiled core/ next to this module. Code bundled away from dist/ names them here.
+   */
+  pageModules?: Readonly<Record<string, URL | string>>;
   /** Per-channel history kept for late clients; default 200 messages, 2 M characters. */
   history?: Partial<HistoryLimits>;
   /** Bytes of attached files kept for download; default 64 MiB. */
@@ -128,7 +133,7 @@ export class ConsoleBotImpl implements ConsoleBot {
     let hub: SocketHub | undefined;
     try {
       const token = consoleToken(this.id, settings);
-      const assets = await loadPageAssets(this.#options.pageDir);
+      const assets = await loadPageAssets(this.#options.pageDir, this.#options.pageModules);
       hub = new SocketHub({
         logger: this.#log,
         welcome: (client) => this.#welcome(client),
