@@ -22,6 +22,7 @@ import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
+import { scheduleStartGarbageRelease } from './start-garbage.js';
 
 export type { Agent, AgentDeps } from './agent-api.js';
 export type {
@@ -32,6 +33,9 @@ export type {
   RepositoryStatus,
 } from './agent-status.js';
 export type { ReloadReport } from './reload.js';
+
+/** After ready: late enough not to hold up the launches' last replies, early enough for the 2 s reading. */
+const garbageReleaseDelayMs = 500;
 
 /**
  * The composition root: builds everything from one validated config. Plugins
@@ -50,6 +54,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const servers: FastifyInstance[] = [];
   let watcher: ConfigWatcher | undefined;
   let startFinished = false;
+  let cancelGarbageRelease = () => {};
   let stopped = false;
   /** Plugins whose first launch failed during this start, for `--strict`. */
   const launchFailures: string[] = [];
@@ -234,10 +239,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       );
       // Hashing of the trusted cached files and stale index refreshes start only now.
       deferred.begin();
+      cancelGarbageRelease = scheduleStartGarbageRelease(log, garbageReleaseDelayMs);
       return urls;
     },
     async stop() {
       stopped = true;
+      cancelGarbageRelease();
       retries.clear();
       await deferred.close();
       watcher?.close();
