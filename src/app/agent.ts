@@ -22,7 +22,6 @@ import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
-import { scheduleStartGarbageRelease } from './start-garbage.js';
 
 export type { Agent, AgentDeps } from './agent-api.js';
 export type {
@@ -33,9 +32,6 @@ export type {
   RepositoryStatus,
 } from './agent-status.js';
 export type { ReloadReport } from './reload.js';
-
-/** After ready: late enough not to hold up the launches' last replies, early enough for the 2 s reading. */
-const garbageReleaseDelayMs = 500;
 
 /**
  * The composition root: builds everything from one validated config. Plugins
@@ -54,7 +50,6 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const servers: FastifyInstance[] = [];
   let watcher: ConfigWatcher | undefined;
   let startFinished = false;
-  let cancelGarbageRelease = () => {};
   let stopped = false;
   /** Plugins whose first launch failed during this start, for `--strict`. */
   const launchFailures: string[] = [];
@@ -239,12 +234,10 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       );
       // Hashing of the trusted cached files and stale index refreshes start only now.
       deferred.begin();
-      cancelGarbageRelease = scheduleStartGarbageRelease(log, garbageReleaseDelayMs);
       return urls;
     },
     async stop() {
       stopped = true;
-      cancelGarbageRelease();
       retries.clear();
       await deferred.close();
       watcher?.close();
