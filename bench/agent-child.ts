@@ -31,7 +31,8 @@ export async function runAgentChild(): Promise<void> {
   const agent = createAgent(config, {
     logger: silentLogger,
     version: '0.0.0-bench',
-    stateDir: join(file, '..', 'state'),
+    // One state directory per child: agents side by side must not share a delivery queue file.
+    stateDir: join(file, '..', `state-${process.pid}`),
     createPlatform: (instance) => {
       if (instance.platform !== 'console') return undefined;
       bot = new BenchBot(instance.id);

@@ -188,6 +188,7 @@ plugins:
         context,
         // The harness runs as a bundle in .cache/bench, away from the page files.
         pageDir: join(ctx.repoRoot, 'src/bots/console/page'),
+        pageModules: { 'console-protocol.js': join(ctx.repoRoot, 'src/core/console-protocol.js') },
         // Back-to-back commands are the point here; the per-client flood limit would refuse them.
         commandRate: { perSecond: 1e6, burst: 1e6 },
       });
@@ -221,23 +222,29 @@ async function timeRounds(
   ask: (word: string) => Promise<void>,
   tag: string,
   gapMs = 0,
+  cpu?: number[],
 ): Promise<number[]> {
   const samples: number[] = [];
   let sent = 0;
+  let busyUs = 0;
   for (let i = 0; i < count; i++) {
     const wait = sent + gapMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const t = performance.now();
+    const before = process.cpuUsage();
     sent = t;
     await within(ask(`${tag}-${i}`), 30_000, `echo ${tag}-${i}`);
     samples.push(performance.now() - t);
+    const used = process.cpuUsage(before);
+    busyUs += used.user + used.system;
   }
+  cpu?.push(busyUs / count);
   return samples;
 }
 
 export async function consoleRtt(ctx: BenchContext): Promise<BenchResult> {
-  const calls = ctx.quick ? 150 : 400;
-  const rounds = ctx.quick ? 1 : 2;
+  const calls = ctx.quick ? 150 : 200;
+  const rounds = ctx.quick ? 2 : 6;
   // The console paces each channel to 20 messages/s (its PacingPolicy); commands 60 ms apart
   // stay under it, so the rows measure latency, not the pacing. A last row shows the pacing.
   const gapMs = 60;
@@ -253,9 +260,12 @@ export async function consoleRtt(ctx: BenchContext): Promise<BenchResult> {
     await timeRounds(100, (w) => direct.ask(w), 'warm-direct');
     const viaConsole: number[] = [];
     const viaBot: number[] = [];
+    // CPU time of this process (agent and console client) per command, one figure per block.
+    const cpuConsole: number[] = [];
+    const cpuBot: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      viaConsole.push(...(await timeRounds(calls, (w) => user.ask(w), `ws${r}`, gapMs)));
-      viaBot.push(...(await timeRounds(calls, (w) => direct.ask(w), `direct${r}`, gapMs)));
+      viaConsole.push(...(await timeRounds(calls, (w) => user.ask(w), `ws${r}`, gapMs, cpuConsole)));
+      viaBot.push(...(await timeRounds(calls, (w) => direct.ask(w), `direct${r}`, gapMs, cpuBot)));
     }
     // Every connected client gets every reply: the same with ten more tabs open.
     for (let i = 0; i < watchers; i++) {
@@ -268,6 +278,12 @@ export async function consoleRtt(ctx: BenchContext): Promise<BenchResult> {
     // Back to back: after the burst of 20, replies leave at the paced 20/s.
     const backToBack = await timeRounds(calls, (w) => user.ask(w), 'paced');
 
+    const med = (xs: readonly number[]) => summarize(xs).p50;
+    // Each block's console p50 over the in-process p50 of the block after it: the spread of the ratio.
+    const blockRatios = Array.from({ length: rounds }, (_, r) => {
+      const block = (list: number[]) => list.slice(r * calls, (r + 1) * calls);
+      return med(block(viaConsole)) / med(block(viaBot));
+    });
     const [c, d, w, p] = [
       summarize(viaConsole),
       summarize(viaBot),
@@ -295,21 +311,63 @@ export async function consoleRtt(ctx: BenchContext): Promise<BenchResult> {
           baseline: ms(d.p50),
           ratio: ratio(c.p50 / d.p50),
         }),
+        {
+          measurement: `  ratio of the p50s per block (${rounds} blocks of ${calls}): median (min–max)`,
+          central: ratio(med(blockRatios)),
+          spread: ratio(Math.min(...blockRatios)),
+          max: ratio(Math.max(...blockRatios)),
+          baseline: '-',
+          ratio: ratio(med(blockRatios)),
+          target: '≤ 1.30×',
+          result: med(blockRatios) <= 1.3 ? 'PASS' : 'MISS',
+        },
         row(`console over WebSocket, ${watchers} more clients connected, ${w.n} commands`, w, {
           baseline: ms(d.p50),
           ratio: ratio(w.p50 / d.p50),
         }),
+        {
+          measurement: `CPU of the agent process per command (µs), in-process bot`,
+          central: med(cpuBot).toFixed(0),
+          spread: '-',
+          max: Math.max(...cpuBot).toFixed(0),
+          baseline: '(baseline)',
+          ratio: '-',
+          target: '',
+          result: 'info',
+        },
+        {
+          measurement: `CPU of the agent process per command (µs), console (client included)`,
+          central: med(cpuConsole).toFixed(0),
+          spread: '-',
+          max: Math.max(...cpuConsole).toFixed(0),
+          baseline: med(cpuBot).toFixed(0),
+          ratio: ratio(med(cpuConsole) / med(cpuBot)),
+          target: '',
+          result: 'info',
+        },
         row(`console, back to back (paced at 20 messages/s per channel), ${p.n} commands`, p),
       ],
       notes: [
         `Each command is \`echo <word>\`; the next is sent when the reply to the previous one has arrived and ${gapMs} ms after the previous send. ${rounds} round(s) of ${calls} per path, alternating, after 100 warm-up commands each.`,
         'The console time is measured in the client: from `ws.send` of the command frame to the parsed reply frame, so it includes both WebSocket hops, frame validation, the echo of the command to all clients, rendering, history and the broadcast.',
+        `CPU rows: process.cpuUsage() of the one process that runs the agent and the WebSocket client, summed over each command's round trip (the plugin process not counted), per command; median over the ${rounds} block(s) of each path. On a shared machine this reading moves less than wall time.`,
         'The baseline is a second platform of the same agent whose commands are injected in-process and whose replies are taken at `Bot.deliver`.',
       ],
     };
     return {
       tables: [table],
-      data: { calls, rounds, gapMs, watchers, console: c, direct: d, withWatchers: w, backToBack: p },
+      data: {
+        calls,
+        rounds,
+        gapMs,
+        watchers,
+        console: c,
+        direct: d,
+        withWatchers: w,
+        backToBack: p,
+        cpuUsPerCommand: { console: cpuConsole, direct: cpuBot },
+        blockRatios,
+      },
     };
   } finally {
     user.close();

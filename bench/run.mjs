@@ -179,10 +179,16 @@ async function buildAll(selected) {
         packages: 'external',
         logLevel: 'error',
       }),
-      // The agent RSS benchmark runs the agent in a child process from this bundle.
+      // The agent RSS benchmark runs the agent in a child process from this bundle. Split into
+      // chunks so that the agent's dynamic imports (each platform's implementation, the plugin
+      // download code) stay lazy as they are in dist/; one file would hoist them all to start-up.
       build({
         ...stdin("import { runAgentChild } from './bench/agent.ts';\nawait runAgentChild();\n"),
-        outfile: join(outDir, 'agent-child.mjs'),
+        outdir: outDir,
+        entryNames: 'agent-child',
+        chunkNames: 'agent-child-chunks/[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+        splitting: true,
         bundle: true,
         platform: 'node',
         format: 'esm',

@@ -355,6 +355,33 @@ describe('console: traffic', () => {
     expect(a.of('message')[0]?.ref).toBe('r1');
   });
 
+  it('shows a command before its answer even when the answer is delivered at once', async () => {
+    // The echo of a command is sent after the command is handed over, so that its writes overlap
+    // the plugin call; an answer that comes back in the same turn must still follow it.
+    const { logger } = createTestLogger('silent');
+    const bot = createConsoleBot({ id: 'local/console', settings: settings(), logger, context });
+    await bot.start((c) => {
+      const address = { destinationId: 'local/console', channelId: c.channel.id, threadId: c.threadId };
+      void bot.deliver({ address, message: plaintextMessage(`answer to ${c.text}`) } as Outbound);
+    });
+    running.push(bot);
+    const url = bot.url() as string;
+    const a = await connect(url, { user: 'ada' });
+    a.send({ type: 'command', channel: 'ops', text: 'one' });
+    a.send({ type: 'command', channel: 'ops', text: 'two' });
+    await waitFor(() => a.of('message').length === 4, 15_000, 'two commands and two answers');
+    const shown = (frames: ConsoleMessage[]) =>
+      frames.map((m) => (m.kind === 'user' ? `> ${m.text}` : m.message?.baseBody.plaintext));
+    const expected = ['> one', 'answer to one', '> two', 'answer to two'];
+    expect(shown(a.of('message').map((f) => f.message))).toEqual(expected);
+    // Each answer names the command it answers.
+    const [one, answer] = a.of('message').map((f) => f.message);
+    expect(answer?.replyTo).toBe(one?.id);
+    // The history a later client gets is in the same order.
+    const late = await connect(url, { user: 'bob' });
+    expect(shown(late.of('history').find((h) => h.channel === 'ops')?.messages ?? [])).toEqual(expected);
+  });
+
   it('passes the bot message a control was in, so an answer can replace it, and nothing else', async () => {
     const { bot, url, commands } = await startConsole();
     const a = await connect(url);

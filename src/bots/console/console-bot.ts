@@ -50,6 +50,11 @@ export interface ConsoleBotOptions {
   context: PlatformContext;
   /** Where the page's files are; default: next to this module (`page/`). */
   pageDir?: URL | string;
+  /**
+   * Where the modules the page shares with the agent are (console-protocol.js); default: the
+   * compiled core/ next to this module. Code bundled away from dist/ names them here.
+   */
+  pageModules?: Readonly<Record<string, URL | string>>;
   /** Per-channel history kept for late clients; default 200 messages, 2 M characters. */
   history?: Partial<HistoryLimits>;
   /** Bytes of attached files kept for download; default 64 MiB. */
@@ -64,6 +69,8 @@ export interface ConsoleBotOptions {
 
 const botName = 'Switchboard';
 const mention = `@${botName}`;
+/** Not global or sticky, so one instance can be shared: matching keeps no state in it. */
+const mentionRegExp = nameMentionPattern(botName);
 
 /**
  * The web console: serves the page, keeps a bounded history per channel, turns what clients
@@ -94,6 +101,8 @@ export class ConsoleBotImpl implements ConsoleBot {
   #lastStatus = '';
   #sequence = 0;
   #forms = 0;
+  /** Echoes of commands not yet sent; see {@link ConsoleBotImpl.#publishSoon}. */
+  #echoes: { type: 'message'; message: ConsoleMessage; ref?: string }[] = [];
   readonly #commandRate: { perSecond: number; burst: number };
 
   constructor(options: ConsoleBotOptions) {
@@ -118,7 +127,7 @@ export class ConsoleBotImpl implements ConsoleBot {
   }
 
   mentionPattern(): RegExp {
-    return nameMentionPattern(botName);
+    return mentionRegExp;
   }
 
   async start(onCommand: (command: InboundCommand) => void): Promise<void> {
@@ -128,7 +137,7 @@ export class ConsoleBotImpl implements ConsoleBot {
     let hub: SocketHub | undefined;
     try {
       const token = consoleToken(this.id, settings);
-      const assets = await loadPageAssets(this.#options.pageDir);
+      const assets = await loadPageAssets(this.#options.pageDir, this.#options.pageModules);
       hub = new SocketHub({
         logger: this.#log,
         welcome: (client) => this.#welcome(client),
@@ -268,6 +277,7 @@ export class ConsoleBotImpl implements ConsoleBot {
       return notShown((err as Error).message);
     }
     if (!rendering) return undefined;
+    if (this.#echoes.length > 0) this.#flushEchoes();
     this.#forms += 1;
     const id = `form:${this.#forms}`;
     const sent = client.send({
@@ -289,9 +299,25 @@ export class ConsoleBotImpl implements ConsoleBot {
 
   /** Keeps a message in its channel's history and sends it to every client. */
   #publish(frame: { type: 'message' | 'edit'; message: ConsoleMessage; ref?: string }): void {
+    // Echoes go first, so that every client and the history see a command before its answer.
+    if (this.#echoes.length > 0) this.#flushEchoes();
     const text = JSON.stringify(frame);
     this.#history.put(frame.message, text.length);
     this.#hub?.broadcast(text);
+  }
+
+  /**
+   * Publishes a command's echo once the command has been handed to the agent (after this turn
+   * of the event loop): serializing and writing it to every socket then overlaps the plugin
+   * call instead of delaying its start. Anything published meanwhile sends the echoes first.
+   */
+  #publishSoon(frame: { type: 'message'; message: ConsoleMessage; ref?: string }): void {
+    this.#echoes.push(frame);
+    if (this.#echoes.length === 1) setImmediate(() => this.#flushEchoes());
+  }
+
+  #flushEchoes(): void {
+    for (const frame of this.#echoes.splice(0)) this.#publish(frame);
   }
 
   #welcome(client: ConsoleClient): ServerFrame[] {
@@ -323,6 +349,8 @@ export class ConsoleBotImpl implements ConsoleBot {
   }
 
   #onText(client: ConsoleClient, text: string): void {
+    // Whatever this frame gets back comes after the echo of the command before it.
+    if (this.#echoes.length > 0) this.#flushEchoes();
     const read = readClientFrame(text);
     if (!read.ok) {
       client.send({ type: 'error', error: read.error, ...(read.ref ? { ref: read.ref } : {}) });
@@ -361,7 +389,7 @@ export class ConsoleBotImpl implements ConsoleBot {
       receivedAt: Date.now(),
       messageId: id,
     });
-    this.#publish({
+    this.#publishSoon({
       type: 'message',
       message: {
         id,

@@ -19,7 +19,8 @@ interface Entry {
  * stands, not every step of it.
  */
 export class ConsoleHistory {
-  readonly #channels = new Map<string, { entries: Entry[]; chars: number }>();
+  /** Per channel: entries oldest first, and the same entries by message id (puts and gets look up by id). */
+  readonly #channels = new Map<string, { entries: Entry[]; byId: Map<string, Entry>; chars: number }>();
   readonly #limits: HistoryLimits;
 
   constructor(channels: readonly string[], limits: HistoryLimits) {
@@ -27,7 +28,7 @@ export class ConsoleHistory {
       throw new RangeError(`history limits must be positive, got ${JSON.stringify(limits)}`);
     }
     this.#limits = limits;
-    for (const channel of channels) this.#channels.set(channel, { entries: [], chars: 0 });
+    for (const channel of channels) this.#channels.set(channel, { entries: [], byId: new Map(), chars: 0 });
   }
 
   has(channel: string): boolean {
@@ -41,27 +42,31 @@ export class ConsoleHistory {
   put(message: ConsoleMessage, size: number): boolean {
     const channel = this.#channels.get(message.channel);
     if (!channel) return false;
-    const index = channel.entries.findLastIndex((e) => e.message.id === message.id);
-    if (index >= 0) {
-      const old = channel.entries[index] as Entry;
+    const old = channel.byId.get(message.id);
+    if (old) {
       channel.chars += size - old.size;
-      channel.entries[index] = { message, size };
+      old.message = message;
+      old.size = size;
     } else {
-      channel.entries.push({ message, size });
+      const entry = { message, size };
+      channel.entries.push(entry);
+      channel.byId.set(message.id, entry);
       channel.chars += size;
     }
     while (
       channel.entries.length > 1 &&
       (channel.entries.length > this.#limits.messages || channel.chars > this.#limits.chars)
     ) {
-      channel.chars -= (channel.entries.shift() as Entry).size;
+      const dropped = channel.entries.shift() as Entry;
+      channel.byId.delete(dropped.message.id);
+      channel.chars -= dropped.size;
     }
     return true;
   }
 
   /** The message with `id` in `channel`, if it is still kept. */
   get(channel: string, id: string): ConsoleMessage | undefined {
-    return this.#channels.get(channel)?.entries.findLast((e) => e.message.id === id)?.message;
+    return this.#channels.get(channel)?.byId.get(id)?.message;
   }
 
   /** The kept messages of `channel`, oldest first. */

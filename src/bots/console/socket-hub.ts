@@ -77,7 +77,10 @@ export class SocketHub {
 
   /** Sends a serialized frame to every client. */
   broadcast(text: string): void {
-    for (const client of this.#clients) client.sendText(text);
+    if (this.#clients.size === 0) return;
+    // Encoded once for all: ws would turn the string into bytes again for every socket.
+    const bytes = this.#clients.size > 1 ? Buffer.from(text, 'utf8') : text;
+    for (const client of this.#clients) client.sendText(bytes);
   }
 
   /** Closes every connection (going away) and stops the heartbeat. */
@@ -127,7 +130,8 @@ class Client implements ConsoleClient {
     return this.sendText(JSON.stringify(frame));
   }
 
-  sendText(text: string): boolean {
+  /** Sends one serialized frame (a Buffer holds its UTF-8 bytes); it goes as a text frame. */
+  sendText(text: string | Buffer): boolean {
     if (!this.open) return false;
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.options.logger.warn(
@@ -138,7 +142,7 @@ class Client implements ConsoleClient {
       this.ws.terminate();
       return false;
     }
-    this.ws.send(text);
+    this.ws.send(text, textFrame);
     return true;
   }
 
@@ -153,7 +157,12 @@ class Client implements ConsoleClient {
   }
 }
 
+/** ws's send options for a frame the page reads as text, whether given a string or its bytes. */
+const textFrame = { binary: false } as const;
+
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
+  // A Buffer (ws's default binaryType) is decoded in place; Buffer.from would copy it first.
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Buffer.from(data).toString('utf8');
 }
