@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeliverySettings } from '../config/slices/settings.js';
 import { createDeferredPipeline } from '../delivery/deferred-pipeline.js';
-import { type JetStreamStoreOptions, openJetStreamStore } from '../delivery/jetstream-store.js';
+import type { JetStreamStoreOptions } from '../delivery/jetstream-store.js';
 import {
   createDeliveryPipeline,
   type DeliveryPipeline,
@@ -127,6 +127,9 @@ export function createAgentOutbox(options: {
   const js = jetStreamOptions(settings, options.configFiles, log);
   return createDeferredPipeline(async (signal) => {
     try {
+      // Loaded only for this store: the NATS client is about 2 MiB of heap an agent on the
+      // SQLite or memory store would carry for nothing.
+      const { openJetStreamStore } = await import('../delivery/jetstream-store.js');
       const opened = await openJetStreamStore({ ...js, signal });
       return createDeliveryPipeline({
         ...base,
