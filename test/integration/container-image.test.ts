@@ -1,8 +1,19 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/build-fixtures.js';
+import {
+  buildImage,
+  type ImageConfig,
+  imageEnv as imageEnvOf,
+  type MountedImage,
+  mountImage,
+  must,
+  run,
+  runWithInput,
+  which,
+} from '../support/container-image.js';
 import { type TempDir, test as tmp } from '../support/temp-dir.js';
 
 /*
@@ -13,78 +24,10 @@ import { type TempDir, test as tmp } from '../support/temp-dir.js';
  * The build script's and prune.mjs's refusals are at the end.
  */
 
-const buildah = ['--storage-driver', 'vfs'];
 const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
   version: string;
   devDependencies: Record<string, string>;
 };
-
-interface ImageConfig {
-  User?: string;
-  Entrypoint?: string[];
-  Cmd?: string[];
-  Env?: string[];
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  Healthcheck?: unknown;
-}
-
-function run(
-  file: string,
-  args: readonly string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024, env: options.env ?? process.env },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Runs `file` with `input` on its stdin. */
-function runWithInput(
-  file: string,
-  args: readonly string[],
-  input: string,
-  env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
-async function must(file: string, args: readonly string[], timeoutMs?: number): Promise<string> {
-  const result = await run(file, args, { timeoutMs });
-  if (result.code !== 0) {
-    throw new Error(`${file} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
-  }
-  return result.stdout;
-}
-
-async function which(program: string): Promise<string | undefined> {
-  const result = await run('sh', ['-c', `command -v ${program}`]);
-  return result.code === 0 ? result.stdout.trim() : undefined;
-}
 
 /** Every file under `dir` (not following symlinks), as paths relative to it. */
 async function walk(dir: string, prefix = ''): Promise<string[]> {
@@ -118,9 +61,8 @@ exec env -u WORKDIR -u IMAGE_PATH -u PWD PATH="$IMAGE_PATH" unshare --root="$r" 
 `;
 
 describe('container image', () => {
-  let image = '';
   let config: ImageConfig = {};
-  let container = '';
+  let mounted: MountedImage | undefined;
   let rootfs = '';
   let agent: ChildProcess | undefined;
 
@@ -137,12 +79,7 @@ describe('container image', () => {
    */
   /** The image's environment alone (Env of its config). */
   function imageEnv(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const kv of config.Env ?? []) {
-      const at = kv.indexOf('=');
-      env[kv.slice(0, at)] = kv.slice(at + 1);
-    }
-    return env;
+    return imageEnvOf(config);
   }
 
   function podEnv(): NodeJS.ProcessEnv {
@@ -156,32 +93,11 @@ describe('container image', () => {
   }
 
   beforeAll(async () => {
-    if (!(await which('buildah'))) {
-      throw new Error('buildah is missing: run bash .ci/install-deps.sh (Debian packages buildah, binutils)');
-    }
-    if (process.getuid?.() !== 0) {
-      throw new Error('the container image test runs as root (buildah vfs storage, unshare, chroot)');
-    }
-    // Reuses the image when no input changed (seconds); a build is about a minute.
-    const out = await must('bash', [join(repoRoot, 'scripts/image/build.sh')], 600_000);
-    image = /^image: (\S+)$/m.exec(out)?.[1] ?? '';
-    expect(image, out).toMatch(/^localhost\/switchboard:inputs-[0-9a-f]{16}$/);
-    const inspected = JSON.parse(
-      await must('buildah', [...buildah, 'inspect', '--type', 'image', image]),
-    ) as {
-      OCIv1: { config: ImageConfig };
-      Docker?: { config?: ImageConfig };
-    };
-    config = inspected.OCIv1.config;
-    expect(inspected.Docker?.config?.Healthcheck).toBeUndefined();
-    // vfs copies the whole image per container: drop what an interrupted run left behind.
-    const names = await must('buildah', [...buildah, 'containers', '--format', '{{.ContainerName}}']);
-    for (const name of names.split('\n').filter((n) => n.startsWith('switchboard-image-test-'))) {
-      await run('buildah', [...buildah, 'rm', name]);
-    }
-    const name = `switchboard-image-test-${process.pid}`;
-    container = (await must('buildah', [...buildah, 'from', '--pull-never', '--name', name, image])).trim();
-    rootfs = (await must('buildah', [...buildah, 'mount', container])).trim();
+    const built = await buildImage();
+    config = built.config;
+    expect(built.dockerConfig?.Healthcheck).toBeUndefined();
+    mounted = await mountImage(built.image, 'switchboard-image-test-');
+    rootfs = mounted.rootfs;
   }, 660_000);
 
   afterAll(async () => {
@@ -192,10 +108,7 @@ describe('container image', () => {
       await exited;
       clearTimeout(late);
     }
-    if (container) {
-      await run('buildah', [...buildah, 'umount', container]);
-      await run('buildah', [...buildah, 'rm', container]);
-    }
+    await mounted?.remove();
   }, 60_000);
 
   it('runs as 65532 with entrypoint switchboard (node bin/run.js), OCI labels and no HEALTHCHECK', () => {
