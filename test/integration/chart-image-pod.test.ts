@@ -75,7 +75,7 @@ afterAll(async () => {
 }, 60_000);
 
 /** Values a user writes to start offline: the image's own repository, the echo plugin, the console. */
-const offlineValues = (bundle: boolean) =>
+const offlineValues = (bundle: boolean, extra: string[] = []) =>
   [
     'communications:',
     '  default-group:',
@@ -92,6 +92,7 @@ const offlineValues = (bundle: boolean) =>
     '  repositories:',
     '    switchboard: {url: "file:///app/index.yaml"}',
     ...(bundle ? ['pluginCache:', '  bundle: {enabled: true, repositories: [switchboard]}'] : []),
+    ...extra,
     '',
   ].join('\n');
 
@@ -229,5 +230,78 @@ describe('the chart’s pod run from the image', { timeout: 180_000 }, () => {
     expect(pull.code, pull.stderr).toBe(0);
     await run('chmod', ['-R', 'a+rX', bundle]);
     await runPod(manifests, bundle);
+  });
+
+  it('fails the probes, as a kubelet would, when the health listener is on loopback only', async () => {
+    if (!mounted) throw new Error('image not mounted');
+    // The harness must see what a cluster sees: the kubelet probes the pod IP, not 127.0.0.1.
+    const manifests = await render(offlineValues(false, ['settings:', '  healthAddress: 127.0.0.1']));
+    const podSpec = find(manifests, 'Deployment').spec.template.spec;
+    const [container] = podSpec.containers;
+    const volumes = await materialiseVolumes(manifests, podSpec, {
+      serviceAccountToken: 'not-a-real-token',
+      configMaps: { 'kube-root-ca.crt': { 'ca.crt': clusterCa } },
+    });
+    const pod = start(
+      containerRun({ rootfs: mounted.rootfs, image: built.config, podSpec, container, volumes, kubeletEnv }),
+    );
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!pod.output().includes('"agent ready"') && Date.now() < deadline) {
+        if (pod.child.exitCode !== null)
+          throw new Error(`the agent exited ${pod.child.exitCode}:\n${pod.output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(pod.output()).toContain('health server listening at http://127.0.0.1:2114');
+      const port = probePort(container, container.startupProbe.httpGet.port);
+      expect(await probe(pod.child.pid as number, port, '/healthz')).toBe(0);
+    } finally {
+      const exited = once(pod.child, 'exit');
+      pod.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
+
+describe('the kubelet emulation refuses what it cannot do faithfully', () => {
+  const cm: Manifest = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'pod-config' },
+    data: { a: '1' },
+  };
+  const volumesOf = (volume: object) => materialiseVolumes([cm], { volumes: [volume] });
+
+  it('names a volume kind it does not materialise, a missing key and a missing token', async () => {
+    await expect(volumesOf({ name: 'host', hostPath: { path: '/' } })).rejects.toThrow(
+      'volume host: name, hostPath is not one this test can materialise (emptyDir, configMap, secret, projected)',
+    );
+    await expect(
+      volumesOf({ name: 'config', configMap: { name: 'pod-config', items: [{ key: 'b', path: 'b' }] } }),
+    ).rejects.toThrow('ConfigMap pod-config has no key b; it has a');
+    await expect(
+      volumesOf({ name: 'sa', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }),
+    ).rejects.toThrow('volume sa projects a service-account token; none was given');
+  });
+
+  it('names a probe port the container does not have, an unknown mount and an env it cannot set', () => {
+    const container = { name: 'c', ports: [{ name: 'health', containerPort: 2114 }], volumeMounts: [] };
+    expect(probePort(container, 'health')).toBe(2114);
+    expect(() => probePort(container, 'metrics')).toThrow(
+      'probe port metrics is not a named port of container c',
+    );
+    const base = { rootfs: '/', image: {}, podSpec: {}, volumes: { dirs: new Map<string, string>() } };
+    expect(() =>
+      containerRun({ ...base, container: { volumeMounts: [{ name: 'gone', mountPath: '/x' }] } }),
+    ).toThrow('volumeMount gone names no volume of the pod');
+    expect(() =>
+      containerRun({
+        ...base,
+        container: {
+          volumeMounts: [],
+          env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+        },
+      }),
+    ).toThrow('env TOKEN: only plain values are materialised');
   });
 });
