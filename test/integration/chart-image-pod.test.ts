@@ -180,6 +180,12 @@ async function runPod(manifests: Manifest[], bundleDir?: string): Promise<void> 
     expect(chat.stdout, chat.stderr + pod.output()).toMatch(/Switchboard:\s*\n\s*hello-from-the-pod/);
     expect(chat.code).toBe(0);
 
+    // allowPrivilegeEscalation: false and capabilities.drop [ALL], as the kernel sees them.
+    const proc = await readFile(`/proc/${pid}/status`, 'utf8');
+    expect(proc).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(proc).toMatch(/^CapEff:\s+0+$/m);
+    expect(proc).toMatch(/^Uid:\s+65532\s/m);
+
     // The root file system is read-only: what the agent wrote is on its volumes.
     const written = await run('nsenter', [
       '-t',

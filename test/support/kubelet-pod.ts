@@ -173,8 +173,16 @@ export function containerRun(options: {
     lines.push(`mount --bind ${q(m.hostPath)} "$r"${q(m.mountPath)}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro "$r"${q(m.mountPath)}`);
   }
+  // allowPrivilegeEscalation: false is no_new_privs; capabilities.drop [ALL] empties the bounding
+  // set, except what unshare itself needs to chroot and switch user (gone once it has).
+  const privileges: string[] = [];
+  if (security.allowPrivilegeEscalation === false) privileges.push('--no-new-privs');
+  if ((security.capabilities?.drop ?? []).includes('ALL')) {
+    privileges.push('--bounding-set', '-all,+sys_chroot,+setuid,+setgid');
+  }
+  const setpriv = privileges.length > 0 ? `setpriv ${privileges.join(' ')} ` : '';
   lines.push(
-    `exec env -u WORKDIR -u IMAGE_PATH -u PWD PATH="$IMAGE_PATH" unshare --root="$r" --wd="$WORKDIR" --setuid ${uid} --setgid ${gid} "$@"`,
+    `exec env -u WORKDIR -u IMAGE_PATH -u PWD PATH="$IMAGE_PATH" ${setpriv}unshare --root="$r" --wd="$WORKDIR" --setuid ${uid} --setgid ${gid} "$@"`,
   );
   const env = { ...imageEnv(image), ...(options.kubeletEnv ?? {}) };
   for (const e of (container.env ?? []) as Spec[]) {
