@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { repoRoot } from './build-fixtures.js';
+import { peer, runTool, type ToolResult } from './kube-cluster.js';
 
 /** The chart under test. */
 export const chartDir = join(repoRoot, 'charts/switchboard');
@@ -23,44 +23,21 @@ export interface Manifest {
   [field: string]: any;
 }
 
-export interface HelmResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type HelmResult = ToolResult;
 
 /** The real helm built for the tests (scripts/test-peers), without a cluster. */
 export function helmBinary(): string {
-  const peers = inject('testPeers');
-  if ('error' in peers) throw new Error(peers.error);
-  const path = peers.peers.helm?.binaries.helm;
-  if (!path) throw new Error('test peer helm/helm was not built; run node scripts/test-peers/build.mjs');
-  return path;
+  return peer(inject('testPeers'), 'helm', 'helm');
 }
 
 /** Runs helm with its caches in `home`; resolves whatever the exit status. */
 export function runHelm(args: string[], home: string): Promise<HelmResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(helmBinary(), args, {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        HELM_CACHE_HOME: join(home, 'cache'),
-        HELM_CONFIG_HOME: join(home, 'config'),
-        HELM_DATA_HOME: join(home, 'data'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  return runTool(helmBinary(), args, {
+    PATH: process.env.PATH,
+    HOME: home,
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
   });
 }
 

@@ -221,7 +221,8 @@ async function waitReady(
   }
 }
 
-function peer(peers: TestPeers, name: string, binary: string): string {
+/** Path of a built test peer's binary; throws naming the build command when it is missing. */
+export function peer(peers: TestPeers, name: string, binary: string): string {
   if ('error' in peers) throw new Error(peers.error);
   const found: TestPeer | undefined = peers.peers[name];
   const path = found?.binaries[binary];
@@ -230,7 +231,8 @@ function peer(peers: TestPeers, name: string, binary: string): string {
   return path;
 }
 
-function runTool(
+/** Runs a tool with `input` on stdin; resolves whatever the exit status. */
+export function runTool(
   binary: string,
   args: string[],
   env: NodeJS.ProcessEnv,
