@@ -2,8 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ElectionCallbacks, StepDownReason } from '../../src/ha/leader-elector.js';
+import { expect } from 'vitest';
+import type { ElectionCallbacks, LeaderElector, StepDownReason } from '../../src/ha/leader-elector.js';
 import { bundlePlugin, fixtureDir, repoRoot } from './build-fixtures.js';
+import type { TcpForward } from './tcp-forward.js';
+import { waitFor } from './test-logger.js';
 
 /** One election event, wall-clock stamped so events of child processes line up with the test's. */
 export interface ElectionEvent {
@@ -170,4 +173,52 @@ export async function spawnChildElector(
       });
   });
   return child;
+}
+
+/** What {@link expectPartitionedLeaderStepsDown} needs: the timeline, the leader's proxy and timings. */
+export interface PartitionScenario {
+  timeline: ElectionTimeline;
+  /** The forwarder between the leader and its store (API server or NATS). */
+  proxy: TcpForward;
+  /** The current leader, which reaches its store only through `proxy`, and its identity. */
+  leader: Pick<LeaderElector, 'leader' | 'isLeader'>;
+  identity: string;
+  timings: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** How long to wait for a successor after the partition. */
+  successorWithinMs: number;
+}
+
+/**
+ * Partitions the leader from its store and checks the election's safety rule, the same for every
+ * store: the leader steps down at its renew deadline, a successor starts only after that (at
+ * least half the margin leaseDuration − renewDeadline later: timers run late on a loaded machine),
+ * no two terms overlap, and once healed the old leader follows the new one.
+ */
+export async function expectPartitionedLeaderStepsDown(scenario: PartitionScenario): Promise<void> {
+  const { timeline, proxy, leader, identity, timings } = scenario;
+  const partitionedAt = Date.now();
+  proxy.partition();
+  const next = await waitFor(
+    () => timeline.firstTermAfter(partitionedAt),
+    scenario.successorWithinMs,
+    'a successor',
+  );
+  const term = timeline.terms().find((t) => t.identity === identity);
+  expect(term?.reason, timeline.describe()).toBe('renew-deadline');
+  const steppedDownAt = term?.end as number;
+  // Its last good renewal started before the partition: it gives up within renewDeadline of it.
+  expect(steppedDownAt - partitionedAt, timeline.describe()).toBeLessThanOrEqual(
+    timings.renewDeadlineMs + 200,
+  );
+  expect(next.start, timeline.describe()).toBeGreaterThan(steppedDownAt);
+  expect(next.start - steppedDownAt, timeline.describe()).toBeGreaterThanOrEqual(
+    (timings.leaseDurationMs - timings.renewDeadlineMs) / 2,
+  );
+  expect(timeline.overlaps(), timeline.describe()).toEqual([]);
+
+  proxy.heal();
+  await waitFor(() => leader.leader === next.identity, 10_000, `${identity} to see the new leader`);
+  await new Promise((r) => setTimeout(r, timings.retryPeriodMs * 3));
+  expect(leader.isLeader).toBe(false);
+  expect(timeline.leaders(), timeline.describe()).toEqual([next.identity]);
 }
