@@ -305,6 +305,29 @@ describe('Rocket.Chat bot against the emulator', () => {
     });
   });
 
+  test('a click that arrives before the server has answered the post is still a click', async ({ rig }) => {
+    const w = await rig.world();
+    const { bot, commands } = await rig.start(w);
+    // The server stores and broadcasts at once but answers the bot late, as under load: the
+    // click reaches the bot over the realtime stream while its chat.sendMessage is in flight.
+    w.emu.faults.answerLate('chat.sendMessage', 1500);
+    const posting = bot.deliver(
+      reply('ops', {
+        baseBody: { plaintext: 'pods' },
+        sections: [{ buttons: [commandButton('Again', 'kubectl get pods')] }],
+      }),
+    );
+    const stored = await waitFor(
+      () => w.emu.messages(w.ops).find((m) => m.attachments?.[0]?.actions?.[0]?.text === 'Again'),
+      10_000,
+      'the message with the button',
+    );
+    w.emu.click(w.ada.id, stored._id, (a) => a.text === 'Again');
+    const command = await waitFor(() => commands[0], 10_000, 'the click');
+    expect(command).toMatchObject({ origin: 'button', user: { id: w.ada.id } });
+    await posting;
+  });
+
   test('streams by editing one message and sends long output as an uploaded file', async ({ rig }) => {
     const w = await rig.world();
     const { bot } = await rig.start(w);

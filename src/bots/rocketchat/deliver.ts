@@ -94,6 +94,10 @@ export function createRocketDeliverer(options: RocketDelivererOptions) {
     const done = progress.get(outbound) ?? { id: newMessageId(), posted: false, fileDone: false };
     progress.set(outbound, done);
     if (payload && !done.posted) {
+      // Before the post: the server shows the message to everyone before it answers us, so a
+      // click can arrive over the realtime stream while this request is still in flight, and
+      // would otherwise be taken for a typed command (no credit to the clicking user).
+      options.remember(rid, payload);
       try {
         await rest.post('chat.sendMessage', {
           message: {
@@ -109,7 +113,6 @@ export function createRocketDeliverer(options: RocketDelivererOptions) {
         if (!(err instanceof RocketApiError && err.errorType === 'error-message-already-exists')) throw err;
       }
       done.posted = true;
-      options.remember(rid, payload);
     }
     let fileMessage: string | undefined;
     if (outbound.file && !done.fileDone) {

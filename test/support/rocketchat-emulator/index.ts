@@ -67,6 +67,8 @@ export interface RocketChatEmulator {
     failNext(route: string, fault: Fault): void;
     /** Every call of REST `route` waits `ms`. */
     slow(route: string, ms: number): void;
+    /** Every call of REST `route` takes effect at once (stored, broadcast) but is answered `ms` later. */
+    answerLate(route: string, ms: number): void;
   };
   stats(): {
     rateLimited: number;
@@ -167,6 +169,7 @@ export async function startRocketChatEmulator(
       },
       failNext: (route, fault) => rest.failNext(route, fault),
       slow: (route, ms) => rest.slow(route, ms),
+      answerLate: (route, ms) => rest.answerLate(route, ms),
     },
     stats: () => ({
       rateLimited: rest.stats.rateLimited,

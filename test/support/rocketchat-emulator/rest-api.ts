@@ -60,6 +60,7 @@ export class RestApi {
   readonly #limiter: RouteLimiter | undefined;
   readonly #faults = new Map<string, Fault[]>();
   readonly #slow = new Map<string, number>();
+  readonly #lateAnswers = new Map<string, number>();
   readonly violations: SpecViolation[] = [];
   readonly stats: RestStats = { requests: new Map(), rateLimited: 0 };
 
@@ -81,12 +82,20 @@ export class RestApi {
     else this.#slow.delete(route);
   }
 
+  /** Every call of `route` is carried out at once but answered `ms` later (a loaded server). */
+  answerLate(route: string, ms: number): void {
+    if (ms > 0) this.#lateAnswers.set(route, ms);
+    else this.#lateAnswers.delete(route);
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const raw = await readBody(req);
     const answer = await this.#answer(req, url, raw).catch(
       (err: unknown) => new HttpAnswer(500, { success: false, error: (err as Error).message }),
     );
+    const late = this.#lateAnswers.get(url.pathname.slice('/api/v1/'.length).split('/')[0] ?? '');
+    if (late) await new Promise((r) => setTimeout(r, late));
     if (answer.status === 200) {
       const violation = this.#options.spec.checkResponse(req.method ?? 'GET', url.pathname, answer.body);
       if (violation) this.violations.push(violation);
