@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -221,4 +222,36 @@ export async function expectPartitionedLeaderStepsDown(scenario: PartitionScenar
   await new Promise((r) => setTimeout(r, timings.retryPeriodMs * 3));
   expect(leader.isLeader).toBe(false);
   expect(timeline.leaders(), timeline.describe()).toEqual([next.identity]);
+}
+
+/**
+ * Kills the leading child with SIGKILL and checks the takeover, the same for every store: nobody
+ * takes the lease at once (at least half the lease duration, as a loaded machine stretches the gap
+ * between the last renewal and the kill), a successor leads within `maxFailoverMs`, and no two
+ * terms overlap.
+ */
+export async function expectKilledLeaderReplaced(options: {
+  timeline: ElectionTimeline;
+  child: ChildProcess;
+  identity: string;
+  leaseDurationMs: number;
+  successorWithinMs: number;
+  maxFailoverMs: number;
+}): Promise<void> {
+  const { timeline, child } = options;
+  const killedAt = Date.now();
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  // A killed process reports nothing: its term ends with it.
+  timeline.add({ identity: options.identity, event: 'stopped-leading', at: killedAt });
+  const next = await waitFor(
+    () => timeline.firstTermAfter(killedAt),
+    options.successorWithinMs,
+    'a successor',
+  );
+  const failoverMs = next.start - killedAt;
+  expect(failoverMs, timeline.describe()).toBeGreaterThanOrEqual(options.leaseDurationMs / 2);
+  expect(failoverMs, timeline.describe()).toBeLessThan(options.maxFailoverMs);
+  expect(timeline.leaders(), timeline.describe()).toEqual([next.identity]);
+  expect(timeline.overlaps(), timeline.describe()).toEqual([]);
 }
