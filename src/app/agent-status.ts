@@ -3,6 +3,7 @@ import type { RunningStream } from '../bridge/source/source-streams.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
 import type { StoreStatus } from '../delivery/pipeline.js';
 import type { PluginStatus, PluginSupervisor } from '../plugins/host/supervisor.js';
+import type { HaStatus } from './leadership.js';
 import type { PlatformSlot } from './platform-slot.js';
 import { repoOf, usedId } from './plugin-ids.js';
 import { type Problem, problemsOf } from './problems.js';
@@ -28,6 +29,8 @@ export interface AgentStatus {
   queues: { destinationId: string; channelId: string; pending: number }[];
   /** The delivery queue store: fill, size cap and the events dropped at it. */
   deliveryStore?: StoreStatus;
+  /** With settings.ha: this replica's role, the leader it sees, since when. */
+  ha?: HaStatus;
 }
 
 /** What the agent offers the platforms it creates, with its status typed. */
@@ -83,6 +86,8 @@ export interface StatusSources {
   streams(): readonly RunningStream[];
   queues(): AgentStatus['queues'];
   deliveryStore(): StoreStatus;
+  /** Undefined without settings.ha. */
+  ha?(): HaStatus | undefined;
 }
 
 export interface AgentStatusReader {
@@ -98,6 +103,8 @@ export function createAgentStatus(sources: StatusSources): AgentStatusReader {
   function isReady(): boolean {
     const { startFinished, stopped } = sources.lifecycle();
     if (!startFinished || stopped) return false;
+    // A follower is hot: its plugins run and it can take over; that is its service.
+    if (sources.ha?.()?.role === 'follower') return true;
     for (const slot of sources.platforms().values()) {
       if (slot.role === 'sink') return true;
       if (slot.role === 'bot' && slot.destination.status().state === 'connected') return true;
@@ -111,6 +118,7 @@ export function createAgentStatus(sources: StatusSources): AgentStatusReader {
     const plugins = [...[...sources.supervisors()].map((s) => s.status()), ...waitingPlugins(sources)];
     const platforms = platformStatus(sources);
     const problems = problemsOf({ repositories, plugins, platforms });
+    const ha = sources.ha?.();
     return {
       ready: isReady(),
       ...(!startFinished && !stopped ? { starting: true } : {}),
@@ -127,6 +135,7 @@ export function createAgentStatus(sources: StatusSources): AgentStatusReader {
       })),
       queues: sources.queues(),
       deliveryStore: sources.deliveryStore(),
+      ...(ha ? { ha } : {}),
     };
   }
 

@@ -12,8 +12,9 @@ import { assertStrictStart, logReady, openListeners, startParts, watchConfigFile
 import { type AgentStatus, createAgentStatus } from './agent-status.js';
 import { createCommandPath } from './command-path.js';
 import { DeferredChecks } from './deferred-checks.js';
-import { createAgentOutbox } from './delivery-store.js';
+import { createAgentOutbox, deploymentConsumer } from './delivery-store.js';
 import { createEventPath } from './event-path.js';
+import { Leadership } from './leadership.js';
 import { LiveConfig } from './live-config.js';
 import { createPartRetry, createStartRetries } from './part-retry.js';
 import { PlatformRunner } from './platform-runner.js';
@@ -22,6 +23,9 @@ import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
+import { openKvStateBackend } from './runtime-state-kv.js';
+import { createTermOutbox, type TermOutbox } from './term-outbox.js';
+import { forwardingWebhooks, serveForwardedWebhooks, webhookSubject } from './webhook-forward.js';
 
 export type { Agent, AgentDeps } from './agent-api.js';
 export type {
@@ -57,7 +61,11 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const serial = new SerialRunner();
   const retries = createStartRetries({ live, serial, retry: (key) => retryPart(key), log });
 
+  const haEnabled = initialConfig.settings.ha.enabled;
+  /** Sources, chat connections and delivery run here: always without HA, on the leader with it. */
+  const leading = () => !haEnabled || leadership?.role === 'leader';
   const runner = new PlatformRunner({
+    active: leading,
     create: (instance) => deps.createPlatform(instance, { status, version: deps.version }),
     onCommand: (command) => void handleCommand(command),
     retries,
@@ -91,14 +99,20 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       if (!startFinished) launchFailures.push(line);
     },
   });
-  const outbox = createAgentOutbox({
-    destination: (id) => platforms.get(id)?.destination,
-    settings: initialConfig.settings.delivery,
-    stateDir: deps.stateDir,
-    configFiles,
-    logger: deps.logger,
-    metrics,
-  });
+  const openOutbox = () =>
+    createAgentOutbox({
+      destination: (id) => platforms.get(id)?.destination,
+      settings: initialConfig.settings.delivery,
+      ha: initialConfig.settings.ha,
+      stateDir: deps.stateDir,
+      configFiles,
+      logger: deps.logger,
+      metrics,
+    });
+  const termOutbox: TermOutbox | undefined = haEnabled
+    ? createTermOutbox(openOutbox, deps.logger)
+    : undefined;
+  const outbox = termOutbox ?? openOutbox();
   registerPlatformMetrics(metrics, botConnections(platforms));
   const kube = new PluginKubeAccess({
     logger: deps.logger.child({ component: 'kube-access' }),
@@ -116,7 +130,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
     metrics,
   });
-  const { streams, startStreams, actions, webhook } = createEventPath({
+  const {
+    streams,
+    startStreams: startWantedStreams,
+    actions,
+    webhook,
+  } = createEventPath({
     live,
     plugins,
     outbox,
@@ -125,6 +144,24 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
     metrics,
   });
+
+  const startStreams = () => (leading() ? startWantedStreams() : 0);
+  const env = deps.watch?.env ?? process.env;
+  const consumer = deploymentConsumer(initialConfig, configFiles);
+  const forwardSubject = webhookSubject(initialConfig.settings.delivery.store.jetstream.subject, consumer);
+  let forwarded: { close(): Promise<void> } | undefined;
+  const leadership: Leadership | undefined = haEnabled
+    ? new Leadership({
+        config: initialConfig,
+        env,
+        metrics,
+        log,
+        hooks: { lead: (term) => serial.run(() => lead(term)), follow: () => follow() },
+      })
+    : undefined;
+  const followerWebhook = leadership
+    ? forwardingWebhooks({ local: webhook, nats: () => leadership.natsNow(), subject: forwardSubject })
+    : webhook;
 
   const agentStatus = createAgentStatus({
     lifecycle: () => ({ startFinished, stopped }),
@@ -137,14 +174,70 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     streams: () => streams.list(),
     queues: () => outbox.depths(),
     deliveryStore: () => outbox.storeStatus(),
+    ha: () => leadership?.status(),
   });
   const status = (): AgentStatus => agentStatus.status();
   const handlers: HttpHandlers = {
     ready: () => agentStatus.isReady(),
+    ...(leadership
+      ? { readiness: () => ({ role: leadership.role, leader: leadership.status().leader ?? null }) }
+      : {}),
     status,
     metrics: metrics.registry,
-    webhook,
+    webhook: (source) => (leading() ? webhook(source) : followerWebhook(source)),
   };
+
+  /**
+   * A new term (HA): the shared runtime state, the shared queue (what the last leader accepted
+   * is delivered), the platforms, the streams, then forwarded webhooks. Runs through `serial`,
+   * so never inside a reload; gives up as soon as the term is over (follow() undoes what ran).
+   */
+  async function lead(term: number): Promise<void> {
+    if (!leadership || stopped || !leadership.isCurrent(term)) return;
+    const cfg = config();
+    const nc = await leadership.nats();
+    if (!leadership.isCurrent(term)) return;
+    await live.loadState(
+      await openKvStateBackend({
+        connection: nc,
+        bucket: 'switchboard-state',
+        key: consumer,
+        replicas: cfg.settings.delivery.store.jetstream.replicas,
+      }),
+    );
+    if (!leadership.isCurrent(term)) return;
+    termOutbox?.begin();
+    for (const instance of live.topology().platforms) {
+      if (!runner.slots.has(instance.id)) await runner.start(instance);
+      if (!leadership.isCurrent(term)) return;
+    }
+    outbox.resume();
+    const opened = startStreams();
+    forwarded = serveForwardedWebhooks({ nc, subject: forwardSubject, local: webhook, log });
+    log.info(
+      { term, platforms: runner.slots.size, streams: opened },
+      'leading: sources, chat connections and delivery started',
+    );
+  }
+
+  /**
+   * The term is over (HA): delivery stops first (a successor may start soon), then forwarded
+   * webhooks, streams and platforms. Not through `serial`: a reload in progress must not delay
+   * it; the gates (`leading()`) keep that reload from starting anything again.
+   */
+  async function follow(): Promise<void> {
+    const ending = forwarded;
+    forwarded = undefined;
+    await termOutbox?.end();
+    await ending?.close();
+    await streams.stopAll();
+    streams.replace([]);
+    for (const id of [...runner.slots.keys()]) {
+      await runner.stop(id);
+      retries.succeeded(`platform:${id}`);
+    }
+    log.info({ identity: leadership?.identity }, 'following: sources, chat connections and delivery stopped');
+  }
 
   /**
    * A plugin whose cached files no longer hash as recorded is stopped, with its streams, and
@@ -192,7 +285,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     async start() {
       // Plugins a previous run of this agent left when it was killed (SIGKILL, OOM) go first.
       await pidFiles.reapOrphans();
-      await live.loadState(runtimeStateFile(deps.stateDir, configFiles));
+      // With HA the runtime state is shared and loaded by each new leader.
+      if (!haEnabled) await live.loadState(runtimeStateFile(deps.stateDir, configFiles));
       // Listeners come first: a taken port fails at once instead of after every plugin is
       // installed, and /healthz answers while a slow repository holds the rest of start (a
       // liveness probe would otherwise restart the agent forever); /readyz says 503 until ready.
@@ -234,9 +328,13 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       );
       // Hashing of the trusted cached files and stale index refreshes start only now.
       deferred.begin();
+      // A replica is ready as a follower; it leads once elected.
+      await leadership?.start();
       return urls;
     },
     async stop() {
+      // A leader stops its work and releases the lease first, so a successor takes over now.
+      await leadership?.stop();
       stopped = true;
       retries.clear();
       await deferred.close();

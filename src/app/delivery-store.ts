@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { HaSettings } from '../config/slices/ha.js';
 import type { DeliverySettings } from '../config/slices/settings.js';
 import { createDeferredPipeline } from '../delivery/deferred-pipeline.js';
 import type { JetStreamStoreOptions } from '../delivery/jetstream-store.js';
@@ -29,13 +31,37 @@ function configKey(configFiles: readonly string[]): string {
 }
 
 /**
- * The JetStream store options from `settings.delivery.store.jetstream`: the consumer defaults to
- * `agent-<key>`, keyed like the SQLite file, so a restart with the same config finds its queue.
+ * The JetStream consumer that names this deployment's queue (and, with HA, its shared state key
+ * and webhook subject): `settings.delivery.store.jetstream.consumer` when set; with HA,
+ * `ha-<lease>`, the same for every replica whatever path its config is at; else `agent-<key>`,
+ * keyed like the SQLite file, so a restart with the same config finds its queue.
  */
+export function consumerName(
+  settings: DeliverySettings,
+  ha: HaSettings | undefined,
+  configFiles: readonly string[],
+): string {
+  const configured = settings.store.jetstream.consumer;
+  if (configured) return configured;
+  if (ha?.enabled) {
+    const { store, kubernetes, nats } = ha.election;
+    const lease = store === 'kubernetes' ? kubernetes.name : `${nats.bucket}-${nats.key}`;
+    return `ha-${lease.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+  }
+  return `agent-${configKey(configFiles)}`;
+}
+
+/** {@link consumerName} of a whole config. */
+export function deploymentConsumer(config: Config, configFiles: readonly string[]): string {
+  return consumerName(config.settings.delivery, config.settings.ha, configFiles);
+}
+
+/** The JetStream store options from `settings.delivery.store.jetstream` (consumer: {@link consumerName}). */
 export function jetStreamOptions(
   settings: DeliverySettings,
   configFiles: readonly string[],
   log: Logger,
+  ha?: HaSettings,
 ): JetStreamStoreOptions {
   const js = settings.store.jetstream;
   const wantsTls =
@@ -47,7 +73,7 @@ export function jetStreamOptions(
     servers: js.servers,
     stream: js.stream,
     subject: js.subject,
-    consumer: js.consumer ?? `agent-${configKey(configFiles)}`,
+    consumer: consumerName(settings, ha, configFiles),
     replicas: js.replicas,
     auth: {
       ...(js.user ? { user: js.user, password: js.password.reveal() } : {}),
@@ -114,6 +140,8 @@ export function openDeliveryStore(options: {
 export function createAgentOutbox(options: {
   destination: DeliveryPipelineOptions['destination'];
   settings: DeliverySettings;
+  /** With HA on, the queue is the deployment's (see {@link consumerName}). */
+  ha?: HaSettings;
   stateDir: string;
   configFiles: readonly string[];
   logger: Logger;
@@ -124,7 +152,7 @@ export function createAgentOutbox(options: {
   if (settings.store.type !== 'jetstream')
     return createDeliveryPipeline({ ...base, ...openDeliveryStore(options) });
   const log = logger.child({ component: 'delivery-store' });
-  const js = jetStreamOptions(settings, options.configFiles, log);
+  const js = jetStreamOptions(settings, options.configFiles, log, options.ha);
   return createDeferredPipeline(async (signal) => {
     try {
       // Loaded only for this store: the NATS client is about 2 MiB of heap an agent on the

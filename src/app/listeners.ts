@@ -104,8 +104,13 @@ export function changedListenerSettings(previous: Config, next: Config): string[
     ['plugins.incomingWebhook.port', config.plugins.incomingWebhook.port],
     ['plugins.incomingWebhook.bodyLimit', config.plugins.incomingWebhook.bodyLimit],
   ];
-  const before = new Map(values(previous));
-  return values(next)
+  // Read once at start: the store and the election (stringified, they are objects).
+  const startOnly = (config: Config): [string, string][] => [
+    ['settings.delivery.store', JSON.stringify(config.settings.delivery.store)],
+    ['settings.ha', JSON.stringify(config.settings.ha)],
+  ];
+  const before = new Map<string, string | number | boolean>([...values(previous), ...startOnly(previous)]);
+  return [...values(next), ...startOnly(next)]
     .filter(([path, value]) => before.get(path) !== value)
     .map(([path]) => path);
 }

@@ -2,7 +2,7 @@ import type { ActionView } from '../bridge/source/actions/action-runner.js';
 import type { Config } from '../config/schema.js';
 import type { UsedPlugin } from '../config/used-plugins.js';
 import { withSourceBindingOverrides } from './binding-overrides.js';
-import { RuntimeState } from './runtime-state.js';
+import { RuntimeState, type RuntimeStateBackend } from './runtime-state.js';
 import { buildTopology, type Topology } from './topology.js';
 
 /** The agent's live configuration as its parts read it; every getter reads it anew. */
@@ -60,9 +60,9 @@ export class LiveConfig implements ConfigView {
     this.#used = used;
   }
 
-  /** Loads the runtime state from `file` and applies its source bindings to the loaded config. */
-  async loadState(file: string): Promise<void> {
-    this.#state = await RuntimeState.load(file);
+  /** Loads the runtime state (a file, or a shared backend) and applies its source bindings to the loaded config. */
+  async loadState(from: string | RuntimeStateBackend): Promise<void> {
+    this.#state = await RuntimeState.load(from);
     this.#config = this.withOverrides(this.#base);
     this.#topology = buildTopology(this.#config);
   }

@@ -10,6 +10,11 @@ import type { PlatformInstance } from './topology.js';
 import { unavailableDestination } from './unavailable-destination.js';
 
 export interface PlatformRunnerOptions {
+  /**
+   * False while this replica must not run platforms (an HA follower): start does nothing, and a
+   * platform whose start was under way when it turned false is stopped again.
+   */
+  active?: () => boolean;
   /** Makes the bot or sink of an instance; undefined when this build has none for it. */
   create(instance: PlatformInstance): Bot | Destination | undefined | Promise<Bot | Destination | undefined>;
   /** Where a started bot's commands go. */
@@ -46,6 +51,8 @@ export class PlatformRunner {
 
   async start(instance: PlatformInstance): Promise<void> {
     const { retries, log } = this.#options;
+    const active = this.#options.active ?? (() => true);
+    if (!active()) return;
     const key = `platform:${instance.id}`;
     let platform: Bot | Destination | undefined;
     try {
@@ -70,6 +77,11 @@ export class PlatformRunner {
     }
     try {
       await slot.destination.start((command) => this.#options.onCommand(command));
+      if (!active()) {
+        // Stepped down while connecting: a follower must hold no chat connection.
+        await this.stop(instance.id);
+        return;
+      }
       retries.succeeded(key);
     } catch (err) {
       await stopSlot(slot).catch(() => undefined);

@@ -28,27 +28,52 @@ export interface RuntimeStateData {
   sourceBindings: Record<string, string[]>;
 }
 
+/** Where the runtime state is kept: a file of this agent, or a key shared by replicas (HA). */
+export interface RuntimeStateBackend {
+  /** For messages: `file /path` or `NATS KV bucket/key`. */
+  readonly where: string;
+  /** The stored JSON, or undefined when nothing is stored yet. */
+  read(): Promise<string | undefined>;
+  write(text: string): Promise<void>;
+}
+
+/** The state in one JSON file, written atomically (temp file + rename): a crash never leaves half a file. */
+export function fileStateBackend(path: string): RuntimeStateBackend {
+  return {
+    where: `file ${path}`,
+    async read() {
+      try {
+        return await readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    async write(text) {
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.tmp`;
+      await writeFile(temp, text, { mode: 0o600 });
+      await rename(temp, path);
+    },
+  };
+}
+
 /**
- * Runtime changes made by built-in commands, persisted to one JSON file with an
- * atomic write (temp file + rename), so a crash never leaves half a file. The
- * config stays the default; this file only records deviations from it.
+ * Runtime changes made by built-in commands, persisted through a backend (a file, or a NATS KV
+ * key the replicas share). The config stays the default; this only records deviations from it.
  */
 export class RuntimeState {
   #data: RuntimeStateData = { notifications: {}, actions: {}, sourceBindings: {} };
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(readonly path: string) {}
+  private constructor(readonly backend: RuntimeStateBackend) {}
 
-  /** Loads the file; a missing file is an empty state, a corrupt one an error naming the file. */
-  static async load(path: string): Promise<RuntimeState> {
-    const state = new RuntimeState(path);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
-      throw err;
-    }
+  /** Loads the state; nothing stored is an empty state, unreadable JSON an error naming where it is. */
+  static async load(from: string | RuntimeStateBackend): Promise<RuntimeState> {
+    const backend = typeof from === 'string' ? fileStateBackend(from) : from;
+    const state = new RuntimeState(backend);
+    const text = await backend.read();
+    if (text === undefined) return state;
     try {
       const parsed = JSON.parse(text) as Partial<RuntimeStateData>;
       state.#data = {
@@ -58,7 +83,7 @@ export class RuntimeState {
       };
     } catch (err) {
       throw new Error(
-        `runtime state file ${path} is not valid JSON (${(err as Error).message}); fix or delete it`,
+        `runtime state ${backend.where} is not valid JSON (${(err as Error).message}); fix or delete it`,
       );
     }
     return state;
@@ -100,14 +125,9 @@ export class RuntimeState {
   }
 
   #save(): Promise<void> {
-    const snapshot = JSON.stringify(this.#data, null, 2);
+    const snapshot = `${JSON.stringify(this.#data, null, 2)}\n`;
     // Writes are serialised so an older snapshot can never overwrite a newer one.
-    this.#writing = this.#writing.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      const temp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temp, `${snapshot}\n`, { mode: 0o600 });
-      await rename(temp, this.path);
-    });
+    this.#writing = this.#writing.then(() => this.backend.write(snapshot));
     return this.#writing;
   }
 }

@@ -13,6 +13,8 @@ import { checkWebhookAuth, type WebhookAuth } from './webhook-auth.js';
 export interface HttpHandlers {
   /** True once plugins and platforms are up (readiness). */
   ready(): boolean;
+  /** More for the `/readyz` body (an HA replica's role and leader). */
+  readiness?(): Record<string, unknown>;
   /** The JSON `/status` document. */
   status(): unknown;
   metrics: Registry;
@@ -96,7 +98,7 @@ function registerHealth(app: FastifyInstance, handlers: HttpHandlers): void {
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
     const ready = handlers.ready();
-    return reply.status(ready ? 200 : 503).send({ ready });
+    return reply.status(ready ? 200 : 503).send({ ready, ...handlers.readiness?.() });
   });
   app.get('/status', async () => handlers.status());
 }

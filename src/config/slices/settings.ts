@@ -12,6 +12,7 @@ import {
   secret,
   text,
 } from '../../platforms/slice-kit.js';
+import { HaSettings } from './ha.js';
 
 const levelAliases: Readonly<Record<string, LogLevel>> = { warning: 'warn', panic: 'fatal' };
 
@@ -299,6 +300,7 @@ export const Settings = z
       .prefault({})
       .meta({ description: 'Limits for chat commands (Switchboard).' }),
     delivery: DeliverySettings,
+    ha: HaSettings,
     upgradeNotifier: ignored('Switchboard does not check for releases.'),
     strictStart: flag.prefault(false).meta({
       description:
@@ -325,6 +327,14 @@ export const Settings = z
     systemConfigMap: ignored('Switchboard keeps no system ConfigMap.'),
     lifecycleServer: ignored('Switchboard has no lifecycle server; reloads happen in-process.'),
     informersResyncPeriod: ignored('Kubernetes informers live in the kubernetes source plugin.'),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.ha.enabled && settings.delivery.store.type !== 'jetstream')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ha', 'enabled'],
+        message: `needs settings.delivery.store.type: jetstream (it is "${settings.delivery.store.type}"): the replicas share the delivery queue, runtime state and dedup keys through NATS JetStream, so a new leader delivers what the old one accepted`,
+      });
   })
   .prefault({});
 export type Settings = z.infer<typeof Settings>;
