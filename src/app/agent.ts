@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { ConfigWatcher } from '../config/watch.js';
+import type { StepDownReason } from '../ha/leader-elector.js';
 import type { HttpHandlers } from '../http/server.js';
 import { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
@@ -150,13 +151,15 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const consumer = deploymentConsumer(initialConfig, configFiles);
   const forwardSubject = webhookSubject(initialConfig.settings.delivery.store.jetstream.subject, consumer);
   let forwarded: { close(): Promise<void> } | undefined;
+  /** This term's platforms are up: webhooks may be handled here (before, an event would find no destination). */
+  let termReady = false;
   const leadership: Leadership | undefined = haEnabled
     ? new Leadership({
         config: initialConfig,
         env,
         metrics,
         log,
-        hooks: { lead: (term) => serial.run(() => lead(term)), follow: () => follow() },
+        hooks: { lead: (term) => serial.run(() => lead(term)), follow: (reason) => follow(reason) },
       })
     : undefined;
   const followerWebhook = leadership
@@ -184,7 +187,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       : {}),
     status,
     metrics: metrics.registry,
-    webhook: (source) => (leading() ? webhook(source) : followerWebhook(source)),
+    webhook: (source) => (!haEnabled || (leading() && termReady) ? webhook(source) : followerWebhook(source)),
   };
 
   /**
@@ -213,6 +216,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     }
     outbox.resume();
     const opened = startStreams();
+    termReady = true;
     forwarded = serveForwardedWebhooks({ nc, subject: forwardSubject, local: webhook, log });
     log.info(
       { term, platforms: runner.slots.size, streams: opened },
@@ -221,14 +225,18 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   }
 
   /**
-   * The term is over (HA): delivery stops first (a successor may start soon), then forwarded
-   * webhooks, streams and platforms. Not through `serial`: a reload in progress must not delay
-   * it; the gates (`leading()`) keep that reload from starting anything again.
+   * The term is over (HA): delivery stops first, then forwarded webhooks, streams and platforms.
+   * After losing the lease (or its renewal) a successor may start soon: no new post starts. On a
+   * graceful stop the lease is still held until this returns, so posts in flight finish and the
+   * queue drains for one retry period (whatever is left, the successor delivers): fewer repeats
+   * at a rolling update, a hand-over delayed by at most that. Not through `serial`: a reload in
+   * progress must not delay it; the gates (`leading()`) keep that reload from starting anything.
    */
-  async function follow(): Promise<void> {
+  async function follow(reason: StepDownReason): Promise<void> {
+    termReady = false;
     const ending = forwarded;
     forwarded = undefined;
-    await termOutbox?.end();
+    await termOutbox?.end(reason === 'stopped' ? initialConfig.settings.ha.election.retryPeriod.ms : 0);
     await ending?.close();
     await streams.stopAll();
     streams.replace([]);
@@ -340,6 +348,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       await deferred.close();
       watcher?.close();
       await Promise.all(servers.map((s) => s.close()));
+      await leadership?.close();
       await streams.stopAll();
       // Queued actions run before the executors stop, and their answers join the queues drained below.
       const neverRan = await actions.drain(config().settings.delivery.drainTimeout.ms);

@@ -153,26 +153,30 @@ export function createAgentOutbox(options: {
     return createDeliveryPipeline({ ...base, ...openDeliveryStore(options) });
   const log = logger.child({ component: 'delivery-store' });
   const js = jetStreamOptions(settings, options.configFiles, log, options.ha);
-  return createDeferredPipeline(async (signal) => {
-    try {
-      // Loaded only for this store: the NATS client is about 2 MiB of heap an agent on the
-      // SQLite or memory store would carry for nothing.
-      const { openJetStreamStore } = await import('../delivery/jetstream-store.js');
-      const opened = await openJetStreamStore({ ...js, signal });
-      return createDeliveryPipeline({
-        ...base,
-        store: opened.store,
-        recovered: opened.recovered,
-        capBytes: settings.store.maxSizeMiB * 1024 * 1024,
-      });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      // The agent keeps serving: messages go on being delivered, from memory only, and loudly so.
-      log.error(
-        { code: 'SB_ERR_QUEUE_STORE', err: (err as Error).message },
-        'the JetStream delivery queue could not be opened; delivering from memory only (nothing survives a restart)',
-      );
-      return createDeliveryPipeline({ ...base, store: createMemoryStore() });
-    }
-  }, logger);
+  return createDeferredPipeline(
+    async (signal) => {
+      try {
+        // Loaded only for this store: the NATS client is about 2 MiB of heap an agent on the
+        // SQLite or memory store would carry for nothing.
+        const { openJetStreamStore } = await import('../delivery/jetstream-store.js');
+        const opened = await openJetStreamStore({ ...js, signal });
+        return createDeliveryPipeline({
+          ...base,
+          store: opened.store,
+          recovered: opened.recovered,
+          capBytes: settings.store.maxSizeMiB * 1024 * 1024,
+        });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        // The agent keeps serving: messages go on being delivered, from memory only, and loudly so.
+        log.error(
+          { code: 'SB_ERR_QUEUE_STORE', err: (err as Error).message },
+          'the JetStream delivery queue could not be opened; delivering from memory only (nothing survives a restart)',
+        );
+        return createDeliveryPipeline({ ...base, store: createMemoryStore() });
+      }
+    },
+    logger,
+    { persistedWaitsForStore: options.ha?.enabled === true },
+  );
 }

@@ -249,11 +249,18 @@ export class Leadership {
     await this.options.hooks.follow(reason);
   }
 
-  /** Stops campaigning: a leader stops its work first (awaited), then releases the lease. */
+  /**
+   * Stops campaigning: a leader stops its work first (awaited), then releases the lease. The
+   * NATS connection stays open for webhooks still being forwarded; {@link close} closes it.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#abort.abort();
     await this.#elector?.stop();
+  }
+
+  /** Closes the NATS connection (after the HTTP listeners closed, so forwarded requests got their answer). */
+  async close(): Promise<void> {
     const nc = this.#natsOpen;
     this.#natsOpen = undefined;
     if (nc) await nc.drain().catch(() => nc.close());

@@ -7,10 +7,10 @@ export interface TermOutbox extends DeliveryPipeline {
   /** Opens the term's pipeline (the shared JetStream queue: what the last leader left is delivered). */
   begin(): void;
   /**
-   * Ends the term at once: no new post starts (posts in flight finish); what is queued stays in
-   * the shared queue for the next leader.
+   * Ends the term: delivery goes on for at most `drainMs` (0: no new post starts), then what is
+   * queued stays in the shared queue for the next leader.
    */
-  end(): Promise<void>;
+  end(drainMs?: number): Promise<void>;
 }
 
 /** Messages offered between terms are logged at most this often, with counts. */
@@ -26,6 +26,10 @@ const logEveryMs = 10_000;
 export function createTermOutbox(open: () => DeliveryPipeline, logger: Logger): TermOutbox {
   const log = logger.child({ component: 'delivery' });
   let current: DeliveryPipeline | undefined;
+  /** The pipeline of the term that just ended: it still stores what it accepted while closing. */
+  let ended: DeliveryPipeline | undefined;
+  /** Messages refused since the last term ended. */
+  let refusedSinceEnd = 0;
   let ending: Promise<void> = Promise.resolve();
   let notLeading = 0;
   let loggedAt = Number.NEGATIVE_INFINITY;
@@ -33,6 +37,7 @@ export function createTermOutbox(open: () => DeliveryPipeline, logger: Logger): 
 
   function refused(): Promise<PostedRef | undefined> {
     notLeading += 1;
+    refusedSinceEnd += 1;
     const now = Date.now();
     if (now - loggedAt >= logEveryMs) {
       loggedAt = now;
@@ -48,15 +53,29 @@ export function createTermOutbox(open: () => DeliveryPipeline, logger: Logger): 
     begin() {
       if (closed || current) return;
       current = open();
+      ended = undefined;
     },
-    end() {
+    end(drainMs = 0) {
       const pipeline = current;
       current = undefined;
-      if (pipeline) ending = ending.then(() => pipeline.close({ drainMs: 0 }));
+      ended = pipeline;
+      refusedSinceEnd = 0;
+      if (pipeline) ending = ending.then(() => pipeline.close({ drainMs }));
       return ending;
     },
     send: (outbound) => (current ? current.send(outbound) : refused()),
-    persisted: () => current?.persisted() ?? Promise.resolve(),
+    // Between terms: what the ended term accepted is still written while its pipeline closes
+    // (the sender gets 200 once it is); once a message was refused, a webhook answered now must
+    // be refused too (503, retried on the next leader), or its dropped event would be lost while
+    // the sender was told 200.
+    persisted: () => {
+      if (current) return current.persisted();
+      if (refusedSinceEnd > 0 || !ended)
+        return Promise.reject(
+          new Error('this replica stopped leading before the event was stored (another replica takes over)'),
+        );
+      return ended.persisted();
+    },
     depths: () => current?.depths() ?? [],
     storeStatus: () =>
       current?.storeStatus() ?? { items: 0, bytes: 0, droppedAtCap: 0, awaitingDestination: 0 },

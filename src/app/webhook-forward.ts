@@ -130,7 +130,10 @@ export function serveForwardedWebhooks(options: {
   })();
   return {
     async close() {
-      sub.unsubscribe();
+      // Drain, not unsubscribe: requests already delivered to this replica are answered (503
+      // once the term's outbox is closed, so the sender retries at once) instead of being
+      // dropped, which would leave the follower waiting for its timeout.
+      await sub.drain().catch(() => undefined);
       await loop.catch(() => undefined);
       await Promise.all(handling);
     },

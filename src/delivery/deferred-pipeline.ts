@@ -11,6 +11,14 @@ import type { DeliveryPipeline } from './pipeline.js';
 export function createDeferredPipeline(
   open: (signal: AbortSignal) => Promise<DeliveryPipeline>,
   logger: Logger,
+  options: {
+    /**
+     * `persisted` waits for the store to open instead of counting held messages as accepted:
+     * for an HA leader, whose term may end before the store opened (held messages would be
+     * lost while the sender was told they were safe; refused, it retries on the next leader).
+     */
+    persistedWaitsForStore?: boolean;
+  } = {},
 ): DeliveryPipeline {
   const log = logger.child({ component: 'delivery' });
   const abort = new AbortController();
@@ -48,7 +56,12 @@ export function createDeferredPipeline(
       // held in memory (logged at error, `waitingForStore` in /status). Answering 503 all that
       // time would make every sender retry an event that is delivered anyway once the store
       // opens, multiplying duplicates, so what is held counts as accepted (docs/delivery.md).
-      return pipeline ? pipeline.persisted() : Promise.resolve();
+      if (pipeline) return pipeline.persisted();
+      if (!options.persistedWaitsForStore) return Promise.resolve();
+      return ready.then((p) => {
+        if (!p) throw new Error('the delivery queue could not be opened');
+        return p.persisted();
+      });
     },
     depths: () => pipeline?.depths() ?? [],
     storeStatus: () =>

@@ -278,7 +278,11 @@ async function readPosted(
     let left = info.num_pending;
     const consumer = await js.consumers.get(stream, info.name);
     while (left > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(left, 1000), expires: 5000 });
+      const wanted = Math.min(left, 1000);
+      // Keys age out of the stream (max_age) while they are read, so fewer than counted may be
+      // left: a short expiry, and a batch that comes back short ends the read, instead of
+      // waiting 5 s per batch for keys that are gone (it held every new leader's start 10 s).
+      const batch = await consumer.fetch({ max_messages: wanted, expires: 1000 });
       let got = 0;
       for await (const m of batch) {
         got += 1;
@@ -289,8 +293,8 @@ async function readPosted(
           // A key that cannot be read only costs a possible re-post of that event.
         }
       }
-      if (got === 0) break;
       left -= got;
+      if (got < wanted) break;
     }
   } finally {
     await jsm.consumers.delete(stream, info.name).catch(() => undefined);
