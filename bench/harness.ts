@@ -12,6 +12,7 @@ import { coldStart } from './cold-start.js';
 import { consoleRtt } from './console-rtt.js';
 import { discordBench } from './discord.js';
 import { executeRtt } from './execute-rtt.js';
+import { haAgentsBench } from './ha-agents.js';
 import { haFailoverBench } from './ha-failover.js';
 import { kubeBench } from './kube.js';
 import {
@@ -51,6 +52,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   'stream-fanout': streamFanout,
   kube: kubeBench,
   ha: haFailoverBench,
+  'ha-agents': haAgentsBench,
 };
 
 function cpuModel(): string {

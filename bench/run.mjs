@@ -33,6 +33,7 @@ const benchmarkNames = [
   'stream-fanout',
   'kube',
   'ha',
+  'ha-agents',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

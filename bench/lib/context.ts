@@ -21,6 +21,7 @@ export const benchmarkNames = [
   'stream-fanout',
   'kube',
   'ha',
+  'ha-agents',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 
