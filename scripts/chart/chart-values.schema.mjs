@@ -68,7 +68,8 @@ export const chartValuesProperties = {
   nameOverride: str('Replaces the chart name in object names.'),
   fullnameOverride: str('Replaces the full object name prefix.'),
   replicaCount: {
-    description: 'Replicas; only 1 is supported until the agent runs several (the chart refuses more).',
+    description:
+      'Replicas. More than 1 turns on HA mode (settings.ha.enabled: leader election), which needs settings.delivery.store.type jetstream with jetstream.servers.',
     type: 'integer',
     minimum: 0,
   },
@@ -142,11 +143,20 @@ export const chartValuesProperties = {
     labels: map('Extra labels (for the Prometheus selector).'),
   }),
   podDisruptionBudget: object('A PodDisruptionBudget.', {
-    enabled: bool('Create it.'),
-    maxUnavailable: { type: ['integer', 'string'] },
+    enabled: {
+      description: 'Create it; empty (null): only in HA mode.',
+      type: ['boolean', 'null'],
+    },
+    maxUnavailable: {
+      description: 'Pods a voluntary disruption (drain) may take down at once.',
+      type: ['integer', 'string'],
+    },
   }),
   deployment: object('The Deployment.', {
     annotations: map('Deployment annotations.'),
+    strategy: anyObject(
+      'Update strategy; empty: Recreate for one agent, RollingUpdate (maxSurge 1, maxUnavailable 0) in HA mode.',
+    ),
     startupProbe: probe('Startup (/healthz)'),
     livenessProbe: probe('Liveness (/healthz)'),
     readinessProbe: probe('Readiness (/readyz)'),
@@ -156,7 +166,9 @@ export const chartValuesProperties = {
   priorityClassName: str('Pod priority class.'),
   nodeSelector: map('Pod node selector.'),
   tolerations: list('Pod tolerations.'),
-  affinity: anyObject('Pod affinity.'),
+  affinity: anyObject(
+    'Pod affinity; empty in HA mode: preferred podAntiAffinity on kubernetes.io/hostname, replaced by anything set here.',
+  ),
   extraVolumes: list('Extra pod volumes.'),
   extraVolumeMounts: list('Extra agent container volume mounts.'),
   extraObjects: list('Extra manifests, each rendered with `tpl`.'),

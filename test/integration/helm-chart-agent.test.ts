@@ -184,8 +184,18 @@ describe('the agent as the chart runs it', { timeout: 240_000 }, () => {
       KUBERNETES_SERVICE_HOST: '127.0.0.1',
       KUBERNETES_SERVICE_PORT: new URL(cluster.url).port,
     };
-    for (const { name, value } of container.env as { name: string; value: string }[])
-      env[name] = local(value);
+    // The downward API's pod name and namespace, as the kubelet fills them in.
+    const fields: Record<string, string> = { 'metadata.name': 'sb-switchboard-0', 'metadata.namespace': ns };
+    for (const { name, value, valueFrom } of container.env as {
+      name: string;
+      value?: string;
+      valueFrom?: { fieldRef?: { fieldPath: string } };
+    }[]) {
+      const field = valueFrom?.fieldRef?.fieldPath;
+      if (value !== undefined) env[name] = local(value);
+      else if (field !== undefined && field in fields) env[name] = fields[field];
+      else throw new Error(`env ${name}: only plain values and metadata fieldRefs are set here`);
+    }
     agent = spawnCli(container.args.map(local), { env });
 
     await poll(async () => (await status(`http://127.0.0.1:${health}/healthz`)) === 200, 60_000, '/healthz');

@@ -97,9 +97,7 @@ describe('helm chart: lint and values schema', () => {
     });
   });
 
-  it('refuses more than one replica, Botkube’s image and incomplete settings, saying what to do', async () => {
-    const replicas = await refused(['--set', 'replicaCount=2']);
-    expect(replicas).toContain('replicaCount');
+  it('refuses Botkube’s image and incomplete settings, saying what to do', async () => {
     const image = await refused(['--set', 'image.repository=kubeshop/botkube']);
     expect(image).toContain('image.repository: "kubeshop/botkube" is Botkube\'s image');
     const kubeconfig = await refused(['--set', 'kubeconfig.enabled=true']);
@@ -244,4 +242,243 @@ describe('helm chart: rendered agent config', () => {
     expect(await checksum(['--set', 'plugins.incomingWebhook.port=2300'])).not.toBe(base);
     expect(await checksum(['--set', 'settings.delivery.store.type=memory'])).not.toBe(base);
   });
+});
+
+// `settings.ha` is the agent's config block (src/config); the chart's values schema takes it once
+// the agent's config schema has it. Until then only replicaCount can turn HA mode on, and the
+// cases that set settings.ha, or run `config validate` on an HA config, are skipped.
+const valuesSchema = JSON.parse(await readFile(join(chartDir, 'values.schema.json'), 'utf8'));
+const agentHasHa = 'ha' in valuesSchema.properties.settings.properties;
+const nats = [
+  '--set',
+  'settings.delivery.store.type=jetstream',
+  '--set',
+  'settings.delivery.store.jetstream.servers={nats://nats.nats:4222}',
+];
+const threeReplicas = ['--set', 'replicaCount=3', ...nats];
+const selector = { 'app.kubernetes.io/name': 'switchboard', 'app.kubernetes.io/instance': 'sb' };
+const pod = (manifests: Manifest[]) => find(manifests, 'Deployment').spec.template.spec;
+const envOf = (manifests: Manifest[]) => pod(manifests).containers[0].env as { name: string }[];
+const ofKind = (manifests: Manifest[], ...kinds: string[]) =>
+  manifests.filter((m) => kinds.includes(m.kind)).map((m) => `${m.kind}/${m.metadata.name}`);
+
+describe('helm chart: HA mode (several replicas)', () => {
+  it('replicaCount 3 renders HA mode: leader election on a Lease, its Role, a PDB, spread, rolling updates', async () => {
+    const manifests = await template(threeReplicas);
+    expect(agentConfig(manifests).settings.ha).toEqual({
+      enabled: true,
+      election: { kubernetes: { namespace: 'chat', name: 'sb-switchboard-leader' } },
+    });
+
+    // Exactly get, create and update on leases; get and update only on its own Lease.
+    const role = find(manifests, 'Role', '-leader-election');
+    expect(role.metadata.namespace).toBe('chat');
+    expect(role.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['sb-switchboard-leader'],
+        verbs: ['get', 'update'],
+      },
+    ]);
+    const binding = find(manifests, 'RoleBinding', '-leader-election');
+    expect(binding.metadata.namespace).toBe('chat');
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'sb-switchboard-leader-election',
+    });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sb-switchboard', namespace: 'chat' }]);
+
+    const pdb = find(manifests, 'PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: selector } });
+
+    const deployment = find(manifests, 'Deployment');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(deployment.spec.selector.matchLabels).toEqual(selector);
+    expect(pod(manifests).affinity).toEqual({
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              topologyKey: 'kubernetes.io/hostname',
+              labelSelector: { matchLabels: selector },
+            },
+          },
+        ],
+      },
+    });
+    expect(envOf(manifests)).toEqual(
+      expect.arrayContaining([
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ]),
+    );
+
+    const lint = await runHelm(['lint', '--strict', chartDir, ...threeReplicas], home);
+    expect(lint.stdout + lint.stderr).toContain('0 chart(s) failed');
+  });
+
+  it.skipIf(!agentHasHa)('the HA config it renders passes the agent’s config validate', async () => {
+    const result = await validate(await template(threeReplicas));
+    expect(result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('one replica is as before: no HA config, no Role, no PDB, Recreate, no anti-affinity', async () => {
+    const manifests = await template();
+    expect(agentConfig(manifests).settings.ha).toBeUndefined();
+    expect(ofKind(manifests, 'Role', 'RoleBinding', 'PodDisruptionBudget')).toEqual([]);
+    const deployment = find(manifests, 'Deployment');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(pod(manifests).affinity).toBeUndefined();
+    // The pod name is there anyway: harmless, and the same pod spec whatever the mode.
+    expect(envOf(manifests).map((e) => e.name)).toContain('POD_NAME');
+    // With the NATS store but one replica, still one agent.
+    const withNats = await template(nats);
+    expect(agentConfig(withNats).settings.ha).toBeUndefined();
+    expect(find(withNats, 'Deployment').spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  it('several replicas without the JetStream store fail, naming the values to set', async () => {
+    const none = await refused(['--set', 'replicaCount=3']);
+    expect(none).toContain('replicaCount: 3 turns on HA mode');
+    expect(none).toContain('set settings.delivery.store.type: jetstream (now "sqlite")');
+    expect(none).toContain('settings.delivery.store.jetstream.servers (now unset)');
+    const noServers = await refused([
+      '--set',
+      'replicaCount=2',
+      '--set',
+      'settings.delivery.store.type=jetstream',
+    ]);
+    expect(noServers).toContain('replicaCount: 2 turns on HA mode');
+    expect(noServers).toContain(
+      '(now "jetstream") and settings.delivery.store.jetstream.servers (now unset)',
+    );
+    const memory = await refused([
+      '--set',
+      'replicaCount=2',
+      '--set',
+      'settings.delivery.store.type=memory',
+      '--set',
+      'settings.delivery.store.jetstream.servers={nats://nats:4222}',
+    ]);
+    expect(memory).toContain('settings.delivery.store.type: jetstream (now "memory")');
+  });
+
+  it('refuses volumes the replicas cannot share, and takes a ReadWriteMany plugin cache', async () => {
+    const state = await refused([...threeReplicas, '--set', 'persistence.type=persistentVolumeClaim']);
+    expect(state).toContain(
+      'persistence.type: persistentVolumeClaim with HA mode (replicaCount: 3 turns on HA mode)',
+    );
+    expect(state).toContain('Set persistence.type: emptyDir');
+    const cache = await refused([...threeReplicas, '--set', 'pluginCache.type=persistentVolumeClaim']);
+    expect(cache).toContain('pluginCache.persistentVolumeClaim.accessModes: ["ReadWriteOnce"] with HA mode');
+    const shared = await template([
+      ...threeReplicas,
+      '--set',
+      'pluginCache.type=persistentVolumeClaim',
+      '--set',
+      'pluginCache.persistentVolumeClaim.accessModes={ReadWriteMany}',
+    ]);
+    expect(find(shared, 'PersistentVolumeClaim', '-plugin-cache').spec.accessModes).toEqual([
+      'ReadWriteMany',
+    ]);
+  });
+
+  it('the values’ own affinity, strategy and PDB choice win over HA mode’s', async () => {
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['ops'] }] }],
+        },
+      },
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'sb-ha-values-'));
+    const values = join(dir, 'values.yaml');
+    await writeFile(
+      values,
+      JSON.stringify({
+        affinity,
+        deployment: {
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+        },
+        podDisruptionBudget: { enabled: false },
+      }),
+    );
+    const manifests = await template([...threeReplicas, '-f', values]);
+    expect(pod(manifests).affinity).toEqual(affinity);
+    expect(find(manifests, 'Deployment').spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    expect(ofKind(manifests, 'PodDisruptionBudget')).toEqual([]);
+    expect(ofKind(manifests, 'Role')).toEqual(['Role/sb-switchboard-leader-election']);
+    // The PDB knob still works with one agent.
+    const single = await template(['--set', 'podDisruptionBudget.enabled=true']);
+    expect(find(single, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('HA mode is in the restart checksum: turning it on restarts the pods', async () => {
+    const checksum = async (args: string[]) =>
+      find(await template(args), 'Deployment').spec.template.metadata.annotations[
+        'checksum/restart-settings'
+      ];
+    const single = await checksum(nats);
+    const three = await checksum(threeReplicas);
+    expect(three).not.toBe(single);
+    // Scaling within HA mode changes nothing the agent reads: no restart from the checksum.
+    expect(await checksum(['--set', 'replicaCount=5', ...nats])).toBe(three);
+  });
+
+  it.skipIf(!agentHasHa)(
+    'settings.ha: on with one replica, timings and Lease overridable, the NATS store',
+    async () => {
+      const one = await template([...nats, '--set', 'settings.ha.enabled=true']);
+      expect(agentConfig(one).settings.ha.enabled).toBe(true);
+      expect(find(one, 'Deployment').spec.strategy.type).toBe('RollingUpdate');
+      expect(ofKind(one, 'Role', 'RoleBinding', 'PodDisruptionBudget')).toHaveLength(3);
+
+      const tuned = await template([
+        ...threeReplicas,
+        '--set',
+        'settings.ha.election.leaseDuration=20s',
+        '--set',
+        'settings.ha.election.renewDeadline=12s',
+        '--set',
+        'settings.ha.election.kubernetes.name=chatops-leader',
+      ]);
+      expect(agentConfig(tuned).settings.ha).toEqual({
+        enabled: true,
+        election: {
+          leaseDuration: '20s',
+          renewDeadline: '12s',
+          kubernetes: { namespace: 'chat', name: 'chatops-leader' },
+        },
+      });
+      expect(find(tuned, 'Role').rules[1].resourceNames).toEqual(['chatops-leader']);
+      expect((await validate(tuned)).valid).toBe(true);
+
+      // The NATS store needs no Kubernetes rights.
+      const kv = await template([...threeReplicas, '--set', 'settings.ha.election.store=nats']);
+      expect(agentConfig(kv).settings.ha).toEqual({ enabled: true, election: { store: 'nats' } });
+      expect(ofKind(kv, 'Role', 'RoleBinding')).toEqual([]);
+      expect(ofKind(kv, 'PodDisruptionBudget')).toHaveLength(1);
+
+      const off = await refused(['--set', 'replicaCount=2', '--set', 'settings.ha.enabled=false', ...nats]);
+      expect(off).toContain('replicaCount: 2 with settings.ha.enabled: false');
+      const explicit = await refused(['--set', 'settings.ha.enabled=true']);
+      expect(explicit).toContain(
+        'settings.ha.enabled: true turns on HA mode; HA mode shares the delivery queue',
+      );
+    },
+  );
 });

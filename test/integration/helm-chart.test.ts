@@ -301,6 +301,86 @@ describe('helm chart against a real API server', () => {
     expect(group.code).not.toBe(0);
   });
 
+  it('replicaCount 3 installs HA mode: the agent may get, create and update its Lease and nothing more', async () => {
+    await ok(cluster.kubectl(['create', 'namespace', 'ha']));
+    const out = await ok(
+      cluster.helm([
+        'install',
+        'ha',
+        chartDir,
+        '--namespace',
+        'ha',
+        '--set',
+        'replicaCount=3',
+        '--set',
+        'settings.delivery.store.type=jetstream',
+        '--set',
+        'settings.delivery.store.jetstream.servers={nats://nats.nats:4222}',
+      ]),
+    );
+    expect(out).toContain('HA mode: 3 replica(s) elect a leader');
+    expect(out).toContain('Leader election: Lease ha/ha-switchboard-leader');
+
+    const deployment = await get('deployment', 'ha-switchboard', 'ha');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(deployment.spec.template.spec.affinity.podAntiAffinity).toBeDefined();
+    const pdb = await get('poddisruptionbudget', 'ha-switchboard', 'ha');
+    expect(pdb.spec.maxUnavailable).toBe(1);
+
+    const token = (await ok(cluster.kubectl(['create', 'token', 'ha-switchboard', '-n', 'ha']))).trim();
+    const lease = (verb: string, name = 'ha-switchboard-leader', namespace = 'ha') =>
+      canI([verb, `leases.coordination.k8s.io/${name}`, '-n', namespace], token);
+    expect(await canI(['create', 'leases.coordination.k8s.io', '-n', 'ha'], token)).toBe(true);
+    expect(await lease('get')).toBe(true);
+    expect(await lease('update')).toBe(true);
+    for (const verb of ['delete', 'patch']) expect(await lease(verb), verb).toBe(false);
+    for (const verb of ['list', 'watch', 'deletecollection'])
+      expect(await canI([verb, 'leases.coordination.k8s.io', '-n', 'ha'], token), verb).toBe(false);
+    // Only its own Lease, only in its namespace.
+    expect(await lease('update', 'kube-scheduler')).toBe(false);
+    expect(await lease('get', 'other-app')).toBe(false);
+    expect(await lease('update', 'ha-switchboard-leader', ns)).toBe(false);
+    expect(await canI(['create', 'leases.coordination.k8s.io', '-n', ns], token)).toBe(false);
+    // The rest of the agent's rights are as with one replica: it reads nothing itself.
+    expect(await canI(['list', 'pods', '-n', 'ha'], token)).toBe(false);
+    expect(await canI(['get', 'secrets', '-n', 'ha'], token)).toBe(false);
+
+    // The Lease itself: the agent's token creates, reads and renews it through the API as the elector does.
+    const asAgent = (args: string[], input?: string) =>
+      cluster.kubectl(args, input === undefined ? { token } : { token, input });
+    const leaseObject = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'ha-switchboard-leader', namespace: 'ha' },
+      spec: { holderIdentity: 'ha-switchboard-0', leaseDurationSeconds: 15 },
+    };
+    await ok(asAgent(['create', '-f', '-'], JSON.stringify(leaseObject)));
+    const held = JSON.parse(
+      await ok(asAgent(['get', 'lease', 'ha-switchboard-leader', '-n', 'ha', '-o', 'json'])),
+    );
+    held.spec.holderIdentity = 'ha-switchboard-1';
+    await ok(asAgent(['replace', '-f', '-'], JSON.stringify(held)));
+    const deleted = await asAgent(['delete', 'lease', 'ha-switchboard-leader', '-n', 'ha']);
+    expect(deleted.code).not.toBe(0);
+    expect(deleted.stderr).toContain('forbidden');
+
+    await ok(cluster.helm(['uninstall', 'ha', '--namespace', 'ha']));
+    const left = await cluster.kubectl([
+      'get',
+      'roles,rolebindings,poddisruptionbudgets',
+      '-n',
+      'ha',
+      '-o',
+      'name',
+    ]);
+    expect(left.code).toBe(0);
+    expect(left.stdout.trim()).toBe('');
+  });
+
   it('every optional object passes the API server’s validation (server-side dry run)', async () => {
     const extraObjects = join(cluster.dir, 'extra-objects.yaml');
     await writeFile(

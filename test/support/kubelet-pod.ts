@@ -143,6 +143,8 @@ export function containerRun(options: {
   binds?: { hostPath: string; mountPath: string; readOnly?: boolean }[];
   /** What the kubelet adds to every container's environment (the API server's service). */
   kubeletEnv?: Record<string, string>;
+  /** The pod's own name and namespace, for downward-API env (`fieldRef: metadata.name`). */
+  pod?: { name: string; namespace: string };
 }): ContainerRun {
   const { rootfs, image, podSpec, container, volumes } = options;
   const security = { ...(podSpec.securityContext ?? {}), ...(container.securityContext ?? {}) };
@@ -185,9 +187,18 @@ export function containerRun(options: {
     `exec env -u WORKDIR -u IMAGE_PATH -u PWD PATH="$IMAGE_PATH" ${setpriv}unshare --root="$r" --wd="$WORKDIR" --setuid ${uid} --setgid ${gid} "$@"`,
   );
   const env = { ...imageEnv(image), ...(options.kubeletEnv ?? {}) };
+  const pod = options.pod ?? { name: 'emulated-pod-0', namespace: 'default' };
+  const fields: Record<string, string> = { 'metadata.name': pod.name, 'metadata.namespace': pod.namespace };
   for (const e of (container.env ?? []) as Spec[]) {
+    const field = e.valueFrom?.fieldRef?.fieldPath as string | undefined;
+    if (field !== undefined && field in fields) {
+      env[e.name] = fields[field];
+      continue;
+    }
     if (e.value === undefined)
-      throw new Error(`env ${e.name}: only plain values are materialised, not ${JSON.stringify(e)}`);
+      throw new Error(
+        `env ${e.name}: only plain values are materialised (and metadata.name/namespace fieldRefs), not ${JSON.stringify(e)}`,
+      );
     env[e.name] = String(e.value);
   }
   const command: string[] = [

@@ -96,6 +96,16 @@ the user set wins over these, except cacheDir and bundle URLs, which must match 
 {{- end -}}
 {{- $_ := set $plugins "repositories" $repos -}}
 {{- end -}}
+{{- $ha := include "switchboard.ha" . | fromJson -}}
+{{- if $ha.enabled -}}
+{{- /* mergeOverwrite skips false and "", so `enabled` is set after it: on is what HA mode means. */ -}}
+{{- $haDefaults := dict "enabled" true -}}
+{{- if eq $ha.store "kubernetes" -}}
+{{- $_ := set $haDefaults "election" (dict "kubernetes" (dict "namespace" .Release.Namespace "name" (printf "%s-leader" (include "switchboard.fullname" .)))) -}}
+{{- end -}}
+{{- $_ := set $settings "ha" (mergeOverwrite $haDefaults (deepCopy (default dict $settings.ha))) -}}
+{{- $_ := set $settings.ha "enabled" true -}}
+{{- end -}}
 {{- $config := dict "settings" $settings "plugins" $plugins -}}
 {{- range $key := list "executors" "sources" "actions" "aliases" "analytics" "configWatcher" -}}
 {{- $value := get $v $key -}}
@@ -107,9 +117,27 @@ the user set wins over these, except cacheDir and bundle URLs, which must match 
 {{- end -}}
 
 {{/*
+HA mode, as JSON {enabled, explicit, store}: on when settings.ha.enabled is true or, when the values
+leave it unset, when replicaCount > 1 (several agents without an elected leader would each answer
+every command and hold their own chat connections). `store` is the election store, kubernetes
+unless settings.ha.election.store says otherwise, as in the agent.
+*/}}
+{{- define "switchboard.ha" -}}
+{{- $ha := default dict (default dict .Values.settings).ha -}}
+{{- $explicit := hasKey $ha "enabled" -}}
+{{- $enabled := gt (int .Values.replicaCount) 1 -}}
+{{- if $explicit -}}
+{{- $enabled = eq (toString $ha.enabled) "true" -}}
+{{- end -}}
+{{- $store := toString (default "kubernetes" (default dict $ha.election).store) -}}
+{{- toJson (dict "enabled" $enabled "explicit" $explicit "store" $store) -}}
+{{- end -}}
+
+{{/*
 What hot reload cannot apply (src/app/listeners.ts changedListenerSettings, the Kubernetes
-connection, the delivery store): a change here restarts the pod through a checksum annotation.
-Everything else in the config is reloaded by the running agent from the mounted files.
+connection, the delivery store, HA mode): a change here restarts the pod through a checksum
+annotation. Everything else in the config is reloaded by the running agent from the mounted files.
+`ha` enters only when set, so a release without it keeps the checksum it had before HA existed.
 */}}
 {{- define "switchboard.restartChecksum" -}}
 {{- $config := include "switchboard.config" . | fromYaml -}}
@@ -122,6 +150,9 @@ Everything else in the config is reloaded by the running agent from the mounted 
   "kubeconfig" $s.kubeconfig "saCredentialsPathPrefix" $s.saCredentialsPathPrefix
   "store" $delivery.store
   "webhookEnabled" $w.enabled "webhookAddress" $w.address "webhookPort" $w.port "webhookBodyLimit" $w.bodyLimit -}}
+{{- if hasKey $s "ha" -}}
+{{- $_ := set $restart "ha" $s.ha -}}
+{{- end -}}
 {{- toJson $restart | sha256sum -}}
 {{- end -}}
 
