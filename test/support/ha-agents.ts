@@ -105,6 +105,10 @@ export async function writeReplicaConfig(options: {
   election: HaElection;
   /** Lease duration / renew deadline / retry period. */
   timings?: string;
+  /** More platforms under `communications.default` (YAML, indented by four spaces). */
+  platforms?: string;
+  /** An `executors:` block (YAML, top level). */
+  executors?: string;
 }): Promise<Replica> {
   const home = join(options.dir, options.name);
   await mkdir(home, { recursive: true });
@@ -126,6 +130,8 @@ communications:
       url: ${options.receiverUrl}
       headers: {X-Replica: ${options.name}}
       bindings: {sources: [alerts]}
+${options.platforms ?? ''}
+${options.executors ?? ''}
 sources:
   alerts:
     sb/webhook: {enabled: true}

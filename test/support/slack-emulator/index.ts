@@ -174,6 +174,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       ...core.stats,
       calls: { ...core.stats.calls },
       connections: core.socket.stats.connections,
+      liveConnections: core.socket.liveConnections,
       redeliveries: core.socket.stats.redeliveries,
       envelopes: core.socket.stats.envelopes,
       acks: core.socket.stats.acks,

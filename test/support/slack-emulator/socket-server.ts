@@ -66,6 +66,11 @@ export class SocketModeServer {
   constructor(private readonly options: SocketModeServerOptions) {}
 
   /** A new single-use ticket for the `/link/` URL apps.connections.open hands out. */
+  /** Connections that said hello and are open now (for tests of who holds the link). */
+  get liveConnections(): number {
+    return [...this.connections].filter((c) => c.live).length;
+  }
+
   issueTicket(): string {
     const ticket = randomUUID();
     this.tickets.add(ticket);

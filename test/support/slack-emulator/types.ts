@@ -152,6 +152,8 @@ export interface EmulatorStats {
   calls: Record<string, number>;
   rateLimited: number;
   connections: number;
+  /** Socket Mode connections open (said hello, not closed) right now. */
+  liveConnections: number;
   redeliveries: number;
   /** Envelopes sent (first deliveries only). */
   envelopes: number;
