@@ -7,7 +7,9 @@
 //
 // Rows are interleaved (one of each per round) so a machine loaded by other work slows them alike.
 // "first answer" is what the agent waits for: spawn, handshake, channel ready and one Metadata call
-// through the host (launchPlugin, AutoMTLS off and on). Idle memory is read from /proc 1 s after
+// through the host (launchPlugin, AutoMTLS off and on). The shipped program carries a V8 code cache
+// (program-pack.ts); the "no code cache" row is the same program built with --no-code-cache, and
+// the small-heap rows change V8 flags, which makes V8 reject the cache. Idle memory is read from /proc 1 s after
 // that answer: VmRSS; Pss (pages shared with other processes, such as the node binary's, split
 // between the sharers); USS (private pages: what stopping the plugin gives back). CPU is the
 // process's CPU time at that moment, against an idle bare node's 1 s after its start.
@@ -28,14 +30,22 @@ const runs = Number(process.argv[2]?.startsWith('--') ? 10 : (process.argv[2] ??
 const logger = createRootLogger({ level: 'silent' });
 const scratch = await mkdtemp(join(tmpdir(), 'sb-footprint-'));
 // The shipped form, under its cache name (so the host's Node launch path is the one measured).
-const program = await bundlePluginProgram(
-  join(repoRoot, 'plugins/echo/main.ts'),
-  repoRoot,
-  join(scratch, 'echo.mjs'),
-  'executor echo',
-);
+const build = (codeCache) =>
+  bundlePluginProgram(
+    join(repoRoot, 'plugins/echo/main.ts'),
+    repoRoot,
+    join(scratch, 'echo.mjs'),
+    'executor echo',
+    {
+      codeCache,
+    },
+  );
+const program = await build(true);
 const tsPlugin = join(scratch, 'executor_v0.1.0_echo');
 await writeFile(tsPlugin, program, { mode: 0o755 });
+const programNoCache = await build(false);
+const tsPluginNoCache = join(scratch, 'executor_v0.1.0_echonocache');
+await writeFile(tsPluginNoCache, programNoCache, { mode: 0o755 });
 let comparePlugin;
 const compareAt = process.argv.indexOf('--compare');
 if (compareAt !== -1) {
@@ -44,7 +54,11 @@ if (compareAt !== -1) {
   comparePlugin = join(scratch, 'executor_v0.1.0_echocompare');
   await writeFile(comparePlugin, await readFile(source), { mode: 0o755 });
 }
-const sizes = { ts: program.length, compare: comparePlugin ? (await readFile(comparePlugin)).length : 0 };
+const sizes = {
+  ts: program.length,
+  noCache: programNoCache.length,
+  compare: comparePlugin ? (await readFile(comparePlugin)).length : 0,
+};
 const goPlugin = join(repoRoot, '.cache/fixtures/go/executor_goecho');
 const haveGo = await readFile(goPlugin).then(
   () => true,
@@ -118,6 +132,11 @@ const rows = [
   { id: 'node-idle', label: 'bare node, idle (memory floor)', run: idleNode },
   { id: 'ts', label: 'TS plugin, mTLS off', run: pluginRow(tsPlugin, { autoMtls: false }) },
   { id: 'ts-mtls', label: 'TS plugin, mTLS on', run: pluginRow(tsPlugin, { autoMtls: true }) },
+  {
+    id: 'ts-no-cache',
+    label: 'TS plugin without code cache, mTLS off',
+    run: pluginRow(tsPluginNoCache, { autoMtls: false }),
+  },
   ...(comparePlugin
     ? [
         {
@@ -158,7 +177,7 @@ const idleSamples = samples.get('node-idle');
 const cpuBase = idleSamples.reduce((sum, x) => sum + x.cpuMs, 0) / idleSamples.length;
 const lines = [
   `runs per row: ${runs} (interleaved, after one warm-up round); node ${process.version}`,
-  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB${comparePlugin ? `, --compare ${(sizes.compare / 1024).toFixed(0)} KiB` : ''}`,
+  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB, without code cache ${(sizes.noCache / 1024).toFixed(0)} KiB${comparePlugin ? `, --compare ${(sizes.compare / 1024).toFixed(0)} KiB` : ''}`,
   '',
   '| row | first answer p50 | vs bare node | CPU mean | vs idle node CPU | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
   '| :-- | --: | --: | --: | --: | --: | --: | --: |',
