@@ -123,7 +123,7 @@ describe('the V8 code cache in a built Node plugin program', () => {
   test('a program whose plugin code is missing says which file is damaged', async ({ dir }) => {
     const binary = join(dir.path, 'executor_v1.0.0_echo');
     const payloadAt = program.lastIndexOf('\n/*sb-program v1 ');
-    await writeFile(binary, `${program.slice(0, payloadAt)}\n/*sb-program v1 ${process.version}\n*/\n`, {
+    await writeFile(binary, `${program.slice(0, payloadAt)}\n/*sb-program v1 ${process.version}\n*/\n});\n`, {
       mode: 0o755,
     });
     const failure = await promisify(execFile)(binary, [], { env: { PATH: process.env.PATH } }).then(

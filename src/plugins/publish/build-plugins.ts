@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { writeFileAtomic } from '../repository/atomic-file.js';
 import type { Platform, PluginType } from '../repository/index-format.js';
@@ -58,6 +60,7 @@ export async function bundlePluginProgram(
       define: { 'import.meta.url': metaUrlName },
       legalComments: 'eof',
       logLevel: 'silent',
+      plugins: [emptyOnlyWkt],
     });
     functionSource = vmFunctionSource(wrapEsmBundleAsCjs(await readFile(scratchFile, 'utf8'), metaUrlName));
   } catch (err) {
@@ -79,6 +82,33 @@ export async function bundlePluginProgram(
     );
   }
 }
+
+/**
+ * Points our generated code's `@bufbuild/protobuf/wkt` imports (they use only
+ * google/protobuf/empty) at that one file. Why: the SDK loads descriptors lazily
+ * (`import()`), and esbuild initialises a lazily loaded package index whole, which for
+ * protobuf-es's well-known types means building 13 file descriptors on the first call
+ * instead of one. Other importers (a plugin's own code) get the package as usual, and
+ * so does ours if protobuf-es ever moves the file.
+ */
+const emptyOnlyWkt: Plugin = {
+  name: 'switchboard-wkt-empty-only',
+  setup(build) {
+    const ours = /[\\/](?:src[\\/]gen|switchboard-sdk[\\/]dist|packages[\\/]sdk[\\/]dist)[\\/]/;
+    build.onResolve({ filter: /^@bufbuild\/protobuf\/wkt$/ }, async (args) => {
+      if (args.pluginData === emptyOnlyWkt || !ours.test(args.importer)) return undefined;
+      const index = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: emptyOnlyWkt,
+      });
+      const empty = join(dirname(index.path), 'gen/google/protobuf/empty_pb.js');
+      if (index.errors.length > 0 || !existsSync(empty)) return undefined;
+      return { path: empty };
+    });
+  },
+};
 
 /** What `import.meta.url` becomes in a bundle (see cjs-wrap.ts). */
 const metaUrlName = '__sbImportMetaUrl';

@@ -9,6 +9,7 @@ import { magicCookieKey } from '../../contract/handshake.js';
  * nobody verified. Botkube hosts install only the program file, so the cache travels with it.
  * Why base64 in a comment: Node parses the whole file before running it; a comment costs it
  * about a millisecond per megabyte, while parsing the plugin's code is what the cache saves.
+ * The comment is the body of a function, whose source text the loader reads back.
  *
  * The code is compiled with `vm.Script` and `cachedData`. V8 rejects a cache made by another V8
  * version or with other V8 flags (a different Node, `--max-old-space-size` in NODE_OPTIONS…)
@@ -37,10 +38,12 @@ export const compileOptionsSource =
   '{ filename: __filename, importModuleDynamically: vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }';
 
 const loader = `"use strict";
-(function () {
+(function (payload) {
   var fs = require("node:fs");
   var vm = require("node:vm");
-  var text = fs.readFileSync(__filename, "latin1");
+  // The source text of the function below, which is the payload comment: V8 hands out a slice
+  // of the file it has already read, so the file is neither read nor copied a second time.
+  var text = payload.toString();
   var at = text.lastIndexOf("\\n${payloadMarker} ");
   var lines = at < 0 ? [] : text.slice(at + 1).split("\\n", 4);
   if (lines.length < 4 || lines[3] !== "*/") {
@@ -62,8 +65,7 @@ const loader = `"use strict";
     }) + "\\n");
   }
   script.runInThisContext()(exports, require, module, __filename, __dirname);
-})();
-`;
+})(function () {`;
 
 /**
  * The program file: shebang, loader, payload. `functionSource` is {@link vmFunctionSource}'s
@@ -88,6 +90,7 @@ export function packProgram(
     Buffer.from(functionSource, 'utf8').toString('base64'),
     codeCache ? Buffer.from(codeCache).toString('base64') : '',
     '*/',
+    '});',
     '',
   ].join('\n');
 }
