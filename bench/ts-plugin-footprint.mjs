@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Cold start and idle memory of a TypeScript plugin as `plugin build` ships it, side by side with
 // bare Node and a Go plugin, in one run: `npm run build && node bench/ts-plugin-footprint.mjs [runs]
-// [--compare <program>]`. --compare adds a row for another plugin program under the same cache
+// [--compare <program>]…`. Each --compare adds a row for another plugin program under the same cache
 // name scheme, e.g. the echo plugin of an earlier build (tar -xzf
 // <old>/dist/plugins/executor_echo_linux_amd64.tar.gz), for before/after in one run.
 //
 // Rows are interleaved (one of each per round) so a machine loaded by other work slows them alike.
-// "first answer" is what the agent waits for: spawn, handshake, channel ready and one Metadata call
-// through the host (launchPlugin, AutoMTLS off and on). The shipped program carries a V8 code cache
+// "first answer" is spawn, handshake, channel ready and one Metadata call (or, in the "command"
+// rows, the chat command the agent would send first: descriptors are built on first use, so
+// those rows show that nothing was only moved from start to first call) through the host (launchPlugin, AutoMTLS off and on). The shipped program carries a V8 code cache
 // (program-pack.ts); the "no code cache" row is the same program built with --no-code-cache, and
 // the small-heap rows change V8 flags, which makes V8 reject the cache. Idle memory is read from /proc 1 s after
 // that answer: VmRSS; Pss (pages shared with other processes, such as the node binary's, split
@@ -46,19 +47,17 @@ await writeFile(tsPlugin, program, { mode: 0o755 });
 const programNoCache = await build(false);
 const tsPluginNoCache = join(scratch, 'executor_v0.1.0_echonocache');
 await writeFile(tsPluginNoCache, programNoCache, { mode: 0o755 });
-let comparePlugin;
-const compareAt = process.argv.indexOf('--compare');
-if (compareAt !== -1) {
-  const source = process.argv[compareAt + 1];
+// Each --compare <program> (repeatable) is installed like the shipped one and gets its own row.
+const comparePlugins = [];
+for (let i = 0; i < process.argv.length; i++) {
+  if (process.argv[i] !== '--compare') continue;
+  const source = process.argv[i + 1];
   if (!source) throw new Error('--compare needs the path of a plugin program');
-  comparePlugin = join(scratch, 'executor_v0.1.0_echocompare');
-  await writeFile(comparePlugin, await readFile(source), { mode: 0o755 });
+  const path = join(scratch, `executor_v0.1.0_echocompare${comparePlugins.length}`);
+  await writeFile(path, await readFile(source), { mode: 0o755 });
+  comparePlugins.push({ source, path, size: (await readFile(path)).length });
 }
-const sizes = {
-  ts: program.length,
-  noCache: programNoCache.length,
-  compare: comparePlugin ? (await readFile(comparePlugin)).length : 0,
-};
+const sizes = { ts: program.length, noCache: programNoCache.length };
 const goPlugin = join(repoRoot, '.cache/fixtures/go/executor_goecho');
 const haveGo = await readFile(goPlugin).then(
   () => true,
@@ -103,6 +102,12 @@ async function memoryOf(pid) {
   };
 }
 
+const commandCall = {
+  command: 'echo cold start',
+  configs: [new TextEncoder().encode('prefix: ""\n')],
+  context: { interactive: true, incomingWebhookBaseUrl: '' },
+};
+
 function pluginRow(binary, options) {
   return async () => {
     const start = performance.now();
@@ -116,9 +121,18 @@ function pluginRow(binary, options) {
       envExtra: options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {},
     });
     try {
-      const metadata = await createExecutorClient(instanceHandle(instance)).metadata({ deadlineMs: 10_000 });
+      const client = createExecutorClient(instanceHandle(instance));
+      if (options.command) {
+        // What the agent does for a chat command: its first call to an executor.
+        let text = '';
+        for await (const chunk of client.executeStreaming(commandCall, { deadlineMs: 10_000 }))
+          if (chunk.kind === 'message') text += Buffer.from(chunk.message).toString('utf8');
+        if (!text.includes('cold start')) throw new Error(`unexpected answer ${text}`);
+      } else {
+        const metadata = await client.metadata({ deadlineMs: 10_000 });
+        if (metadata.version === '') throw new Error('empty metadata');
+      }
       const ms = performance.now() - start;
-      if (metadata.version === '') throw new Error('empty metadata');
       await new Promise((r) => setTimeout(r, 1000));
       return { ms, ...(await memoryOf(instance.pid)) };
     } finally {
@@ -137,15 +151,21 @@ const rows = [
     label: 'TS plugin without code cache, mTLS off',
     run: pluginRow(tsPluginNoCache, { autoMtls: false }),
   },
-  ...(comparePlugin
-    ? [
-        {
-          id: 'compare',
-          label: '--compare program, mTLS off',
-          run: pluginRow(comparePlugin, { autoMtls: false }),
-        },
-      ]
-    : []),
+  ...comparePlugins.map((c, i) => ({
+    id: `compare${i}`,
+    label: `--compare ${c.source}, mTLS off`,
+    run: pluginRow(c.path, { autoMtls: false }),
+  })),
+  {
+    id: 'ts-command',
+    label: 'TS plugin, mTLS off, first call a command (ExecuteStream) instead of Metadata',
+    run: pluginRow(tsPlugin, { autoMtls: false, command: true }),
+  },
+  ...comparePlugins.slice(0, 1).map((c) => ({
+    id: 'compare-command',
+    label: `--compare ${c.source}, mTLS off, first call a command`,
+    run: pluginRow(c.path, { autoMtls: false, command: true }),
+  })),
   {
     id: 'ts-small-heap',
     label: 'TS plugin, mTLS off, --max-semi-space-size=1',
@@ -177,7 +197,7 @@ const idleSamples = samples.get('node-idle');
 const cpuBase = idleSamples.reduce((sum, x) => sum + x.cpuMs, 0) / idleSamples.length;
 const lines = [
   `runs per row: ${runs} (interleaved, after one warm-up round); node ${process.version}`,
-  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB, without code cache ${(sizes.noCache / 1024).toFixed(0)} KiB${comparePlugin ? `, --compare ${(sizes.compare / 1024).toFixed(0)} KiB` : ''}`,
+  `program size: shipped ${(sizes.ts / 1024).toFixed(0)} KiB, without code cache ${(sizes.noCache / 1024).toFixed(0)} KiB${comparePlugins.map((c) => `, ${c.source} ${(c.size / 1024).toFixed(0)} KiB`).join('')}`,
   '',
   '| row | first answer p50 | vs bare node | CPU mean | vs idle node CPU | idle VmRSS p50 | idle Pss p50 | idle USS p50 |',
   '| :-- | --: | --: | --: | --: | --: | --: | --: |',
