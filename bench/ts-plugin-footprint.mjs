@@ -14,7 +14,7 @@
 // that answer: VmRSS; Pss (pages shared with other processes, such as the node binary's, split
 // between the sharers); USS (private pages: what stopping the plugin gives back). CPU is the
 // process's CPU time at that moment, against an idle bare node's 1 s after its start.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +181,49 @@ const rows = [
     : []),
 ];
 
+/*
+ * CPU time to the handshake line, without the host: the plugin's own start, which load on the
+ * machine inflates far less than wall time. The program runs under the handshake cookie behind a
+ * wrapper that reports process.cpuUsage() when the handshake line is written. "floor" is a script
+ * that only loads node:http2 and listens, what any HTTP/2 plugin server pays.
+ */
+const cpuWrapper = `const fs = require('node:fs'); const write = fs.writeSync;
+fs.writeSync = function (fd, ...rest) {
+  if (fd === 1) { const u = process.cpuUsage(); write.call(fs, 2, 'CPU ' + (u.user + u.system) / 1000 + '\\n'); process.exit(0); }
+  return write.call(fs, fd, ...rest);
+};
+require(require('node:path').resolve(process.argv[1]));`;
+const floorScript = join(scratch, 'http2-floor.js');
+await writeFile(
+  floorScript,
+  `const s = require('node:http2').createServer({}); s.listen(require('node:path').join(${JSON.stringify(scratch)}, 'floor' + process.pid), () => require('node:fs').writeSync(1, 'handshake\\n'));\n`,
+);
+const { magicCookieKey, magicCookieValue } = await dist('contract/handshake.js');
+const cookieEnv = { ...env, [magicCookieKey]: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '3' };
+function cpuToHandshake(program) {
+  const args = program
+    ? ['-e', cpuWrapper, program]
+    : [
+        '-e',
+        "process.stderr.write('CPU ' + (process.cpuUsage().user + process.cpuUsage().system) / 1000 + '\\n')",
+      ];
+  const out = spawnSync(process.execPath, args, { env: cookieEnv, encoding: 'utf8' });
+  const cpu = /CPU (\S+)/.exec(out.stderr ?? '');
+  if (!cpu) throw new Error(`no CPU line from ${program ?? 'node'}: ${out.stderr}`);
+  return Number(cpu[1]);
+}
+const cpuRows = [
+  { label: "bare node -e '' (CPU at the end of its script)", program: undefined },
+  { label: 'floor: node:http2 loaded and listening', program: floorScript },
+  { label: 'TS plugin (shipped)', program: tsPlugin },
+  { label: 'TS plugin without code cache', program: tsPluginNoCache },
+  ...comparePlugins.map((c) => ({ label: `--compare ${c.source}`, program: c.path })),
+];
+const cpuSamples = cpuRows.map(() => []);
+for (let i = 0; i < runs * 2; i++) {
+  for (const [j, r] of cpuRows.entries()) cpuSamples[j].push(cpuToHandshake(r.program));
+}
+
 const samples = new Map(rows.map((r) => [r.id, []]));
 // One warm-up round, not counted: file cache and first-ever compile of the host path.
 for (const row of rows) await row.run();
@@ -212,4 +255,12 @@ for (const row of rows) {
     `| ${row.label} | ${Number.isNaN(ms) ? '-' : `${ms.toFixed(1)} ms`} | ${row.id === 'node' ? '(baseline)' : Number.isNaN(ms) ? '-' : `${(ms / base).toFixed(2)}×`} | ${cpu === undefined ? '-' : `${cpu.toFixed(0)} ms`} | ${cpu === undefined ? '-' : row.id === 'node-idle' ? '(baseline)' : `${(cpu / cpuBase).toFixed(2)}×`} | ${mem('rssMiB')} | ${mem('pssMiB')} | ${mem('ussMiB')} |`,
   );
 }
+lines.push(
+  '',
+  `CPU to the handshake line, ${runs * 2} runs each, interleaved:`,
+  '',
+  '| program | CPU p50 |',
+  '| :-- | --: |',
+);
+for (const [j, r] of cpuRows.entries()) lines.push(`| ${r.label} | ${median(cpuSamples[j]).toFixed(1)} ms |`);
 process.stdout.write(`${lines.join('\n')}\n`);
