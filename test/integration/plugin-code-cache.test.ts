@@ -133,6 +133,30 @@ describe('the V8 code cache in a built Node plugin program', () => {
     expect(failure).toContain(`${binary}: the plugin code at the end of this file is missing or cut short`);
   });
 
+  test("import() in a plugin's code works from the cache (Node 20 loses vm's import callback there)", async ({
+    dir,
+  }) => {
+    const entry = await dir.write(
+      'dyn/main.ts',
+      `import { codeBlockMessage, serveExecutor } from '${join(repoRoot, 'src/sdk/index.js')}';
+const computed = ['node', 'path'].join(':');
+await serveExecutor({
+  metadata: { version: '1.0.0', description: 'loads built-ins on demand' },
+  async execute() {
+    const os = await import('node:os');
+    const path = await import(computed);
+    return codeBlockMessage(os.platform() + path.sep + path.default.sep + 'cached');
+  },
+});
+`,
+    );
+    const dyn = await bundlePluginProgram(entry, dir.path, join(dir.path, 'dyn.mjs'), 'executor dyn');
+    expect(unpackProgram(dyn).codeCache).toBeDefined();
+    const { text, rejections } = await runThroughHost(dir.path, dyn);
+    expect(text).toContain(`${process.platform}//cached`);
+    expect(rejections).toEqual([]);
+  }, 60_000);
+
   test('a plugin that cannot start fails the build, naming it and the way out', async ({ dir }) => {
     const entry = await dir.write('broken/main.ts', "throw new Error('needs a database');\n");
     const err = await bundlePluginProgram(

@@ -62,7 +62,9 @@ export async function bundlePluginProgram(
       logLevel: 'silent',
       plugins: [emptyOnlyWkt],
     });
-    functionSource = vmFunctionSource(wrapEsmBundleAsCjs(await readFile(scratchFile, 'utf8'), metaUrlName));
+    functionSource = vmFunctionSource(
+      await requireForDynamicImports(wrapEsmBundleAsCjs(await readFile(scratchFile, 'utf8'), metaUrlName)),
+    );
   } catch (err) {
     throw new SwitchboardError(
       'SB_ERR_PUBLISH',
@@ -109,6 +111,26 @@ const emptyOnlyWkt: Plugin = {
     });
   },
 };
+
+/**
+ * Turns the `import()` calls left in a program (Node built-ins and computed specifiers: bundled
+ * modules are already inlined) into `require`. Why: the loader compiles the program with
+ * vm.Script, and on Node 20 an `import()` in code compiled from a V8 code cache fails ("A
+ * dynamic import callback was not specified"); a plugin can only load built-ins at run time
+ * anyway, and those `require` the same.
+ */
+async function requireForDynamicImports(cjsProgram: string): Promise<string> {
+  if (!/\bimport\s*\(/.test(cjsProgram)) return cjsProgram;
+  const { transform } = await import('esbuild');
+  const [shebang, ...body] = cjsProgram.split('\n');
+  const lowered = await transform(body.join('\n'), {
+    format: 'cjs',
+    platform: 'node',
+    supported: { 'dynamic-import': false },
+    logLevel: 'silent',
+  });
+  return `${shebang}\n${lowered.code}`;
+}
 
 /** What `import.meta.url` becomes in a bundle (see cjs-wrap.ts). */
 const metaUrlName = '__sbImportMetaUrl';

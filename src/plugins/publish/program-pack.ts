@@ -31,11 +31,10 @@ export function vmFunctionSource(cjsProgram: string): string {
 
 /**
  * The options both the loader and the cache training compile with: V8 accepts a cache only
- * for code compiled the same way. `import()` inside the code goes through Node's own loader,
- * as it would in a file Node loaded itself.
+ * for code compiled the same way. No `importModuleDynamically`: on Node 20 it is lost when the
+ * code comes from a cache, so `plugin build` leaves no `import()` in a program (build-plugins.ts).
  */
-export const compileOptionsSource =
-  '{ filename: __filename, importModuleDynamically: vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }';
+export const compileOptionsSource = '{ filename: __filename }';
 
 const loader = `"use strict";
 (function (payload) {
