@@ -8,7 +8,9 @@ import { createExecutorClient } from '../../src/plugins/host/executor-client.js'
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
 import { bundlePluginProgram } from '../../src/plugins/publish/build-plugins.js';
+import { warmUpCalls } from '../../src/plugins/publish/code-cache.js';
 import { packProgram, unpackProgram } from '../../src/plugins/publish/program-pack.js';
+import { methodPaths } from '../../src/sdk/serve/routes.js';
 import { repoRoot } from '../support/build-fixtures.js';
 import { executeCall, messageText } from '../support/builtin-plugins.js';
 import { test } from '../support/temp-dir.js';
@@ -65,6 +67,11 @@ describe('the V8 code cache in a built Node plugin program', () => {
     const { text, rejections } = await runThroughHost(dir.path, program);
     expect(text).toContain('cached');
     expect(rejections).toEqual([]);
+  });
+
+  test('is trained with calls the SDK serves', () => {
+    const served = new Set<string>(Object.values(methodPaths));
+    expect(warmUpCalls.filter((c) => !served.has(c.path))).toEqual([]);
   });
 
   test('is the same bytes on every build', async () => {

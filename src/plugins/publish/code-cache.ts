@@ -8,14 +8,16 @@ import { compileOptionsSource } from './program-pack.js';
  * The calls a host makes as soon as a plugin is up (switchboard's host: GRPCStdio, then Metadata;
  * its supervisor: Health checks). Run once while training so that the code answering them is
  * compiled and lands in the cache too; the Metadata of the other plugin type answers
- * UNIMPLEMENTED, which is fine (that path is cached as well).
+ * UNIMPLEMENTED, which is fine (that path is cached as well). Written out (src/ outside the SDK
+ * does not import it); plugin-code-cache.test.ts checks them against the SDK's routes.
  */
-const warmUpCalls = [
+export const warmUpCalls = [
   { path: '/plugin.GRPCStdio/StreamStdio', body: '', stream: true },
+  // HealthCheckRequest { service: "plugin" }, as protobuf.
   { path: '/grpc.health.v1.Health/Check', body: '0a06706c7567696e', stream: false },
   { path: '/executor.Executor/Metadata', body: '', stream: false },
   { path: '/source.Source/Metadata', body: '', stream: false },
-];
+] as const;
 
 /**
  * Runs the plugin under the handshake cookie, makes the warm-up calls over its socket with a
