@@ -19,7 +19,13 @@ rmSync(staging, { recursive: true, force: true });
 const { build } = await import('esbuild');
 await build({
   entryPoints: [`${here}../../src/sdk/index.ts`],
-  outfile: `${staging}/index.js`,
+  outdir: staging,
+  // Split: the protobuf descriptors the SDK loads with import() on a plugin's first calls go to
+  // chunks of their own, so their imports of @bufbuild/protobuf stay lazy in a plugin's bundle
+  // too (one file would hoist them to its top, building descriptors before the handshake).
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
   absWorkingDir: `${here}../..`,
   bundle: true,
   platform: 'node',

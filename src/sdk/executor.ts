@@ -1,18 +1,12 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { codeBlockMessage, encodeMessage, type Message, plaintextMessage } from '../contract/message.js';
-import { ExecuteResponseSchema, Executor } from '../gen/executor_pb.js';
-import {
-  ExecuteRequestSchema as V1ExecuteRequestSchema,
-  ExecuteResponseSchema as V1ExecuteResponseSchema,
-} from '../gen/switchboard/compat/v1_pb.js';
-import { ExecuteRequestSchema as V2ExecuteRequestSchema } from '../gen/switchboard/compat/v2_pb.js';
-import { type ExecuteChunkSchema, StreamingExecutor } from '../gen/switchboard/v1/streaming_pb.js';
+import type { ExecuteChunkSchema } from '../gen/switchboard/v1/streaming_pb.js';
 import { mergeConfigs } from './config-merge.js';
 import { metadataResponseFields, type PluginMetadata, validateMetadata } from './metadata.js';
-import type { Route } from './serve/grpc-server.js';
+import type { LazyRoute, Route } from './serve/grpc-server.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { servePlugin } from './serve/plugin-server.js';
-import { methodPath, streamRoute, unaryRoute } from './serve/routes.js';
+import { lazyRoute, methodPaths, streamRoute, unaryRoute } from './serve/routes.js';
 
 /** The chat message a command came from, when the host knows it. */
 export interface ExecuteMessageContext {
@@ -80,25 +74,43 @@ export async function serveExecutor(plugin: ExecutorPlugin): Promise<void> {
   });
 }
 
-function executorRoutes(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): [string, Route][] {
+/** The generated descriptors, loaded by the first call that needs them (see LazyRoute). */
+const executorDescriptors = () => import('../gen/executor_pb.js');
+
+function executorRoutes(
+  plugin: ExecutorPlugin,
+  appVersion: number,
+  log: PluginLogger,
+): [string, LazyRoute][] {
   const metadata = metadataResponseFields(plugin.metadata);
-  const methods = Executor.method;
   const help = async () => ({
     help: encodeMessage(await (plugin.help ? plugin.help() : plaintextMessage(plugin.metadata.description))),
   });
-  const stream = StreamingExecutor.method.executeStream;
   return [
-    [methodPath(methods.execute), executeRoute(plugin, appVersion, log)],
+    [methodPaths.execute, lazyRoute(() => executeRoute(plugin, appVersion, log))],
     [
-      methodPath(methods.metadata),
-      unaryRoute(methods.metadata.input, methods.metadata.output, () => metadata),
+      methodPaths.executorMetadata,
+      lazyRoute(async () => {
+        const { method } = (await executorDescriptors()).Executor;
+        return unaryRoute(method.metadata.input, method.metadata.output, () => metadata);
+      }),
     ],
-    [methodPath(methods.help), unaryRoute(methods.help.input, methods.help.output, help)],
     [
-      methodPath(stream),
-      streamRoute(stream.input, stream.output, (request, call, send) =>
-        streamingExecute(plugin, toInput(request, call.signal, appVersion, log), send),
-      ),
+      methodPaths.help,
+      lazyRoute(async () => {
+        const { method } = (await executorDescriptors()).Executor;
+        return unaryRoute(method.help.input, method.help.output, help);
+      }),
+    ],
+    [
+      methodPaths.executeStream,
+      lazyRoute(async () => {
+        const stream = (await import('../gen/switchboard/v1/streaming_pb.js')).StreamingExecutor.method
+          .executeStream;
+        return streamRoute(stream.input, stream.output, (request, call, send) =>
+          streamingExecute(plugin, toInput(request, call.signal, appVersion, log), send),
+        );
+      }),
     ],
   ];
 }
@@ -190,9 +202,10 @@ async function collect(output: ExecuteOutput): Promise<{ message: Message; messa
  * Execute on the v3 paths: app protocols 1 and 2 reuse `/executor.Executor/Execute` with their own
  * message layouts (switchboard.compat.v1/v2).
  */
-function executeRoute(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): Route {
+async function executeRoute(plugin: ExecutorPlugin, appVersion: number, log: PluginLogger): Promise<Route> {
   const run = async (request: AnyExecuteRequest, signal: AbortSignal) =>
     collect(await plugin.execute(toInput(request, signal, appVersion, log)));
+  const { ExecuteResponseSchema, Executor } = await executorDescriptors();
   if (appVersion >= 3) {
     return unaryRoute(Executor.method.execute.input, ExecuteResponseSchema, async (request, call) => {
       const { message, messages } = await run(request, call.signal);
@@ -200,11 +213,16 @@ function executeRoute(plugin: ExecutorPlugin, appVersion: number, log: PluginLog
     });
   }
   if (appVersion === 2) {
+    const { ExecuteRequestSchema: V2ExecuteRequestSchema } = await import(
+      '../gen/switchboard/compat/v2_pb.js'
+    );
     return unaryRoute(V2ExecuteRequestSchema, ExecuteResponseSchema, async (request, call) => {
       const { message } = await run(request, call.signal);
       return { message: encodeMessage(message) };
     });
   }
+  const { ExecuteRequestSchema: V1ExecuteRequestSchema, ExecuteResponseSchema: V1ExecuteResponseSchema } =
+    await import('../gen/switchboard/compat/v1_pb.js');
   return unaryRoute(V1ExecuteRequestSchema, V1ExecuteResponseSchema, async (request, call) => {
     const { message } = await run(request, call.signal);
     // v1 hosts read `data` as plain text; `message` carries the rich form.

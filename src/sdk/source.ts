@@ -1,10 +1,6 @@
 import { encodeEvent, type SourceEvent } from '../contract/event.js';
-import { type ExternalRequest, Source, type StreamRequest } from '../gen/source_pb.js';
-import {
-  type StreamRequest as V1StreamRequest,
-  StreamRequestSchema as V1StreamRequestSchema,
-  StreamResponseSchema as V1StreamResponseSchema,
-} from '../gen/switchboard/compat/v1_pb.js';
+import type { ExternalRequest, StreamRequest } from '../gen/source_pb.js';
+import type { StreamRequest as V1StreamRequest } from '../gen/switchboard/compat/v1_pb.js';
 import { mergeConfigs } from './config-merge.js';
 import {
   metadataResponseFields,
@@ -13,11 +9,11 @@ import {
   schemaToProto,
   validateMetadata,
 } from './metadata.js';
-import type { CallContext, Route } from './serve/grpc-server.js';
+import type { CallContext, LazyRoute } from './serve/grpc-server.js';
 import { grpcStatus } from './serve/grpc-status.js';
 import type { PluginLogger } from './serve/plugin-log.js';
 import { servePlugin } from './serve/plugin-server.js';
-import { methodPath, streamRoute, unaryRoute } from './serve/routes.js';
+import { lazyRoute, methodPaths, streamRoute, unaryRoute } from './serve/routes.js';
 
 /** Where a stream or webhook call comes from. */
 export interface SourceContext {
@@ -77,7 +73,10 @@ export async function serveSource(plugin: SourcePlugin): Promise<void> {
   });
 }
 
-function sourceRoutes(plugin: SourcePlugin, appVersion: number, log: PluginLogger): [string, Route][] {
+/** The generated descriptors, loaded by the first call that needs them (see LazyRoute). */
+const sourceDescriptors = () => import('../gen/source_pb.js');
+
+function sourceRoutes(plugin: SourcePlugin, appVersion: number, log: PluginLogger): [string, LazyRoute][] {
   const payloadSchema = schemaToProto(plugin.metadata.externalRequestPayloadSchema);
   const metadata = {
     ...metadataResponseFields(plugin.metadata),
@@ -85,27 +84,39 @@ function sourceRoutes(plugin: SourcePlugin, appVersion: number, log: PluginLogge
       ? { externalRequest: { ...(payloadSchema ? { payload: { jsonSchema: payloadSchema } } : {}) } }
       : {}),
   };
-  const methods = Source.method;
   const stream = streamHandler(plugin, appVersion, log);
-  const routes: [string, Route][] = [
+  const routes: [string, LazyRoute][] = [
     [
-      methodPath(methods.metadata),
-      unaryRoute(methods.metadata.input, methods.metadata.output, () => metadata),
+      methodPaths.sourceMetadata,
+      lazyRoute(async () => {
+        const { method } = (await sourceDescriptors()).Source;
+        return unaryRoute(method.metadata.input, method.metadata.output, () => metadata);
+      }),
     ],
     [
-      methodPath(methods.stream),
-      appVersion === 1
-        ? streamRoute(V1StreamRequestSchema, V1StreamResponseSchema, stream)
-        : streamRoute(methods.stream.input, methods.stream.output, stream),
+      methodPaths.stream,
+      lazyRoute(async () => {
+        if (appVersion === 1) {
+          const v1 = await import('../gen/switchboard/compat/v1_pb.js');
+          return streamRoute(v1.StreamRequestSchema, v1.StreamResponseSchema, stream);
+        }
+        const { method } = (await sourceDescriptors()).Source;
+        return streamRoute(method.stream.input, method.stream.output, stream);
+      }),
     ],
   ];
   // App protocol 1 has no webhooks: the RPC is left out so it answers UNIMPLEMENTED.
   if (appVersion !== 1) {
     routes.push([
-      methodPath(methods.handleExternalRequest),
-      unaryRoute(methods.handleExternalRequest.input, methods.handleExternalRequest.output, (request) =>
-        externalRequest(plugin, request, log),
-      ),
+      methodPaths.handleExternalRequest,
+      lazyRoute(async () => {
+        const { method } = (await sourceDescriptors()).Source;
+        return unaryRoute(
+          method.handleExternalRequest.input,
+          method.handleExternalRequest.output,
+          (request) => externalRequest(plugin, request, log),
+        );
+      }),
     ]);
   }
   return routes;

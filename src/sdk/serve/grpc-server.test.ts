@@ -14,9 +14,9 @@ import {
   HealthCheckResponseSchema,
 } from '../../gen/goplugin/health_pb.js';
 import { frameMessage } from './grpc-frames.js';
-import { createGrpcServer, type GrpcServer, type Route } from './grpc-server.js';
+import { createGrpcServer, type GrpcServer, type LazyRoute, type Route } from './grpc-server.js';
 import { grpcStatus } from './grpc-status.js';
-import { streamRoute, unaryRoute } from './routes.js';
+import { lazyRoute, streamRoute, unaryRoute } from './routes.js';
 
 /*
  * The plugin-side gRPC server, driven by the host's client (grpc-js) and by a raw HTTP/2 client
@@ -39,9 +39,11 @@ afterEach(async () => {
 /** What the test routes saw, for assertions on the server side of a call. */
 interface Seen {
   aborted: string[];
+  /** How many times each lazy route's load ran. */
+  loads: Record<string, number>;
 }
 
-function testRoutes(seen: Seen): Map<string, Route> {
+function testRoutes(seen: Seen): Map<string, Route | LazyRoute> {
   const recordAbort = (signal: AbortSignal, name: string) =>
     new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => {
@@ -49,7 +51,23 @@ function testRoutes(seen: Seen): Map<string, Route> {
         resolve();
       }),
     );
-  return new Map<string, Route>([
+  const counted = (name: string, load: () => Promise<Route>) =>
+    lazyRoute(() => {
+      seen.loads[name] = (seen.loads[name] ?? 0) + 1;
+      return load();
+    });
+  return new Map<string, Route | LazyRoute>([
+    [
+      '/t.T/Lazy',
+      counted('lazy', async () => {
+        // Made on the first call: the request arrives while this waits.
+        await new Promise((r) => setTimeout(r, 30));
+        return unaryRoute(HealthCheckRequestSchema, HealthCheckResponseSchema, (request) => ({
+          status: request.service === 'ok' ? SERVING : NOT_SERVING,
+        }));
+      }),
+    ],
+    ['/t.T/Broken', counted('broken', () => Promise.reject(new Error('descriptors unavailable')))],
     [
       '/t.T/Unary',
       unaryRoute(HealthCheckRequestSchema, HealthCheckResponseSchema, async (request, call) => {
@@ -96,7 +114,7 @@ function socketPath(): string {
 }
 
 async function startServer(tls?: { keyPem: string; certPem: string; clientCaPem: string }) {
-  const seen: Seen = { aborted: [] };
+  const seen: Seen = { aborted: [], loads: {} };
   const server = createGrpcServer({ routes: testRoutes(seen), ...(tls ? { tls } : {}) });
   const path = socketPath();
   await server.listen(path);
@@ -106,6 +124,16 @@ async function startServer(tls?: { keyPem: string; certPem: string; clientCaPem:
 
 const unaryMethod = grpcMethodDefinition({
   path: '/t.T/Unary',
+  input: HealthCheckRequestSchema,
+  output: HealthCheckResponseSchema,
+});
+const lazyMethod = grpcMethodDefinition({
+  path: '/t.T/Lazy',
+  input: HealthCheckRequestSchema,
+  output: HealthCheckResponseSchema,
+});
+const brokenMethod = grpcMethodDefinition({
+  path: '/t.T/Broken',
   input: HealthCheckRequestSchema,
   output: HealthCheckResponseSchema,
 });
@@ -125,12 +153,12 @@ function grpcClient(path: string, channel = credentials.createInsecure()): Clien
   return client;
 }
 
-function unary(client: Client, service: string, deadlineMs = 5000) {
+function unary(client: Client, service: string, deadlineMs = 5000, method = unaryMethod) {
   return new Promise<{ status: number }>((resolve, reject) => {
     client.makeUnaryRequest(
-      unaryMethod.path,
-      unaryMethod.requestSerialize,
-      unaryMethod.responseDeserialize,
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
       create(HealthCheckRequestSchema, { service }),
       new Metadata(),
       { deadline: Date.now() + deadlineMs },
@@ -202,6 +230,29 @@ describe('plugin gRPC server with the host client (grpc-js)', () => {
       code: status.NOT_FOUND,
       details: 'nó 100% here',
     });
+  });
+
+  it('makes a lazy route on its first call only, and answers calls that arrive while it loads', async () => {
+    const { path, seen } = await startServer();
+    const client = grpcClient(path);
+    const answers = await Promise.all([
+      unary(client, 'ok', 5000, lazyMethod),
+      unary(client, 'x', 5000, lazyMethod),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([SERVING, NOT_SERVING]);
+    expect((await unary(client, 'ok', 5000, lazyMethod)).status).toBe(SERVING);
+    expect(seen.loads.lazy).toBe(1);
+  });
+
+  it('answers INTERNAL naming the method when a lazy route cannot be made, and tries again next call', async () => {
+    const { path, seen } = await startServer();
+    const client = grpcClient(path);
+    for (let i = 0; i < 2; i++) {
+      const err = (await unary(client, 'ok', 5000, brokenMethod).catch((e: unknown) => e)) as ServiceError;
+      expect(err.code).toBe(status.INTERNAL);
+      expect(err.details).toBe('cannot serve /t.T/Broken: descriptors unavailable');
+    }
+    expect(seen.loads.broken).toBe(2);
   });
 
   it('streams messages, ends with OK, and reports an error after messages in the trailers', async () => {

@@ -29,9 +29,18 @@ export interface Route {
   run(request: unknown, call: CallContext, send: (message: unknown) => Promise<void>): unknown;
 }
 
+/**
+ * A route made on its first call. Why: a route's codec needs the protobuf descriptors of its
+ * messages, and building them is a large part of a plugin's start; a plugin builds only those
+ * of the methods it is asked for, and none before its handshake.
+ */
+export interface LazyRoute {
+  load(): Promise<Route>;
+}
+
 export interface GrpcServerOptions {
   /** Routes by HTTP/2 path, `/<package.Service>/<Method>`. */
-  routes: ReadonlyMap<string, Route>;
+  routes: ReadonlyMap<string, Route | LazyRoute>;
   /** Serve TLS and require a client certificate signed by `clientCaPem` (go-plugin AutoMTLS). */
   tls?: { keyPem: string; certPem: string; clientCaPem: string };
 }
@@ -111,7 +120,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
 function serveCall(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
-  routes: ReadonlyMap<string, Route>,
+  routes: ReadonlyMap<string, Route | LazyRoute>,
 ): void {
   // A reset from the client surfaces as a stream error; the call's signal already reports it.
   stream.on('error', () => {});
@@ -162,11 +171,23 @@ function serveCall(
     controller.abort(new Error('cancelled by the client'));
   });
 
-  const route = routes.get(path);
-  if (route === undefined) {
+  const entry = routes.get(path);
+  if (entry === undefined) {
     finish({ code: grpcStatus.UNIMPLEMENTED, details: `unknown method ${path}` });
     return;
   }
+  // Loading starts now and overlaps with receiving the request.
+  const loaded: Promise<Route> = Promise.resolve('load' in entry ? entry.load() : entry).catch(
+    (err: unknown) => {
+      throw new FrameError(
+        grpcStatus.INTERNAL,
+        `cannot serve ${path}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    },
+  );
+  // Handled below when the request has arrived; without this a failed load the call no longer
+  // waits for (a cancelled call) would be an unhandled rejection.
+  loaded.catch(() => {});
   let timeoutMs: number | undefined;
   try {
     timeoutMs = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined);
@@ -185,9 +206,17 @@ function serveCall(
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   stream.once('end', () => {
     if (finished) return;
+    loaded.then(
+      (route) => runCall(route, Buffer.concat(chunks)),
+      (err: unknown) => finish(toStatus(err)),
+    );
+  });
+
+  const runCall = (route: Route, body: Buffer) => {
+    if (finished) return;
     let request: unknown;
     try {
-      const messages = readMessages(Buffer.concat(chunks), headers['grpc-encoding'] as string | undefined);
+      const messages = readMessages(body, headers['grpc-encoding'] as string | undefined);
       if (messages.length !== 1) {
         throw new FrameError(
           grpcStatus.INTERNAL,
@@ -223,5 +252,5 @@ function serveCall(
         else finish({ code: grpcStatus.OK, details: '' }, route.encode(response));
       })
       .catch((err: unknown) => finish(toStatus(err)));
-  });
+  };
 }

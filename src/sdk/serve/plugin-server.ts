@@ -9,7 +9,7 @@ import {
   negotiateAppVersion,
 } from '../../contract/handshake.js';
 import { createSelfSignedCertificate } from '../../contract/tls/x509.js';
-import { createGrpcServer, type Route } from './grpc-server.js';
+import { createGrpcServer, type LazyRoute, type Route } from './grpc-server.js';
 import { createPluginLogger, type PluginLogger, redirectConsole } from './plugin-log.js';
 import { sideServiceRoutes } from './side-services.js';
 
@@ -18,8 +18,11 @@ export interface PluginServerOptions {
   name: string;
   /** App protocol versions this plugin can serve. */
   appVersions: readonly number[];
-  /** The application RPCs for the negotiated app protocol version, by HTTP/2 path. */
-  routes(appVersion: number, log: PluginLogger): [string, Route][];
+  /**
+   * The application RPCs for the negotiated app protocol version, by HTTP/2 path; lazy routes
+   * keep their protobuf descriptors out of the plugin's start.
+   */
+  routes(appVersion: number, log: PluginLogger): [string, Route | LazyRoute][];
 }
 
 /** A plugin that has printed its handshake and is serving. */
@@ -97,7 +100,7 @@ export async function servePlugin(options: PluginServerOptions): Promise<Running
   };
 
   const server = createGrpcServer({
-    routes: new Map([
+    routes: new Map<string, Route | LazyRoute>([
       ...sideServiceRoutes(() => void exit(0), stopping.signal),
       ...options.routes(appVersion, log),
     ]),

@@ -7,7 +7,7 @@ import {
   type MessageShape,
   toBinary,
 } from '@bufbuild/protobuf';
-import type { CallContext, Route } from './grpc-server.js';
+import type { CallContext, LazyRoute, Route } from './grpc-server.js';
 
 /** The HTTP/2 path of a method: `/<package.Service>/<Method>`. */
 export function methodPath(method: DescMethod): string {
@@ -51,3 +51,37 @@ export function streamRoute<I extends DescMessage, O extends DescMessage>(
     run: (request, call, send) => handle(request as MessageShape<I>, call, send),
   };
 }
+
+/** A route built on its first call, once; see {@link LazyRoute}. */
+export function lazyRoute(load: () => Promise<Route>): LazyRoute {
+  let route: Promise<Route> | undefined;
+  return {
+    load: () => {
+      route ??= load().catch((err: unknown) => {
+        // A failed load is retried by the next call rather than remembered.
+        route = undefined;
+        throw err;
+      });
+      return route;
+    },
+  };
+}
+
+/**
+ * The HTTP/2 paths of the methods a plugin serves, written out so that the route table exists
+ * before any descriptor is built (routes are lazy). method-paths.test.ts checks each against
+ * the generated service descriptors.
+ */
+export const methodPaths = {
+  execute: '/executor.Executor/Execute',
+  executorMetadata: '/executor.Executor/Metadata',
+  help: '/executor.Executor/Help',
+  executeStream: '/switchboard.v1.StreamingExecutor/ExecuteStream',
+  stream: '/source.Source/Stream',
+  handleExternalRequest: '/source.Source/HandleExternalRequest',
+  sourceMetadata: '/source.Source/Metadata',
+  healthCheck: '/grpc.health.v1.Health/Check',
+  healthWatch: '/grpc.health.v1.Health/Watch',
+  shutdown: '/plugin.GRPCController/Shutdown',
+  streamStdio: '/plugin.GRPCStdio/StreamStdio',
+} as const;

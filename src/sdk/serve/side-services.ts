@@ -1,13 +1,9 @@
-import {
-  Health,
-  HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus,
-  HealthCheckResponseSchema,
-} from '../../gen/goplugin/health_pb.js';
-import { EmptySchema, GRPCController, GRPCStdio, StdioDataSchema } from '../../gen/goplugin/plugin_pb.js';
-import type { Route } from './grpc-server.js';
+import type { LazyRoute } from './grpc-server.js';
 import { grpcStatus } from './grpc-status.js';
-import { methodPath, streamRoute, unaryRoute } from './routes.js';
+import { lazyRoute, methodPaths, streamRoute, unaryRoute } from './routes.js';
+
+/** grpc.health.v1 SERVING; the descriptors are loaded with the first call that needs them. */
+const servingStatus = 1;
 
 /** Resolves once either signal aborts. */
 function untilAborted(call: AbortSignal, stopping: AbortSignal): Promise<void> {
@@ -33,9 +29,11 @@ function untilAborted(call: AbortSignal, stopping: AbortSignal): Promise<void> {
  * GRPCBroker is not served: no Botkube plugin uses it, and an unknown method answers UNIMPLEMENTED
  * as before. The open streams end normally when `stopping` aborts.
  */
-export function sideServiceRoutes(onShutdown: () => void, stopping: AbortSignal): [string, Route][] {
+export function sideServiceRoutes(onShutdown: () => void, stopping: AbortSignal): [string, LazyRoute][] {
   const known = new Set(['', 'plugin']);
-  const serving = { status: HealthCheckResponse_ServingStatus.SERVING };
+  const serving = { status: servingStatus };
+  const health = () => import('../../gen/goplugin/health_pb.js');
+  const goPlugin = () => import('../../gen/goplugin/plugin_pb.js');
   const check = (service: string) => {
     if (!known.has(service)) {
       throw { code: grpcStatus.NOT_FOUND, details: `unknown service ${service}` };
@@ -43,31 +41,49 @@ export function sideServiceRoutes(onShutdown: () => void, stopping: AbortSignal)
   };
   return [
     [
-      methodPath(Health.method.check),
-      unaryRoute(HealthCheckRequestSchema, HealthCheckResponseSchema, (request) => {
-        check(request.service);
-        return serving;
+      methodPaths.healthCheck,
+      lazyRoute(async () => {
+        const { HealthCheckRequestSchema, HealthCheckResponseSchema } = await health();
+        return unaryRoute(HealthCheckRequestSchema, HealthCheckResponseSchema, (request) => {
+          check(request.service);
+          return serving;
+        });
       }),
     ],
     [
-      methodPath(Health.method.watch),
-      streamRoute(HealthCheckRequestSchema, HealthCheckResponseSchema, async (request, call, send) => {
-        check(request.service);
-        // Status never changes while the server runs; the stream stays open until cancelled.
-        await send(serving);
-        await untilAborted(call.signal, stopping);
+      methodPaths.healthWatch,
+      lazyRoute(async () => {
+        const { HealthCheckRequestSchema, HealthCheckResponseSchema } = await health();
+        return streamRoute(
+          HealthCheckRequestSchema,
+          HealthCheckResponseSchema,
+          async (request, call, send) => {
+            check(request.service);
+            // Status never changes while the server runs; the stream stays open until cancelled.
+            await send(serving);
+            await untilAborted(call.signal, stopping);
+          },
+        );
       }),
     ],
     [
-      methodPath(GRPCController.method.shutdown),
-      unaryRoute(EmptySchema, EmptySchema, () => {
-        setImmediate(onShutdown);
-        return {};
+      methodPaths.shutdown,
+      lazyRoute(async () => {
+        const { EmptySchema } = await goPlugin();
+        return unaryRoute(EmptySchema, EmptySchema, () => {
+          setImmediate(onShutdown);
+          return {};
+        });
       }),
     ],
     [
-      methodPath(GRPCStdio.method.streamStdio),
-      streamRoute(EmptySchema, StdioDataSchema, (_request, call) => untilAborted(call.signal, stopping)),
+      methodPaths.streamStdio,
+      lazyRoute(async () => {
+        const { EmptySchema, StdioDataSchema } = await goPlugin();
+        return streamRoute(EmptySchema, StdioDataSchema, (_request, call) =>
+          untilAborted(call.signal, stopping),
+        );
+      }),
     ],
   ];
 }

@@ -12,7 +12,7 @@ export default class PluginBuild extends Command {
   static override summary =
     'Bundle plugins/*/plugin.json entries into reproducible <type>_<name>_<os>_<arch>.tar.gz archives';
   static override description =
-    'Each entry is bundled with esbuild into one executable ESM file; every platform gets the same file. Archives are byte-for-byte reproducible (fixed mtime, uid/gid 0, sorted entries, fixed gzip header), so their checksums can be committed in index.yaml.';
+    'Each entry is bundled with esbuild into one executable CommonJS program with a V8 code cache made by running it once with this Node (a different Node ignores the cache); every platform gets the same file. Archives are byte-for-byte reproducible with the same Node (fixed mtime, uid/gid 0, sorted entries, fixed gzip header, fixed V8 seed), so their checksums can be committed in index.yaml.';
   static override examples = [
     '<%= config.bin %> plugin build',
     '<%= config.bin %> plugin build --plugins-dir plugins --output dist/plugins --platforms linux/amd64,linux/arm64',
@@ -28,6 +28,12 @@ export default class PluginBuild extends Command {
       default: defaultPlatforms.map(platformLabel).join(','),
       description: 'comma-separated os/arch list',
     }),
+    'code-cache': Flags.boolean({
+      default: true,
+      allowNo: true,
+      description:
+        'ship a V8 code cache in each program (runs each program once to make it); --no-code-cache builds without running anything',
+    }),
   };
 
   async run(): Promise<void> {
@@ -38,6 +44,7 @@ export default class PluginBuild extends Command {
         pluginsDir: flags['plugins-dir'],
         outputDir: flags.output,
         platforms: parsePlatformList(flags.platforms),
+        codeCache: flags['code-cache'],
       });
       for (const a of built) this.log(`${a.sha256}  ${relative(process.cwd(), a.path)}`);
       if (built.length === 0)
