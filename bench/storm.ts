@@ -103,33 +103,17 @@ interface Rig {
 }
 
 /**
- * Platform, receiver, pipeline with default settings, webhook sink and dispatcher. Options: more
- * chat channels bound to the group (`C-storm-0`…), a receiver that answers after `receiverDelayMs`,
- * and the SQLite queue file (in a temporary directory) instead of the memory store.
+ * Platform, receiver, pipeline with default settings and the memory store, webhook sink and
+ * dispatcher, all in this process (the 20-channel storm has its own set-up, `storm20`).
  */
-async function startRig(
-  options: { channels?: number; receiverDelayMs?: number; sqlite?: boolean } = {},
-): Promise<Rig> {
-  const channelIds =
-    (options.channels ?? 1) === 1
-      ? [channelId]
-      : Array.from({ length: options.channels ?? 1 }, (_, k) => `C-storm-${k}`);
+async function startRig(): Promise<Rig> {
   const settings = DeliverySettings.parse({});
-  const dir = options.sqlite ? mkdtempSync(join(tmpdir(), 'sb-bench-storm-')) : undefined;
-  const opened = dir
-    ? openSqliteStore({
-        file: join(dir, 'queue.sqlite'),
-        synchronous: 'normal',
-        dedupWindowMs: settings.dedupWindow.ms,
-        log: silentLogger,
-      })
-    : undefined;
   const platform = await RateLimitedPlatform.start({ ratePerSecond: 1, burst: 3, maxTextLength: 3000 });
   const chat = platform.destination('bench/slack', {
     pacing: { ratePerSecond: 1, burst: 3 },
     capabilities: { maxMessageLength: 3000, files: true },
   });
-  const receiver = await startReceiver(options.receiverDelayMs);
+  const receiver = await startReceiver();
   const sink = createWebhookSink({
     id: 'bench/webhook',
     settings: WebhookSink.parse({ enabled: true, url: receiver.url }),
@@ -142,11 +126,10 @@ async function startRig(
     settings,
     logger: silentLogger,
     metrics,
-    ...(opened ? { store: opened.store, recovered: opened.recovered, capBytes: 256 * 2 ** 20 } : {}),
   });
   const dispatch = createEventDispatcher({
     fanout: () => ({
-      channels: channelIds.map((id) => ({ destinationId: chat.id, channelId: id })),
+      channels: [{ destinationId: chat.id, channelId }],
       sinks: [{ destinationId: sink.id, channelId: '' }],
     }),
     notificationsEnabled: () => true,
@@ -176,7 +159,6 @@ async function startRig(
       await chat.close();
       await platform.close();
       await receiver.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
