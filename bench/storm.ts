@@ -526,10 +526,12 @@ export async function storm20(ctx: BenchContext) {
     recovered: opened.recovered,
     capBytes: 256 * 2 ** 20,
   });
-  const addresses = ids.map((id) => ({ destinationId: chat.id, channelId: id }));
-  const sinks = [{ destinationId: sink.id, channelId: '' }];
   const dispatch = createEventDispatcher({
-    fanout: () => ({ channels: addresses, sinks }),
+    // New address objects for every event, as the agent's topology makes them.
+    fanout: () => ({
+      channels: ids.map((id) => ({ destinationId: chat.id, channelId: id })),
+      sinks: [{ destinationId: sink.id, channelId: '' }],
+    }),
     notificationsEnabled: () => true,
     capabilities: (id) => (id === chat.id ? chat : sink).capabilities,
     outbox: pipeline,
