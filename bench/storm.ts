@@ -1,3 +1,4 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,12 +15,14 @@ import { createWebhookSink } from '../src/sinks/webhook/index.js';
 import {
   eventNumbersIn,
   eventsIn,
+  PlatformDestination,
   type PostedMessage,
   RateLimitedPlatform,
 } from '../test/support/rate-limited-destination.js';
 import { type BenchContext, type BenchResult, silentLogger, sleep } from './lib/context.js';
 import { type Table, type TableRow, verdict } from './lib/report.js';
 import { ms, perSecond, ratio, summarize } from './lib/stats.js';
+import { type PeersAnswer, type PeersRequest, stormPlatformLimits } from './storm-peers.js';
 
 /**
  * Delivery benchmarks (issue 5), in one process over loopback:
@@ -100,33 +103,17 @@ interface Rig {
 }
 
 /**
- * Platform, receiver, pipeline with default settings, webhook sink and dispatcher. Options: more
- * chat channels bound to the group (`C-storm-0`…), a receiver that answers after `receiverDelayMs`,
- * and the SQLite queue file (in a temporary directory) instead of the memory store.
+ * Platform, receiver, pipeline with default settings and the memory store, webhook sink and
+ * dispatcher, all in this process (the 20-channel storm has its own set-up, `storm20`).
  */
-async function startRig(
-  options: { channels?: number; receiverDelayMs?: number; sqlite?: boolean } = {},
-): Promise<Rig> {
-  const channelIds =
-    (options.channels ?? 1) === 1
-      ? [channelId]
-      : Array.from({ length: options.channels ?? 1 }, (_, k) => `C-storm-${k}`);
+async function startRig(): Promise<Rig> {
   const settings = DeliverySettings.parse({});
-  const dir = options.sqlite ? mkdtempSync(join(tmpdir(), 'sb-bench-storm-')) : undefined;
-  const opened = dir
-    ? openSqliteStore({
-        file: join(dir, 'queue.sqlite'),
-        synchronous: 'normal',
-        dedupWindowMs: settings.dedupWindow.ms,
-        log: silentLogger,
-      })
-    : undefined;
   const platform = await RateLimitedPlatform.start({ ratePerSecond: 1, burst: 3, maxTextLength: 3000 });
   const chat = platform.destination('bench/slack', {
     pacing: { ratePerSecond: 1, burst: 3 },
     capabilities: { maxMessageLength: 3000, files: true },
   });
-  const receiver = await startReceiver(options.receiverDelayMs);
+  const receiver = await startReceiver();
   const sink = createWebhookSink({
     id: 'bench/webhook',
     settings: WebhookSink.parse({ enabled: true, url: receiver.url }),
@@ -139,11 +126,10 @@ async function startRig(
     settings,
     logger: silentLogger,
     metrics,
-    ...(opened ? { store: opened.store, recovered: opened.recovered, capBytes: 256 * 2 ** 20 } : {}),
   });
   const dispatch = createEventDispatcher({
     fanout: () => ({
-      channels: channelIds.map((id) => ({ destinationId: chat.id, channelId: id })),
+      channels: [{ destinationId: chat.id, channelId }],
       sinks: [{ destinationId: sink.id, channelId: '' }],
     }),
     notificationsEnabled: () => true,
@@ -173,13 +159,12 @@ async function startRig(
       await chat.close();
       await platform.close();
       await receiver.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** Dispatches `total` events at `rate`/s on a drift-free schedule; returns each event's send time. */
-async function generate(rig: Rig, rate: number, total: number): Promise<number[]> {
+async function generate(rig: Pick<Rig, 'dispatch'>, rate: number, total: number): Promise<number[]> {
   const sentAt: number[] = [];
   const start = Date.now();
   while (sentAt.length < total) {
@@ -446,62 +431,155 @@ async function outage(ctx: BenchContext) {
   }
 }
 
+/** Bundles bench/storm-peers.ts and starts it in a child process; resolves once it listens. */
+async function startPeers(ctx: BenchContext): Promise<{
+  child: ChildProcess;
+  urls: { platformUrl: string; receiverUrl: string };
+  ask<T extends PeersAnswer['type']>(
+    request: PeersRequest,
+    type: T,
+  ): Promise<Extract<PeersAnswer, { type: T }>>;
+}> {
+  const { build } = await import('esbuild');
+  const outfile = join(ctx.outDir, 'storm-peers.mjs');
+  await build({
+    stdin: {
+      contents: "import { runStormPeers } from './bench/storm-peers.ts';\nawait runStormPeers();\n",
+      resolveDir: ctx.repoRoot,
+      sourcefile: 'storm-peers-main.ts',
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  const child = fork(outfile, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const answers: PeersAnswer[] = [];
+  const waiting: (() => void)[] = [];
+  child.on('message', (answer: PeersAnswer) => {
+    answers.push(answer);
+    for (const wake of waiting.splice(0)) wake();
+  });
+  const next = async <T extends PeersAnswer['type']>(type: T): Promise<Extract<PeersAnswer, { type: T }>> => {
+    for (;;) {
+      const k = answers.findIndex((a) => a.type === type);
+      if (k >= 0) return answers.splice(k, 1)[0] as Extract<PeersAnswer, { type: T }>;
+      if (child.exitCode !== null) throw new Error(`storm peers exited with ${child.exitCode}`);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  };
+  const ready = await next('ready');
+  return {
+    child,
+    urls: ready,
+    ask: (request, type) => {
+      child.send(request);
+      return next(type);
+    },
+  };
+}
+
 /**
  * The issue-19 storm: 1,000 events/s for 30 s into 20 channels (each paced at 1 message/s) and a
  * webhook receiver that takes 200 ms per POST, with the SQLite queue file. The receiver can take
  * at most sinkConcurrency / 0.2 s = 80 events/s, so its backlog waits in the queue file instead of
  * being dropped; the run measures the channels and counts the sink's events delivered or stored.
+ * The platform and the receiver run in a child process (bench/storm-peers.ts), so this process
+ * holds what the agent would: its RSS is the agent's share.
  */
-async function storm20(ctx: BenchContext) {
+export async function storm20(ctx: BenchContext) {
   const rate = 1000;
   const channels = 20;
   const durationS = ctx.quick ? 10 : 30;
   const total = rate * durationS;
-  const rig = await startRig({ channels, receiverDelayMs: 200, sqlite: true });
+  const peers = await startPeers(ctx);
   const ids = Array.from({ length: channels }, (_, k) => `C-storm-${k}`);
-  let peakRss = process.memoryUsage().rss;
+  const settings = DeliverySettings.parse({});
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-storm-'));
+  const opened = openSqliteStore({
+    file: join(dir, 'queue.sqlite'),
+    synchronous: 'normal',
+    dedupWindowMs: settings.dedupWindow.ms,
+    log: silentLogger,
+  });
+  const chat = new PlatformDestination('bench/slack', peers.urls.platformUrl, {
+    pacing: { ratePerSecond: stormPlatformLimits.ratePerSecond, burst: stormPlatformLimits.burst },
+    capabilities: { maxMessageLength: stormPlatformLimits.maxTextLength, files: true },
+  });
+  const sink = createWebhookSink({
+    id: 'bench/webhook',
+    settings: WebhookSink.parse({ enabled: true, url: peers.urls.receiverUrl }),
+    logger: silentLogger,
+    connections: settings.sinkConcurrency,
+  });
+  const metrics = createMetrics();
+  const pipeline = createDeliveryPipeline({
+    destination: (id) => (id === chat.id ? chat : id === sink.id ? sink : undefined),
+    settings,
+    logger: silentLogger,
+    metrics,
+    store: opened.store,
+    recovered: opened.recovered,
+    capBytes: 256 * 2 ** 20,
+  });
+  const dispatch = createEventDispatcher({
+    // New address objects for every event, as the agent's topology makes them.
+    fanout: () => ({
+      channels: ids.map((id) => ({ destinationId: chat.id, channelId: id })),
+      sinks: [{ destinationId: sink.id, channelId: '' }],
+    }),
+    notificationsEnabled: () => true,
+    capabilities: (id) => (id === chat.id ? chat : sink).capabilities,
+    outbox: pipeline,
+    logger: silentLogger,
+    metrics,
+  });
+  const rssStart = process.memoryUsage().rss;
+  let peakRss = rssStart;
+  let peakHeap = process.memoryUsage().heapUsed;
   const rssSampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const now = process.memoryUsage();
+    peakRss = Math.max(peakRss, now.rss);
+    peakHeap = Math.max(peakHeap, now.heapUsed);
   }, 100);
   try {
-    const sentAt = await generate(rig, rate, total);
+    const sentAt = await generate({ dispatch }, rate, total);
     const sendSpan = (sentAt.at(-1) as number) - (sentAt[0] as number);
-    await until(() => ids.every((id) => represented(rig.platform.messages(id)) >= total), 90_000);
-    let detailed = 0;
-    let representedTotal = 0;
-    let messages = 0;
-    const latencies: number[] = [];
-    for (const id of ids) {
-      const posted = rig.platform.messages(id);
-      messages += posted.length;
-      representedTotal += represented(posted);
-      const at = postedTimes(posted, total);
-      for (let i = 0; i < total; i++) {
-        const t = at[i];
-        if (t === undefined) continue;
-        detailed += 1;
-        latencies.push(t - (sentAt[i] as number));
-      }
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const { counts } = await peers.ask({ type: 'represented', channels: ids }, 'represented');
+      if (counts.every((n) => n >= total)) break;
+      await sleep(500);
     }
-    const latency = summarize(latencies);
-    const status = rig.pipeline.storeStatus();
-    const sinkDepth = rig.pipeline.depths().find((d) => d.destinationId === 'bench/webhook')?.pending ?? 0;
-    const sinkArrived = new Set(rig.receiver.arrivals.map((a) => a.i)).size;
-    const overflow = await counter(rig.metrics, 'switchboard_delivery_overflow_total');
+    const { report } = await peers.ask(
+      { type: 'report', channels: ids, sentAt, pattern: eventPattern.source },
+      'report',
+    );
+    const latency = report.latency;
+    const status = pipeline.storeStatus();
+    const sinkDepth = pipeline.depths().find((d) => d.destinationId === 'bench/webhook')?.pending ?? 0;
+    const overflow = await counter(metrics, 'switchboard_delivery_overflow_total');
     const data = {
       rate,
       channels,
       durationS,
       total,
       sendSpanMs: sendSpan,
-      messages,
-      represented: representedTotal,
-      detailed,
-      rateLimited: rig.platform.rateLimitedAnswers,
+      messages: report.messages,
+      represented: report.represented,
+      detailed: report.detailed,
+      rateLimited: report.rateLimited,
       latency,
-      sink: { arrived: sinkArrived, queued: sinkDepth, droppedAtCap: status.droppedAtCap, overflow },
+      sink: { arrived: report.sinkArrived, queued: sinkDepth, droppedAtCap: status.droppedAtCap, overflow },
       store: { items: status.items, bytes: status.bytes },
+      startRssMiB: rssStart / 2 ** 20,
       peakRssMiB: peakRss / 2 ** 20,
+      peakHeapMiB: peakHeap / 2 ** 20,
+      peersPeakRssMiB: report.peakRssMiB,
     };
     const want = total * channels;
     const table: Table = {
@@ -512,18 +590,18 @@ async function storm20(ctx: BenchContext) {
         row('events dispatched (one source group, real dispatcher)', count(total), {
           max: `${seconds(sendSpan)} span`,
         }),
-        row('messages posted, all channels', count(messages)),
-        row('events represented in the channels (digest counts)', count(representedTotal), {
+        row('messages posted, all channels', count(report.messages)),
+        row('events represented in the channels (digest counts)', count(report.represented), {
           target: `= ${count(want)}`,
-          result: verdict(representedTotal === want),
+          result: verdict(report.represented === want),
         }),
-        row('events whose details are in a message or its attached file', count(detailed), {
+        row('events whose details are in a message or its attached file', count(report.detailed), {
           target: `= ${count(want)}`,
-          result: verdict(detailed === want),
+          result: verdict(report.detailed === want),
         }),
-        row('HTTP 429 answers from the platform', count(data.rateLimited), {
+        row('HTTP 429 answers from the platform', count(report.rateLimited), {
           target: '= 0',
-          result: verdict(data.rateLimited === 0),
+          result: verdict(report.rateLimited === 0),
         }),
         row('event → post latency, all channels', ms(latency.p50), {
           spread: ms(latency.p99),
@@ -533,31 +611,39 @@ async function storm20(ctx: BenchContext) {
         }),
         row(
           'sink events: arrived / waiting in the queue file / dropped',
-          `${count(sinkArrived)} / ${count(sinkDepth)} / ${count(status.droppedAtCap + overflow)}`,
+          `${count(report.sinkArrived)} / ${count(sinkDepth)} / ${count(status.droppedAtCap + overflow)}`,
           {
             target: `arrived + waiting = ${count(total)}, 0 dropped`,
-            result: verdict(sinkArrived + sinkDepth >= total && status.droppedAtCap + overflow === 0),
+            result: verdict(report.sinkArrived + sinkDepth >= total && status.droppedAtCap + overflow === 0),
           },
         ),
         row(
-          'peak RSS of the bench process (pipeline, platform emulator, receiver)',
+          'peak RSS of the agent side (pipeline, queue file, HTTP clients)',
           `${data.peakRssMiB.toFixed(0)} MiB`,
           {
+            max: `${data.startRssMiB.toFixed(0)} MiB at start`,
             target: '≤ 300 MiB',
             result: verdict(data.peakRssMiB <= 300),
           },
         ),
+        row('peak JS heap used, agent side', `${data.peakHeapMiB.toFixed(0)} MiB`),
+        row('peak RSS of the platform and receiver (child process)', `${report.peakRssMiB.toFixed(0)} MiB`),
       ],
       notes: [
-        'Every event goes to all 20 channels and the sink: 21 queued items per event, each written to the SQLite file (synchronous=normal) before delivery.',
+        'Every event goes to all 20 channels and the sink: 21 queued copies per event, written to the SQLite file (synchronous=normal) before delivery; the 20 chat copies of an event are one fanout row.',
         'The receiver answers each POST after 200 ms; with sinkConcurrency 16 it takes at most 80 events/s, so most sink events are still waiting in the queue file when the channels are done: counted, not dropped.',
-        'RSS is the whole bench process, which also runs the platform emulator and the receiver; the agent alone would be smaller.',
+        'The platform emulator and the receiver run in a child process (bench/storm-peers.ts); the agent-side RSS is this process, which ran the one-channel storm and the outage before (its RSS at the start is shown).',
       ],
     };
     return { table, data };
   } finally {
     clearInterval(rssSampler);
-    await rig.close();
+    await pipeline.close({ drainMs: 0 });
+    await sink.stop();
+    await chat.close();
+    await peers.ask({ type: 'close' }, 'closed').catch(() => undefined);
+    peers.child.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

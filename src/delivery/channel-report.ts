@@ -12,12 +12,17 @@ export class ChannelReport {
   readonly #metrics: AgentMetrics | undefined;
   readonly #labels: { destination: string };
   readonly #where: { destination: string; channel: string };
+  readonly #laneLabels: Record<QueueLane, { destination: string; kind: QueueLane }>;
 
   constructor(key: QueueKey, log: Logger, metrics: AgentMetrics | undefined) {
     this.#log = log;
     this.#metrics = metrics;
     this.#labels = { destination: key.destinationId };
     this.#where = { destination: key.destinationId, channel: key.channelId };
+    this.#laneLabels = {
+      reply: { destination: key.destinationId, kind: 'reply' },
+      event: { destination: key.destinationId, kind: 'event' },
+    };
   }
 
   duplicate(): void {
@@ -46,11 +51,11 @@ export class ChannelReport {
   }
 
   posted(items: readonly QueuedDelivery[], now: number, digest?: { overflow: number }): void {
-    for (const item of items) {
-      this.#metrics?.deliveryLatency.observe(
-        { ...this.#labels, kind: item.lane },
-        (now - item.enqueuedAt) / 1000,
-      );
+    const latency = this.#metrics?.deliveryLatency;
+    if (latency) {
+      // One label object per lane, not one per item: a digest settles thousands of events.
+      const labels = this.#laneLabels;
+      for (const item of items) latency.observe(labels[item.lane], (now - item.enqueuedAt) / 1000);
     }
     if (!digest) return;
     this.#metrics?.digestsSent.inc(this.#labels);

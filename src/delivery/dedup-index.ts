@@ -9,6 +9,11 @@ export class DedupIndex<T> {
   readonly #maxEntries: number;
   /** Insertion order is expiry order, since every entry lives for the same window. */
   readonly #entries = new Map<string, { value: T; expiresAt: number }>();
+  /**
+   * No entry expires before this: lookups before it skip the scan (each scan starts an iterator,
+   * and a fan-out looks up every event once per channel).
+   */
+  #nextExpiry = Number.POSITIVE_INFINITY;
 
   constructor(windowMs: number, maxEntries: number) {
     this.#windowMs = windowMs;
@@ -31,6 +36,7 @@ export class DedupIndex<T> {
     this.#prune(now);
     this.#entries.delete(key);
     this.#entries.set(key, { value, expiresAt: now + this.#windowMs });
+    if (this.#entries.size === 1) this.#nextExpiry = now + this.#windowMs;
     while (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
@@ -53,8 +59,13 @@ export class DedupIndex<T> {
   }
 
   #prune(now: number): void {
+    if (now < this.#nextExpiry) return;
+    this.#nextExpiry = Number.POSITIVE_INFINITY;
     for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt > now) break;
+      if (entry.expiresAt > now) {
+        this.#nextExpiry = entry.expiresAt;
+        break;
+      }
       this.#entries.delete(key);
     }
   }

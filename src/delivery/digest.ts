@@ -1,7 +1,7 @@
 import type { Message } from '../contract/message.js';
 import { renderMessageText } from '../core/render-text.js';
 import { cut } from './event-summary.js';
-import { SummaryCache } from './summary-cache.js';
+import { type DescribedEvent, SummaryCache } from './summary-cache.js';
 
 /** One waiting event, as the digest needs it. */
 export interface DigestEvent {
@@ -102,9 +102,7 @@ function fileOf(
   const text = [header, ...(overflow ? [overflow] : []), ''];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as EventLine;
-    text.push(
-      `${new Date(line.at).toISOString()} [${line.label}] ${summaries.detail((request.events[i] as DigestEvent).message)}`,
-    );
+    text.push(summaries.fileLine((request.events[i] as DigestEvent).message, line.described, line.at));
   }
   text.push('');
   return { name: (digest.file as { name: string }).name, content: new TextEncoder().encode(text.join('\n')) };
@@ -115,6 +113,9 @@ interface EventLine {
   label: string;
   summary: string;
   at: number;
+  key: string;
+  /** The cached parts it came from (`at` may differ: an event without a time of its own). */
+  described: DescribedEvent;
 }
 
 interface Group {
@@ -126,21 +127,14 @@ interface Group {
 }
 
 function describe(event: DigestEvent, summaries: SummaryCache): EventLine {
-  const stamp = summaries.stamp(event.message);
-  return {
-    label:
-      event.sources.length === 1
-        ? (event.sources[0] as string)
-        : event.sources.length > 0
-          ? event.sources.join('+')
-          : 'unknown source',
-    summary: summaries.line(event.message),
-    at: Number.isFinite(stamp) ? stamp : event.enqueuedAt,
-  };
+  const described = summaries.described(event.message, event.sources);
+  const { label, summary, key } = described;
+  const at = Number.isFinite(described.at) ? described.at : event.enqueuedAt;
+  return { label, summary, key, at, described };
 }
 
 function keyOf(line: EventLine): string {
-  return `${line.label}\u0000${line.summary}`;
+  return line.key;
 }
 
 function groupLine(g: Group): string {

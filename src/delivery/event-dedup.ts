@@ -9,8 +9,11 @@ import type { QueuedDelivery } from './queue.js';
  * step would be garbage per item.
  */
 interface Seen {
-  /** Source groups it has arrived through; a repeat from one of these is a new occurrence. */
-  sources: string[];
+  /**
+   * Source groups it has arrived through; a repeat from one of these is a new occurrence. It
+   * starts as the queued copy's own array (copied when a group is added, never changed in place).
+   */
+  sources: readonly string[];
   item: QueuedDelivery | undefined;
   inFlight: boolean;
   posted: boolean;
@@ -50,7 +53,8 @@ export class EventDedup {
     const incoming = outbound.sources ?? [];
     const repeat = seen !== undefined && incoming.every((source) => seen.sources.includes(source));
     if (seen && !repeat) {
-      for (const source of incoming) if (!seen.sources.includes(source)) seen.sources.push(source);
+      const added = incoming.filter((source) => !seen.sources.includes(source));
+      if (added.length > 0) seen.sources = [...seen.sources, ...added];
       if (seen.posted) return { duplicate: true, posted: true, ref: seen.ref };
       if (seen.item) {
         const merged = seen.inFlight ? undefined : mergeSources(seen.item, incoming);
@@ -89,7 +93,7 @@ export class EventDedup {
     if (this.#on && key !== undefined)
       this.#index.add(
         key,
-        { item, sources: [...(item.outbound.sources ?? [])], inFlight: false, posted: false, ref: undefined },
+        { item, sources: item.outbound.sources ?? [], inFlight: false, posted: false, ref: undefined },
         now,
       );
   }

@@ -146,8 +146,29 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     return channelEvents < queueLimit.perChannel && queuedEvents < queueLimit.total;
   };
 
+  /**
+   * The depth gauge is set once per turn and destination: a fan-out changes the depth of every
+   * channel for every event, and each set hashes its labels.
+   */
+  const depthChanged = new Set<string>();
+  const showDepth = (destinationId: string): void => {
+    if (!options.metrics) return;
+    if (depthChanged.size === 0)
+      queueMicrotask(() => {
+        for (const id of depthChanged)
+          options.metrics?.queueDepth.set({ destination: id }, depthByDestination.get(id) ?? 0);
+        depthChanged.clear();
+      });
+    depthChanged.add(destinationId);
+  };
+
+  /** Workers by destination, then channel: looked up for every copy, so without building a key. */
+  const byDestination = new Map<string, Map<string, ChannelWorker>>();
   const workerFor = (kind: Destination['kind'], destinationId: string, address: string): ChannelWorker => {
     const channelId = kind === 'sink' ? '' : address;
+    let channels = byDestination.get(destinationId);
+    const found = channels?.get(channelId);
+    if (found) return found;
     const mapKey = mapKeyOf(destinationId, channelId);
     let worker = workers.get(mapKey);
     if (!worker) {
@@ -175,7 +196,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
           queuedEvents += events;
           const depth = (depthByDestination.get(destinationId) ?? 0) + events + replies;
           depthByDestination.set(destinationId, depth);
-          options.metrics?.queueDepth.set({ destination: destinationId }, depth);
+          showDepth(destinationId);
         },
         summaries,
         log,
@@ -185,6 +206,11 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       workers.set(mapKey, worker);
       if (initial.length > 0) worker.start();
     }
+    if (!channels) {
+      channels = new Map();
+      byDestination.set(destinationId, channels);
+    }
+    channels.set(channelId, worker);
     return worker;
   };
 

@@ -62,6 +62,12 @@ export interface QueueStore {
   ack(ids: readonly number[], posted?: readonly PostedKey[]): Promise<void>;
   /** Items and sizes currently stored; synchronous, kept by the store as it writes. */
   counts(): StoreCounts;
+  /**
+   * Reads the outbound of stored items back (items appended whole, not fanout copies), for a
+   * queue that keeps only their place in memory (see stored-queue.ts). Synchronous, so only a
+   * store on local disk has it; ids it does not hold are missing from the answer.
+   */
+  load?(ids: readonly number[]): Map<number, Outbound>;
   /** Flushes pending writes and releases the store; later calls are ignored. */
   close(): Promise<void>;
 }

@@ -10,8 +10,14 @@ import type Database from 'better-sqlite3';
  *   Posted dedup keys go to `posted_batches`, one row per confirmation of a channel (a digest
  *   confirms thousands of events at once: one row, not one B-tree upsert each); layout 0's
  *   `posted` rows are still read until they leave the dedup window.
+ * - 3: the copies of an event that differ only in their channel (a fan-out to chat channels)
+ *   are one `fanouts` row listing them (`copies`: `[item id, channel, ms after enqueued_at]`),
+ *   not one `items` row each; confirming some of them writes one `acks` row with their ids
+ *   (a digest confirms a thousand copies in one row instead of deleting a thousand rows). A
+ *   fanout row goes with its last copy, an acks row once every fanout it names is gone. Rows of
+ *   layouts 0 and 2 stay readable as they are.
  */
-export const queueFileVersion = 2;
+export const queueFileVersion = 3;
 
 const tables = `
 CREATE TABLE IF NOT EXISTS events (
@@ -46,11 +52,25 @@ CREATE TABLE IF NOT EXISTS posted_batches (
   keys TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS posted_batches_by_time ON posted_batches (posted_at);
+CREATE TABLE IF NOT EXISTS fanouts (
+  id INTEGER PRIMARY KEY,
+  event_id INTEGER NOT NULL,
+  destination TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  lane TEXT NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  outbound TEXT NOT NULL,
+  copies TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS acks (
+  id INTEGER PRIMARY KEY,
+  items TEXT NOT NULL
+);
 `;
 
 /**
- * Brings the file to {@link queueFileVersion}: creates a new one, or migrates a layout-0 file in
- * place (one added column and table, in one transaction; its rows stay as they are). A file of a
+ * Brings the file to {@link queueFileVersion}: creates a new one, or migrates a file of layout 0
+ * or 2 in place (added columns and tables, in one transaction; its rows stay as they are). A file of a
  * newer layout, written by a later Switchboard, is refused with SQLITE_FORMAT so that the caller
  * quarantines it (with the versions in the message) instead of misreading it.
  */

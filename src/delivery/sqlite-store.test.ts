@@ -151,14 +151,22 @@ describe('openSqliteStore', () => {
   test('drops an unreadable item with SB_ERR_QUEUE_CORRUPT and keeps the others', async ({ dir }) => {
     const file = join(dir, 'q.sqlite');
     const first = open(file);
-    await first.store.append([item(1, 'one'), item(2, 'two')]);
+    // A reply is an items row of its own; the events of chat channels go into fanout rows.
+    await first.store.append([
+      item(1, 'one', { lane: 'reply' }),
+      item(2, 'two', { lane: 'reply' }),
+      item(3, 'three'),
+      item(4, 'four'),
+    ]);
     await first.store.close();
     const db = new Database(file);
     db.prepare('UPDATE items SET outbound = ? WHERE id = 1').run('{"address": ');
+    const { id } = db.prepare('SELECT id FROM fanouts ORDER BY id LIMIT 1').get() as { id: number };
+    db.prepare('UPDATE fanouts SET copies = ? WHERE id = ?').run('[[3, "C1"', id);
     db.close();
     const opened = open(file);
-    expect(opened.recovered.items.map((i) => i.id)).toEqual([2]);
-    expect(opened.recovered.unreadable).toBe(1);
+    expect(opened.recovered.items.map((i) => i.id)).toEqual([2, 4]);
+    expect(opened.recovered.unreadable).toBe(2);
     expect(opened.lines.find((l) => l.msg === 'delivery queue item unreadable; dropped')).toMatchObject({
       code: 'SB_ERR_QUEUE_CORRUPT',
       id: 1,
@@ -203,7 +211,13 @@ describe('openSqliteStore', () => {
 
     const db = new Database(file);
     expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 1 });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    // One fanout row lists the twenty copies; one acks row names the eighteen confirmed.
+    expect(db.prepare('SELECT count(*) AS n FROM fanouts').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT items FROM acks').all()).toEqual([
+      { items: JSON.stringify(copies.slice(0, 18).map((c) => c.id)) },
+    ]);
     db.close();
 
     const second = open(file);
@@ -219,8 +233,86 @@ describe('openSqliteStore', () => {
     expect(second.store.counts()).toEqual({ items: 0, bytes: 0 });
     await second.store.close();
     const after = new Database(file);
-    expect(after.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
+    for (const table of ['events', 'fanouts', 'acks', 'items'])
+      expect(after.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
     after.close();
+  });
+
+  test('fanout copies: confirmed ones stay confirmed across restarts, a replaced one keeps its place, and rows go once nothing needs them', async ({
+    dir,
+  }) => {
+    const file = join(dir, 'q.sqlite');
+    const tables = () => {
+      const db = new Database(file);
+      const n = (t: string) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+      const counts = { events: n('events'), fanouts: n('fanouts'), acks: n('acks'), items: n('items') };
+      db.close();
+      return counts;
+    };
+    const copy = (id: number, message: ReturnType<typeof plaintextMessage>, channel: string) =>
+      item(id, '', {
+        channelId: channel,
+        enqueuedAt: 5_000 + id,
+        outbound: {
+          address: { destinationId: 'team/slack', channelId: channel },
+          message,
+          kind: 'event',
+          dedupKey: `key-${message.baseBody.plaintext}`,
+          sources: ['k8s'],
+        },
+      });
+    const a = plaintextMessage('a');
+    const b = plaintextMessage('b');
+    const first = open(file);
+    // Two events to three channels, in one turn: two fanout rows.
+    await first.store.append([
+      copy(1, a, 'C1'),
+      copy(2, a, 'C2'),
+      copy(3, a, 'C3'),
+      copy(4, b, 'C1'),
+      copy(5, b, 'C2'),
+      copy(6, b, 'C3'),
+    ]);
+    // C1 posted both (one acks row), C2's copy of a got its sources merged (moves to items).
+    await first.store.ack([1, 4]);
+    await first.store.append([
+      { ...copy(2, a, 'C2'), outbound: { ...copy(2, a, 'C2').outbound, sources: ['k8s', 'other'] } },
+    ]);
+    expect(first.store.counts().items).toBe(4);
+    await first.store.close();
+    expect(tables()).toEqual({ events: 2, fanouts: 2, acks: 2, items: 1 });
+
+    const second = open(file);
+    expect(
+      second.recovered.items.map((i) => [
+        i.id,
+        i.channelId,
+        i.enqueuedAt,
+        i.outbound.message.baseBody.plaintext,
+        i.outbound.sources,
+        i.outbound.dedupKey,
+      ]),
+    ).toEqual([
+      [2, 'C2', 5_002, 'a', ['k8s', 'other'], 'key-a'],
+      [3, 'C3', 5_003, 'a', ['k8s'], 'key-a'],
+      [5, 'C2', 5_005, 'b', ['k8s'], 'key-b'],
+      [6, 'C3', 5_006, 'b', ['k8s'], 'key-b'],
+    ]);
+    expect(second.recovered.items[0]?.outbound.address).toEqual({
+      destinationId: 'team/slack',
+      channelId: 'C2',
+    });
+    expect(second.store.counts().items).toBe(4);
+    // Event a is done everywhere: its fanout row, the acks rows naming only it, and its message go.
+    await second.store.ack([2, 3]);
+    await second.store.close();
+    expect(tables()).toEqual({ events: 1, fanouts: 1, acks: 1, items: 0 });
+    const third = open(file);
+    expect(third.recovered.items.map((i) => i.id)).toEqual([5, 6]);
+    await third.store.ack([5, 6]);
+    expect(third.store.counts()).toEqual({ items: 0, bytes: 0 });
+    await third.store.close();
+    expect(tables()).toEqual({ events: 0, fanouts: 0, acks: 0, items: 0 });
   });
 
   test('a replaced item with another message lets go of the old one', async ({ dir }) => {
@@ -293,7 +385,7 @@ describe('openSqliteStore', () => {
     expect(opened.quarantined).toMatch(/q\.sqlite\.corrupt-/);
     const logged = opened.lines.find((l) => l.msg === 'delivery queue file damaged; quarantined');
     expect(logged?.err).toContain(
-      'queue layout 9, written by a newer Switchboard; this one reads layouts 0 to 2',
+      'queue layout 9, written by a newer Switchboard; this one reads layouts 0 to 3',
     );
     await opened.store.close();
   });

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { Message } from '../contract/message.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { Logger } from '../log/logger.js';
+import type { Outbound } from './destination.js';
 import {
   decodeMessage,
   decodeOutbound,
@@ -11,6 +12,14 @@ import {
   joinOutbound,
 } from './outbound-codec.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
+import {
+  type AckRow,
+  type Fanout,
+  type ItemRow,
+  type RecoveredState,
+  recover,
+  type SharedEvent,
+} from './sqlite-recover.js';
 import { prepareQueueFile } from './sqlite-schema.js';
 
 /** `settings.delivery.store.synchronous`: when SQLite waits for the disk (see docs/delivery.md). */
@@ -42,26 +51,6 @@ export interface OpenedSqliteStore {
 const damaged = /^SQLITE_(CORRUPT|NOTADB|FORMAT|IOERR_SHORT_READ|ERROR$)/;
 /** Posted keys past the window are deleted at most this often. */
 const pruneEveryMs = 30_000;
-
-interface ItemRow {
-  id: number;
-  destination: string;
-  channel: string;
-  kind: string;
-  lane: string;
-  enqueued_at: number;
-  outbound: string;
-  event_id: number | null;
-  message: string | null;
-}
-
-interface PostedRow {
-  destination: string;
-  channel: string;
-  dedup_key: string;
-  sources: string;
-  posted_at: number;
-}
 
 /**
  * The key a destination that deduplicates could use to drop a re-post after a crash: the event's
@@ -127,125 +116,50 @@ function openChecked(options: SqliteStoreOptions, now: () => number): OpenedSqli
       throw err;
     }
     prepareQueueFile(db);
-    const { recovered, shared } = recover(db, options, now());
-    return { store: sqliteStore(db, options, now, shared), recovered };
+    const { recovered, state } = recover(db, options, now());
+    return { store: sqliteStore(db, options, now, state), recovered };
   } catch (err) {
     db.close();
     throw err;
   }
 }
 
-/** The stored message of one event and the queued copies that point at it. */
-interface SharedEvent {
-  id: number;
-  message: Message;
-  size: number;
-  /** Queued items holding it; its row is deleted when the last is acked. */
-  refs: number;
-}
-
-function recover(
-  db: Database.Database,
-  options: SqliteStoreOptions,
-  now: number,
-): { recovered: Recovered; shared: Map<number, SharedEvent> } {
-  // Events no item points at any more (their last copy was acked by a run that stopped before
-  // deleting them) would only take room.
-  db.exec('DELETE FROM events WHERE id NOT IN (SELECT event_id FROM items WHERE event_id IS NOT NULL)');
-  const items: StoredItem[] = [];
-  const bad: number[] = [];
-  /** Items by id → the event they share, so copies recovered together share one Message again. */
-  const shared = new Map<number, SharedEvent>();
-  const events = new Map<number, SharedEvent>();
-  const rows = db
-    .prepare(
-      'SELECT items.*, events.message AS message FROM items LEFT JOIN events ON events.id = items.event_id ORDER BY items.id',
-    )
-    .iterate() as Iterable<ItemRow>;
-  for (const row of rows) {
-    try {
-      let outbound: StoredItem['outbound'];
-      if (row.event_id === null) outbound = decodeOutbound(row.outbound);
-      else {
-        let event = events.get(row.event_id);
-        if (!event) {
-          if (row.message === null) throw new Error(`its event ${row.event_id} is missing`);
-          event = {
-            id: row.event_id,
-            message: decodeMessage(row.message),
-            size: row.message.length,
-            refs: 0,
-          };
-          events.set(row.event_id, event);
-        }
-        outbound = joinOutbound(row.outbound, event.message);
-        event.refs += 1;
-        shared.set(row.id, event);
-      }
-      items.push({
-        id: row.id,
-        destinationId: row.destination,
-        channelId: row.channel,
-        kind: row.kind === 'sink' ? 'sink' : 'chat',
-        lane: row.lane === 'event' ? 'event' : 'reply',
-        enqueuedAt: row.enqueued_at,
-        outbound,
-      });
-    } catch (err) {
-      bad.push(row.id);
-      options.log.error(
-        { code: 'SB_ERR_QUEUE_CORRUPT', file: options.file, id: row.id, err: (err as Error).message },
-        'delivery queue item unreadable; dropped',
-      );
-    }
-  }
-  const drop = db.prepare('DELETE FROM items WHERE id = ?');
-  for (const id of bad) drop.run(id);
-  db.exec('DELETE FROM events WHERE id NOT IN (SELECT event_id FROM items WHERE event_id IS NOT NULL)');
-  db.prepare('DELETE FROM posted WHERE posted_at < ?').run(now - options.dedupWindowMs);
-  const since = now - options.dedupWindowMs;
-  db.prepare('DELETE FROM posted_batches WHERE posted_at < ?').run(since);
-  const posted = (db.prepare('SELECT * FROM posted ORDER BY posted_at').all() as PostedRow[]).map(
-    (row): PostedKey => ({
-      destinationId: row.destination,
-      channelId: row.channel,
-      dedupKey: row.dedup_key,
-      sources: JSON.parse(row.sources) as string[],
-      postedAt: row.posted_at,
-    }),
-  );
-  const batches = db.prepare('SELECT * FROM posted_batches ORDER BY posted_at, id').iterate() as Iterable<{
-    destination: string;
-    channel: string;
-    posted_at: number;
-    keys: string;
-  }>;
-  for (const row of batches) {
-    try {
-      for (const [dedupKey, sources] of JSON.parse(row.keys) as [string, string[]][])
-        posted.push({
-          destinationId: row.destination,
-          channelId: row.channel,
-          dedupKey,
-          sources,
-          postedAt: row.posted_at,
-        });
-    } catch (err) {
-      // Losing dedup keys only risks a repeated post; the queue itself is intact.
-      options.log.warn(
-        { code: 'SB_ERR_QUEUE_CORRUPT', file: options.file, err: (err as Error).message },
-        'delivery queue posted keys unreadable; skipped',
-      );
-    }
-  }
-  return { recovered: { items, posted, unreadable: bad.length }, shared };
+/** A fanout row being filled during the current turn. */
+interface OpenFanout {
+  fanout: Fanout;
+  destinationId: string;
+  kind: StoredItem['kind'];
+  enqueuedAt: number;
+  rest: string;
+  copies: string[];
 }
 
 type Op =
   | { kind: 'event'; id: number; text: string }
   | { kind: 'append'; item: StoredItem; eventId: number; text: string }
+  | { kind: 'fanout'; open: OpenFanout }
   | { kind: 'ack'; ids: readonly number[]; posted: readonly PostedKey[] }
-  | { kind: 'drop-event'; id: number };
+  | { kind: 'ack-row'; id: number; text: string }
+  | { kind: 'drop-event'; id: number }
+  | { kind: 'drop-fanout'; id: number }
+  | { kind: 'drop-ack'; id: number };
+
+/**
+ * A copy that differs from the other copies of its event only by its channel: an event for a
+ * chat channel, with no file, raw object, key of its own or thread. Such copies are stored as
+ * one fanout row per event and turn instead of a row each.
+ */
+function isFanoutCopy(item: StoredItem): boolean {
+  const o = item.outbound;
+  if (item.lane !== 'event' || item.kind !== 'chat') return false;
+  if (o.file !== undefined || o.rawObject !== undefined || o.replaces !== undefined) return false;
+  if (o.idempotencyKey !== undefined || o.modalTrigger !== undefined) return false;
+  const a = o.address;
+  if (a.destinationId !== item.destinationId || a.channelId !== item.channelId) return false;
+  // A fanout row keeps only the channel of each copy: a thread or a user (the other fields of an
+  // Address) is the copy's own, so such a copy goes in an items row.
+  return a.threadId === undefined && a.userId === undefined;
+}
 
 /**
  * Writes are batched: every call made in one turn of the event loop goes into one transaction,
@@ -254,17 +168,17 @@ type Op =
  *
  * Copies of one event share one stored message: the first copy appended writes it to `events`
  * (keyed by the Message object the source bridge hands every channel), the others only their
- * own part. The event row goes when its last copy is acked.
+ * own part. Copies that differ only by channel go into one fanout row together; confirming
+ * them writes one acks row per call. The event row goes when nothing points at it any more.
  */
 function sqliteStore(
   db: Database.Database,
   options: SqliteStoreOptions,
   now: () => number,
-  recovered: Map<number, SharedEvent>,
+  state: RecoveredState,
 ): QueueStore {
-  // Each kind of write is one statement per transaction over a JSON array (json_each), not one
-  // statement per row: a twenty-channel fan-out at 1,000 events/s would otherwise run some
-  // 40,000 statements a second, and a digest's confirmation thousands at once.
+  // Each kind of per-copy write is one statement per transaction over a JSON array (json_each),
+  // not one statement per row; fanout and acks rows are a few per turn, inserted one by one.
   const insertEvents = db.prepare(
     `INSERT INTO events (id, message)
      SELECT json_extract(value, '$.i'), json_extract(value, '$.m') FROM json_each(?)`,
@@ -279,18 +193,29 @@ function sqliteStore(
      ON CONFLICT (id) DO UPDATE SET outbound = excluded.outbound, event_id = excluded.event_id`,
   );
   const removeItems = db.prepare('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))');
+  const loadItems = db.prepare(
+    'SELECT items.*, events.message AS message FROM items LEFT JOIN events ON events.id = items.event_id WHERE items.id IN (SELECT value FROM json_each(?))',
+  );
+  const insertFanout = db.prepare(
+    'INSERT INTO fanouts (id, event_id, destination, kind, lane, enqueued_at, outbound, copies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const deleteFanouts = db.prepare('DELETE FROM fanouts WHERE id IN (SELECT value FROM json_each(?))');
+  const insertAck = db.prepare('INSERT INTO acks (id, items) VALUES (?, ?)');
+  const deleteAcks = db.prepare('DELETE FROM acks WHERE id IN (SELECT value FROM json_each(?))');
   const remember = db.prepare(
     'INSERT INTO posted_batches (destination, channel, posted_at, keys) VALUES (?, ?, ?, ?)',
   );
   const pruneOld = db.prepare('DELETE FROM posted WHERE posted_at < ?');
   const prune = db.prepare('DELETE FROM posted_batches WHERE posted_at < ?');
-  /** Encoded size of each item's own part. */
+  /** Encoded size of each items row's own part. */
   const sizes = new Map<number, number>();
-  /** The shared event of each item that has one. */
-  const eventOf = new Map<number, SharedEvent>(recovered);
+  /** The shared event of each items row that has one. */
+  const eventOf = new Map<number, SharedEvent>(state.shared);
+  /** The fanout row of each live fanout copy. */
+  const fanoutOf = state.fanoutOf;
   /** Live shared events by message; an entry whose event was deleted is replaced on next use. */
   const byMessage = new WeakMap<Message, SharedEvent>();
-  let bytes = 0;
+  let bytes = state.bytes;
   for (const row of db.prepare('SELECT id, length(outbound) AS size FROM items').iterate() as Iterable<{
     id: number;
     size: number;
@@ -299,8 +224,11 @@ function sqliteStore(
     bytes += row.size;
   }
   let lastEventId = 0;
-  for (const event of new Set(recovered.values())) {
-    byMessage.set(event.message, event);
+  const live = new Set<SharedEvent>(state.shared.values());
+  for (const fanout of fanoutOf.values()) live.add(fanout.event);
+  for (const event of live) {
+    const message = state.messages.get(event);
+    if (message) byMessage.set(message, event);
     bytes += event.size;
     lastEventId = Math.max(lastEventId, event.id);
   }
@@ -308,7 +236,19 @@ function sqliteStore(
     lastEventId,
     (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number | null }).id ?? 0,
   );
+  let lastFanoutId = Math.max(
+    state.lastFanoutId,
+    (db.prepare('SELECT max(id) AS id FROM fanouts').get() as { id: number | null }).id ?? 0,
+  );
+  let lastAckId = Math.max(
+    state.lastAckId,
+    (db.prepare('SELECT max(id) AS id FROM acks').get() as { id: number | null }).id ?? 0,
+  );
   let ops: Op[] = [];
+  /** The fanout row the next copy of the same event joins, until the turn's write. */
+  let open: OpenFanout | undefined;
+  /** The last copy's shared part: the copies of one event share it, so it is encoded once. */
+  let restCache: { of: Outbound; text: string } | undefined;
   /** The pending flush: every call of one turn shares its promise (one per turn, not per item). */
   let pending: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   let closed = false;
@@ -318,8 +258,12 @@ function sqliteStore(
     // The encoded texts are JSON already: they are spliced into the arrays, not escaped again.
     const events: string[] = [];
     const items: string[] = [];
+    const fanouts: OpenFanout[] = [];
+    const acks: { id: number; text: string }[] = [];
     const removed: number[] = [];
-    const dropped: number[] = [];
+    const droppedEvents: number[] = [];
+    const droppedFanouts: number[] = [];
+    const droppedAcks: number[] = [];
     for (const op of batch) {
       switch (op.kind) {
         case 'event':
@@ -332,6 +276,9 @@ function sqliteStore(
           );
           break;
         }
+        case 'fanout':
+          fanouts.push(op.open);
+          break;
         case 'ack':
           for (const id of op.ids) removed.push(id);
           for (const posted of postedBatches(op.posted))
@@ -342,18 +289,41 @@ function sqliteStore(
               JSON.stringify(posted.keys),
             );
           break;
+        case 'ack-row':
+          acks.push(op);
+          break;
         case 'drop-event':
-          dropped.push(op.id);
+          droppedEvents.push(op.id);
+          break;
+        case 'drop-fanout':
+          droppedFanouts.push(op.id);
+          break;
+        case 'drop-ack':
+          droppedAcks.push(op.id);
           break;
       }
     }
-    // In this order the result is that of the calls in sequence: ids are never reused, so an
-    // item appended and acked in one batch ends deleted, and an event is inserted before the
-    // batch that frees it deletes it.
+    // In this order the result is that of the calls in sequence: ids are never reused, so a row
+    // written and deleted in one batch ends deleted, and an event is inserted before the batch
+    // that frees it deletes it.
     if (events.length > 0) insertEvents.run(`[${events.join(',')}]`);
+    for (const f of fanouts)
+      insertFanout.run(
+        f.fanout.id,
+        f.fanout.event.id,
+        f.destinationId,
+        f.kind,
+        'event',
+        f.enqueuedAt,
+        f.rest,
+        `[${f.copies.join(',')}]`,
+      );
     if (items.length > 0) upsertItems.run(`[${items.join(',')}]`);
+    for (const ack of acks) insertAck.run(ack.id, ack.text);
     if (removed.length > 0) removeItems.run(JSON.stringify(removed));
-    if (dropped.length > 0) deleteEvents.run(JSON.stringify(dropped));
+    if (droppedFanouts.length > 0) deleteFanouts.run(JSON.stringify(droppedFanouts));
+    if (droppedAcks.length > 0) deleteAcks.run(JSON.stringify(droppedAcks));
+    if (droppedEvents.length > 0) deleteEvents.run(JSON.stringify(droppedEvents));
     const t = now();
     if (t - prunedAt >= pruneEveryMs) {
       prunedAt = t;
@@ -367,6 +337,7 @@ function sqliteStore(
     const waiting = pending;
     ops = [];
     pending = undefined;
+    open = undefined;
     try {
       if (batch.length > 0) write(batch);
       waiting?.resolve();
@@ -398,23 +369,27 @@ function sqliteStore(
     return pending.promise;
   };
 
-  /** The item no longer holds its event: the event's row goes with its last copy. */
+  const releaseEvent = (event: SharedEvent): void => {
+    event.refs -= 1;
+    if (event.refs > 0) return;
+    bytes -= event.size;
+    event.gone = true;
+    ops.push({ kind: 'drop-event', id: event.id });
+  };
+
+  /** The items row no longer holds its event. */
   const release = (itemId: number): void => {
     const event = eventOf.get(itemId);
     if (!event) return;
     eventOf.delete(itemId);
-    event.refs -= 1;
-    if (event.refs > 0) return;
-    bytes -= event.size;
-    byMessage.delete(event.message);
-    ops.push({ kind: 'drop-event', id: event.id });
+    releaseEvent(event);
   };
 
   const shareEvent = (message: Message): SharedEvent => {
     let event = byMessage.get(message);
-    if (!event) {
+    if (!event || event.gone) {
       const text = encodeMessage(message);
-      event = { id: ++lastEventId, message, size: text.length, refs: 0 };
+      event = { id: ++lastEventId, size: text.length, refs: 0, gone: false };
       byMessage.set(message, event);
       bytes += text.length;
       ops.push({ kind: 'event', id: event.id, text });
@@ -422,10 +397,120 @@ function sqliteStore(
     return event;
   };
 
+  const dropFanout = (fanout: Fanout): void => {
+    fanout.dropped = true;
+    if (open?.fanout === fanout) open = undefined;
+    bytes -= fanout.size;
+    ops.push({ kind: 'drop-fanout', id: fanout.id });
+    for (const ack of fanout.acks) {
+      ack.live -= 1;
+      if (ack.live > 0) continue;
+      bytes -= ack.size;
+      ops.push({ kind: 'drop-ack', id: ack.id });
+    }
+    releaseEvent(fanout.event);
+  };
+
+  /**
+   * These fanout copies left their row (confirmed, or replaced by an items row): one acks row
+   * names those whose fanout row stays; a fanout row with no copy left is deleted.
+   */
+  const leaveFanouts = (ids: readonly number[]): void => {
+    const kept: number[] = [];
+    const keptIn: Fanout[] = [];
+    for (const id of ids) {
+      const fanout = fanoutOf.get(id);
+      if (!fanout) continue;
+      fanoutOf.delete(id);
+      fanout.live -= 1;
+      kept.push(id);
+      keptIn.push(fanout);
+    }
+    if (kept.length === 0) return;
+    // Copies whose row goes in this same call need no acks entry.
+    const logged: number[] = [];
+    const loggedIn: Fanout[] = [];
+    for (let k = 0; k < kept.length; k++) {
+      const fanout = keptIn[k] as Fanout;
+      if (fanout.live > 0) {
+        logged.push(kept[k] as number);
+        loggedIn.push(fanout);
+      }
+    }
+    if (logged.length > 0) {
+      const text = JSON.stringify(logged);
+      const ack: AckRow = { id: ++lastAckId, live: logged.length, size: text.length };
+      bytes += ack.size;
+      ops.push({ kind: 'ack-row', id: ack.id, text });
+      for (const fanout of loggedIn) fanout.acks.push(ack);
+    }
+    for (const fanout of keptIn) if (fanout.live === 0 && !fanout.dropped) dropFanout(fanout);
+  };
+
+  const restOf = (outbound: Outbound): string => {
+    const cached = restCache?.of;
+    if (
+      cached &&
+      cached.sources === outbound.sources &&
+      cached.dedupKey === outbound.dedupKey &&
+      cached.kind === outbound.kind &&
+      cached.streaming === outbound.streaming
+    )
+      return (restCache as { text: string }).text;
+    const { message: _shared, address: _own, ...rest } = outbound;
+    const text = JSON.stringify(rest);
+    restCache = { of: outbound, text };
+    return text;
+  };
+
+  const addCopy = (item: StoredItem): void => {
+    const event = shareEvent(item.outbound.message);
+    const rest = restOf(item.outbound);
+    let target = open;
+    if (
+      !target ||
+      target.fanout.event !== event ||
+      target.destinationId !== item.destinationId ||
+      target.rest !== rest
+    ) {
+      const fanout: Fanout = {
+        id: ++lastFanoutId,
+        event,
+        live: 0,
+        size: rest.length + 2,
+        acks: [],
+        dropped: false,
+      };
+      event.refs += 1;
+      target = {
+        fanout,
+        destinationId: item.destinationId,
+        kind: item.kind,
+        enqueuedAt: item.enqueuedAt,
+        rest,
+        copies: [],
+      };
+      open = target;
+      bytes += fanout.size;
+      ops.push({ kind: 'fanout', open: target });
+    }
+    const copy = `[${item.id},${JSON.stringify(item.channelId)},${item.enqueuedAt - target.enqueuedAt}]`;
+    target.copies.push(copy);
+    target.fanout.live += 1;
+    target.fanout.size += copy.length + 1;
+    bytes += copy.length + 1;
+    fanoutOf.set(item.id, target.fanout);
+  };
+
   return {
     append(items) {
       if (closed) return Promise.resolve();
       for (const item of items) {
+        if (fanoutOf.has(item.id)) leaveFanouts([item.id]);
+        else if (!sizes.has(item.id) && isFanoutCopy(item)) {
+          addCopy(item);
+          continue;
+        }
         const event = shareEvent(item.outbound.message);
         const previous = eventOf.get(item.id);
         if (previous !== event) {
@@ -443,15 +528,44 @@ function sqliteStore(
     },
     ack(ids, posted = []) {
       if (closed) return Promise.resolve();
+      const rows: number[] = [];
+      const copies: number[] = [];
       for (const id of ids) {
-        bytes -= sizes.get(id) ?? 0;
-        sizes.delete(id);
+        const size = sizes.get(id);
+        if (size !== undefined) {
+          bytes -= size;
+          sizes.delete(id);
+          rows.push(id);
+        } else if (fanoutOf.has(id)) copies.push(id);
       }
-      ops.push({ kind: 'ack', ids, posted });
-      for (const id of ids) release(id);
+      if (rows.length > 0 || posted.length > 0) ops.push({ kind: 'ack', ids: rows, posted });
+      for (const id of rows) release(id);
+      if (copies.length > 0) leaveFanouts(copies);
       return schedule();
     },
-    counts: () => ({ items: sizes.size, bytes }),
+    counts: () => ({ items: sizes.size + fanoutOf.size, bytes }),
+    load(ids) {
+      const found = new Map<number, Outbound>();
+      if (closed || ids.length === 0) return found;
+      // Items of this turn are not written yet: write them now, then read.
+      if (ops.length > 0) flush();
+      for (const row of loadItems.all(JSON.stringify(ids)) as ItemRow[]) {
+        try {
+          found.set(
+            row.id,
+            row.event_id === null
+              ? decodeOutbound(row.outbound)
+              : joinOutbound(row.outbound, decodeMessage(row.message ?? '')),
+          );
+        } catch (err) {
+          options.log.error(
+            { code: 'SB_ERR_QUEUE_CORRUPT', file: options.file, id: row.id, err: (err as Error).message },
+            'delivery queue item unreadable; dropped',
+          );
+        }
+      }
+      return found;
+    },
     close() {
       if (closed) return Promise.resolve();
       flush();

@@ -10,6 +10,18 @@ interface Summaries {
   line?: string;
   detail?: string;
   at?: number;
+  /** The digest line parts for the sources array last asked for (the copies of an event share it). */
+  described?: { sources: readonly string[]; line: DescribedEvent; fileLine?: string };
+}
+
+/** An event's part of a digest: who sent it, its line, when it happened. */
+export interface DescribedEvent {
+  label: string;
+  summary: string;
+  /** The event's own time in epoch ms (NaN when it has none). */
+  at: number;
+  /** Identical keys fold into one `N×` line. */
+  key: string;
 }
 
 /**
@@ -41,6 +53,36 @@ export class SummaryCache {
     const entry = this.#entry(message);
     entry.at ??= message.timestamp ? new Date(message.timestamp).getTime() : Number.NaN;
     return entry.at;
+  }
+
+  /**
+   * The event's digest parts as sent through `sources`: every channel an event goes to gets the
+   * same sources array, so the label and fold key are built once per event, not per copy.
+   */
+  described(message: Message, sources: readonly string[]): DescribedEvent {
+    const entry = this.#entry(message);
+    const known = entry.described;
+    if (known && known.sources === sources) return known.line;
+    const label =
+      sources.length === 1
+        ? (sources[0] as string)
+        : sources.length > 0
+          ? sources.join('+')
+          : 'unknown source';
+    const summary = this.line(message);
+    const line = { label, summary, at: this.stamp(message), key: `${label}\u0000${summary}` };
+    entry.described = { sources, line };
+    return line;
+  }
+
+  /** The event's line in an attached file (`<time> [<label>] <detail>`), built once per event. */
+  fileLine(message: Message, line: DescribedEvent, at: number): string {
+    const described = this.#entry(message).described;
+    if (described?.line === line && described.fileLine !== undefined) return described.fileLine;
+    const text = `${new Date(at).toISOString()} [${line.label}] ${this.detail(message)}`;
+    // Only an event with a time of its own has the same line in every channel.
+    if (described?.line === line && at === line.at) described.fileLine = text;
+    return text;
   }
 
   #entry(message: Message): Summaries {

@@ -14,7 +14,7 @@ import { createTestLogger } from '../support/test-logger.js';
 /**
  * Issue 19 point 3 through the real chain: the source dispatcher fans one event out to twenty
  * chat channels and a sink, the pipeline queues twenty-one copies, and the queue file stores
- * the event's message once.
+ * the event's message once, and the chat copies as one fanout row.
  */
 const capabilities: DestinationCapabilities = {
   edit: false,
@@ -72,12 +72,22 @@ describe('fan-out into the queue file', () => {
       channel: string;
       size: number;
     }[];
+    const fanouts = reader.prepare('SELECT copies, length(outbound) AS size FROM fanouts').all() as {
+      copies: string;
+      size: number;
+    }[];
     reader.close();
     expect(events).toHaveLength(1);
     expect(events[0]?.message).toContain('web-1 restarted');
-    expect(items).toHaveLength(21);
-    // Each copy keeps only its own part: the 1.5 kB message is not in any item row.
-    expect(Math.max(...items.map((i) => i.size))).toBeLessThan(500);
+    // The twenty chat copies are one fanout row listing their channels; the sink's copy (with its
+    // raw object and idempotency key) is an items row.
+    expect(fanouts).toHaveLength(1);
+    expect((JSON.parse(fanouts[0]?.copies ?? '[]') as [number, string][]).map((c) => c[1])).toEqual(
+      channels.map((c) => c.channelId),
+    );
+    expect(items.map((i) => i.channel)).toEqual(['']);
+    // Neither keeps the 1.5 kB message.
+    expect(Math.max(...items.map((i) => i.size), ...fanouts.map((f) => f.size))).toBeLessThan(500);
     // The cap counts the message once.
     expect(pipeline.storeStatus().bytes).toBeLessThan(1600 + 21 * 500);
     await pipeline.close({ drainMs: 0 });
