@@ -9,6 +9,8 @@
 //   node scripts/check-plugin-index.mjs --write   regenerate dist/plugins and index.yaml
 //
 // The same check runs in `npm test` (test/integration/repo-reproducible.test.ts).
+// Built without the V8 code cache: the cache's bytes depend on the V8 version, and the committed
+// checksums must hold whichever Node (20, 22, 24) builds dist/plugins.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +23,7 @@ const cli = (...args) =>
   execFileSync(join(root, 'bin/run.js'), args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 
 if (process.argv.includes('--write')) {
-  cli('plugin', 'build', '--output', 'dist/plugins');
+  cli('plugin', 'build', '--no-code-cache', '--output', 'dist/plugins');
   cli(
     'plugin',
     'index',
@@ -38,7 +40,7 @@ if (process.argv.includes('--write')) {
 
 const out = mkdtempSync(join(tmpdir(), 'sb-plugin-check-'));
 try {
-  cli('plugin', 'build', '--output', out);
+  cli('plugin', 'build', '--no-code-cache', '--output', out);
   const built = new Map(
     readdirSync(out).map((f) => [
       f,

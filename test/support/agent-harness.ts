@@ -33,6 +33,8 @@ export function publishBuiltins(): Promise<string> {
       outputDir: repo,
       rootDir: repoRoot,
       platforms: [{ os: 'linux', arch: process.arch === 'arm64' ? 'arm64' : 'amd64' }],
+      // As the repository's own dist/plugins: plugin-code-cache.test.ts covers the cache.
+      codeCache: false,
     });
     await buildIndex({
       binariesPath: repo,

@@ -210,8 +210,10 @@ interface LogLine {
 }
 
 /**
- * Every term of every replica, read from the JSON logs of all its runs (`outputs`): from
- * "elected leader" to the step-down line, or to the kill (or now) when there is none.
+ * Every term of a replica, read from the JSON logs of all its runs: from "elected leader" to
+ * "following: … stopped" (logged once delivery, streams and platforms stopped; on a graceful stop
+ * delivery drains for one retry period before it, the lease still held), or to the kill (or now)
+ * when there is none.
  */
 export function termsFromLogs(replica: Replica): ReplicaTerm[] {
   const terms: ReplicaTerm[] = [];
@@ -230,12 +232,7 @@ export function termsFromLogs(replica: Replica): ReplicaTerm[] {
       const time = typeof parsed.time === 'string' ? Date.parse(parsed.time) : parsed.time;
       if (time === undefined || Number.isNaN(time) || msg === undefined) continue;
       if (msg.startsWith('elected leader')) open = time;
-      else if (
-        open !== undefined &&
-        (msg.startsWith('stepping down') ||
-          msg.startsWith('lost the lease') ||
-          msg.startsWith('could not renew the lease'))
-      ) {
+      else if (open !== undefined && msg.startsWith('following: ')) {
         terms.push({ replica: replica.name, start: open, end: time });
         open = undefined;
       }

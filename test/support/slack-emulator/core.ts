@@ -35,7 +35,10 @@ export interface EmulatorCore {
   readonly appToken: string;
   readonly verificationToken: string;
   readonly faults: FaultState;
-  readonly stats: Omit<EmulatorStats, 'connections' | 'liveConnections' | 'redeliveries' | 'envelopes' | 'acks' | 'expired'>;
+  readonly stats: Omit<
+    EmulatorStats,
+    'connections' | 'liveConnections' | 'redeliveries' | 'envelopes' | 'acks' | 'expired'
+  >;
   readonly validator: SpecValidator | undefined;
   readonly violations: SpecViolation[];
   /** trigger_ids handed out with interactions, by id. */
