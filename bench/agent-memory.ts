@@ -13,8 +13,9 @@ import { ms, perSecond, ratio, type Summary, summarize } from './lib/stats.js';
 /**
  * The agent's own memory (issue 4 target: ≤ 80 MiB RSS with three plugins), in a child process
  * per sample (bench/agent-child.ts), with Node's defaults and with a smaller V8 young generation:
- * - idle: RSS 2 s after ready, and again once V8's memory reducer has had time to run (it gives
- *   back the young generation that start-up grew, when it sees the process idle);
+ * - idle: RSS 2 s after ready, and again 60 s after ready, with and without the collection that
+ *   `switchboard start` runs at ready (without it, start-up's garbage and young generation stay
+ *   until V8's memory reducer sees the process idle);
  * - streaming: the same fixture stream as bench/agent.ts through the child, for the rate, the
  *   CPU and the scavenges that a smaller young generation costs.
  */
@@ -39,6 +40,9 @@ const variants: Variant[] = [
     env: { NODE_OPTIONS: semiSpaceFlag, MALLOC_ARENA_MAX: '2' },
     stream: false,
   },
+  // The paired "before": Node's defaults without the memory release `switchboard start` runs at
+  // ready (src/cli/start-memory.ts).
+  { label: 'before (no release at ready)', env: { SB_BENCH_KEEP_START_GARBAGE: '1' }, stream: false },
 ];
 
 /** What an agent child reported on one line of its stdout (see runAgentChild). */
@@ -328,7 +332,7 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
       ],
       notes: [
         `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules; no source maps), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps: the node binary's pages are file-backed and shared with every node process (the plugins too); the private part is the V8 heap and malloc.`,
-        `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and only V8's memory reducer gives it back, once it sees the process idle. Given back by the second reading: ${variants.map((v) => `${v.label} ${reduced(v)}`).join('; ')}.`,
+        `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and, unless the agent collects at ready as \`switchboard start\` does (src/cli/start-memory.ts), only V8's memory reducer gives it back, once it sees the process idle. Young generation smaller at the second reading than at the first: ${variants.map((v) => `${v.label} ${reduced(v)}`).join('; ')}.`,
         `Spawn to ready: ${variants.map((v) => `${v.label} ${(idle.get(v) ?? []).map((x) => ms(x.startMs)).join(', ')}`).join('; ')}.`,
       ],
     };
