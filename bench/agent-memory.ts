@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { configYaml, fixtureSource, group, paddingFor, publishRepository } from './agent-setup.js';
 import type { RunReading } from './lib/bench-bot.js';
@@ -30,7 +30,12 @@ export interface Variant {
   env: Record<string, string>;
   /** Also measured streaming (the malloc setting only matters idle). */
   stream: boolean;
+  /** The child program, relative to ctx.outDir (default `agent-child.mjs`). */
+  program?: string;
 }
+
+/** The child bundled as scripts/image/bundle.mjs bundles the agent for the container image. */
+const imageProgram = 'agent-child-image/agent-child.mjs';
 
 const variants: Variant[] = [
   { label: "Node's defaults", env: {}, stream: true },
@@ -43,7 +48,42 @@ const variants: Variant[] = [
   // The paired "before": Node's defaults without the memory release `switchboard start` runs at
   // ready (src/cli/start-memory.ts).
   { label: 'before (no release at ready)', env: { SB_BENCH_KEEP_START_GARBAGE: '1' }, stream: false },
+  { label: 'bundled like the container image', env: {}, stream: false, program: imageProgram },
 ];
+
+/**
+ * The same child with its dependencies inside, minified and tree-shaken, with the options
+ * scripts/image/bundle.mjs uses for the image (better-sqlite3 stays outside: a native addon).
+ * Smaller sources and no unused modules (zod's 63 locales, for one) are a few MiB of heap.
+ */
+async function buildImageProgram(ctx: BenchContext): Promise<void> {
+  const { build } = await import('esbuild');
+  await build({
+    stdin: {
+      contents: "import { runAgentChild } from './bench/agent.ts';\nawait runAgentChild();\n",
+      resolveDir: ctx.repoRoot,
+      loader: 'js',
+      sourcefile: 'bench-entry.mjs',
+    },
+    outdir: join(ctx.outDir, dirname(imageProgram)),
+    entryNames: 'agent-child',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    treeShaking: true,
+    keepNames: true,
+    external: ['better-sqlite3', 'esbuild'],
+    logLevel: 'error',
+    banner: {
+      js: "import{createRequire as __sbCreateRequire}from'node:module';import{fileURLToPath as __sbFileURLToPath}from'node:url';const require=__sbCreateRequire(import.meta.url),__filename=__sbFileURLToPath(import.meta.url),__dirname=__sbFileURLToPath(new URL('.',import.meta.url));",
+    },
+  });
+}
 
 /** What an agent child reported on one line of its stdout (see runAgentChild). */
 interface ChildReports {
@@ -73,7 +113,7 @@ export function startChild(ctx: BenchContext, configFile: string, variant: Varia
   if (variant.env.NODE_OPTIONS)
     env.NODE_OPTIONS = [process.env.NODE_OPTIONS, variant.env.NODE_OPTIONS].filter(Boolean).join(' ');
   if (events > 0) env.SB_BENCH_AGENT_EVENTS = String(events);
-  const child = spawn(process.execPath, [join(ctx.outDir, 'agent-child.mjs')], {
+  const child = spawn(process.execPath, [join(ctx.outDir, variant.program ?? 'agent-child.mjs')], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env,
   });
@@ -205,7 +245,7 @@ async function idleSample(
 }
 
 export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
-  const published = await publishRepository(ctx.repoRoot);
+  const [published] = await Promise.all([publishRepository(ctx.repoRoot), buildImageProgram(ctx)]);
   const work = await mkdtemp(join(tmpdir(), 'sb-bench-agent-mem-'));
   const cacheDir = join(work, 'cache');
   const idleConfig = join(work, 'idle.yaml');
@@ -331,7 +371,7 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
         ),
       ],
       notes: [
-        `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules; no source maps), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps: the node binary's pages are file-backed and shared with every node process (the plugins too); the private part is the V8 heap and malloc.`,
+        `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules, split like dist/; no source maps; the image variant runs .cache/bench/${imageProgram} instead), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps: the node binary's pages are file-backed and shared with every node process (the plugins too); the private part is the V8 heap and malloc.`,
         `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and, unless the agent collects at ready as \`switchboard start\` does (src/cli/start-memory.ts), only V8's memory reducer gives it back, once it sees the process idle. Young generation smaller at the second reading than at the first: ${variants.map((v) => `${v.label} ${reduced(v)}`).join('; ')}.`,
         `Spawn to ready: ${variants.map((v) => `${v.label} ${(idle.get(v) ?? []).map((x) => ms(x.startMs)).join(', ')}`).join('; ')}.`,
       ],
