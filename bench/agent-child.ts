@@ -3,6 +3,7 @@ import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { createAgent } from '../src/app/agent.js';
+import { releaseStartMemory } from '../src/cli/start-memory.js';
 import { loadConfig } from '../src/config/load.js';
 import { BenchBot, readRun } from './lib/bench-bot.js';
 import { silentLogger } from './lib/context.js';
@@ -80,6 +81,9 @@ export async function runAgentChild(): Promise<void> {
   const status = agent.status();
   if (!status.ready) throw new Error('the agent did not report ready');
   report('benchReady', { plugins: status.plugins.map((p) => ({ name: p.name, pid: p.pid })) });
+  // As `switchboard start` does once the agent is ready (src/cli/commands/start.ts); the
+  // benchmark's "before" variant leaves it out.
+  if (process.env.SB_BENCH_KEEP_START_GARBAGE !== '1') await releaseStartMemory();
   if (events > 0) {
     if (!bot) throw new Error('the config has no console platform for the bench bot');
     await bot.waitFor(events, 120_000);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { configYaml, fixtureSource, group, paddingFor, publishRepository } from './agent-setup.js';
 import type { RunReading } from './lib/bench-bot.js';
@@ -13,8 +13,9 @@ import { ms, perSecond, ratio, type Summary, summarize } from './lib/stats.js';
 /**
  * The agent's own memory (issue 4 target: ≤ 80 MiB RSS with three plugins), in a child process
  * per sample (bench/agent-child.ts), with Node's defaults and with a smaller V8 young generation:
- * - idle: RSS 2 s after ready, and again once V8's memory reducer has had time to run (it gives
- *   back the young generation that start-up grew, when it sees the process idle);
+ * - idle: RSS 2 s after ready, and again 60 s after ready, with and without the collection that
+ *   `switchboard start` runs at ready (without it, start-up's garbage and young generation stay
+ *   until V8's memory reducer sees the process idle);
  * - streaming: the same fixture stream as bench/agent.ts through the child, for the rate, the
  *   CPU and the scavenges that a smaller young generation costs.
  */
@@ -29,7 +30,12 @@ export interface Variant {
   env: Record<string, string>;
   /** Also measured streaming (the malloc setting only matters idle). */
   stream: boolean;
+  /** The child program, relative to ctx.outDir (default `agent-child.mjs`). */
+  program?: string;
 }
+
+/** The child bundled as scripts/image/bundle.mjs bundles the agent for the container image. */
+const imageProgram = 'agent-child-image/agent-child.mjs';
 
 const variants: Variant[] = [
   { label: "Node's defaults", env: {}, stream: true },
@@ -39,7 +45,45 @@ const variants: Variant[] = [
     env: { NODE_OPTIONS: semiSpaceFlag, MALLOC_ARENA_MAX: '2' },
     stream: false,
   },
+  // The paired "before": Node's defaults without the memory release `switchboard start` runs at
+  // ready (src/cli/start-memory.ts).
+  { label: 'before (no release at ready)', env: { SB_BENCH_KEEP_START_GARBAGE: '1' }, stream: false },
+  { label: 'bundled like the container image', env: {}, stream: false, program: imageProgram },
 ];
+
+/**
+ * The same child with its dependencies inside, minified and tree-shaken, with the options
+ * scripts/image/bundle.mjs uses for the image (better-sqlite3 stays outside: a native addon).
+ * Smaller sources and no unused modules (zod's 63 locales, for one) are a few MiB of heap.
+ */
+async function buildImageProgram(ctx: BenchContext): Promise<void> {
+  const { build } = await import('esbuild');
+  await build({
+    stdin: {
+      contents: "import { runAgentChild } from './bench/agent.ts';\nawait runAgentChild();\n",
+      resolveDir: ctx.repoRoot,
+      loader: 'js',
+      sourcefile: 'bench-entry.mjs',
+    },
+    outdir: join(ctx.outDir, dirname(imageProgram)),
+    entryNames: 'agent-child',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    treeShaking: true,
+    keepNames: true,
+    external: ['better-sqlite3', 'esbuild'],
+    logLevel: 'error',
+    banner: {
+      js: "import{createRequire as __sbCreateRequire}from'node:module';import{fileURLToPath as __sbFileURLToPath}from'node:url';const require=__sbCreateRequire(import.meta.url),__filename=__sbFileURLToPath(import.meta.url),__dirname=__sbFileURLToPath(new URL('.',import.meta.url));",
+    },
+  });
+}
 
 /** What an agent child reported on one line of its stdout (see runAgentChild). */
 interface ChildReports {
@@ -69,7 +113,7 @@ export function startChild(ctx: BenchContext, configFile: string, variant: Varia
   if (variant.env.NODE_OPTIONS)
     env.NODE_OPTIONS = [process.env.NODE_OPTIONS, variant.env.NODE_OPTIONS].filter(Boolean).join(' ');
   if (events > 0) env.SB_BENCH_AGENT_EVENTS = String(events);
-  const child = spawn(process.execPath, [join(ctx.outDir, 'agent-child.mjs')], {
+  const child = spawn(process.execPath, [join(ctx.outDir, variant.program ?? 'agent-child.mjs')], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env,
   });
@@ -201,7 +245,7 @@ async function idleSample(
 }
 
 export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
-  const published = await publishRepository(ctx.repoRoot);
+  const [published] = await Promise.all([publishRepository(ctx.repoRoot), buildImageProgram(ctx)]);
   const work = await mkdtemp(join(tmpdir(), 'sb-bench-agent-mem-'));
   const cacheDir = join(work, 'cache');
   const idleConfig = join(work, 'idle.yaml');
@@ -327,8 +371,8 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
         ),
       ],
       notes: [
-        `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules; no source maps), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps: the node binary's pages are file-backed and shared with every node process (the plugins too); the private part is the V8 heap and malloc.`,
-        `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and only V8's memory reducer gives it back, once it sees the process idle. Given back by the second reading: ${variants.map((v) => `${v.label} ${reduced(v)}`).join('; ')}.`,
+        `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules, split like dist/; no source maps; the image variant runs .cache/bench/${imageProgram} instead), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps: the node binary's pages are file-backed and shared with every node process (the plugins too); the private part is the V8 heap and malloc.`,
+        `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and, unless the agent collects at ready as \`switchboard start\` does (src/cli/start-memory.ts), only V8's memory reducer gives it back, once it sees the process idle. Young generation smaller at the second reading than at the first: ${variants.map((v) => `${v.label} ${reduced(v)}`).join('; ')}.`,
         `Spawn to ready: ${variants.map((v) => `${v.label} ${(idle.get(v) ?? []).map((x) => ms(x.startMs)).join(', ')}`).join('; ')}.`,
       ],
     };

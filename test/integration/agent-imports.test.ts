@@ -14,8 +14,8 @@ const hooks = `export async function load(url, context, next) {
 const register = `import { register } from 'node:module';
 register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
 
-/** The packages an entry module pulls in when imported (dist/, as `switchboard start` runs it). */
-async function packagesLoadedBy(entry: string): Promise<Set<string>> {
+/** The module URLs an entry module pulls in through the ESM loader (dist/, as `switchboard start` runs it). */
+async function modulesLoadedBy(entry: string): Promise<string[]> {
   const { stderr } = await promisify(execFile)(
     process.execPath,
     [
@@ -27,9 +27,17 @@ async function packagesLoadedBy(entry: string): Promise<Set<string>> {
     ],
     { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
   );
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOAD '))
+    .map((line) => line.slice('LOAD '.length));
+}
+
+/** The packages an entry module pulls in when imported. */
+async function packagesLoadedBy(entry: string): Promise<Set<string>> {
   const packages = new Set<string>();
-  for (const line of stderr.split('\n')) {
-    const match = /^LOAD .*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
+  for (const url of await modulesLoadedBy(entry)) {
+    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (match) packages.add(match[1] as string);
   }
   return packages;
@@ -55,5 +63,13 @@ describe('modules the agent loads at start-up', () => {
       'playwright-core',
     ];
     expect([...loaded].filter((name) => unwanted.includes(name))).toEqual([]);
+  });
+
+  it("has prom-client's metric classes but not its index, which loads its default metrics and @opentelemetry/api", async () => {
+    const prom = (await modulesLoadedBy('dist/app/agent.js')).filter((url) =>
+      url.includes('/node_modules/prom-client/'),
+    );
+    expect(prom.some((url) => url.endsWith('/prom-client/lib/counter.js'))).toBe(true);
+    expect(prom.filter((url) => url.endsWith('/prom-client/index.js'))).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { ConfigError } from '../../config/issues.js';
 import { configPathsFromEnv, loadConfig } from '../../config/load.js';
 import { createRootLogger, type LogLevel } from '../../log/logger.js';
 import { printIssues } from '../print-issues.js';
+import { releaseStartMemory } from '../start-memory.js';
 
 /** `switchboard start`: runs the agent, with the quickstart config when none is given. */
 export default class Start extends Command {
@@ -138,5 +139,7 @@ export default class Start extends Command {
     }
     lines.push('Press Ctrl-C to stop.');
     process.stdout.write(`${lines.join('\n')}\n`);
+    // Idle from here on: what start-up allocated is garbage, and V8 alone would keep it for a minute or more.
+    await releaseStartMemory();
   }
 }

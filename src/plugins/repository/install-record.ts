@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { IndexEntry, PluginType } from './index-format.js';
 
 /**
@@ -68,7 +66,21 @@ export function installPaths(cacheDir: string, repo: string, binary: string) {
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  const file = await open(path, 'r');
+  try {
+    // One buffer, read into again and again (update copies what it is given): a read stream
+    // allocates a new chunk per read, all of it garbage outside the V8 heap until the next full
+    // collection. After ready that was 2.4 MiB of the bench agent's RSS for three small plugins,
+    // and the size of the plugins themselves for Go binaries (about 15 MB each).
+    const chunk = Buffer.allocUnsafeSlow(256 * 1024);
+    for (;;) {
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      hash.update(chunk.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
 }
 
