@@ -22,6 +22,7 @@ import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
+import { createFileCursorStore, sourceCursorsFile } from './source-cursors.js';
 
 export type { Agent, AgentDeps } from './agent-api.js';
 export type {
@@ -116,7 +117,12 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
     metrics,
   });
-  const { streams, startStreams, actions, webhook } = createEventPath({
+  // Where source streams resume from after a restart (a NATS KV store takes its place for HA).
+  const cursors = createFileCursorStore({
+    path: sourceCursorsFile(deps.stateDir, configFiles),
+    logger: deps.logger,
+  });
+  const { streams, startStreams, actions, webhook, loadCursors } = createEventPath({
     live,
     plugins,
     outbox,
@@ -124,6 +130,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     kube,
     logger: deps.logger,
     metrics,
+    cursors,
   });
 
   const agentStatus = createAgentStatus({
@@ -193,6 +200,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       // Plugins a previous run of this agent left when it was killed (SIGKILL, OOM) go first.
       await pidFiles.reapOrphans();
       await live.loadState(runtimeStateFile(deps.stateDir, configFiles));
+      await loadCursors();
       // Listeners come first: a taken port fails at once instead of after every plugin is
       // installed, and /healthz answers while a slow repository holds the rest of start (a
       // liveness probe would otherwise restart the agent forever); /readyz says 503 until ready.
@@ -248,6 +256,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       if (neverRan > 0) log.warn({ actions: neverRan }, 'stopped with action runs that never started');
       // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
       await outbox.close();
+      // After the queue: cursors are stored only once their events are in it.
+      await cursors.close().catch(() => {});
       for (const slot of platforms.values()) await stopSlot(slot);
       await plugins.stopAll();
       await kube.close();
