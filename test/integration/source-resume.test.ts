@@ -1,10 +1,16 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSourceStream } from '../../src/bridge/source/source-streams.js';
 import { parseEvent } from '../../src/contract/event.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin, type PluginInstance } from '../../src/plugins/host/plugin-instance.js';
 import { createSourceClient, type SourceCallContext } from '../../src/plugins/host/source-client.js';
 import { PluginSupervisor } from '../../src/plugins/host/supervisor.js';
+import { fixtureDir, repoRoot } from '../support/build-fixtures.js';
 import { createTestLogger, waitFor } from '../support/test-logger.js';
 
 const binary = inject('tsFixtures')['source-fixture'] as string;
@@ -120,5 +126,82 @@ describe('stream cursors, host ↔ SDK', () => {
     expect(seen.map(([i]) => i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(seen.map(([, cursor]) => cursor)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
     expect(seen.map(([, , from]) => from)).toEqual(['0', '0', '0', '0', '4', '4', '4', '4', '8', '8']);
+  });
+});
+
+const exec = promisify(execFile);
+
+/**
+ * The Go fixtures built from proto/ as Botkube has it: source.proto without the two cursor
+ * fields, so to these binaries the fields are unknown, as they are to Botkube and its plugins.
+ */
+async function buildBotkubeProtoFixtures(): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'sb-botkube-proto-'));
+  try {
+    await cp(join(repoRoot, 'proto'), join(work, 'proto'), { recursive: true });
+    await cp(join(repoRoot, 'test/fixtures/go'), join(work, 'test/fixtures/go'), { recursive: true });
+    const file = join(work, 'proto/source.proto');
+    const stripped = (await readFile(file, 'utf8'))
+      .split('\n')
+      .filter((line) => !/^\s*string (resumeCursor = 3|cursor = 2);/.test(line))
+      .join('\n');
+    expect(stripped).not.toMatch(/resumeCursor =|cursor = 2/);
+    await writeFile(file, stripped);
+    const out = join(fixtureDir, 'go-botkube-proto');
+    await mkdir(out, { recursive: true });
+    // Skipped when its inputs are unchanged (build.sh hashes them).
+    await exec('bash', [join(work, 'test/fixtures/go/build.sh'), out], { maxBuffer: 16 * 1024 * 1024 });
+    return out;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+describe('stream cursors and Go peers that do not know them (Botkube)', () => {
+  let goDir = '';
+  beforeAll(async () => {
+    goDir = await buildBotkubeProtoFixtures();
+  }, 300_000);
+
+  it("go-plugin's Go host reads a TypeScript source's events and skips their cursors", async () => {
+    const { stdout } = await exec(join(goDir, 'gohost'), [
+      '-type',
+      'source',
+      '-config',
+      'count: 3\nintervalMs: 5\ncursors: true\n',
+      binary,
+      'stream',
+      '3',
+    ]);
+    const events = JSON.parse(stdout) as Record<string, unknown>[];
+    expect(events.map((e) => Object.keys(e).sort())).toEqual(
+      Array(3).fill(['AnalyticsLabels', 'Message', 'RawObject']),
+    );
+    expect(events.map((e) => (e.RawObject as { i: number }).i)).toEqual([1, 2, 3]);
+  });
+
+  it('a Go source streams as before when the host sends a resume cursor', async () => {
+    const { logger } = createTestLogger();
+    const instance = await launchPlugin({
+      name: 'test/goticker',
+      binary: join(goDir, 'source_goticker'),
+      logger,
+    });
+    cleanup.push(async () => {
+      await instance.stop();
+    });
+    const source = createSourceClient(instanceHandle(instance));
+    const seen: [number, string | undefined][] = [];
+    await source.each(
+      { config: yaml('count: 3\nintervalMs: 5\nclose: true\n'), context, resumeCursor: '{"opaque":1}' },
+      (e, cursor) => {
+        seen.push([tick(e), cursor]);
+      },
+    );
+    expect(seen).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, undefined],
+    ]);
   });
 });
