@@ -208,13 +208,19 @@ describe('kubernetes stream cursors through a restarted agent process', { timeou
     const dir = await mkdtemp(join(tmpdir(), 'sb-kube-resume-'));
     const agentKubeconfig = await cluster.kubeconfigFor(cluster.adminToken);
     // The host passes the source a kubeconfig only for an RBAC identity; admin may impersonate.
+    // No controller manager runs, so the aggregated `view` role would be empty: a role of its own.
     await kubectl(
       ['apply', '-f', '-'],
       [
         'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata: { name: resume-source }',
+        'rules: [{ apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch] }]',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
         'kind: ClusterRoleBinding',
         'metadata: { name: resume-source }',
-        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }',
+        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: resume-source }',
         'subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: resume-source }]',
       ].join('\n'),
     );
@@ -255,7 +261,13 @@ plugins:
     const stateDir = join(dir, 'state');
     const start = async () => {
       const run = await startCliAgent(config, stateDir, children);
-      await waitFor(() => /"msg":"stream ready"/.test(run.output()), 60_000, 'the kubernetes stream ready');
+      await waitFor(
+        () => /"msg":"stream ready"/.test(run.output()),
+        60_000,
+        'the kubernetes stream ready',
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the agent wrote:\n${run.output().slice(-4000)}`);
+      });
       return run;
     };
     await kubectl(['create', 'namespace', 'agent-resume']);
