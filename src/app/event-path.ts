@@ -22,8 +22,9 @@ export interface EventPath {
   /** Incoming webhooks, for the HTTP listener. */
   webhook: HttpHandlers['webhook'];
   /**
-   * Reads the stored stream cursors; call before the first startStreams so streams resume.
-   * A store that cannot be read is logged and streams start fresh.
+   * Reads the stored stream cursors; call before the first startStreams so streams resume, and
+   * again before opening streams after another replica streamed (a new leader). A store that
+   * cannot be read is logged and streams start from what this process knew (fresh at start).
    */
   loadCursors(): Promise<void>;
 }

@@ -73,9 +73,14 @@ describe('cursor keeper', () => {
   });
 
   it('opens streams with the stored cursors; an unreadable store means a fresh start, logged', async () => {
-    const { keeper } = parts(new Map([['s1', 'c9']]));
+    const stored = new Map([['s1', 'c9']]);
+    const { keeper } = parts(stored);
     await keeper.load();
     expect(keeper.resumeFrom('s1')).toBe('c9');
+    // Another replica streamed meanwhile; loading again (a new leader) takes its cursors.
+    stored.set('s1', 'c12');
+    await keeper.load();
+    expect(keeper.resumeFrom('s1')).toBe('c12');
 
     const { logger, lines } = createTestLogger();
     const broken = cursorKeeper({

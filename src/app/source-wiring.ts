@@ -64,7 +64,10 @@ export function webhookHandlerFor(parts: {
 
 /** The stream cursors as the stream set uses them (see StreamSetOptions.cursors). */
 export interface CursorKeeper {
-  /** Reads the store; a store that cannot be read is logged and every stream starts fresh. */
+  /**
+   * Reads the store (again: a replica that becomes leader calls it before opening streams); a
+   * store that cannot be read is logged and streams open with what was known before.
+   */
   load(): Promise<void>;
   resumeFrom(streamKey: string): string | undefined;
   delivered(streamKey: string, cursor: string): void;
@@ -90,7 +93,8 @@ export function cursorKeeper(parts: {
   return {
     async load() {
       try {
-        for (const [key, cursor] of await parts.store.load()) if (!known.has(key)) known.set(key, cursor);
+        // The store wins: another replica may have streamed since (a new leader loads again).
+        for (const [key, cursor] of await parts.store.load()) known.set(key, cursor);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'stored source cursors not read; streams start fresh');
       }
