@@ -33,6 +33,7 @@ const benchmarkNames = [
   'stream-fanout',
   'kube',
   'ha',
+  'stream-cursors',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

@@ -21,6 +21,7 @@ export const benchmarkNames = [
   'stream-fanout',
   'kube',
   'ha',
+  'stream-cursors',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

@@ -41,21 +41,27 @@ describe('cursor keeper', () => {
     expect(keeper.resumeFrom('s1')).toBe('c1');
   });
 
-  it('keeps the newest cursor of a stream whatever order the queue acknowledges in', async () => {
+  it('checks the queue once at a time per stream: cursors that arrive meanwhile coalesce to the newest', async () => {
     const { keeper, sets, pending } = parts();
     keeper.delivered('s1', 'c1');
     keeper.delivered('s1', 'c2');
+    keeper.delivered('s1', 'c3');
     keeper.delivered('s2', 'x1');
-    pending[1]?.resolve();
-    pending[2]?.resolve();
-    await tick();
+    expect(pending).toHaveLength(2);
     pending[0]?.resolve();
     await tick();
+    // c3's check starts only now, after c3 was dispatched: it covers c2 and c3.
+    expect(pending).toHaveLength(3);
+    expect(sets).toEqual([['s1', 'c1']]);
+    pending[2]?.resolve();
+    pending[1]?.resolve();
+    await tick();
     expect(sets).toEqual([
-      ['s1', 'c2'],
+      ['s1', 'c1'],
+      ['s1', 'c3'],
       ['s2', 'x1'],
     ]);
-    expect(keeper.resumeFrom('s1')).toBe('c2');
+    expect(keeper.resumeFrom('s1')).toBe('c3');
   });
 
   it('does not advance past an event the queue failed to store, and says so', async () => {

@@ -78,8 +78,9 @@ export interface CursorKeeper {
  * a cursor says "this event and every one before it was handled", so storing it before the
  * event is durable would let a crash in between resume past an event that was never queued,
  * losing it; stored after, the same crash reports that event again after the restart (at
- * least once, never lost). Cursors of one stream are stored in the order the plugin sent them,
- * whatever order the queue's acknowledgements resolve in.
+ * least once, never lost). One durable-queue check is in flight per stream; cursors that
+ * arrive meanwhile coalesce into the newest, checked next (a check covers every event
+ * dispatched before it), so a fast stream costs one check per queue write, not one per event.
  */
 export function cursorKeeper(parts: {
   store: SourceCursorStore;
@@ -88,8 +89,28 @@ export function cursorKeeper(parts: {
 }): CursorKeeper {
   const log = parts.logger.child({ component: 'source-bridge' });
   const known = new Map<string, string>();
-  const issued = new Map<string, number>();
-  const stored = new Map<string, number>();
+  const streams = new Map<string, { checking: boolean; next?: string }>();
+  const check = (streamKey: string, state: { checking: boolean; next?: string }) => {
+    const cursor = state.next as string;
+    state.next = undefined;
+    state.checking = true;
+    (parts.outbox.persisted?.() ?? Promise.resolve())
+      .then(
+        () => {
+          known.set(streamKey, cursor);
+          parts.store.set(streamKey, cursor);
+        },
+        (err: unknown) =>
+          log.warn(
+            { stream: streamKey, err: (err as Error).message },
+            'an event was not stored in the delivery queue; its stream cursor is not advanced',
+          ),
+      )
+      .finally(() => {
+        state.checking = false;
+        if (state.next !== undefined) check(streamKey, state);
+      });
+  };
   return {
     async load() {
       try {
@@ -101,22 +122,13 @@ export function cursorKeeper(parts: {
     },
     resumeFrom: (streamKey) => known.get(streamKey),
     delivered(streamKey, cursor) {
-      const sequence = (issued.get(streamKey) ?? 0) + 1;
-      issued.set(streamKey, sequence);
-      const persisted = parts.outbox.persisted?.() ?? Promise.resolve();
-      persisted.then(
-        () => {
-          if (sequence <= (stored.get(streamKey) ?? 0)) return;
-          stored.set(streamKey, sequence);
-          known.set(streamKey, cursor);
-          parts.store.set(streamKey, cursor);
-        },
-        (err: unknown) =>
-          log.warn(
-            { stream: streamKey, err: (err as Error).message },
-            'an event was not stored in the delivery queue; its stream cursor is not advanced',
-          ),
-      );
+      let state = streams.get(streamKey);
+      if (!state) {
+        state = { checking: false };
+        streams.set(streamKey, state);
+      }
+      state.next = cursor;
+      if (!state.checking) check(streamKey, state);
     },
   };
 }
