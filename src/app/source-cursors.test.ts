@@ -10,21 +10,27 @@ const fresh = async () => join(await mkdtemp(join(tmpdir(), 'sb-cursors-')), 'st
 const onDisk = async (path: string) =>
   (JSON.parse(await readFile(path, 'utf8')) as { cursors: Record<string, string> }).cursors;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await check()); await sleep(10)) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${ms} ms`);
+  }
+}
 
 describe('file source cursor store', () => {
   it('writes behind: at most one write per interval, the last cursor of each stream wins', async () => {
     const path = await fresh();
-    const store = createFileCursorStore({ path, logger: createTestLogger().logger, intervalMs: 300 });
+    const store = createFileCursorStore({ path, logger: createTestLogger().logger, intervalMs: 1000 });
     store.set('a', '1');
-    await sleep(100);
-    expect(await onDisk(path)).toEqual({ a: '1' });
+    await until(async () => JSON.stringify(await onDisk(path).catch(() => ({}))) === '{"a":"1"}');
+    const firstWrite = Date.now();
     store.set('a', '2');
     store.set('b', 'x');
     store.set('a', '3');
-    await sleep(100);
+    await sleep(200);
     // Within the interval of the first write: nothing new on disk yet.
     expect(await onDisk(path)).toEqual({ a: '1' });
-    await sleep(300);
+    await until(async () => (await onDisk(path)).a === '3');
+    expect(Date.now() - firstWrite).toBeGreaterThanOrEqual(950);
     expect(await onDisk(path)).toEqual({ a: '3', b: 'x' });
     await store.close();
     expect((await readdir(join(path, '..'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -71,7 +77,7 @@ describe('file source cursor store', () => {
     );
     store.set('a', '2');
     await rm(join(dir, 'state'));
-    await sleep(200);
+    await until(async () => (await onDisk(path).catch(() => ({}) as Record<string, string>)).a === '2');
     expect(await onDisk(path)).toEqual({ a: '2' });
     await store.close();
   });
