@@ -31,6 +31,7 @@ import { repoInstall } from './repo-install.js';
 import { rocketChatBench } from './rocketchat.js';
 import { slackBench } from './slack.js';
 import { stormBench } from './storm.js';
+import { streamCursorsBench } from './stream-cursors.js';
 import { streamFanout } from './stream-fanout.js';
 import { streamThroughput } from './stream-throughput.js';
 import { warmStart } from './warm-start.js';
@@ -53,6 +54,7 @@ const benchmarks: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResu
   kube: kubeBench,
   ha: haFailoverBench,
   'ha-agents': haAgentsBench,
+  'stream-cursors': streamCursorsBench,
 };
 
 function cpuModel(): string {

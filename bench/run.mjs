@@ -34,6 +34,7 @@ const benchmarkNames = [
   'kube',
   'ha',
   'ha-agents',
+  'stream-cursors',
 ];
 
 const usage = `usage: npm run bench [-- [--quick] [${benchmarkNames.join('|')} ...]]

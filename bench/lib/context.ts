@@ -22,6 +22,7 @@ export const benchmarkNames = [
   'kube',
   'ha',
   'ha-agents',
+  'stream-cursors',
 ] as const;
 export type BenchmarkName = (typeof benchmarkNames)[number];
 

@@ -9,6 +9,8 @@ import type { ResourceType } from './resource-type.js';
 export interface Subscription {
   /** Resolves once the shared informer has listed the collection. */
   synced: Promise<void>;
+  /** The resourceVersion the informer is at: the listener gets every change after it. */
+  resourceVersion(): string | undefined;
   unsubscribe(): void;
 }
 
@@ -20,7 +22,12 @@ export interface Subscription {
 export interface ClusterHub {
   client: KubeClient;
   discovery: Discovery;
-  subscribe(type: ResourceType, listener: (change: ObjectChange) => void): Subscription;
+  /**
+   * Changes of one resource type. With `resumeFrom` (a resourceVersion from a stream cursor)
+   * the listener first gets the changes since then: such subscriptions share an informer only
+   * with others resuming from the same version, since a running informer cannot replay.
+   */
+  subscribe(type: ResourceType, listener: (change: ObjectChange) => void, resumeFrom?: string): Subscription;
   /** An object by kind and name: from an informer's cache when one watches it, else a GET (cached for a few seconds). */
   getObject(
     apiVersion: string,
@@ -52,8 +59,9 @@ export function createClusterHub(options: ClusterHubOptions): ClusterHub {
   return {
     client,
     discovery,
-    subscribe(type, listener) {
-      let entry = shared.get(type.key);
+    subscribe(type, listener, resumeFrom) {
+      const key = resumeFrom ? `${type.key}@${resumeFrom}` : type.key;
+      let entry = shared.get(key);
       if (!entry) {
         const listeners = new Set<(change: ObjectChange) => void>();
         const informer = startInformer({
@@ -61,22 +69,24 @@ export function createClusterHub(options: ClusterHubOptions): ClusterHub {
           listPath: collectionPath(type),
           log,
           ...options.informer,
+          ...(resumeFrom ? { resumeFrom } : {}),
           onChange: (change) => {
             for (const each of listeners) each(change);
           },
         });
         entry = { informer, listeners, type };
-        shared.set(type.key, entry);
+        shared.set(key, entry);
       }
       const current = entry;
       current.listeners.add(listener);
       return {
         synced: current.informer.synced,
+        resourceVersion: () => current.informer.resourceVersion(),
         unsubscribe() {
           current.listeners.delete(listener);
-          if (current.listeners.size === 0 && shared.get(type.key) === current) {
+          if (current.listeners.size === 0 && shared.get(key) === current) {
             current.informer.stop();
-            shared.delete(type.key);
+            shared.delete(key);
           }
         },
       };

@@ -17,6 +17,13 @@ export interface InformerOptions {
   watchIdleMs?: number;
   /** The clock, for `observedAt`. */
   now?(): Date;
+  /**
+   * Start from this resourceVersion (a stream cursor's): the first list is the collection as
+   * it was then, so every change since is reported. When the server no longer has it (410,
+   * compacted) or refuses it, a warning names the collection and the informer starts from the
+   * current list, as without it; nothing is made up for the gap.
+   */
+  resumeFrom?: string;
 }
 
 /** A running list+watch of one collection. */
@@ -25,6 +32,8 @@ export interface Informer {
   synced: Promise<void>;
   /** The current objects by `namespace/name`. */
   get(key: string): KubeObject | undefined;
+  /** The resourceVersion the cache is at (undefined before the first list). */
+  resourceVersion(): string | undefined;
   stop(): void;
 }
 
@@ -37,6 +46,11 @@ class WatchExpired extends Error {}
  * version is gone (410) does it list again, and then reports the difference between the new
  * list and the cache: objects added, changed (another resourceVersion) and removed in the gap,
  * each once. An ADDED or MODIFIED that repeats the cached resourceVersion is ignored.
+ *
+ * With `resumeFrom`, the first list asks for the collection exactly at that version
+ * (resourceVersionMatch=Exact, served from etcd's history) and the watch starts there, so the
+ * changes since are reported as they happened, with their old versions for diffs; the watch
+ * from a list's own version was never the problem, the missing starting state was.
  */
 export function startInformer(options: InformerOptions): Informer {
   const controller = new AbortController();
@@ -46,6 +60,7 @@ export function startInformer(options: InformerOptions): Informer {
     options.retryDelayMs ?? ((attempt: number) => Math.min(30_000, 250 * 2 ** (attempt - 1)));
   let cache = new Map<string, KubeObject>();
   let resourceVersion: string | undefined;
+  let resumeFrom = options.resumeFrom;
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((resolve) => {
     markSynced = resolve;
@@ -63,17 +78,18 @@ export function startInformer(options: InformerOptions): Informer {
     const key = objectKey(object);
     const previous = cache.get(key);
     resourceVersion = object.metadata.resourceVersion ?? resourceVersion;
+    const at = resourceVersion ? { resourceVersion } : {};
     if (type === 'DELETED') {
       cache.delete(key);
-      emit({ type: 'delete', object, observedAt: now() });
+      emit({ type: 'delete', object, observedAt: now(), ...at });
       return;
     }
     if (previous && previous.metadata.resourceVersion === object.metadata.resourceVersion) return;
     cache.set(key, object);
     emit(
       previous
-        ? { type: 'update', object, old: previous, observedAt: now() }
-        : { type: 'add', object, observedAt: now() },
+        ? { type: 'update', object, old: previous, observedAt: now(), ...at }
+        : { type: 'add', object, observedAt: now(), ...at },
     );
   };
 
@@ -97,9 +113,28 @@ export function startInformer(options: InformerOptions): Informer {
     const items = new Map<string, KubeObject>();
     let token = '';
     let listVersion = '';
+    const exact = resumeFrom;
     do {
-      const query = `?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+      // A continue token carries the version of the first page; the server refuses both.
+      const at =
+        exact && !token ? `&resourceVersion=${encodeURIComponent(exact)}&resourceVersionMatch=Exact` : '';
+      const query = `?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}${at}`;
       const res = await client.get(`${listPath}${query}`, controller.signal);
+      if (res.status !== 200 && exact) {
+        // The server answered: the version is compacted (410) or not one it can serve. Retrying
+        // would not change that; starting from now loses the gap, which the warning says.
+        log.warn(
+          'cannot resume from the stream cursor; changes made while the stream was closed are not reported',
+          {
+            path: listPath,
+            resourceVersion: exact,
+            status: res.status,
+            reason: statusMessage(res.body),
+          },
+        );
+        resumeFrom = undefined;
+        return list();
+      }
       if (res.status !== 200) {
         throw new KubeHttpError(
           `list ${listPath}: HTTP ${res.status}: ${statusMessage(res.body)}`,
@@ -118,18 +153,20 @@ export function startInformer(options: InformerOptions): Informer {
     const relist = resourceVersion !== undefined || cache.size > 0;
     const previous = cache;
     cache = items;
-    resourceVersion = listVersion;
+    resourceVersion = exact && !listVersion ? exact : listVersion;
+    resumeFrom = undefined;
     if (!relist) return;
     // After an expired watch: report what the gap hid, once per object.
     const observedAt = now();
     for (const [key, object] of items) {
       const old = previous.get(key);
-      if (!old) emit({ type: 'add', object, observedAt });
+      if (!old) emit({ type: 'add', object, observedAt, resourceVersion: listVersion });
       else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) {
-        emit({ type: 'update', object, old, observedAt });
+        emit({ type: 'update', object, old, observedAt, resourceVersion: listVersion });
       }
     }
-    for (const [key, object] of previous) if (!items.has(key)) emit({ type: 'delete', object, observedAt });
+    for (const [key, object] of previous)
+      if (!items.has(key)) emit({ type: 'delete', object, observedAt, resourceVersion: listVersion });
   };
 
   const run = async () => {
@@ -176,6 +213,7 @@ export function startInformer(options: InformerOptions): Informer {
   return {
     synced,
     get: (key) => cache.get(key),
+    resourceVersion: () => resourceVersion,
     stop: () => controller.abort(),
   };
 }

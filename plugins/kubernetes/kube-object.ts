@@ -23,6 +23,11 @@ export interface ObjectChange {
   /** The cached previous version, for updates. */
   old?: KubeObject;
   observedAt: Date;
+  /**
+   * The collection's resourceVersion once this change is applied: watching from it reports
+   * exactly the changes after this one (the resume point a stream cursor records).
+   */
+  resourceVersion?: string;
 }
 
 /** Whether a decoded JSON value looks like an object with metadata.name (watch events can carry Status objects). */

@@ -20,7 +20,7 @@ export interface ListWatchStub {
   bookmark(): void;
   /** Forgets the history below the current version, so older resumes get 410 (etcd compaction). */
   compact(): void;
-  /** `list@rv` / `watch@rv` per request, in order. */
+  /** `list@rv` / `watch@rv` per request, in order (a list at an exact version: `list@<rv>`). */
   requests: string[];
   close(): Promise<void>;
 }
@@ -54,6 +54,27 @@ export async function startListWatchStub(
     }
     const watch = url.searchParams.get('watch');
     requests.push(`${watch ? 'watch' : 'list'}@${url.searchParams.get('resourceVersion') ?? ''}`);
+    const exact = url.searchParams.get('resourceVersionMatch') === 'Exact';
+    if (!watch && exact) {
+      // The collection as it was at that version, rebuilt from the history (etcd's MVCC).
+      const at = Number(url.searchParams.get('resourceVersion'));
+      if (at < compactedBelow) {
+        res
+          .writeHead(410)
+          .end(JSON.stringify({ kind: 'Status', code: 410, message: 'too old resource version' }));
+        return;
+      }
+      const objects = new Map<string, KubeObject>();
+      for (const e of history) {
+        if (e.collection !== collection || e.rv > at) continue;
+        const key = `${e.object.metadata.namespace ?? ''}/${e.object.metadata.name}`;
+        if (e.type === 'DELETED') objects.delete(key);
+        else objects.set(key, e.object);
+      }
+      const items = [...objects.values()].map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
+      res.end(JSON.stringify({ metadata: { resourceVersion: String(at) }, items }));
+      return;
+    }
     if (!watch) {
       const items = [...(store.get(collection)?.values() ?? [])].map(
         ({ apiVersion: _a, kind: _k, ...rest }) => rest,

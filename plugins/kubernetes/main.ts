@@ -2,7 +2,7 @@
  * The kubernetes source: Kubernetes object changes and Warning events as chat messages,
  * accepting Botkube's `botkube/kubernetes` config unchanged. See README.md.
  */
-import { type SourceEvent, serveSource } from '../../src/sdk/index.js';
+import { type StreamEvent, serveSource } from '../../src/sdk/index.js';
 import { type ClusterHub, createClusterHub } from './cluster-hub.js';
 import { kubernetesConfigSchema, readKubernetesConfig } from './config.js';
 import { createEventQueue } from './event-queue.js';
@@ -20,7 +20,7 @@ await serveSource({
       'Kubernetes events (create, update, delete, warnings) in chat; accepts Botkube kubernetes source config.',
     jsonSchema: kubernetesConfigSchema,
   },
-  async *stream(input): AsyncGenerator<SourceEvent> {
+  async *stream(input): AsyncGenerator<StreamEvent> {
     const read = readKubernetesConfig(input.config());
     const { config: kubeConfig, origin } = loadKubeConfig(input.context.kubeConfig, process.env);
     const client = createKubeClient(kubeConfig);
@@ -31,7 +31,7 @@ await serveSource({
       hubs.set(hubKey, shared);
     }
     shared.streams += 1;
-    const queue = createEventQueue<SourceEvent>();
+    const queue = createEventQueue<StreamEvent>();
     const stream = startKubernetesStream({
       config: read,
       hub: shared.hub,
@@ -39,11 +39,13 @@ await serveSource({
       clusterName: input.context.clusterName,
       log: input.log,
       emit: (event) => queue.push(event),
+      ...(input.resumeCursor ? { resumeCursor: input.resumeCursor } : {}),
     });
     input.log.info('stream started', {
       source: input.context.sourceName,
       server: client.server,
       kubeconfig: origin,
+      resumed: input.resumeCursor !== undefined,
     });
     void stream.ready.then(() => input.log.info('stream ready', { source: input.context.sourceName }));
     try {

@@ -1,4 +1,4 @@
-import type { PluginLogger, SourceEvent } from '../../src/sdk/index.js';
+import type { PluginLogger, SourceEvent, StreamEvent } from '../../src/sdk/index.js';
 import { parseButtonTemplate } from './button-template.js';
 import type { ClusterHub, Subscription } from './cluster-hub.js';
 import type { ReadConfig } from './config.js';
@@ -11,6 +11,7 @@ import { type PreparedButton, renderEvent } from './render.js';
 import { parseResourceType, type ResourceType } from './resource-type.js';
 import { buildRoutes, type MatchSubject, type Route, type RoutedType, routeMatches } from './routes.js';
 import { runCommandOptions } from './run-command-options.js';
+import { formatStreamCursor, parseStreamCursor } from './stream-cursor.js';
 import { createRepeatCoalescer } from './warning-repeats.js';
 
 export interface KubernetesStreamOptions {
@@ -19,8 +20,14 @@ export interface KubernetesStreamOptions {
   interactive: boolean;
   clusterName: string;
   log: PluginLogger;
-  /** Receives every event of the stream, in order. */
-  emit(event: SourceEvent): void;
+  /** Receives every event of the stream, in order, each with the stream's cursor after it. */
+  emit(event: StreamEvent): void;
+  /**
+   * A cursor of an earlier run of this stream (see stream-cursor.ts): each collection it names
+   * that this config watches starts at its resourceVersion, so the changes since are reported;
+   * the others (another config's) are ignored.
+   */
+  resumeCursor?: string;
   /** How often a resource the server does not serve is looked up again (default 30 s). */
   rediscoverMs?: number;
 }
@@ -40,6 +47,8 @@ const disableAnnotation = 'botkube.io/disable';
  * Botkube's event (filters, routes, diffs, recommendations) and emits it rendered. Changes are
  * handled one at a time, in the order the informers saw them. A resource the server does not
  * serve (a missing CRD) is reported once, skipped, and looked up again every `rediscoverMs`.
+ * Every event carries a cursor: per watched collection, the resourceVersion of the last change
+ * handled, so a stream resumed from it reports exactly the changes after that event.
  */
 export function startKubernetesStream(options: KubernetesStreamOptions): KubernetesStream {
   const { config: read, hub, log } = options;
@@ -61,9 +70,15 @@ export function startKubernetesStream(options: KubernetesStreamOptions): Kuberne
       .then(work)
       .catch((err: Error) => log.error('an event could not be processed', { error: err.message }));
   };
+  const resumePoints = parseStreamCursor(options.resumeCursor, log);
+  // Per collection, the resourceVersion up to which changes were handled; it advances when a
+  // change is taken from the serial chain, so an event's cursor never skips a change before it.
+  const handled = new Map<string, string>();
+  const emit = (event: SourceEvent) =>
+    options.emit(handled.size > 0 ? { ...event, cursor: formatStreamCursor(handled) } : event);
   const repeats = createRepeatCoalescer<SourceEvent>({
     intervalMs: read.warningRepeatIntervalMs,
-    report: (e) => options.emit(e),
+    report: (e) => emit(e),
   });
 
   const wants = (route: Route, type: RoutedType) => route.eventTypes.has(type);
@@ -128,7 +143,7 @@ export function startKubernetesStream(options: KubernetesStreamOptions): Kuberne
       event.Warnings.push(...found.warnings);
       if (chosen.recommendationsOnly && found.recommendations.length + found.warnings.length === 0) return;
     }
-    options.emit(send(event, info));
+    emit(send(event, info));
   };
 
   const onCoreEvent = async (change: ObjectChange) => {
@@ -171,7 +186,7 @@ export function startKubernetesStream(options: KubernetesStreamOptions): Kuberne
   const reportMissing = (type: ResourceType, reason: string) => {
     log.warn('resource not served; skipped', { resource: type.key, reason });
     const text = `${reason} The source skips it, keeps watching the other resources, and starts watching it once the API server serves it.`;
-    options.emit({
+    emit({
       message: {
         baseBody: {},
         sections: [
@@ -213,9 +228,22 @@ export function startKubernetesStream(options: KubernetesStreamOptions): Kuberne
       if (info && !stopped) {
         const found = info;
         if (reported) log.info('resource now served; watching it', { resource: type.key });
-        const sub = hub.subscribe(type, (change) => serially(() => handler(found, change)));
+        const sub = hub.subscribe(
+          type,
+          (change) =>
+            serially(() => {
+              if (change.resourceVersion) handled.set(type.key, change.resourceVersion);
+              return handler(found, change);
+            }),
+          resumePoints.get(type.key),
+        );
         subscriptions.push(sub);
+        // Read now when the informer already runs: later, changes of a chunk it is reading
+        // could already be past this point but not yet handled.
+        const startedAt = sub.resourceVersion();
         await sub.synced;
+        const from = startedAt ?? sub.resourceVersion();
+        if (from && !stopped) handled.set(type.key, from);
         settled();
         return;
       }
@@ -253,7 +281,15 @@ export function startKubernetesStream(options: KubernetesStreamOptions): Kuberne
     seen.add(route.type.key);
     start(route.type, (info, change) => onObjectChange(route.type, info, change));
   }
-  if (routes.some((r) => wants(r, 'error'))) start(eventsType, (_info, change) => onCoreEvent(change));
+  if (routes.some((r) => wants(r, 'error'))) {
+    seen.add(eventsType.key);
+    start(eventsType, (_info, change) => onCoreEvent(change));
+  }
+  // Until a resumed collection is listed, events keep its old resume point in their cursors.
+  for (const [key, version] of resumePoints) if (seen.has(key)) handled.set(key, version);
+  const ignored = [...resumePoints.keys()].filter((key) => !seen.has(key));
+  if (ignored.length > 0)
+    log.info('resume cursor names resources this config does not watch; ignored', { resources: ignored });
   for (const warning of read.warnings) log.warn('config', { warning });
   const ready = Promise.all(waits).then(() => undefined);
   return {

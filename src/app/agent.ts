@@ -25,6 +25,8 @@ import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
 import { openKvStateBackend } from './runtime-state-kv.js';
+import { createFileCursorStore, sourceCursorsFile } from './source-cursors.js';
+import { createKvCursorStore } from './source-cursors-kv.js';
 import { createTermOutbox, type TermOutbox } from './term-outbox.js';
 import { forwardingWebhooks, serveForwardedWebhooks, webhookSubject } from './webhook-forward.js';
 
@@ -131,11 +133,24 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
     metrics,
   });
+  const consumer = deploymentConsumer(initialConfig, configFiles);
+  // Where source streams resume from after a restart; with HA, shared so a new leader resumes
+  // where the last one stopped.
+  const cursors = haEnabled
+    ? createKvCursorStore({
+        connection: () => (leadership as Leadership).nats(),
+        bucket: 'switchboard-cursors',
+        prefix: consumer,
+        replicas: initialConfig.settings.delivery.store.jetstream.replicas,
+        logger: deps.logger,
+      })
+    : createFileCursorStore({ path: sourceCursorsFile(deps.stateDir, configFiles), logger: deps.logger });
   const {
     streams,
     startStreams: startWantedStreams,
     actions,
     webhook,
+    loadCursors,
   } = createEventPath({
     live,
     plugins,
@@ -144,11 +159,11 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     kube,
     logger: deps.logger,
     metrics,
+    cursors,
   });
 
   const startStreams = () => (leading() ? startWantedStreams() : 0);
   const env = deps.watch?.env ?? process.env;
-  const consumer = deploymentConsumer(initialConfig, configFiles);
   const forwardSubject = webhookSubject(initialConfig.settings.delivery.store.jetstream.subject, consumer);
   let forwarded: { close(): Promise<void> } | undefined;
   /** This term's platforms are up: webhooks may be handled here (before, an event would find no destination). */
@@ -208,6 +223,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
         replicas: cfg.settings.delivery.store.jetstream.replicas,
       }),
     );
+    await loadCursors();
     if (!leadership.isCurrent(term)) return;
     termOutbox?.begin();
     for (const instance of live.topology().platforms) {
@@ -240,6 +256,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     await ending?.close();
     await streams.stopAll();
     streams.replace([]);
+    // The successor resumes the streams from here.
+    await cursors.flush().catch(() => undefined);
     for (const id of [...runner.slots.keys()]) {
       await runner.stop(id);
       retries.succeeded(`platform:${id}`);
@@ -293,8 +311,11 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     async start() {
       // Plugins a previous run of this agent left when it was killed (SIGKILL, OOM) go first.
       await pidFiles.reapOrphans();
-      // With HA the runtime state is shared and loaded by each new leader.
-      if (!haEnabled) await live.loadState(runtimeStateFile(deps.stateDir, configFiles));
+      // With HA the runtime state and the cursors are shared and loaded by each new leader.
+      if (!haEnabled) {
+        await live.loadState(runtimeStateFile(deps.stateDir, configFiles));
+        await loadCursors();
+      }
       // Listeners come first: a taken port fails at once instead of after every plugin is
       // installed, and /healthz answers while a slow repository holds the rest of start (a
       // liveness probe would otherwise restart the agent forever); /readyz says 503 until ready.
@@ -355,6 +376,8 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       if (neverRan > 0) log.warn({ actions: neverRan }, 'stopped with action runs that never started');
       // What is queued goes out (within settings.delivery.drainTimeout) before bots disconnect.
       await outbox.close();
+      // After the queue: cursors are stored only once their events are in it.
+      await cursors.close().catch(() => {});
       for (const slot of platforms.values()) await stopSlot(slot);
       await plugins.stopAll();
       await kube.close();

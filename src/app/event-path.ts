@@ -8,7 +8,8 @@ import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { enabledActions, type LiveConfig, notificationsOn } from './live-config.js';
 import type { PluginProcesses } from './plugin-processes.js';
-import { sourceContextFor, webhookHandlerFor } from './source-wiring.js';
+import type { SourceCursorStore } from './source-cursors.js';
+import { cursorKeeper, sourceContextFor, webhookHandlerFor } from './source-wiring.js';
 import { StreamSet } from './stream-set.js';
 
 /** The event-out side of the agent, as start, reload and stop drive it. */
@@ -20,6 +21,12 @@ export interface EventPath {
   actions: ActionRunner;
   /** Incoming webhooks, for the HTTP listener. */
   webhook: HttpHandlers['webhook'];
+  /**
+   * Reads the stored stream cursors; call before the first startStreams so streams resume, and
+   * again before opening streams after another replica streamed (a new leader). A store that
+   * cannot be read is logged and streams start from what this process knew (fresh at start).
+   */
+  loadCursors(): Promise<void>;
 }
 
 /**
@@ -37,6 +44,8 @@ export function createEventPath(options: {
   kube: PluginKubeAccess;
   logger: Logger;
   metrics: AgentMetrics;
+  /** Where source streams resume from and record how far they got; absent: they start fresh. */
+  cursors?: SourceCursorStore;
 }): EventPath {
   const { live, plugins, outbox, logger, metrics } = options;
   const initial = live.config();
@@ -75,10 +84,12 @@ export function createEventPath(options: {
     live.topology().incomingWebhookBaseUrl,
     () => live.config().settings.clusterName,
   );
+  const cursors = options.cursors ? cursorKeeper({ store: options.cursors, outbox, logger }) : undefined;
   const streams = new StreamSet({
     supervisor: (key) => plugins.supervisor('source', key),
     context: (group) => sourceContext(group),
     onEvent: dispatch,
+    ...(cursors ? { cursors } : {}),
     kubeConfig: (entry) =>
       options.kube.forStream(entry.rbac, {
         where: `sources.${entry.group}.plugins.${entry.key}`,
@@ -91,6 +102,7 @@ export function createEventPath(options: {
     streams,
     startStreams: () => streams.startWanted(live.topology().sourceEntries()),
     actions,
+    loadCursors: () => cursors?.load() ?? Promise.resolve(),
     webhook: webhookHandlerFor({
       live,
       plugins,

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import { createSourceClient, type SourceCallContext } from '../plugins/host/source-client.js';
 import type { PluginSupervisor } from '../plugins/host/supervisor.js';
 import { streamId } from './reload.js';
+import { streamCursorKey } from './source-cursors.js';
 import type { SourceEntryView } from './topology.js';
 
 export interface StreamSetOptions {
@@ -10,6 +11,16 @@ export interface StreamSetOptions {
   supervisor(key: string): PluginSupervisor | undefined;
   context(group: string): SourceCallContext;
   onEvent(group: string, event: Uint8Array): void;
+  /**
+   * Where streams resume and where they got to, by stream key (streamCursorKey): absent, every
+   * stream starts fresh and cursors are dropped.
+   */
+  cursors?: {
+    /** The cursor a stream opens with (undefined: fresh). */
+    resumeFrom(streamKey: string): string | undefined;
+    /** Called right after `onEvent` for an event the plugin sent a cursor with. */
+    delivered(streamKey: string, cursor: string): void;
+  };
   /**
    * The stream's kubeconfig from the entry's `context.rbac` (undefined: none, as in Botkube),
    * held while the stream runs and released when it stops. May throw (SB_ERR_KUBE_RBAC…): the
@@ -56,6 +67,9 @@ export class StreamSet {
         );
         continue;
       }
+      const cursors = this.#options.cursors;
+      const key = streamCursorKey(entry.group, entry.key, entry.rawConfig);
+      const resumeCursor = cursors?.resumeFrom(key);
       const stream = startSourceStream(
         {
           group: entry.group,
@@ -64,8 +78,12 @@ export class StreamSet {
           config: entry.rawConfig,
           context: this.#options.context(entry.group),
           ...(kube ? { kubeConfig: kube.kubeConfig } : {}),
+          ...(resumeCursor ? { resumeCursor } : {}),
         },
-        this.#options.onEvent,
+        (group, event, cursor) => {
+          this.#options.onEvent(group, event);
+          if (cursor) cursors?.delivered(key, cursor);
+        },
         this.#options.logger,
       );
       if (kube) {

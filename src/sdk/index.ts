@@ -20,6 +20,7 @@ export {
   type SourceContext,
   type SourcePlugin,
   type SourcePluginMetadata,
+  type StreamEvent,
   type StreamInput,
   serveSource,
 } from './source.js';

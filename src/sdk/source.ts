@@ -33,6 +33,23 @@ export interface StreamInput {
   signal: AbortSignal;
   protocolVersion: number;
   log: PluginLogger;
+  /**
+   * The cursor of the last event of this stream the host kept (a {@link StreamEvent.cursor}
+   * this plugin sent earlier, perhaps from another process or another version of the config),
+   * or undefined: start fresh. A plugin that can, reports what happened since; a cursor it
+   * cannot use (unknown format, too old) is ignored with a warning. Botkube hosts never send one.
+   */
+  resumeCursor?: string;
+}
+
+/**
+ * An event a stream yields, optionally with a cursor: an opaque string (keep it small) meaning
+ * "every event up to and including this one was sent". Hosts that keep cursors (Switchboard)
+ * store the latest one they delivered and pass it back as {@link StreamInput.resumeCursor}
+ * when the stream opens again; other hosts (Botkube) ignore it.
+ */
+export interface StreamEvent extends SourceEvent {
+  cursor?: string;
 }
 
 export interface ExternalRequestInput {
@@ -54,7 +71,7 @@ export interface SourcePluginMetadata extends PluginMetadata {
 export interface SourcePlugin {
   metadata: SourcePluginMetadata;
   /** Events for one configured stream; ends when the iterable ends or `signal` aborts. Omit for webhook-only sources. */
-  stream?(input: StreamInput): AsyncIterable<SourceEvent>;
+  stream?(input: StreamInput): AsyncIterable<StreamEvent>;
   /** Turns one incoming webhook call into an event. Omit for stream-only sources. */
   handleExternalRequest?(input: ExternalRequestInput): SourceEvent | Promise<SourceEvent>;
 }
@@ -152,7 +169,7 @@ function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogg
   return async (
     request: StreamRequest | V1StreamRequest,
     call: CallContext,
-    send: (response: { event: Uint8Array }) => Promise<void>,
+    send: (response: { event: Uint8Array; cursor?: string }) => Promise<void>,
   ): Promise<void> => {
     const produce = plugin.stream;
     if (!produce) {
@@ -163,6 +180,7 @@ function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogg
       appVersion === 1
         ? v1SourceContext((request as V1StreamRequest).context)
         : toSourceContext((request as StreamRequest).context);
+    const resumeCursor = appVersion === 1 ? '' : ((request as StreamRequest).context?.resumeCursor ?? '');
     const input: StreamInput = {
       rawConfig,
       config: <T>() => mergeConfigs<T>([rawConfig]),
@@ -170,11 +188,13 @@ function streamHandler(plugin: SourcePlugin, appVersion: number, log: PluginLogg
       signal: call.signal,
       protocolVersion: appVersion,
       log,
+      ...(resumeCursor ? { resumeCursor } : {}),
     };
     try {
-      for await (const event of produce(input)) {
+      for await (const { cursor, ...event } of produce(input)) {
         if (call.signal.aborted) break;
-        await send({ event: encodeEvent(event) });
+        // App protocol 1's response has no cursor field; an empty one is not written at all.
+        await send({ event: encodeEvent(event), ...(cursor && appVersion !== 1 ? { cursor } : {}) });
       }
     } catch (err) {
       log.error('stream failed', { error: err instanceof Error ? err.message : String(err) });

@@ -11,6 +11,8 @@ export interface SourceStreamSpec {
   config: Uint8Array;
   context: SourceCallContext;
   kubeConfig?: Uint8Array;
+  /** Where the stream starts: a cursor the plugin sent earlier (see StreamCall.resumeCursor). */
+  resumeCursor?: string;
 }
 
 export interface RunningStream {
@@ -23,11 +25,12 @@ export interface RunningStream {
 /**
  * Opens and keeps open one stream per (source group, plugin) — every plugin of a
  * group, unlike Botkube, which streams only one. Each event goes to `onEvent`
- * with its group; a stream failing or ending never affects the others.
+ * with its group and the cursor the plugin sent with it; a stream failing or ending never
+ * affects the others. A re-opened stream resumes from the latest cursor.
  */
 export function startSourceStream(
   spec: SourceStreamSpec,
-  onEvent: (group: string, event: Uint8Array) => void | Promise<void>,
+  onEvent: (group: string, event: Uint8Array, cursor?: string) => void | Promise<void>,
   logger: Logger,
 ): RunningStream {
   const log = logger.child({ component: 'source-bridge', source: spec.group, plugin: spec.pluginKey });
@@ -46,8 +49,9 @@ export function startSourceStream(
       config: spec.config,
       context: spec.context,
       ...(spec.kubeConfig ? { kubeConfig: spec.kubeConfig } : {}),
+      ...(spec.resumeCursor ? { resumeCursor: spec.resumeCursor } : {}),
     },
-    onEvent: (event) => onEvent(spec.group, event),
+    onEvent: (event, cursor) => (cursor ? onEvent(spec.group, event, cursor) : onEvent(spec.group, event)),
     onState: (state, reason) => {
       running.state = state;
       if (reason !== undefined) running.lastReason = reason;

@@ -6,8 +6,10 @@ export type StreamState = 'opening' | 'open' | 'waiting' | 'unsupported' | 'clos
 
 export interface StreamKeeperOptions {
   client: SourceClient;
+  /** The first open's call; its `resumeCursor` is where the stream starts (none: fresh). */
   call: StreamCall;
-  onEvent(event: Uint8Array): void | Promise<void>;
+  /** Each event, with the cursor the plugin sent with it (if any). */
+  onEvent(event: Uint8Array, cursor?: string): void | Promise<void>;
   /** State changes with the reason (stream ended, plugin restarted, error text). */
   onState?(state: StreamState, reason?: string): void;
   backoff?: BackoffPolicy;
@@ -21,13 +23,16 @@ export interface StreamKeeperOptions {
  * gives the client) for as long as `signal` is not aborted: it is
  * re-opened with backoff after the plugin ends it, after an error, and after the
  * plugin restarts (acquire waits for the new process). A source answering
- * UNIMPLEMENTED handles only webhooks, so the keeper stops quietly.
+ * UNIMPLEMENTED handles only webhooks, so the keeper stops quietly. A re-opened stream resumes
+ * from the latest cursor the plugin sent (or the first call's `resumeCursor` if it sent none),
+ * so events the plugin had while it was down or restarting are still reported, once.
  * Resolves when stopped.
  */
 export async function keepStreaming(options: StreamKeeperOptions): Promise<void> {
   const policy = options.backoff ?? defaultBackoff;
   const stableAfterMs = options.stableAfterMs ?? 30_000;
   let attempt = 0;
+  let cursor = options.call.resumeCursor;
   while (!options.signal.aborted) {
     options.onState?.('opening');
     const openedAt = Date.now();
@@ -35,14 +40,16 @@ export async function keepStreaming(options: StreamKeeperOptions): Promise<void>
     try {
       let first = true;
       // Events go from grpc-js's 'data' straight to onEvent; only a promise it returns pauses the stream.
+      const { resumeCursor: _first, ...call } = options.call;
       await options.client.each(
-        options.call,
-        (event) => {
+        cursor ? { ...call, resumeCursor: cursor } : call,
+        (event, eventCursor) => {
           if (first) {
             options.onState?.('open');
             first = false;
           }
-          return options.onEvent(event);
+          if (eventCursor) cursor = eventCursor;
+          return eventCursor ? options.onEvent(event, eventCursor) : options.onEvent(event);
         },
         { signal: options.signal },
       );

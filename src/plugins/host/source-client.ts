@@ -35,6 +35,11 @@ export interface StreamCall {
   config: Uint8Array;
   context: SourceCallContext;
   kubeConfig?: Uint8Array;
+  /**
+   * A cursor the plugin sent with an earlier event of this stream: the plugin reports what
+   * happened since (Switchboard extension; Go plugins ignore it). Not sent on app protocol 1.
+   */
+  resumeCursor?: string;
 }
 
 export interface ExternalRequestCall {
@@ -49,12 +54,13 @@ export interface SourceClient {
   stream(call: StreamCall, options?: CallOptions): AsyncIterable<Uint8Array>;
   /**
    * The same stream handed to `onEvent` event by event, with no layer in between (the agent's
-   * path); a promise returned by `onEvent` pauses the stream until it settles. Resolves when the
-   * plugin ends the stream; rejects like `stream` throws.
+   * path); a promise returned by `onEvent` pauses the stream until it settles. `cursor` is the
+   * event's cursor when the plugin sent one (never on app protocol 1). Resolves when the plugin
+   * ends the stream; rejects like `stream` throws.
    */
   each(
     call: StreamCall,
-    onEvent: (event: Uint8Array) => void | PromiseLike<void>,
+    onEvent: (event: Uint8Array, cursor?: string) => void | PromiseLike<void>,
     options?: CallOptions,
   ): Promise<void>;
   handleExternalRequest(call: ExternalRequestCall, options?: CallOptions): Promise<Uint8Array>;
@@ -105,6 +111,7 @@ export function createSourceClient(
       context: {
         sourceContext: sourceContext(call.context),
         kubeConfig: call.kubeConfig ?? new Uint8Array(),
+        resumeCursor: call.resumeCursor ?? '',
       },
     });
   // Early app-protocol-1 sources sent plain text in `output`.
@@ -138,7 +145,7 @@ export function createSourceClient(
 
   async function each(
     call: StreamCall,
-    onEvent: (event: Uint8Array) => void | PromiseLike<void>,
+    onEvent: (event: Uint8Array, cursor?: string) => void | PromiseLike<void>,
     opts: CallOptions = {},
   ): Promise<void> {
     const instance = await handle.acquire(defaultDeadline);
@@ -155,7 +162,7 @@ export function createSourceClient(
       instance,
       v3.stream as never,
       v3Request(call),
-      (response) => onEvent(response.event),
+      (response) => (response.cursor ? onEvent(response.event, response.cursor) : onEvent(response.event)),
       opts,
     );
   }
