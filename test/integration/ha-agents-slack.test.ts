@@ -1,0 +1,121 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishBuiltins } from '../support/agent-harness.js';
+import {
+  currentLeader,
+  killReplica,
+  type Replica,
+  ReplicaReceiver,
+  saveReplicaLogs,
+  startReplica,
+  writeReplicaConfig,
+} from '../support/ha-agents.js';
+import { TestNatsServer } from '../support/nats-server.js';
+import {
+  type PostedMessage,
+  type SlackEmulator,
+  startSlackEmulator,
+} from '../support/slack-emulator/index.js';
+import { waitFor } from '../support/test-logger.js';
+
+/**
+ * Two real agent replicas in HA mode with a Slack bot (Socket Mode) against the Slack emulator:
+ * only the leader holds a Socket Mode connection; after the leader is killed the next one opens
+ * its own, and a command typed while no replica was connected (Slack keeps it for the app) is
+ * answered once, by the new leader.
+ */
+
+describe('HA: Slack Socket Mode held by the leader only', () => {
+  const children: ChildProcess[] = [];
+  const receiver = new ReplicaReceiver();
+  const started: Replica[] = [];
+  let emu: SlackEmulator;
+  let nats: TestNatsServer;
+  let repo: string;
+
+  beforeAll(async () => {
+    [repo, nats, emu] = await Promise.all([
+      publishBuiltins(),
+      TestNatsServer.start(),
+      startSlackEmulator({ rateLimit: { ratePerSecond: 50, burst: 50 }, serverPingIntervalMs: 0 }),
+    ]);
+    await receiver.listen();
+  }, 180_000);
+
+  afterAll(async () => {
+    await saveReplicaLogs(started);
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    await receiver.close();
+    await nats?.dispose();
+    await emu?.close();
+  });
+
+  it('one Socket Mode connection at a time; a command typed during the failover is answered once by the new leader', async () => {
+    const ops = emu.addChannel('prod-ops');
+    const ada = emu.addUser('ada');
+    const mention = `<@${emu.botUserId}>`;
+    const dir = await mkdtemp(join(tmpdir(), 'sb-ha-slack-'));
+    const platforms = `    socketSlack:
+      enabled: true
+      botToken: ${emu.botToken}
+      appToken: ${emu.appToken}
+      apiUrl: ${emu.apiUrl}
+      apiRetries: 0
+      pingTimeout: 5s
+      channels:
+        ops: {name: prod-ops, bindings: {executors: [tools]}}`;
+    const executors = `executors:
+  tools:
+    sb/echo: {enabled: true}`;
+    const all = await Promise.all(
+      ['a', 'b'].map((name) =>
+        writeReplicaConfig({
+          dir,
+          name,
+          natsUrl: nats.url,
+          receiverUrl: receiver.url,
+          repo,
+          election: { store: 'nats', lease: 'ha-slack' },
+          platforms,
+          executors,
+        }),
+      ),
+    );
+    started.push(...all);
+    await Promise.all(all.map((r) => startReplica(r, children)));
+    const leader = await waitFor(() => currentLeader(all), 20_000, 'a leader');
+    await waitFor(() => emu.stats().liveConnections === 1, 20_000, 'the leader’s Socket Mode connection');
+    const text = (m: PostedMessage) => JSON.stringify(m.blocks ?? []);
+    const replies = (needle: string) => emu.messages(ops.id).filter((m) => text(m).includes(needle));
+
+    await emu.userMessage({ user: ada.id, channel: ops.id, text: `${mention} echo before the kill` });
+    await waitFor(() => replies('before the kill').length === 1, 20_000, 'the answer before the kill');
+    // The follower stays without a connection while the leader holds one.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(emu.stats().liveConnections).toBe(1);
+
+    await killReplica(leader);
+    await waitFor(() => emu.stats().liveConnections === 0, 10_000, 'the killed leader’s connection to close');
+    await emu.userMessage({ user: ada.id, channel: ops.id, text: `${mention} echo during the gap` });
+    await waitFor(() => replies('during the gap').length >= 1, 30_000, 'the answer from the next leader');
+    expect((await currentLeader(all))?.name).not.toBe(leader.name);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(replies('during the gap')).toHaveLength(1);
+    expect(replies('before the kill')).toHaveLength(1);
+    expect(emu.stats().liveConnections).toBe(1);
+
+    // The killed replica comes back as a follower: still one connection.
+    await startReplica(leader, children);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(emu.stats().liveConnections).toBe(1);
+    expect(emu.specViolations()).toEqual([]);
+  }, 240_000);
+});
