@@ -5,11 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sourceCursorsFile } from '../../src/app/source-cursors.js';
-import { buildPlugins } from '../../src/plugins/publish/build-plugins.js';
 import { freePort } from '../support/agent-harness.js';
-import { repoRoot } from '../support/build-fixtures.js';
 import { startCliAgent } from '../support/cli-agent-pipeline.js';
-import { buildIndexWithoutDependencies } from '../support/fixture-index.js';
+import { publishFixtureSource } from '../support/fixture-source-repo.js';
 import { SlowReceiver } from '../support/slow-receiver.js';
 import { waitFor } from '../support/test-logger.js';
 
@@ -19,23 +17,6 @@ import { waitFor } from '../support/test-logger.js';
  * mode (it tails a file and starts at its end unless given a resume cursor) to the webhook sink.
  * Lines appended while no agent runs are delivered after the restart, each once.
  */
-
-const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
-
-async function publishFixtureSource(): Promise<string> {
-  const repo = await mkdtemp(join(tmpdir(), 'sb-resume-repo-'));
-  const pluginsDir = await mkdtemp(join(tmpdir(), 'sb-resume-plugins-'));
-  await mkdir(join(pluginsDir, 'fx'));
-  const fixture = join(repoRoot, 'test/fixtures/plugins/source-fixture.ts');
-  await writeFile(join(pluginsDir, 'fx', 'source.ts'), `import '${fixture}';\n`);
-  await writeFile(
-    join(pluginsDir, 'fx', 'plugin.json'),
-    JSON.stringify([{ type: 'source', name: 'fixture', entry: 'source.ts' }]),
-  );
-  await buildPlugins({ pluginsDir, outputDir: repo, rootDir: repoRoot, platforms: [{ os: 'linux', arch }] });
-  await buildIndexWithoutDependencies(repo);
-  return repo;
-}
 
 describe('source streams resume across agent restarts (real agent process, file cursor store)', () => {
   const receiver = new SlowReceiver();

@@ -26,7 +26,8 @@ import { waitFor } from '../support/test-logger.js';
  * Two real agent replicas in HA mode with a Slack bot (Socket Mode) against the Slack emulator:
  * only the leader holds a Socket Mode connection; after the leader is killed the next one opens
  * its own, and a command typed while no replica was connected (Slack keeps it for the app) is
- * answered once, by the new leader.
+ * answered once, by the new leader; notifications disabled through one leader stay disabled
+ * under the next (runtime state shared in NATS KV).
  */
 
 describe('HA: Slack Socket Mode held by the leader only', () => {
@@ -58,7 +59,7 @@ describe('HA: Slack Socket Mode held by the leader only', () => {
     await emu?.close();
   });
 
-  it('one Socket Mode connection at a time; a command typed during the failover is answered once by the new leader', async () => {
+  it('one Socket Mode connection at a time; a command typed during the failover is answered once by the new leader; muted notifications stay muted under the next leader', async () => {
     const ops = emu.addChannel('prod-ops');
     const ada = emu.addUser('ada');
     const mention = `<@${emu.botUserId}>`;
@@ -71,7 +72,7 @@ describe('HA: Slack Socket Mode held by the leader only', () => {
       apiRetries: 0
       pingTimeout: 5s
       channels:
-        ops: {name: prod-ops, bindings: {executors: [tools]}}`;
+        ops: {name: prod-ops, bindings: {executors: [tools], sources: [alerts]}}`;
     const executors = `executors:
   tools:
     sb/echo: {enabled: true}`;
@@ -116,6 +117,43 @@ describe('HA: Slack Socket Mode held by the leader only', () => {
     await startReplica(leader, children);
     await new Promise((r) => setTimeout(r, 2000));
     expect(emu.stats().liveConnections).toBe(1);
+
+    // Runtime state is shared: notifications disabled through this leader stay disabled under
+    // the next one (the event still reaches the sink, bound to the same source group).
+    await emu.userMessage({ user: ada.id, channel: ops.id, text: `${mention} disable notifications` });
+    await waitFor(
+      () => replies('Notifications are now disabled').length === 1,
+      20_000,
+      'notifications disabled',
+    );
+    const second = await waitFor(() => currentLeader(all), 20_000, 'the leader');
+    await killReplica(second);
+    const next = await waitFor(
+      async () => {
+        const now = await currentLeader(all);
+        return now && now !== second ? now : undefined;
+      },
+      30_000,
+      'the next leader',
+    );
+    const post = (n: number) =>
+      fetch(`http://127.0.0.1:${next.hookPort}/sources/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `ev-${n}-` }),
+      });
+    await waitFor(async () => (await post(1)).status === 200, 20_000, 'the new leader to take events');
+    await waitFor(() => receiver.unique().has(1), 20_000, 'the event at the sink');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(replies('ev-1-')).toEqual([]);
+    await emu.userMessage({ user: ada.id, channel: ops.id, text: `${mention} enable notifications` });
+    await waitFor(
+      () => replies('Notifications are now enabled').length === 1,
+      20_000,
+      'notifications enabled',
+    );
+    expect((await post(2)).status).toBe(200);
+    await waitFor(() => replies('ev-2-').length === 1, 20_000, 'the event in the channel again');
     expect(emu.specViolations()).toEqual([]);
   }, 240_000);
 });

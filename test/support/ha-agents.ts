@@ -109,6 +109,10 @@ export async function writeReplicaConfig(options: {
   platforms?: string;
   /** An `executors:` block (YAML, top level). */
   executors?: string;
+  /** More source groups under `sources:` (YAML, indented by two spaces), bound to the sink too. */
+  sources?: { yaml: string; groups: string[] };
+  /** More repositories under `plugins.repositories` (YAML, indented by four spaces). */
+  repositories?: string;
 }): Promise<Replica> {
   const home = join(options.dir, options.name);
   await mkdir(home, { recursive: true });
@@ -129,12 +133,13 @@ communications:
       enabled: true
       url: ${options.receiverUrl}
       headers: {X-Replica: ${options.name}}
-      bindings: {sources: [alerts]}
+      bindings: {sources: [${['alerts', ...(options.sources?.groups ?? [])].join(', ')}]}
 ${options.platforms ?? ''}
 ${options.executors ?? ''}
 sources:
   alerts:
     sb/webhook: {enabled: true}
+${options.sources?.yaml ?? ''}
 settings:
   clusterName: ha
   healthPort: 0
@@ -155,6 +160,7 @@ plugins:
   cacheDir: ${join(home, 'cache')}
   repositories:
     sb: {url: "file://${options.repo}/index.yaml"}
+${options.repositories ?? ''}
   incomingWebhook: {enabled: true, port: ${hookPort}}
 `,
   );
