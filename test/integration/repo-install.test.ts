@@ -100,6 +100,7 @@ describe('installing from our own repository over HTTP', () => {
     const { logger, lines } = createTestLogger('info');
     const opts = await options({ logger });
     const [installed] = (await installPlugins(opts)).plugins;
+    const original = await readFile(installed?.binary as string);
     await writeFile(installed?.binary as string, '#!/bin/sh\necho evil\n');
     server.requests.length = 0;
     const [again] = (await installPlugins(opts)).plugins;
@@ -107,7 +108,8 @@ describe('installing from our own repository over HTTP', () => {
     expect(lines.some((l) => l.msg === 'cached plugin changed since it was installed; reinstalling')).toBe(
       true,
     );
-    expect(await readFile(again?.binary as string, 'utf8')).toContain('serveExecutor');
+    // The program as published again (its code is packed after a loader, so compare bytes).
+    expect((await readFile(again?.binary as string)).equals(original)).toBe(true);
     expect(server.requests.map((r) => r.path)).toContain('/executor_greet_linux_amd64.tar.gz');
   });
 
