@@ -11,16 +11,10 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
-import {
-  type ConnectionOptions,
-  connect,
-  credsAuthenticator,
-  headers,
-  type NatsConnection,
-  nanos,
-} from '@nats-io/transport-node';
+import { headers, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { Logger } from '../log/logger.js';
+import { connectNatsWithRetry } from './nats-connection.js';
 import { decodeOutbound, encodeOutbound } from './outbound-codec.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
 
@@ -138,63 +132,19 @@ export async function openJetStreamStore(options: JetStreamStoreOptions): Promis
   }
 }
 
-function connectionOptions(options: JetStreamStoreOptions): ConnectionOptions {
-  const { auth, tls } = options;
-  return {
-    servers: [...options.servers],
-    name: `switchboard ${options.consumer}`,
-    // Once connected, never give up: writes wait in the backlog and are retried (message ids
-    // make the retries safe) until the server is back.
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: options.retryMs ?? 1000,
-    timeout: 5000,
-    ...(auth.user ? { user: auth.user, pass: auth.password ?? '' } : {}),
-    ...(auth.token ? { token: auth.token } : {}),
-    ...(auth.credentials ? { authenticator: credsAuthenticator(encoder.encode(auth.credentials)) } : {}),
-    ...(tls
-      ? {
-          tls: {
-            ...(tls.caFile ? { caFile: tls.caFile } : {}),
-            ...(tls.certFile ? { certFile: tls.certFile } : {}),
-            ...(tls.keyFile ? { keyFile: tls.keyFile } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
 /**
- * The first connection: a server that does not answer is logged as SB_ERR_QUEUE_STORE (at once,
- * then every 30 s with the attempt count) and tried again every `retryMs`, until `signal` stops.
+ * The first connection (see connectNatsWithRetry): retried every `retryMs`, logged as
+ * SB_ERR_QUEUE_STORE, until `signal` stops it.
  */
-async function connectWithRetry(options: JetStreamStoreOptions): Promise<NatsConnection> {
-  const retryMs = options.retryMs ?? 1000;
-  let attempts = 0;
-  let loggedAt = Number.NEGATIVE_INFINITY;
-  for (;;) {
-    if (options.signal?.aborted)
-      throw new SwitchboardError(
-        'SB_ERR_QUEUE_STORE',
-        `stopped before NATS at ${options.servers.join(', ')} answered (${attempts} attempts); the messages accepted meanwhile were not stored`,
-      );
-    try {
-      const nc = await connect(connectionOptions(options));
-      if (attempts > 0)
-        options.log.info({ servers: options.servers, attempts }, 'NATS reached; opening the delivery queue');
-      return nc;
-    } catch (err) {
-      attempts += 1;
-      const now = Date.now();
-      if (now - loggedAt >= logEveryMs) {
-        loggedAt = now;
-        options.log.error(
-          { code: 'SB_ERR_QUEUE_STORE', servers: options.servers, attempts, err: (err as Error).message },
-          `cannot reach NATS at ${options.servers.join(', ')} (settings.delivery.store.jetstream.servers): ${(err as Error).message}; trying again every ${retryMs} ms, messages wait in memory until then`,
-        );
-      }
-      await sleep(retryMs, options.signal);
-    }
-  }
+function connectWithRetry(options: JetStreamStoreOptions): Promise<NatsConnection> {
+  return connectNatsWithRetry({
+    endpoint: { servers: options.servers, auth: options.auth, ...(options.tls ? { tls: options.tls } : {}) },
+    name: `switchboard ${options.consumer}`,
+    purpose: 'the delivery queue; messages wait in memory until then',
+    log: options.log,
+    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
