@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorClient } from '../../src/plugins/host/executor-client.js';
 import { instanceHandle } from '../../src/plugins/host/plugin-handle.js';
 import { launchPlugin } from '../../src/plugins/host/plugin-instance.js';
+import { unpackProgram } from '../../src/plugins/publish/program-pack.js';
 import { type InstallOptions, installPlugins } from '../../src/plugins/repository/index.js';
 import { buildBotkubeStyleRepository } from '../fixtures/repo/build-repo.js';
 import { repoRoot } from '../support/build-fixtures.js';
@@ -12,6 +13,11 @@ import { type StaticServer, startStaticServer } from '../support/static-server.j
 import { createTestLogger } from '../support/test-logger.js';
 
 const plugins = join(repoRoot, 'test/fixtures/plugins');
+
+/** The code of an installed program: `plugin build` packs it (base64) after a small loader. */
+async function programCode(binary: string | undefined): Promise<string> {
+  return unpackProgram(await readFile(binary as string, 'utf8')).functionSource;
+}
 let dir: string;
 let server: StaticServer;
 
@@ -48,7 +54,7 @@ describe('a hand-written Botkube-format index with go-getter URLs', () => {
       recommended: true,
       documentationUrl: 'https://example.invalid/docs/shout',
     });
-    expect(await readFile(shout?.binary as string, 'utf8')).toContain('Executor fixture for host tests');
+    expect(await programCode(shout?.binary)).toContain('Executor fixture for host tests');
     expect((await stat(shout?.binary as string)).mode & 0o777).toBe(0o755);
     // //subdir selects helper-linux-amd64/bin; the file named like the dependency is taken from there.
     expect(await readFile(shout?.dependencies.helper as string, 'utf8')).toBe('#!/bin/sh\necho helper\n');
@@ -86,7 +92,7 @@ describe('a hand-written Botkube-format index with go-getter URLs', () => {
       '/index.yaml',
       '/v1.13.0/executor_shout_linux_amd64.zip',
     ]);
-    expect(await readFile(old?.binary as string, 'utf8')).toContain('Executor fixture for host tests');
+    expect(await programCode(old?.binary)).toContain('Executor fixture for host tests');
     const [rc] = (await installPlugins(await options({ plugins: ['botkube/shout@1.15.0-rc.1'] }))).plugins;
     expect(rc?.version).toBe('v1.15.0-rc.1');
     const [range] = (await installPlugins(await options({ plugins: ['botkube/shout@~1.13'] }))).plugins;
@@ -100,7 +106,7 @@ describe('a hand-written Botkube-format index with go-getter URLs', () => {
         await options({ plugins: ['botkube/shout'], platform: { os: 'linux', arch: 'arm64' } }),
       )
     ).plugins;
-    expect(await readFile(raw?.binary as string, 'utf8')).toContain('Executor fixture for host tests');
+    expect(await programCode(raw?.binary)).toContain('Executor fixture for host tests');
     expect(server.requests.find((r) => r.path.endsWith('linux_arm64'))?.url).toBe(
       '/v1.14.0/executor_shout_linux_arm64?token=abc',
     );
@@ -109,7 +115,7 @@ describe('a hand-written Botkube-format index with go-getter URLs', () => {
         await options({ plugins: ['botkube/shout'], platform: { os: 'darwin', arch: 'arm64' } }),
       )
     ).plugins;
-    expect(await readFile(gz?.binary as string, 'utf8')).toContain('Executor fixture for host tests');
+    expect(await programCode(gz?.binary)).toContain('Executor fixture for host tests');
   });
 
   it('a source entry installs; a missing platform and unknown versions are explained', async () => {
