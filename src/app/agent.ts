@@ -15,7 +15,7 @@ import { createCommandPath } from './command-path.js';
 import { DeferredChecks } from './deferred-checks.js';
 import { createAgentOutbox, deploymentConsumer } from './delivery-store.js';
 import { createEventPath } from './event-path.js';
-import { Leadership } from './leadership.js';
+import type { Leadership } from './leadership.js';
 import { LiveConfig } from './live-config.js';
 import { createPartRetry, createStartRetries } from './part-retry.js';
 import { PlatformRunner } from './platform-runner.js';
@@ -24,7 +24,6 @@ import { PluginInstalls } from './plugin-installs.js';
 import { PluginProcesses } from './plugin-processes.js';
 import { createReloader, reloadTargetOf, SerialRunner } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
-import { openKvStateBackend } from './runtime-state-kv.js';
 import { createFileCursorStore, sourceCursorsFile } from './source-cursors.js';
 import { createKvCursorStore } from './source-cursors-kv.js';
 import { createTermOutbox, type TermOutbox } from './term-outbox.js';
@@ -168,18 +167,13 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   let forwarded: { close(): Promise<void> } | undefined;
   /** This term's platforms are up: webhooks may be handled here (before, an event would find no destination). */
   let termReady = false;
-  const leadership: Leadership | undefined = haEnabled
-    ? new Leadership({
-        config: initialConfig,
-        env,
-        metrics,
-        log,
-        hooks: { lead: (term) => serial.run(() => lead(term)), follow: (reason) => follow(reason) },
-      })
-    : undefined;
-  const followerWebhook = leadership
-    ? forwardingWebhooks({ local: webhook, nats: () => leadership.natsNow(), subject: forwardSubject })
-    : webhook;
+  /** With settings.ha, made at start: its module (and the NATS client) loads only then. */
+  let leadership: Leadership | undefined;
+  const followerWebhook = forwardingWebhooks({
+    local: webhook,
+    nats: () => leadership?.natsNow(),
+    subject: forwardSubject,
+  });
 
   const agentStatus = createAgentStatus({
     lifecycle: () => ({ startFinished, stopped }),
@@ -197,8 +191,13 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const status = (): AgentStatus => agentStatus.status();
   const handlers: HttpHandlers = {
     ready: () => agentStatus.isReady(),
-    ...(leadership
-      ? { readiness: () => ({ role: leadership.role, leader: leadership.status().leader ?? null }) }
+    ...(haEnabled
+      ? {
+          readiness: () => ({
+            role: leadership?.role ?? 'follower',
+            leader: leadership?.status().leader ?? null,
+          }),
+        }
       : {}),
     status,
     metrics: metrics.registry,
@@ -215,6 +214,7 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
     const cfg = config();
     const nc = await leadership.nats();
     if (!leadership.isCurrent(term)) return;
+    const { openKvStateBackend } = await import('./runtime-state-kv.js');
     await live.loadState(
       await openKvStateBackend({
         connection: nc,
@@ -309,6 +309,16 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
 
   return {
     async start() {
+      if (haEnabled) {
+        const { Leadership } = await import('./leadership.js');
+        leadership = new Leadership({
+          config: initialConfig,
+          env,
+          metrics,
+          log,
+          hooks: { lead: (term) => serial.run(() => lead(term)), follow: (reason) => follow(reason) },
+        });
+      }
       // Plugins a previous run of this agent left when it was killed (SIGKILL, OOM) go first.
       await pidFiles.reapOrphans();
       // With HA the runtime state and the cursors are shared and loaded by each new leader.

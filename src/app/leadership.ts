@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Counter, Gauge } from 'prom-client';
+// The classes' own files: prom-client's index also loads its default metrics (see metrics.ts).
+import Counter from 'prom-client/lib/counter.js';
+import Gauge from 'prom-client/lib/gauge.js';
 import type { Config } from '../config/schema.js';
 import type { HaSettings } from '../config/slices/ha.js';
 import { connectNatsWithRetry, type NatsEndpoint } from '../delivery/nats-connection.js';

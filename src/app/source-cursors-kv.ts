@@ -1,4 +1,4 @@
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log/logger.js';
 import type { SourceCursorStore } from './source-cursors.js';
@@ -29,9 +29,10 @@ export function createKvCursorStore(options: {
   let closed = false;
 
   const bucket = (): Promise<KV> => {
-    kv ??= options
-      .connection()
-      .then((nc) => new Kvm(nc).create(options.bucket, { history: 1, replicas: options.replicas }));
+    // Loaded on first use: the agent's module graph holds no NATS client unless HA runs.
+    kv ??= Promise.all([options.connection(), import('@nats-io/kv')]).then(([nc, { Kvm }]) =>
+      new Kvm(nc).create(options.bucket, { history: 1, replicas: options.replicas }),
+    );
     kv.catch(() => {
       kv = undefined;
     });
