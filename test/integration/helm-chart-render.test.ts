@@ -244,11 +244,6 @@ describe('helm chart: rendered agent config', () => {
   });
 });
 
-// `settings.ha` is the agent's config block (src/config); the chart's values schema takes it once
-// the agent's config schema has it. Until then only replicaCount can turn HA mode on, and the
-// cases that set settings.ha, or run `config validate` on an HA config, are skipped.
-const valuesSchema = JSON.parse(await readFile(join(chartDir, 'values.schema.json'), 'utf8'));
-const agentHasHa = 'ha' in valuesSchema.properties.settings.properties;
 const nats = [
   '--set',
   'settings.delivery.store.type=jetstream',
@@ -325,7 +320,7 @@ describe('helm chart: HA mode (several replicas)', () => {
     expect(lint.stdout + lint.stderr).toContain('0 chart(s) failed');
   });
 
-  it.skipIf(!agentHasHa)('the HA config it renders passes the agent’s config validate', async () => {
+  it('the HA config it renders passes the agent’s config validate', async () => {
     const result = await validate(await template(threeReplicas));
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
@@ -439,46 +434,43 @@ describe('helm chart: HA mode (several replicas)', () => {
     expect(await checksum(['--set', 'replicaCount=5', ...nats])).toBe(three);
   });
 
-  it.skipIf(!agentHasHa)(
-    'settings.ha: on with one replica, timings and Lease overridable, the NATS store',
-    async () => {
-      const one = await template([...nats, '--set', 'settings.ha.enabled=true']);
-      expect(agentConfig(one).settings.ha.enabled).toBe(true);
-      expect(find(one, 'Deployment').spec.strategy.type).toBe('RollingUpdate');
-      expect(ofKind(one, 'Role', 'RoleBinding', 'PodDisruptionBudget')).toHaveLength(3);
+  it('settings.ha: on with one replica, timings and Lease overridable, the NATS store', async () => {
+    const one = await template([...nats, '--set', 'settings.ha.enabled=true']);
+    expect(agentConfig(one).settings.ha.enabled).toBe(true);
+    expect(find(one, 'Deployment').spec.strategy.type).toBe('RollingUpdate');
+    expect(ofKind(one, 'Role', 'RoleBinding', 'PodDisruptionBudget')).toHaveLength(3);
 
-      const tuned = await template([
-        ...threeReplicas,
-        '--set',
-        'settings.ha.election.leaseDuration=20s',
-        '--set',
-        'settings.ha.election.renewDeadline=12s',
-        '--set',
-        'settings.ha.election.kubernetes.name=chatops-leader',
-      ]);
-      expect(agentConfig(tuned).settings.ha).toEqual({
-        enabled: true,
-        election: {
-          leaseDuration: '20s',
-          renewDeadline: '12s',
-          kubernetes: { namespace: 'chat', name: 'chatops-leader' },
-        },
-      });
-      expect(find(tuned, 'Role').rules[1].resourceNames).toEqual(['chatops-leader']);
-      expect((await validate(tuned)).valid).toBe(true);
+    const tuned = await template([
+      ...threeReplicas,
+      '--set',
+      'settings.ha.election.leaseDuration=20s',
+      '--set',
+      'settings.ha.election.renewDeadline=12s',
+      '--set',
+      'settings.ha.election.kubernetes.name=chatops-leader',
+    ]);
+    expect(agentConfig(tuned).settings.ha).toEqual({
+      enabled: true,
+      election: {
+        leaseDuration: '20s',
+        renewDeadline: '12s',
+        kubernetes: { namespace: 'chat', name: 'chatops-leader' },
+      },
+    });
+    expect(find(tuned, 'Role').rules[1].resourceNames).toEqual(['chatops-leader']);
+    expect((await validate(tuned)).valid).toBe(true);
 
-      // The NATS store needs no Kubernetes rights.
-      const kv = await template([...threeReplicas, '--set', 'settings.ha.election.store=nats']);
-      expect(agentConfig(kv).settings.ha).toEqual({ enabled: true, election: { store: 'nats' } });
-      expect(ofKind(kv, 'Role', 'RoleBinding')).toEqual([]);
-      expect(ofKind(kv, 'PodDisruptionBudget')).toHaveLength(1);
+    // The NATS store needs no Kubernetes rights.
+    const kv = await template([...threeReplicas, '--set', 'settings.ha.election.store=nats']);
+    expect(agentConfig(kv).settings.ha).toEqual({ enabled: true, election: { store: 'nats' } });
+    expect(ofKind(kv, 'Role', 'RoleBinding')).toEqual([]);
+    expect(ofKind(kv, 'PodDisruptionBudget')).toHaveLength(1);
 
-      const off = await refused(['--set', 'replicaCount=2', '--set', 'settings.ha.enabled=false', ...nats]);
-      expect(off).toContain('replicaCount: 2 with settings.ha.enabled: false');
-      const explicit = await refused(['--set', 'settings.ha.enabled=true']);
-      expect(explicit).toContain(
-        'settings.ha.enabled: true turns on HA mode; HA mode shares the delivery queue',
-      );
-    },
-  );
+    const off = await refused(['--set', 'replicaCount=2', '--set', 'settings.ha.enabled=false', ...nats]);
+    expect(off).toContain('replicaCount: 2 with settings.ha.enabled: false');
+    const explicit = await refused(['--set', 'settings.ha.enabled=true']);
+    expect(explicit).toContain(
+      'settings.ha.enabled: true turns on HA mode; HA mode shares the delivery queue',
+    );
+  });
 });
