@@ -258,8 +258,8 @@ export function termsFromLogs(replica: Replica): ReplicaTerm[] {
 export class RetryingSender {
   readonly accepted = new Set<number>();
   /**
-   * Events with an attempt that ended without an answer (connection cut, timeout): the replica
-   * may have stored it before it died, so the retry can store it a second time.
+   * Events with an attempt that failed in a way that does not rule out storage (connection cut,
+   * timeout, a 503 other than "no replica leads"): the retry can store it a second time.
    */
   readonly unanswered = new Set<number>();
   refusals = 0;
@@ -302,11 +302,15 @@ export class RetryingSender {
             body: JSON.stringify({ id: `ev-${n}-` }),
             signal: AbortSignal.timeout(20_000),
           });
-          await res.arrayBuffer();
+          const body = await res.text();
           if (res.status === 200) {
             this.accepted.add(n);
             return;
           }
+          // Refused before anything was stored: no leader, or the request was wrong. Any other
+          // failure (the leader did not answer a forwarded request in time, the store was slow)
+          // may come after the event was stored, so a retry can store it a second time.
+          if (!/no replica leads right now/.test(body)) this.unanswered.add(n);
         } catch (err) {
           // Refused outright (a killed replica): certainly not stored. Cut or timed out: maybe.
           if (!/ECONNREFUSED/.test(String((err as Error & { cause?: Error }).cause?.message ?? err)))
