@@ -108,13 +108,19 @@ describe('HA: three agent replicas (NATS lease, JetStream queue)', () => {
     const all = await replicas();
     await Promise.all(all.map((r) => startReplica(r, children)));
     const first = await waitFor(() => currentLeader(all), 20_000, 'a leader');
-    // Followers answer /readyz 200 and name the leader.
+    // Followers answer /readyz 200 and name the leader (once their elector has seen it).
     for (const r of all.filter((x) => x !== first)) {
-      const readyz = await fetch((r.run?.statusUrl ?? '').replace(/\/status$/, '/readyz'));
-      expect({ status: readyz.status, body: await readyz.json() }).toEqual({
-        status: 200,
-        body: { ready: true, role: 'follower', leader: first.name },
-      });
+      const url = (r.run?.statusUrl ?? '').replace(/\/status$/, '/readyz');
+      const seen = await waitFor(
+        async () => {
+          const res = await fetch(url);
+          const body = (await res.json()) as { leader?: string };
+          return body.leader === first.name ? { status: res.status, body } : undefined;
+        },
+        10_000,
+        `${r.name} to name the leader`,
+      );
+      expect(seen).toEqual({ status: 200, body: { ready: true, role: 'follower', leader: first.name } });
     }
     const sender = new RetryingSender(alivePorts(all), 40);
     sender.start();
