@@ -88,7 +88,8 @@ export function createEventPath(options: {
   const streams = new StreamSet({
     supervisor: (key) => plugins.supervisor('source', key),
     context: (group) => sourceContext(group),
-    onEvent: dispatch,
+    // Not `dispatch` itself: its third parameter is a request's origin, a stream's is its cursor.
+    onEvent: (group, bytes) => dispatch(group, bytes),
     ...(cursors ? { cursors } : {}),
     kubeConfig: (entry) =>
       options.kube.forStream(entry.rbac, {

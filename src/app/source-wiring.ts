@@ -1,3 +1,4 @@
+import type { EventOrigin } from '../bridge/source/event-dispatch.js';
 import { createWebhookIntake } from '../bridge/source/webhook-intake.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../delivery/outbox.js';
@@ -43,7 +44,7 @@ export function webhookHandlerFor(parts: {
   live: LiveConfig;
   plugins: PluginProcesses;
   context(group: string): SourceCallContext;
-  dispatch(group: string, event: Uint8Array): void;
+  dispatch(group: string, event: Uint8Array, origin?: EventOrigin): void;
   /** The outbox's Outbox.persisted: webhooks are answered once their events are stored. */
   persisted?(): Promise<void>;
 }): HttpHandlers['webhook'] {

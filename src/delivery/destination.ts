@@ -64,6 +64,12 @@ export interface Outbound {
    */
   dedupKey?: string;
   /**
+   * `dedupKey` names one request its sender may send again (an incoming webhook's
+   * `Idempotency-Key`): a repeat within the dedup window is the same occurrence even through the
+   * same source group, so it is answered as a duplicate instead of queued a second time.
+   */
+  requestKeyed?: boolean;
+  /**
    * Set by the pipeline on events for sinks when it queues them: the same for every try of this
    * item, across restarts too (the queue stores it), and never reused for another item. Sinks
    * send it where the receiver can drop repeats (the webhook `Idempotency-Key` header, the

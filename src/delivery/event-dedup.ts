@@ -34,7 +34,8 @@ export type DedupVerdict =
  * source group is not queued again; while the first copy waits, the newcomer's source groups
  * are merged into it. The same content again from a group it already came through is a new
  * occurrence (a source reporting the same thing twice) and is delivered: only copies made by
- * the agent's own fan-out are suppressed, never events a source sent.
+ * the agent's own fan-out are suppressed, never events a source sent, except a keyed request
+ * sent again (`requestKeyed`: the sender retried a webhook whose answer it did not get).
  */
 export class EventDedup {
   readonly #index: DedupIndex<Seen>;
@@ -51,7 +52,11 @@ export class EventDedup {
     const key = outbound.dedupKey ?? eventFingerprint(outbound.message, outbound.rawObject);
     const seen = this.#index.get(key, now);
     const incoming = outbound.sources ?? [];
-    const repeat = seen !== undefined && incoming.every((source) => seen.sources.includes(source));
+    // A sender's retry of a keyed request is the same occurrence, not the source repeating itself.
+    const repeat =
+      seen !== undefined &&
+      outbound.requestKeyed !== true &&
+      incoming.every((source) => seen.sources.includes(source));
     if (seen && !repeat) {
       const added = incoming.filter((source) => !seen.sources.includes(source));
       if (added.length > 0) seen.sources = [...seen.sources, ...added];

@@ -70,7 +70,7 @@ describe('source stream → dispatcher → delivery pipeline', () => {
           incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
         },
       },
-      dispatch,
+      (group, bytes) => dispatch(group, bytes),
       logger,
     );
     cleanup.push(() => stream.stop());

@@ -70,7 +70,7 @@ async function setup(options: { muted?: string[] } = {}) {
           incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
         },
       },
-      dispatch,
+      (group, bytes) => dispatch(group, bytes),
       logger,
     );
     cleanup.push(() => stream.stop());

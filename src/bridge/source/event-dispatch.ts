@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseEvent, type SourceEvent } from '../../contract/event.js';
 import type { Address, DestinationCapabilities, Outbound } from '../../delivery/destination.js';
 import { eventFingerprint } from '../../delivery/fingerprint.js';
@@ -5,6 +6,20 @@ import type { Outbox } from '../../delivery/outbox.js';
 import type { Logger } from '../../log/logger.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
 import { fitOutbound } from '../fit-outbound.js';
+
+/** Where an event came from, when the agent knows more than its group. */
+export interface EventOrigin {
+  /**
+   * The sender's own name for this request (an incoming webhook's `Idempotency-Key`, joined to
+   * the source entry that turned it into the event): sent again, it is the same event.
+   */
+  requestKey?: string;
+}
+
+/** The dedup key of a keyed request: one per group and request key, whatever the event says. */
+export function requestDedupKey(group: string, requestKey: string): string {
+  return createHash('sha256').update(`request\0${group}\0${requestKey}`).digest('hex');
+}
 
 /** Where events of one source group go. */
 export interface SourceFanout {
@@ -51,7 +66,7 @@ export function createEventDispatcher(options: EventDispatcherOptions) {
         log.error({ source: group, destination, err: (err as Error).message }, 'outbox rejected an event'),
     );
   };
-  return function dispatch(group: string, bytes: Uint8Array): void {
+  return function dispatch(group: string, bytes: Uint8Array, origin?: EventOrigin): void {
     options.metrics?.eventsIn.inc({ source: group });
     let event: SourceEvent;
     try {
@@ -64,9 +79,23 @@ export function createEventDispatcher(options: EventDispatcherOptions) {
       return;
     }
     const { channels, sinks } = options.fanout(group);
-    // One key per event: the pipeline suppresses the copy another source group delivers.
-    const dedupKey = eventFingerprint(event.message, event.rawObject);
-    const common = { message: event.message, sources: [group], kind: 'event' as const, dedupKey };
+    // One key per event: the pipeline suppresses the copy another source group delivers. A keyed
+    // request is named by its key instead, so the sender's retry (which the plugin may stamp
+    // differently) folds into the first copy wherever that is: queued, in flight or posted.
+    const common = origin?.requestKey
+      ? {
+          message: event.message,
+          sources: [group],
+          kind: 'event' as const,
+          dedupKey: requestDedupKey(group, origin.requestKey),
+          requestKeyed: true,
+        }
+      : {
+          message: event.message,
+          sources: [group],
+          kind: 'event' as const,
+          dedupKey: eventFingerprint(event.message, event.rawObject),
+        };
     if (event.message.type !== 'skipMessage') {
       for (const address of channels) {
         if (options.notificationsEnabled(address)) handOver(group, { ...common, address });

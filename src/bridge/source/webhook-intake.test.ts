@@ -147,3 +147,133 @@ describe('createWebhookIntake with the durable delivery queue', () => {
     await hung.pipeline.close({ drainMs: 0 });
   });
 });
+
+describe('Idempotency-Key: a sender retrying a request gets one event', () => {
+  const sinkId = 'alerts/webhook';
+  const capabilities: DestinationCapabilities = {
+    edit: false,
+    files: false,
+    threads: false,
+    interactive: false,
+    maxMessageLength: 1_000_000,
+  };
+
+  /**
+   * An intake over a real pipeline whose sink records what it is given, and a plugin that stamps
+   * every request it sees (as the incoming-webhook plugin stamps the time), so two sends of one
+   * body are two different events unless something names them as one.
+   */
+  const over = (store?: { file: string }) => {
+    const { logger } = createTestLogger('warn');
+    const opened = store
+      ? openSqliteStore({ file: store.file, synchronous: 'normal', dedupWindowMs: 30_000, log: logger })
+      : undefined;
+    const delivered: string[] = [];
+    const sink: Destination = {
+      id: sinkId,
+      kind: 'sink',
+      capabilities,
+      deliver: async (outbound) => {
+        delivered.push(JSON.stringify(outbound.rawObject));
+        return { channelId: '', messageId: String(delivered.length) };
+      },
+    };
+    const pipeline = createDeliveryPipeline({
+      destination: (id) => (id === sinkId ? sink : undefined),
+      settings: DeliverySettings.parse({ groupWait: '0s' }),
+      logger,
+      ...(opened ? { store: opened.store, recovered: opened.recovered } : {}),
+    });
+    let stamp = 0;
+    const stamping = {
+      handleExternalRequest: async ({ payload }: { payload: Uint8Array }) => {
+        stamp += 1;
+        const text = new TextDecoder().decode(payload);
+        return encodeEvent({ message: plaintextMessage(text), rawObject: { text, stamp } });
+      },
+    } as unknown as SourceClient;
+    const dispatch = createEventDispatcher({
+      fanout: () => ({ channels: [], sinks: [{ destinationId: sinkId, channelId: '' }] }),
+      notificationsEnabled: () => true,
+      capabilities: () => capabilities,
+      outbox: pipeline,
+      logger,
+    });
+    const handler = createWebhookIntake({
+      entries: () => [{ key: 'hook', rawConfig: new Uint8Array() }],
+      auth: () => ({ type: 'none' }),
+      sourceClient: () => stamping,
+      wantsEnvelope: () => false,
+      context: () => ({
+        interactive: false,
+        clusterName: 'c',
+        sourceName: 'alerts',
+        incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
+      }),
+      dispatch,
+      persisted: () => pipeline.persisted(),
+    })('alerts');
+    if (!handler) throw new Error('no handler');
+    const settled = async (count: number) => {
+      for (let i = 0; i < 50 && delivered.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    return { handler, pipeline, delivered, settled };
+  };
+
+  it('delivers a request sent twice without a key twice (each is an occurrence)', async () => {
+    const { handler, pipeline, delivered, settled } = over();
+    await handler.handle(Buffer.from('disk full'), {});
+    await handler.handle(Buffer.from('disk full'), {});
+    await settled(2);
+    expect(delivered).toEqual(['{"text":"disk full","stamp":1}', '{"text":"disk full","stamp":2}']);
+    await pipeline.close({ drainMs: 0 });
+  });
+
+  it('delivers a request sent again with the same key once, queued or already posted, and distinct keys apart', async () => {
+    const { handler, pipeline, delivered, settled } = over();
+    // The retry while the first copy is still queued or in flight, then again after it was posted.
+    await Promise.all([
+      handler.handle(Buffer.from('disk full'), { 'idempotency-key': 'delivery-1' }),
+      handler.handle(Buffer.from('disk full'), { 'idempotency-key': 'delivery-1' }),
+    ]);
+    await settled(1);
+    await handler.handle(Buffer.from('disk full'), { 'idempotency-key': '"delivery-1"' });
+    await handler.handle(Buffer.from('disk full'), { 'idempotency-key': 'delivery-2' });
+    await settled(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(delivered).toEqual(['{"text":"disk full","stamp":1}', '{"text":"disk full","stamp":4}']);
+    await pipeline.close({ drainMs: 0 });
+  });
+
+  it('still knows a key posted before a restart (the queue file keeps posted keys)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-idem-'));
+    const file = join(dir, 'q.sqlite');
+    const first = over({ file });
+    await first.handler.handle(Buffer.from('node down'), { 'idempotency-key': 'k-7' });
+    await first.settled(1);
+    expect(first.delivered).toHaveLength(1);
+    await first.pipeline.close({ drainMs: 1000 });
+    const second = over({ file });
+    await second.handler.handle(Buffer.from('node down'), { 'idempotency-key': 'k-7' });
+    await second.handler.handle(Buffer.from('node down'), { 'idempotency-key': 'k-8' });
+    await second.settled(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(second.delivered).toEqual(['{"text":"node down","stamp":2}']);
+    await second.pipeline.close({ drainMs: 0 });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a malformed key with 400 naming the header, before the plugin sees the request', async () => {
+    const { handler, pipeline, delivered } = over();
+    for (const bad of ['', 'has space', 'x'.repeat(256), ['a', 'b']]) {
+      await expect(handler.handle(Buffer.from('x'), { 'idempotency-key': bad })).rejects.toMatchObject({
+        statusCode: 400,
+        message: expect.stringMatching(
+          /^Idempotency-Key header .*: expected one value of 1 to 255 visible ASCII/,
+        ),
+      });
+    }
+    expect(delivered).toEqual([]);
+    await pipeline.close({ drainMs: 0 });
+  });
+});

@@ -2,6 +2,7 @@ import { pluginCallDetails } from '../../errors/switchboard-error.js';
 import type { HttpHandlers } from '../../http/server.js';
 import type { WebhookAuth } from '../../http/webhook-auth.js';
 import type { SourceCallContext, SourceClient } from '../../plugins/host/source-client.js';
+import type { EventOrigin } from './event-dispatch.js';
 import { wrapInEnvelope } from './http-envelope.js';
 
 /** One source plugin entry of a group, as a webhook hands it its payload. */
@@ -19,7 +20,7 @@ export interface WebhookIntakeOptions {
   /** The plugin's payload schema asks for the request envelope instead of the raw body. */
   wantsEnvelope(key: string): boolean;
   context(group: string): SourceCallContext;
-  dispatch(group: string, event: Uint8Array): void;
+  dispatch(group: string, event: Uint8Array, origin?: EventOrigin): void;
   /**
    * Resolves once what was dispatched is in the durable delivery queue (see Outbox.persisted):
    * the webhook is answered only then, so a sender told 200 never loses its event to a crash.
@@ -40,6 +41,7 @@ export function createWebhookIntake(options: WebhookIntakeOptions): HttpHandlers
     return {
       auth: options.auth(group),
       handle: async (body, headers) => {
+        const requestKey = idempotencyKey(headers);
         for (const entry of entries) {
           const client = options.sourceClient(entry.key);
           // 503: the agent is still starting or the plugin is restarting; the sender may retry.
@@ -60,12 +62,45 @@ export function createWebhookIntake(options: WebhookIntakeOptions): HttpHandlers
           } catch (err) {
             throw withHttpStatus(err);
           }
-          options.dispatch(group, event);
+          options.dispatch(
+            group,
+            event,
+            requestKey === undefined ? undefined : { requestKey: `${entry.key}\0${requestKey}` },
+          );
         }
         if (options.persisted) await stored(options.persisted(), options.persistTimeoutMs ?? 10_000);
       },
     };
   };
+}
+
+/** Longest `Idempotency-Key` taken; senders use UUIDs or delivery ids, far shorter. */
+const maxIdempotencyKey = 255;
+
+/**
+ * The request's `Idempotency-Key` (IETF httpapi draft: a quoted string, though most senders
+ * send it bare), or undefined when there is none. A malformed one is the sender's fault (400):
+ * ignoring it would quietly turn its retries into second alerts.
+ */
+export function idempotencyKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  const value = (Array.isArray(raw) ? raw : [raw]).map((v) => v.trim());
+  const key = value.length === 1 ? (/^"(.*)"$/.exec(value[0] ?? '')?.[1] ?? value[0]) : undefined;
+  if (
+    key === undefined ||
+    key.length === 0 ||
+    key.length > maxIdempotencyKey ||
+    !/^[\x21-\x7e]+$/.test(key)
+  ) {
+    throw Object.assign(
+      new Error(
+        `Idempotency-Key header ${JSON.stringify(Array.isArray(raw) ? raw : raw.slice(0, 80))}: expected one value of 1 to ${maxIdempotencyKey} visible ASCII characters`,
+      ),
+      { statusCode: 400 },
+    );
+  }
+  return key;
 }
 
 /**
