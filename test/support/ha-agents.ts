@@ -298,7 +298,9 @@ export class RetryingSender {
         try {
           const res = await fetch(`http://127.0.0.1:${port}/sources/v1/alerts`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            // The same key on every try: a retry of a request whose answer was lost is folded
+            // into the first copy by whichever replica leads (see webhook-intake idempotencyKey).
+            headers: { 'content-type': 'application/json', 'idempotency-key': `ev-${n}` },
             body: JSON.stringify({ id: `ev-${n}-` }),
             signal: AbortSignal.timeout(20_000),
           });
