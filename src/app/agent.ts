@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { ConfigWatcher } from '../config/watch.js';
-import type { StepDownReason } from '../ha/leader-elector.js';
 import type { HttpHandlers } from '../http/server.js';
 import { PluginKubeAccess } from '../kube/plugin-kube-access.js';
 import { createMetrics, registerPlatformMetrics } from '../metrics/metrics.js';
@@ -15,6 +14,7 @@ import { createCommandPath } from './command-path.js';
 import { DeferredChecks } from './deferred-checks.js';
 import { createAgentOutbox, deploymentConsumer } from './delivery-store.js';
 import { createEventPath } from './event-path.js';
+import type { HaTerms } from './ha-terms.js';
 import type { Leadership } from './leadership.js';
 import { LiveConfig } from './live-config.js';
 import { createPartRetry, createStartRetries } from './part-retry.js';
@@ -27,7 +27,7 @@ import { runtimeStateFile } from './runtime-state.js';
 import { createFileCursorStore, sourceCursorsFile } from './source-cursors.js';
 import { createKvCursorStore } from './source-cursors-kv.js';
 import { createTermOutbox, type TermOutbox } from './term-outbox.js';
-import { forwardingWebhooks, serveForwardedWebhooks, webhookSubject } from './webhook-forward.js';
+import { forwardingWebhooks, webhookSubject } from './webhook-forward.js';
 
 export type { Agent, AgentDeps } from './agent-api.js';
 export type {
@@ -164,11 +164,9 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   const startStreams = () => (leading() ? startWantedStreams() : 0);
   const env = deps.watch?.env ?? process.env;
   const forwardSubject = webhookSubject(initialConfig.settings.delivery.store.jetstream.subject, consumer);
-  let forwarded: { close(): Promise<void> } | undefined;
-  /** This term's platforms are up: webhooks may be handled here (before, an event would find no destination). */
-  let termReady = false;
-  /** With settings.ha, made at start: its module (and the NATS client) loads only then. */
+  /** With settings.ha, made at start: their modules (and the NATS client) load only then. */
   let leadership: Leadership | undefined;
+  let terms: HaTerms | undefined;
   const followerWebhook = forwardingWebhooks({
     local: webhook,
     nats: () => leadership?.natsNow(),
@@ -201,69 +199,9 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
       : {}),
     status,
     metrics: metrics.registry,
-    webhook: (source) => (!haEnabled || (leading() && termReady) ? webhook(source) : followerWebhook(source)),
+    webhook: (source) =>
+      !haEnabled || (leading() && terms?.ready()) ? webhook(source) : followerWebhook(source),
   };
-
-  /**
-   * A new term (HA): the shared runtime state, the shared queue (what the last leader accepted
-   * is delivered), the platforms, the streams, then forwarded webhooks. Runs through `serial`,
-   * so never inside a reload; gives up as soon as the term is over (follow() undoes what ran).
-   */
-  async function lead(term: number): Promise<void> {
-    if (!leadership || stopped || !leadership.isCurrent(term)) return;
-    const cfg = config();
-    const nc = await leadership.nats();
-    if (!leadership.isCurrent(term)) return;
-    const { openKvStateBackend } = await import('./runtime-state-kv.js');
-    await live.loadState(
-      await openKvStateBackend({
-        connection: nc,
-        bucket: 'switchboard-state',
-        key: consumer,
-        replicas: cfg.settings.delivery.store.jetstream.replicas,
-      }),
-    );
-    await loadCursors();
-    if (!leadership.isCurrent(term)) return;
-    termOutbox?.begin();
-    for (const instance of live.topology().platforms) {
-      if (!runner.slots.has(instance.id)) await runner.start(instance);
-      if (!leadership.isCurrent(term)) return;
-    }
-    outbox.resume();
-    const opened = startStreams();
-    termReady = true;
-    forwarded = serveForwardedWebhooks({ nc, subject: forwardSubject, local: webhook, log });
-    log.info(
-      { term, platforms: runner.slots.size, streams: opened },
-      'leading: sources, chat connections and delivery started',
-    );
-  }
-
-  /**
-   * The term is over (HA): delivery stops first, then forwarded webhooks, streams and platforms.
-   * After losing the lease (or its renewal) a successor may start soon: no new post starts. On a
-   * graceful stop the lease is still held until this returns, so posts in flight finish and the
-   * queue drains for one retry period (whatever is left, the successor delivers): fewer repeats
-   * at a rolling update, a hand-over delayed by at most that. Not through `serial`: a reload in
-   * progress must not delay it; the gates (`leading()`) keep that reload from starting anything.
-   */
-  async function follow(reason: StepDownReason): Promise<void> {
-    termReady = false;
-    const ending = forwarded;
-    forwarded = undefined;
-    await termOutbox?.end(reason === 'stopped' ? initialConfig.settings.ha.election.retryPeriod.ms : 0);
-    await ending?.close();
-    await streams.stopAll();
-    streams.replace([]);
-    // The successor resumes the streams from here.
-    await cursors.flush().catch(() => undefined);
-    for (const id of [...runner.slots.keys()]) {
-      await runner.stop(id);
-      retries.succeeded(`platform:${id}`);
-    }
-    log.info({ identity: leadership?.identity }, 'following: sources, chat connections and delivery stopped');
-  }
 
   /**
    * A plugin whose cached files no longer hash as recorded is stopped, with its streams, and
@@ -310,13 +248,37 @@ export function createAgent(initialConfig: Config, deps: AgentDeps): Agent {
   return {
     async start() {
       if (haEnabled) {
-        const { Leadership } = await import('./leadership.js');
+        const [{ Leadership }, { createHaTerms }] = await Promise.all([
+          import('./leadership.js'),
+          import('./ha-terms.js'),
+        ]);
+        const haTerms = createHaTerms({
+          leadership: () => leadership,
+          stopped: () => stopped,
+          live,
+          consumer,
+          outbox: termOutbox as TermOutbox,
+          runner,
+          streams,
+          startStreams,
+          cursors,
+          loadCursors,
+          retries,
+          webhook,
+          forwardSubject,
+          drainMs: initialConfig.settings.ha.election.retryPeriod.ms,
+          log,
+        });
+        terms = haTerms;
         leadership = new Leadership({
           config: initialConfig,
           env,
           metrics,
           log,
-          hooks: { lead: (term) => serial.run(() => lead(term)), follow: (reason) => follow(reason) },
+          hooks: {
+            lead: (term) => serial.run(() => haTerms.lead(term)),
+            follow: (reason) => haTerms.follow(reason),
+          },
         });
       }
       // Plugins a previous run of this agent left when it was killed (SIGKILL, OOM) go first.
