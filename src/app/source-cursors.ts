@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { streamId } from './reload.js';
 import { runtimeStateFile } from './runtime-state.js';
+import { createWriteBehind } from './write-behind.js';
 
 /**
  * Where each source stream got to: stream key (see {@link streamCursorKey}) → the cursor of the
@@ -65,48 +66,18 @@ interface CursorFile {
 export function createFileCursorStore(options: FileCursorStoreOptions): SourceCursorStore {
   const { path } = options;
   const log = options.logger.child({ component: 'source-cursors' });
-  const intervalMs = options.intervalMs ?? 1000;
-  const cursors = new Map<string, string>();
-  let dirty = false;
-  let closed = false;
-  let lastWriteAt = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let writing: Promise<void> = Promise.resolve();
-
-  const write = (): Promise<void> => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (!dirty) return writing;
-    dirty = false;
-    const file: CursorFile = { version: 1, cursors: Object.fromEntries(cursors) };
-    const text = `${JSON.stringify(file, null, 2)}\n`;
-    lastWriteAt = Date.now();
-    // Serialised, so an older snapshot never overwrites a newer one.
-    writing = writing
-      .catch(() => {})
-      .then(async () => {
-        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-        const temp = `${path}.${process.pid}.tmp`;
-        await writeFile(temp, text, { mode: 0o600 });
-        await rename(temp, path);
-      })
-      .catch((err: Error) => {
-        dirty = true;
-        if (!closed) schedule();
-        log.warn({ file: path, err: err.message }, 'source cursors not written; trying again');
-        throw err;
-      });
-    // Nobody may be waiting on a scheduled write; its failure is logged above.
-    writing.catch(() => {});
-    return writing;
-  };
-
-  const schedule = () => {
-    if (timer) return;
-    const wait = Math.max(0, lastWriteAt + intervalMs - Date.now());
-    timer = setTimeout(() => void write(), wait);
-    timer.unref();
-  };
+  const cursors = createWriteBehind<string>({
+    intervalMs: options.intervalMs ?? 1000,
+    // The whole file each round, so a crash never leaves half of it (temp file + rename).
+    persist: async (_changed, all) => {
+      const file: CursorFile = { version: 1, cursors: Object.fromEntries(all) };
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const temp = `${path}.${process.pid}.tmp`;
+      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+      await rename(temp, path);
+    },
+    onError: (err) => log.warn({ file: path, err: err.message }, 'source cursors not written; trying again'),
+  });
 
   return {
     async load() {
@@ -114,30 +85,16 @@ export function createFileCursorStore(options: FileCursorStoreOptions): SourceCu
       try {
         text = await readFile(path, 'utf8');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map(cursors);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map(cursors.values);
         throw new Error(`source cursor file ${path} could not be read: ${(err as Error).message}`);
       }
       const parsed = parseCursorFile(path, text);
-      for (const [key, cursor] of Object.entries(parsed.cursors)) {
-        if (!cursors.has(key)) cursors.set(key, cursor);
-      }
-      return new Map(cursors);
+      for (const [key, cursor] of Object.entries(parsed.cursors)) cursors.adopt(key, cursor);
+      return new Map(cursors.values);
     },
-    set(streamKey, cursor) {
-      if (closed || cursors.get(streamKey) === cursor) return;
-      cursors.set(streamKey, cursor);
-      dirty = true;
-      schedule();
-    },
-    flush: () => write(),
-    async close() {
-      try {
-        await write();
-      } finally {
-        closed = true;
-        if (timer) clearTimeout(timer);
-      }
-    },
+    set: (streamKey, cursor) => cursors.set(streamKey, cursor),
+    flush: () => cursors.flush(),
+    close: () => cursors.close(),
   };
 }
 
