@@ -44,15 +44,59 @@ describe('withHttpStatus', () => {
   });
 });
 
+const sinkId = 'alerts/webhook';
+const sinkCapabilities: DestinationCapabilities = {
+  edit: false,
+  files: false,
+  threads: false,
+  interactive: false,
+  maxMessageLength: 1_000_000,
+};
+
+const alertsContext = () => ({
+  interactive: false,
+  clusterName: 'c',
+  sourceName: 'alerts',
+  incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
+});
+
+/** The webhook path of group `alerts` over a real pipeline: one source entry, one sink. */
+function alertsIntake(options: {
+  sink: Destination;
+  plugin: SourceClient;
+  pipeline?: Partial<Parameters<typeof createDeliveryPipeline>[0]>;
+  persistTimeoutMs?: number;
+}) {
+  const { logger } = createTestLogger('warn');
+  const { sink } = options;
+  const pipeline = createDeliveryPipeline({
+    destination: (id) => (id === sink.id ? sink : undefined),
+    settings: DeliverySettings.parse({}),
+    logger,
+    ...options.pipeline,
+  });
+  const dispatch = createEventDispatcher({
+    fanout: () => ({ channels: [], sinks: [{ destinationId: sink.id, channelId: '' }] }),
+    notificationsEnabled: () => true,
+    capabilities: () => sink.capabilities,
+    outbox: pipeline,
+    logger,
+  });
+  const handler = createWebhookIntake({
+    entries: () => [{ key: 'hook', rawConfig: new Uint8Array() }],
+    auth: () => ({ type: 'none' }),
+    sourceClient: () => options.plugin,
+    wantsEnvelope: () => false,
+    context: alertsContext,
+    dispatch,
+    persisted: () => pipeline.persisted(),
+    ...(options.persistTimeoutMs !== undefined ? { persistTimeoutMs: options.persistTimeoutMs } : {}),
+  })('alerts');
+  if (!handler) throw new Error('no handler');
+  return { handler, pipeline };
+}
+
 describe('createWebhookIntake with the durable delivery queue', () => {
-  const sinkId = 'alerts/webhook';
-  const sinkCapabilities: DestinationCapabilities = {
-    edit: false,
-    files: false,
-    threads: false,
-    interactive: false,
-    maxMessageLength: 1_000_000,
-  };
   /** The plugin side: its HandleExternalRequest turns the body into an event (no process needed here). */
   const plugin = {
     handleExternalRequest: async ({ payload }: { payload: Uint8Array }) =>
@@ -66,38 +110,8 @@ describe('createWebhookIntake with the durable delivery queue', () => {
     deliver: () => new Promise(() => {}),
   };
 
-  const intakeOver = (store: QueueStore, persisted: boolean) => {
-    const { logger } = createTestLogger('warn');
-    const pipeline = createDeliveryPipeline({
-      destination: (id) => (id === sinkId ? stuck : undefined),
-      settings: DeliverySettings.parse({}),
-      logger,
-      store,
-    });
-    const dispatch = createEventDispatcher({
-      fanout: () => ({ channels: [], sinks: [{ destinationId: sinkId, channelId: '' }] }),
-      notificationsEnabled: () => true,
-      capabilities: () => sinkCapabilities,
-      outbox: pipeline,
-      logger,
-    });
-    const handler = createWebhookIntake({
-      entries: () => [{ key: 'hook', rawConfig: new Uint8Array() }],
-      auth: () => ({ type: 'none' }),
-      sourceClient: () => plugin,
-      wantsEnvelope: () => false,
-      context: () => ({
-        interactive: false,
-        clusterName: 'c',
-        sourceName: 'alerts',
-        incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
-      }),
-      dispatch,
-      ...(persisted ? { persisted: () => pipeline.persisted(), persistTimeoutMs: 300 } : {}),
-    })('alerts');
-    if (!handler) throw new Error('no handler');
-    return { handler, pipeline };
-  };
+  const intakeOver = (store: QueueStore) =>
+    alertsIntake({ sink: stuck, plugin, pipeline: { store }, persistTimeoutMs: 300 });
 
   it('answers only once the event is in the queue file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-intake-'));
@@ -111,7 +125,7 @@ describe('createWebhookIntake with the durable delivery queue', () => {
       counts: () => opened.store.counts(),
       close: () => opened.store.close(),
     };
-    const { handler, pipeline } = intakeOver(slow, true);
+    const { handler, pipeline } = intakeOver(slow);
     const started = performance.now();
     await handler.handle(Buffer.from('disk is 95% full'), {});
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
@@ -131,7 +145,7 @@ describe('createWebhookIntake with the durable delivery queue', () => {
       counts: () => ({ items: 0, bytes: 0 }),
       close: () => Promise.resolve(),
     };
-    const full = intakeOver(failing, true);
+    const full = intakeOver(failing);
     await expect(full.handler.handle(Buffer.from('x'), {})).rejects.toMatchObject({
       statusCode: 503,
       message: expect.stringContaining('not stored in the delivery queue: SQLITE_FULL'),
@@ -139,7 +153,7 @@ describe('createWebhookIntake with the durable delivery queue', () => {
     await full.pipeline.close({ drainMs: 0 });
 
     const never: QueueStore = { ...failing, append: () => new Promise(() => {}) };
-    const hung = intakeOver(never, true);
+    const hung = intakeOver(never);
     await expect(hung.handler.handle(Buffer.from('x'), {})).rejects.toMatchObject({
       statusCode: 503,
       message: expect.stringContaining('within 300 ms'),
@@ -149,15 +163,6 @@ describe('createWebhookIntake with the durable delivery queue', () => {
 });
 
 describe('Idempotency-Key: a sender retrying a request gets one event', () => {
-  const sinkId = 'alerts/webhook';
-  const capabilities: DestinationCapabilities = {
-    edit: false,
-    files: false,
-    threads: false,
-    interactive: false,
-    maxMessageLength: 1_000_000,
-  };
-
   /**
    * An intake over a real pipeline whose sink records what it is given, and a plugin that stamps
    * every request it sees (as the incoming-webhook plugin stamps the time), so two sends of one
@@ -172,18 +177,12 @@ describe('Idempotency-Key: a sender retrying a request gets one event', () => {
     const sink: Destination = {
       id: sinkId,
       kind: 'sink',
-      capabilities,
+      capabilities: sinkCapabilities,
       deliver: async (outbound) => {
         delivered.push(JSON.stringify(outbound.rawObject));
         return { channelId: '', messageId: String(delivered.length) };
       },
     };
-    const pipeline = createDeliveryPipeline({
-      destination: (id) => (id === sinkId ? sink : undefined),
-      settings: DeliverySettings.parse({ groupWait: '0s' }),
-      logger,
-      ...(opened ? { store: opened.store, recovered: opened.recovered } : {}),
-    });
     let stamp = 0;
     const stamping = {
       handleExternalRequest: async ({ payload }: { payload: Uint8Array }) => {
@@ -192,28 +191,14 @@ describe('Idempotency-Key: a sender retrying a request gets one event', () => {
         return encodeEvent({ message: plaintextMessage(text), rawObject: { text, stamp } });
       },
     } as unknown as SourceClient;
-    const dispatch = createEventDispatcher({
-      fanout: () => ({ channels: [], sinks: [{ destinationId: sinkId, channelId: '' }] }),
-      notificationsEnabled: () => true,
-      capabilities: () => capabilities,
-      outbox: pipeline,
-      logger,
+    const { handler, pipeline } = alertsIntake({
+      sink,
+      plugin: stamping,
+      pipeline: {
+        settings: DeliverySettings.parse({ groupWait: '0s' }),
+        ...(opened ? { store: opened.store, recovered: opened.recovered } : {}),
+      },
     });
-    const handler = createWebhookIntake({
-      entries: () => [{ key: 'hook', rawConfig: new Uint8Array() }],
-      auth: () => ({ type: 'none' }),
-      sourceClient: () => stamping,
-      wantsEnvelope: () => false,
-      context: () => ({
-        interactive: false,
-        clusterName: 'c',
-        sourceName: 'alerts',
-        incomingWebhook: { baseUrl: '', fullUrlForSource: '' },
-      }),
-      dispatch,
-      persisted: () => pipeline.persisted(),
-    })('alerts');
-    if (!handler) throw new Error('no handler');
     const settled = async (count: number) => {
       for (let i = 0; i < 50 && delivered.length < count; i++) await new Promise((r) => setTimeout(r, 10));
     };
