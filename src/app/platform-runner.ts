@@ -75,16 +75,28 @@ export class PlatformRunner {
       retries.succeeded(key);
       return;
     }
+    const bot = slot.destination;
     try {
-      await slot.destination.start((command) => this.#options.onCommand(command));
-      if (!active()) {
-        // Stepped down while connecting: a follower must hold no chat connection.
-        await this.stop(instance.id);
+      await bot.start((command) => {
+        const mentionPattern = bot.mentionPattern();
+        this.#options.onCommand(mentionPattern ? { ...command, mentionPattern } : command);
+      });
+      if (!active() || this.#slots.get(instance.id) !== slot) {
+        // Stepped down while connecting, or stopped (and maybe started again by a new term)
+        // meanwhile: this connection is nobody's, and a follower must hold none.
+        await stopSlot(slot).catch(() => undefined);
+        if (this.#slots.get(instance.id) === slot) this.#slots.delete(instance.id);
         return;
       }
       retries.succeeded(key);
     } catch (err) {
       await stopSlot(slot).catch(() => undefined);
+      // A start that was already abandoned (see above) must not replace what runs now.
+      if (this.#slots.get(instance.id) !== slot) return;
+      if (!active()) {
+        this.#slots.delete(instance.id);
+        return;
+      }
       this.#slots.set(instance.id, {
         role: 'stand-in',
         destination: unavailableDestination(platform, () => retries.get(key)?.reason ?? 'starting'),

@@ -18,6 +18,12 @@ export interface InboundCommand {
    * privately (Slack `directMessages`).
    */
   replyChannelId?: string;
+  /**
+   * How the connection it arrived on writes a mention of the bot (set by the agent when it hands
+   * the command on). Preferred over the bot registered under `botId` now, which may be another
+   * connection of the same bot that has not learnt its own user yet (a restart, an HA take-over).
+   */
+  mentionPattern?: RegExp;
   /** Link to the message, when the platform has one. */
   url?: string;
   /** Slack block-action state, forwarded to plugins as slackState. */

@@ -124,7 +124,7 @@ export function createCommandHandler(options: CommandHandlerOptions) {
     };
     const replier = replierFor(address, (o) => options.outbox.send(o));
     const entries = topology.executorEntries(channel.executorGroups);
-    const mention = options.mention(inbound.botId);
+    const mention = inbound.mentionPattern ?? options.mention(inbound.botId);
     const parsed = parseChatCommand(inbound.text, {
       ...(mention ? { mention } : {}),
       requireMention: false,
