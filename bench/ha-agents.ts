@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +6,9 @@ import {
   currentLeader,
   killReplica,
   leadershipViolations,
-  type Replica,
+  ReplicaProcesses,
   ReplicaReceiver,
   RetryingSender,
-  saveReplicaLogs,
   startReplica,
   termsFromLogs,
   writeReplicaConfig,
@@ -56,9 +53,10 @@ export async function haAgentsBench(ctx: BenchContext): Promise<BenchResult> {
   const [repo, nats] = await Promise.all([publishBuiltins(), TestNatsServer.start()]);
   const receiver = new ReplicaReceiver();
   await receiver.listen();
-  const children: ChildProcess[] = [];
+  const procs = new ReplicaProcesses();
+  const { children } = procs;
   const dir = await mkdtemp(join(tmpdir(), 'sb-bench-ha-agents-'));
-  const all: Replica[] = [];
+  const all = procs.started;
   try {
     for (const name of ['a', 'b', 'c'])
       all.push(
@@ -216,12 +214,7 @@ export async function haAgentsBench(ctx: BenchContext): Promise<BenchResult> {
       data: { failovers, handovers, repeatsPerKill, lost, rollingRepeats, accepted: sender.accepted.size },
     };
   } finally {
-    await saveReplicaLogs(all).catch(() => undefined);
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit').catch(() => undefined);
-      }
+    await procs.release();
     await receiver.close();
     await nats.dispose();
   }

@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +6,9 @@ import { freePort, publishBuiltins } from '../support/agent-harness.js';
 import {
   currentLeader,
   leadershipViolations,
-  type Replica,
+  ReplicaProcesses,
   ReplicaReceiver,
   RetryingSender,
-  saveReplicaLogs,
   startReplica,
   termsFromLogs,
   writeReplicaConfig,
@@ -31,13 +28,13 @@ import { waitFor } from '../support/test-logger.js';
 const graceMs = 300;
 
 describe('HA: three agent replicas on a Kubernetes Lease (real kube-apiserver)', () => {
-  const children: ChildProcess[] = [];
+  const procs = new ReplicaProcesses();
+  const { children, started } = procs;
   const receiver = new ReplicaReceiver();
   let cluster: KubeCluster;
   let nats: TestNatsServer;
   let repo: string;
   let proxy: TcpForward | undefined;
-  const started: Replica[] = [];
 
   beforeAll(async () => {
     [repo, cluster, nats] = await Promise.all([
@@ -49,13 +46,7 @@ describe('HA: three agent replicas on a Kubernetes Lease (real kube-apiserver)',
   }, 180_000);
 
   afterAll(async () => {
-    await saveReplicaLogs(started);
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
-    }
+    await procs.release();
     await proxy?.close();
     await receiver.close();
     await nats?.dispose();

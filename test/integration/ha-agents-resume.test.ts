@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +7,8 @@ import { publishFixtureSource } from '../support/fixture-source-repo.js';
 import {
   currentLeader,
   killReplica,
-  type Replica,
+  ReplicaProcesses,
   ReplicaReceiver,
-  saveReplicaLogs,
   startReplica,
   writeReplicaConfig,
 } from '../support/ha-agents.js';
@@ -27,9 +24,9 @@ import { waitFor } from '../support/test-logger.js';
  */
 
 describe('HA: source streams resume on the next leader', () => {
-  const children: ChildProcess[] = [];
+  const procs = new ReplicaProcesses();
+  const { children, started } = procs;
   const receiver = new ReplicaReceiver();
-  const started: Replica[] = [];
   let nats: TestNatsServer;
   let builtins: string;
   let fixtures: string;
@@ -44,12 +41,7 @@ describe('HA: source streams resume on the next leader', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await saveReplicaLogs(started);
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
+    await procs.release();
     await receiver.close();
     await nats?.dispose();
   });

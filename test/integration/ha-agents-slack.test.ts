@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +6,8 @@ import { publishBuiltins } from '../support/agent-harness.js';
 import {
   currentLeader,
   killReplica,
-  type Replica,
+  ReplicaProcesses,
   ReplicaReceiver,
-  saveReplicaLogs,
   startReplica,
   writeReplicaConfig,
 } from '../support/ha-agents.js';
@@ -31,9 +28,9 @@ import { waitFor } from '../support/test-logger.js';
  */
 
 describe('HA: Slack Socket Mode held by the leader only', () => {
-  const children: ChildProcess[] = [];
+  const procs = new ReplicaProcesses();
+  const { children, started } = procs;
   const receiver = new ReplicaReceiver();
-  const started: Replica[] = [];
   let emu: SlackEmulator;
   let nats: TestNatsServer;
   let repo: string;
@@ -48,12 +45,7 @@ describe('HA: Slack Socket Mode held by the leader only', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await saveReplicaLogs(started);
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
+    await procs.release();
     await receiver.close();
     await nats?.dispose();
     await emu?.close();

@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +8,9 @@ import {
   killReplica,
   leadershipViolations,
   type Replica,
+  ReplicaProcesses,
   ReplicaReceiver,
   RetryingSender,
-  saveReplicaLogs,
   startReplica,
   termsFromLogs,
   writeReplicaConfig,
@@ -31,7 +29,8 @@ import { waitFor } from '../support/test-logger.js';
 const graceMs = 300;
 
 describe('HA: three agent replicas (NATS lease, JetStream queue)', () => {
-  const children: ChildProcess[] = [];
+  const procs = new ReplicaProcesses();
+  const { children, started } = procs;
   const receiver = new ReplicaReceiver();
   let nats: TestNatsServer;
   let repo: string;
@@ -43,16 +42,8 @@ describe('HA: three agent replicas (NATS lease, JetStream queue)', () => {
     nats = await TestNatsServer.start();
   }, 180_000);
 
-  const started: Replica[] = [];
-
   afterEach(async () => {
-    await saveReplicaLogs(started.splice(0));
-    for (const child of children.splice(0)) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
-    }
+    await procs.release();
     receiver.arrivals.length = 0;
   });
 

@@ -354,3 +354,22 @@ export async function saveReplicaLogs(replicas: readonly Replica[]): Promise<voi
   for (const r of replicas)
     for (const [i, run] of r.runs.entries()) await writeFile(join(r.home, `run-${i}.log`), run.output());
 }
+
+/**
+ * The agent processes a test file (or bench) starts: `started` are the replicas whose logs are
+ * saved, `children` every process, killed by `release` if still running.
+ */
+export class ReplicaProcesses {
+  readonly children: ChildProcess[] = [];
+  readonly started: Replica[] = [];
+
+  /** Saves the logs of the replicas started so far and kills what still runs; ready for reuse. */
+  async release(): Promise<void> {
+    await saveReplicaLogs(this.started.splice(0)).catch(() => undefined);
+    for (const child of this.children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit').catch(() => undefined);
+      }
+  }
+}
