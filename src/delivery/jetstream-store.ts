@@ -6,7 +6,7 @@ import {
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Message } from '../contract/message.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { Logger } from '../log/logger.js';
@@ -14,7 +14,6 @@ import {
   encodeAcks,
   encodeEvent,
   encodePosted,
-  kindHeader,
   type Ref,
   recordHeader,
   refOverhead,
@@ -29,6 +28,7 @@ import {
   sleep,
   watchConnection,
 } from './jetstream-setup.js';
+import { RecordWriter } from './jetstream-writer.js';
 import { encodeMessage } from './outbound-codec.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
 
@@ -61,10 +61,6 @@ export interface OpenedJetStreamStore {
   recovered: Recovered;
 }
 
-/** Publishes in flight at once; more wait in the backlog, in order. */
-const publishWindow = 512;
-/** Failed writes and unreachable servers are logged at most this often, with counts. */
-const logEveryMs = 30_000;
 /** Recovery gives up when the consumer delivers nothing for this long. */
 const recoveryStallMs = 30_000;
 /**
@@ -82,17 +78,6 @@ interface OpenEvent {
   rests: Set<string>;
   /** Records holding older versions of its copies: it is published after them. */
   after: AnyRecord[];
-}
-
-/** A record waiting to be published (retried with the same message id until it is stored). */
-interface Write {
-  record: AnyRecord;
-  /** Records that must be stored (or skipped) first. */
-  after: readonly AnyRecord[];
-  /** The event record's body; an acks record is encoded when it is published (it needs sequences). */
-  data?: Uint8Array;
-  entries?: Map<EventRecord, number[]>;
-  done: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -155,14 +140,10 @@ class JetStreamQueue implements QueueStore {
   /** Records published by this run whose stored copy has not come back yet. */
   readonly #byKey = new Map<string, AnyRecord>();
   #bytes = 0;
-  #backlog: Write[] = [];
-  #pumping: Promise<void> | undefined;
+  readonly #writer: RecordWriter;
   #closed = false;
   readonly #run = randomBytes(6).toString('hex');
   #keys = 0;
-  readonly #itemSubject: string;
-  #failedWrites = 0;
-  #loggedAt = Number.NEGATIVE_INFINITY;
   #consuming: Promise<void> | undefined;
   /** Settles once every write so far is stored. */
   #settled: Promise<void> = Promise.resolve();
@@ -184,7 +165,17 @@ class JetStreamQueue implements QueueStore {
     private readonly consumer: Consumer,
     private readonly options: JetStreamStoreOptions,
   ) {
-    this.#itemSubject = `${options.subject}.items.${options.consumer}`;
+    this.#writer = new RecordWriter({
+      js,
+      subject: `${options.subject}.items.${options.consumer}`,
+      options,
+      stored: (record, seq) => {
+        if (record.seq !== undefined) return;
+        record.seq = seq;
+        this.#bySeq.set(seq, record);
+      },
+      skipped: (record) => this.#byKey.delete(record.key),
+    });
   }
 
   /**
@@ -407,12 +398,6 @@ class JetStreamQueue implements QueueStore {
     if (!turn) return;
     this.#turn = undefined;
     const writes: Promise<void>[] = [];
-    const queue = (write: Omit<Write, 'done'>) =>
-      writes.push(
-        new Promise<void>((done) => {
-          this.#backlog.push({ ...write, done });
-        }),
-      );
     for (const open of this.#opened) {
       const record = open.record;
       if (record.live.size === 0) {
@@ -426,7 +411,7 @@ class JetStreamQueue implements QueueStore {
       this.#grow(record, data.length - record.size);
       record.state = 'queued';
       this.#byKey.set(record.key, record);
-      queue({ record, after: open.after, data });
+      writes.push(this.#writer.queue({ record, after: open.after, data }));
     }
     this.#open.clear();
     this.#openOf.clear();
@@ -451,15 +436,31 @@ class JetStreamQueue implements QueueStore {
       }
       this.#grow(record, estimate);
       this.#byKey.set(record.key, record);
-      queue({ record, after: [...entries.keys(), ...this.#turnAfter], entries });
+      writes.push(
+        this.#writer.queue({
+          record,
+          after: [...entries.keys(), ...this.#turnAfter],
+          data: () => this.#encodeAcks(record, entries),
+        }),
+      );
     }
     this.#turnAcks = new Map();
     this.#turnAfter = [];
     if (this.#turnPosted.length > 0) writes.push(this.#publishPosted(this.#turnPosted.splice(0)));
-    this.#pump();
+    this.#writer.start();
     const settled = Promise.all([this.#settled, ...writes]).then(() => undefined);
     this.#settled = settled;
     turn.resolve(settled);
+  }
+
+  /** An acks record's body, when it is published: confirmations in records that died meanwhile are left out (those records are deleted). */
+  #encodeAcks(record: AcksRecord, entries: Map<EventRecord, number[]>): Uint8Array {
+    const live: [number, readonly number[]][] = [];
+    for (const [target, ids] of entries)
+      if (!target.dead && target.seq !== undefined) live.push([target.seq, ids]);
+    const data = encoder.encode(encodeAcks(live));
+    this.#grow(record, data.length - record.size);
+    return data;
   }
 
   /** Posted keys of a turn, one message; a lost one costs at most a re-post after a restart. */
@@ -471,99 +472,6 @@ class JetStreamQueue implements QueueStore {
     );
   }
 
-  /**
-   * Publishes the backlog in order, `publishWindow` at a time. A record waits for the records it
-   * refers to (older versions of its copies, the records its confirmations name) to be stored,
-   * so it is never in the same window as them and always lands after them. Dead records are
-   * skipped. Failed publishes are retried (same message id) after `retryMs`, for as long as it takes.
-   */
-  #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = (async () => {
-      while (this.#backlog.length > 0 && !this.#closed) {
-        const window: Write[] = [];
-        const rest: Write[] = [];
-        for (const w of this.#backlog) {
-          if (w.record.dead) {
-            w.record.state = 'skipped';
-            this.#byKey.delete(w.record.key);
-            w.done();
-          } else if (window.length < publishWindow && w.after.every(settled)) window.push(w);
-          else rest.push(w);
-        }
-        this.#backlog = rest;
-        for (const w of window) w.record.state = 'flight';
-        const results = await Promise.allSettled(window.map((w) => this.#publish(w)));
-        const failed: Write[] = [];
-        results.forEach((r, i) => {
-          const w = window[i] as Write;
-          if (r.status === 'rejected') {
-            w.record.state = 'queued';
-            failed.push(w);
-            return;
-          }
-          w.record.state = 'stored';
-          if (w.record.seq === undefined) {
-            w.record.seq = r.value;
-            this.#bySeq.set(r.value, w.record);
-          }
-          w.done();
-        });
-        if (failed.length > 0) {
-          this.#backlog = [...failed, ...this.#backlog];
-          this.#reportFailure(
-            failed.length,
-            (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason,
-          );
-          await sleep(this.options.retryMs ?? 1000);
-        }
-      }
-    })().finally(() => {
-      this.#pumping = undefined;
-      if (this.#backlog.length > 0 && !this.#closed) this.#pump();
-    });
-  }
-
-  /** Publishes one record; resolves with its stream sequence. */
-  async #publish(w: Write): Promise<number> {
-    let data = w.data;
-    if (!data) {
-      // Confirmations in records that died meanwhile are left out: those records are deleted.
-      const live: [number, readonly number[]][] = [];
-      for (const [target, ids] of w.entries ?? [])
-        if (!target.dead && target.seq !== undefined) live.push([target.seq, ids]);
-      data = encoder.encode(encodeAcks(live));
-      this.#grow(w.record, data.length - w.record.size);
-    }
-    const h = headers();
-    h.set(kindHeader, w.record.type);
-    h.set(recordHeader, w.record.key);
-    const ack = await this.js.publish(this.#itemSubject, data, {
-      msgID: w.record.key,
-      headers: h,
-      timeout: this.options.publishTimeoutMs ?? 5000,
-    });
-    return ack.seq;
-  }
-
-  #reportFailure(count: number, reason: unknown): void {
-    this.#failedWrites += count;
-    const now = Date.now();
-    if (now - this.#loggedAt < logEveryMs) return;
-    this.#loggedAt = now;
-    this.options.log.error(
-      {
-        code: 'SB_ERR_QUEUE_STORE',
-        stream: this.options.stream,
-        servers: this.options.servers,
-        failedWrites: this.#failedWrites,
-        waiting: this.#backlog.length,
-        err: (reason as Error)?.message,
-      },
-      'writing the delivery queue to JetStream failed; retrying (messages are delivered from memory meanwhile, but would not survive a restart until written)',
-    );
-  }
-
   counts() {
     return { items: this.#holder.size, bytes: this.#bytes };
   }
@@ -572,13 +480,8 @@ class JetStreamQueue implements QueueStore {
     if (this.#closed) return;
     this.#flush();
     // Writes still waiting get one last chance (bounded: the server may be gone).
-    const pending = this.#pumping;
-    if (pending) await Promise.race([pending, sleep(5000)]);
+    const unwritten = await this.#writer.close(5000);
     this.#closed = true;
-    let unwritten = 0;
-    for (const w of this.#backlog)
-      if (w.record.type === 'event' && !w.record.dead) unwritten += w.record.live.size;
-    for (const w of this.#backlog.splice(0)) w.done();
     if (unwritten > 0)
       this.options.log.error(
         { code: 'SB_ERR_QUEUE_STORE', stream: this.options.stream, unwritten },
@@ -589,9 +492,4 @@ class JetStreamQueue implements QueueStore {
     await this.nc.close().catch(() => undefined);
     await Promise.race([this.#consuming, sleep(2000)]);
   }
-}
-
-/** A record another one waits for is out of the way once stored, or once it will never be written. */
-function settled(record: AnyRecord): boolean {
-  return record.state === 'stored' || record.state === 'skipped';
 }
