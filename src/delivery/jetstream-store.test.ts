@@ -423,6 +423,25 @@ describe('JetStream queue store (real nats-server -js)', () => {
     await last.store.close();
   }, 60_000);
 
+  it('keeps the older version of a replaced item until the new one is stored', async () => {
+    const { options: o } = options();
+    const first = await openJetStreamStore(o);
+    await first.store.append([item(1, 'short')]);
+    // The server now refuses the new version (too large): it is never stored.
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    const { config } = await jsm.streams.info(o.stream);
+    await jsm.streams.update(o.stream, { ...config, max_msg_size: 1000 });
+    await nc.close();
+    void first.store.append([item(1, 'long '.repeat(400))]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await first.store.close();
+
+    const second = await openJetStreamStore({ ...o, log: createTestLogger().logger });
+    expect(texts(second.recovered.items)).toEqual(['1:short']);
+    await second.store.close();
+  }, 30_000);
+
   it('after a crash between posting and confirming, brings back the unconfirmed copies in order, plus at most those confirmed in flight', async () => {
     const { options: o } = options();
     const proxy = await startProxy();

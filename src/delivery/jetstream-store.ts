@@ -158,6 +158,8 @@ class JetStreamQueue implements QueueStore {
   /** New records the turn's acks record waits for (it confirms older versions they replace). */
   #turnAfter: AnyRecord[] = [];
   #turnPosted: PostedKey[] = [];
+  /** Records whose copies were all replaced, per replacing record not stored yet. */
+  readonly #replaced = new Map<AnyRecord, EventRecord[]>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -170,11 +172,16 @@ class JetStreamQueue implements QueueStore {
       subject: `${options.subject}.items.${options.consumer}`,
       options,
       stored: (record, seq) => {
-        if (record.seq !== undefined) return;
-        record.seq = seq;
-        this.#bySeq.set(seq, record);
+        if (record.seq === undefined) {
+          record.seq = seq;
+          this.#bySeq.set(seq, record);
+        }
+        this.#settle(record);
       },
-      skipped: (record) => this.#byKey.delete(record.key),
+      skipped: (record) => {
+        this.#byKey.delete(record.key);
+        this.#settle(record);
+      },
     });
   }
 
@@ -302,7 +309,10 @@ class JetStreamQueue implements QueueStore {
       return;
     }
     if (record.live.size === 0) {
-      this.#kill(record);
+      // Replaced: the old version is deleted only once the new one is stored, so a crash in
+      // between leaves one of them.
+      if (replacedBy) this.#killAfter(replacedBy, record);
+      else this.#kill(record);
       return;
     }
     let ids = this.#turnAcks.get(record);
@@ -312,6 +322,20 @@ class JetStreamQueue implements QueueStore {
     }
     ids.push(id);
     if (replacedBy) this.#turnAfter.push(replacedBy);
+  }
+
+  #killAfter(replacement: AnyRecord, record: EventRecord): void {
+    const waiting = this.#replaced.get(replacement);
+    if (waiting) waiting.push(record);
+    else this.#replaced.set(replacement, [record]);
+  }
+
+  /** The replacement is stored (or will never be, its copies confirmed): the records it emptied go. */
+  #settle(replacement: AnyRecord): void {
+    const emptied = this.#replaced.get(replacement);
+    if (!emptied) return;
+    this.#replaced.delete(replacement);
+    for (const record of emptied) if (record.live.size === 0) this.#kill(record);
   }
 
   #grow(record: AnyRecord, by: number): void {
@@ -405,6 +429,7 @@ class JetStreamQueue implements QueueStore {
         record.dead = true;
         record.state = 'skipped';
         this.#bytes -= record.size;
+        this.#settle(record);
         continue;
       }
       const data = encoder.encode(encodeEvent(open.messageText, open.refs.values()));
