@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The last compile step of `npm run build`: bundles the CLI and the agent from tsc's dist/ into
-// dist/bundle/ with esbuild (minified, code-split), which is what bin/run.js runs. Why: the same
-// agent started from tsc's one-file-per-module tree is about 10 MiB larger (docs/benchmarks.md,
-// "Issue 22 row 4: the agent runs from a bundle"): hundreds of module records and their full
-// sources stay in the heap. dist/'s module tree stays as it is for what imports it by path (the
+// dist/bundle/ with esbuild (code-split, whitespace-minified), which is what bin/run.js runs. Why:
+// `switchboard start` from tsc's one-file-per-module tree, with oclif importing every command to
+// list them, is about 8 MiB larger (docs/benchmarks.md, "Issue 22 row 4: the agent runs from a
+// bundle"): about 500 more module records, whole packages where a part is used, their sources. dist/'s module tree stays as it is for what imports it by path (the
 // config doc and chart generators, tests, scripts/image/bundle.mjs).
 //
 // Layout, as oclif's default command discovery reads it (package.json "oclif"):
@@ -153,9 +153,14 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: true,
-  // Class names show in oclif's output and in errors (SwitchboardError, UserFacingError).
-  keepNames: true,
+  /*
+   * Whitespace and syntax only: identifiers keep their names, so functions and classes keep
+   * theirs (stack traces, and names libraries read off classes) without esbuild's keepNames,
+   * which wraps every function and class in a name-setting call: measured 3.5 MiB more heap and
+   * RSS for `switchboard start` (docs/benchmarks.md).
+   */
+  minifyWhitespace: true,
+  minifySyntax: true,
   external,
   // CommonJS dependencies call require() for Node's modules and read __dirname; an ESM chunk has
   // neither unless it makes them.
