@@ -32,6 +32,13 @@ export interface Variant {
   stream: boolean;
   /** The child program, relative to ctx.outDir (default `agent-child.mjs`). */
   program?: string;
+  /**
+   * Instead of the benchmark's child, `switchboard start` as a user runs it, with the same plugins
+   * and a real web console in place of the bench bot: `bundle` is bin/run.js (dist/bundle/, what
+   * `npm run build` makes and the package ships), `tree` is bench/agent-cli-tree.mjs (tsc's module
+   * tree in dist/, as the package ran before dist/bundle/).
+   */
+  cli?: 'bundle' | 'tree';
 }
 
 /** The child bundled as scripts/image/bundle.mjs bundles the agent for the container image. */
@@ -49,6 +56,8 @@ const variants: Variant[] = [
   // ready (src/cli/start-memory.ts).
   { label: 'before (no release at ready)', env: { SB_BENCH_KEEP_START_GARBAGE: '1' }, stream: false },
   { label: 'bundled like the container image', env: {}, stream: false, program: imageProgram },
+  { label: '`switchboard start`, before (tsc module tree)', env: {}, stream: false, cli: 'tree' },
+  { label: '`switchboard start` (dist/bundle/)', env: {}, stream: false, cli: 'bundle' },
 ];
 
 /**
@@ -113,15 +122,31 @@ export function startChild(ctx: BenchContext, configFile: string, variant: Varia
   if (variant.env.NODE_OPTIONS)
     env.NODE_OPTIONS = [process.env.NODE_OPTIONS, variant.env.NODE_OPTIONS].filter(Boolean).join(' ');
   if (events > 0) env.SB_BENCH_AGENT_EVENTS = String(events);
-  const child = spawn(process.execPath, [join(ctx.outDir, variant.program ?? 'agent-child.mjs')], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env,
-  });
+  const args = variant.cli
+    ? [
+        join(ctx.repoRoot, variant.cli === 'bundle' ? 'bin/run.js' : 'bench/agent-cli-tree.mjs'),
+        'start',
+        '--config',
+        configFile,
+        '--state-dir',
+        join(configFile, '..', `state-cli-${variant.cli}-${Math.random().toString(36).slice(2)}`),
+      ]
+    : [join(ctx.outDir, variant.program ?? 'agent-child.mjs')];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // Reports that came before anyone asked, and the one waiter per key.
   const seen = new Map<string, unknown[]>();
   const waiting = new Map<string, (value: unknown) => void>();
   createInterface({ input: child.stdout }).on('line', (line) => {
+    // `switchboard start` says so once the agent is ready (and then releases start-up memory, as
+    // the child does after benchReady).
+    if (variant.cli && / is running/.test(line)) {
+      const resolve = waiting.get('benchReady');
+      waiting.delete('benchReady');
+      if (resolve) resolve({ plugins: [] });
+      else seen.set('benchReady', [{ plugins: [] }]);
+      return;
+    }
     if (!line.startsWith('{"bench')) return; // plugin log lines share the child's stdout
     const [key, value] = Object.entries(JSON.parse(line) as Record<string, unknown>)[0] as [string, unknown];
     const resolve = waiting.get(key);
@@ -150,6 +175,14 @@ export function startChild(ctx: BenchContext, configFile: string, variant: Varia
     pid: child.pid as number,
     next,
     heap() {
+      // The CLI has no report channel; its heap is not read.
+      if (variant.cli)
+        return Promise.resolve({
+          heapTotal: Number.NaN,
+          heapUsed: Number.NaN,
+          external: Number.NaN,
+          newSpace: Number.NaN,
+        });
       child.stdin.write('heap\n');
       return next('benchHeap', 10_000);
     },
@@ -249,6 +282,7 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
   const work = await mkdtemp(join(tmpdir(), 'sb-bench-agent-mem-'));
   const cacheDir = join(work, 'cache');
   const idleConfig = join(work, 'idle.yaml');
+  const cliConfig = join(work, 'cli.yaml');
   const streamConfig = join(work, 'stream.yaml');
   const events = ctx.quick ? 10_000 : 20_000;
   await writeFile(
@@ -263,6 +297,19 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
       groups: ['hooks', 'clock'],
     }),
   );
+  // The same agent for `switchboard start`: the console is the real web console, and every
+  // listener takes a free port, since the variants run side by side.
+  const idleYaml = await readFile(idleConfig, 'utf8');
+  const cliYaml = idleYaml
+    .replace('    console:\n      enabled: true\n', '    console:\n      enabled: true\n      port: 0\n')
+    .replace(
+      'settings:\n  clusterName: bench\n',
+      'settings:\n  clusterName: bench\n  healthPort: 0\n  metricsPort: 0\n  log: {level: warn}\n',
+    )
+    .replace('plugins:\n  cacheDir:', 'plugins:\n  incomingWebhook: {port: 0}\n  cacheDir:');
+  if (cliYaml.match(/[pP]ort: 0/g)?.length !== 4)
+    throw new Error(`agent-memory: cli.yaml not as expected:\n${cliYaml}`);
+  await writeFile(cliConfig, cliYaml);
   await writeFile(
     streamConfig,
     configYaml({
@@ -287,7 +334,9 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
     // Idle: the variants side by side (idle processes do not disturb each other's memory).
     const idle = new Map<Variant, IdleSample[]>(variants.map((v) => [v, []]));
     for (let s = 0; s < samples; s++) {
-      const batch = await Promise.all(variants.map((v) => idleSample(ctx, idleConfig, v, settleMs)));
+      const batch = await Promise.all(
+        variants.map((v) => idleSample(ctx, v.cli ? cliConfig : idleConfig, v, settleMs)),
+      );
       for (const [k, sample] of batch.entries()) idle.get(variants[k] as Variant)?.push(sample);
     }
     const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
@@ -372,7 +421,11 @@ export async function agentMemory(ctx: BenchContext): Promise<BenchResult> {
       ],
       notes: [
         `${samples} start(s) per variant of \`node .cache/bench/agent-child.mjs\` (the agent code bundled with esbuild, dependencies from node_modules, split like dist/; no source maps; the image variant runs .cache/bench/${imageProgram} instead), the variants side by side; plugins installed from a file:// repository published in the run. RSS from /proc/<pid>/smaps: the node binary's pages are file-backed and shared with every node process (the plugins too); the private part is the V8 heap and malloc.`,
-        `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and, unless the agent collects at ready as \`switchboard start\` does (src/cli/start-memory.ts), only V8's memory reducer gives it back, once it sees the process idle. Young generation smaller at the second reading than at the first: ${variants.map((v) => `${v.label} ${reduced(v)}`).join('; ')}.`,
+        `Two readings because start-up grows V8's young generation to its maximum (2 × 16 MiB by default) and, unless the agent collects at ready as \`switchboard start\` does (src/cli/start-memory.ts), only V8's memory reducer gives it back, once it sees the process idle. Young generation smaller at the second reading than at the first: ${variants
+          .filter((v) => !v.cli)
+          .map((v) => `${v.label} ${reduced(v)}`)
+          .join('; ')}.`,
+        `The \`switchboard start\` rows run the CLI itself (\`node bin/run.js start --config cli.yaml\`: oclif, the real logger at warn, config watching, the web console on a free port in place of the bench bot; same plugins) from dist/bundle/ as \`npm run build\` makes it, and from tsc's module tree in dist/ through bench/agent-cli-tree.mjs (oclif from node_modules, no oclif.manifest.json: how the package ran before). Both release start-up memory at ready (src/cli/commands/start.ts).`,
         `Spawn to ready: ${variants.map((v) => `${v.label} ${(idle.get(v) ?? []).map((x) => ms(x.startMs)).join(', ')}`).join('; ')}.`,
       ],
     };

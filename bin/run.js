@@ -1,23 +1,25 @@
 #!/usr/bin/env node
-// In a source checkout the CLI runs from dist/, which `npm ci` builds (its `prepare` step). Say
+// In a source checkout the CLI runs from dist/bundle/, which `npm ci` builds (its `prepare` step). Say
 // so instead of failing on a missing module, and tell a person at a terminal when dist/ is older
 // than src/ (after a pull or an edit), since it would run the old code without a word.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const built = `${root}dist/cli/commands/start.js`;
+const built = `${root}dist/bundle/commands/start.js`;
 
 if (!existsSync(built)) fail('it is not built (dist/ is missing)');
 if (process.stderr.isTTY && existsSync(`${root}src`)) warnIfStale();
 
-let oclif;
+// The bundle carries most dependencies inside; better-sqlite3 (a native addon) is one it loads
+// from node_modules, so its absence is what says that `npm ci` has not run.
 try {
-  oclif = await import('@oclif/core');
+  import.meta.resolve('better-sqlite3');
 } catch (err) {
   if (err?.code === 'ERR_MODULE_NOT_FOUND') fail('its dependencies are not installed');
   throw err;
 }
+const oclif = await import('../dist/bundle/cli.js');
 await oclif.execute({ dir: import.meta.url });
 
 function fail(what) {

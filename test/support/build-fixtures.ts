@@ -72,6 +72,8 @@ export async function buildCli(): Promise<void> {
     );
   });
   await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts/copy-assets.mjs')]);
+  // bin/run.js runs the CLI from the bundle made of that tree (and oclif reads its manifest).
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts/bundle-agent.mjs')]);
   // `switchboard/sdk` re-exports the workspace package switchboard-sdk, built from the same src/.
   await promisify(execFile)(process.execPath, [join(repoRoot, 'packages/sdk/build.mjs')]);
 }
