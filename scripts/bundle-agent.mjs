@@ -16,10 +16,10 @@
 // Usage: node scripts/bundle-agent.mjs (after tsc -p tsconfig.build.json and copy-assets.mjs).
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, transform } from 'esbuild';
+import { dynamicCommonJsNames } from './lib/esbuild-dynamic-cjs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -98,50 +98,7 @@ const moduleUrl = {
   },
 };
 
-/*
- * `const { EnvHttpProxyAgent } = await import('undici')` gets Node's namespace of a CommonJS
- * package: its exports by name. esbuild's chunk for a dynamically imported CommonJS module
- * exports `default` only, so the name would be undefined. Such an import goes through a module
- * that exports the package's names (read from the package here, as Node would see them).
- */
-const dynamicCommonJs = {
-  name: 'dynamic-commonjs-names',
-  setup(b) {
-    const requireHere = createRequire(import.meta.url);
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.kind !== 'dynamic-import' || args.pluginData === 'inner') return undefined;
-      if (args.path.startsWith('node:') || external.includes(args.path)) return undefined;
-      const found = await b.resolve(args.path, {
-        kind: 'import-statement',
-        resolveDir: args.resolveDir,
-        pluginData: 'inner',
-      });
-      if (found.errors.length > 0 || !isCommonJs(found.path)) return undefined;
-      return { path: found.path, namespace: 'dynamic-commonjs' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'dynamic-commonjs' }, (args) => {
-      const names = Object.keys(requireHere(args.path)).filter(
-        (n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n),
-      );
-      return {
-        contents: `import m from ${JSON.stringify(args.path)};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`,
-        loader: 'js',
-        resolveDir: dirname(args.path),
-      };
-    });
-  },
-};
-
-/** Whether Node loads this file as CommonJS (extension, or the nearest package.json's type). */
-function isCommonJs(file) {
-  if (file.endsWith('.cjs')) return true;
-  if (!file.endsWith('.js')) return false;
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) return JSON.parse(readFileSync(pj, 'utf8')).type !== 'module';
-  }
-  return true;
-}
+const dynamicCommonJs = dynamicCommonJsNames(external);
 
 const result = await build({
   absWorkingDir: root,

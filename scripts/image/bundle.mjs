@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { build, transform } from 'esbuild';
+import { dynamicCommonJsNames } from '../lib/esbuild-dynamic-cjs.mjs';
 
 const app = process.argv[2];
 if (!app || !existsSync(join(app, 'dist/cli/commands/start.js')) || !existsSync(join(app, 'node_modules'))) {
@@ -152,7 +153,8 @@ const result = await build({
   banner: {
     js: "import{createRequire as __sbCreateRequire}from'node:module';import{fileURLToPath as __sbFileURLToPath}from'node:url';const require=__sbCreateRequire(import.meta.url),__filename=__sbFileURLToPath(import.meta.url),__dirname=__sbFileURLToPath(new URL('.',import.meta.url));",
   },
-  plugins: [metaUrl],
+  // `await import('undici')` and the like keep their named exports (see the plugin).
+  plugins: [metaUrl, dynamicCommonJsNames(external)],
 });
 
 // The bundle carries third-party code; their licences go with it (legalComments only keeps
