@@ -20,13 +20,16 @@ if (!app || !existsSync(join(app, 'dist/cli/commands/start.js')) || !existsSync(
 }
 
 /*
+ * typescript is left out of the bundle and of the image: oclif require()s it only to read a
+ * tsconfig.json for a linked plugin run from .ts sources (never in the image, and it copes with
+ * its absence), yet bundled it is 4.3 MB inside oclif's chunk, parsed at every start.
  * Loaded by path at run time, so they stay files: better-sqlite3 finds its addon through
  * `bindings`, which searches from the caller's file name; emojibase-data's shortcodes are read
  * with require.resolve (49 MB of locales, one used); switchboard-sdk is what lib/sdk.js (the
  * package's `switchboard/sdk` export) re-exports and what `plugin new` reads the version of.
  * Their own dependencies come along (closure below).
  */
-const external = ['better-sqlite3'];
+const external = ['better-sqlite3', 'typescript'];
 const keepPackages = ['better-sqlite3', 'emojibase-data', 'switchboard-sdk'];
 // better-sqlite3 depends on prebuild-install to fetch its addon at install time (37 packages
 // with its own dependencies);
@@ -139,10 +142,12 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: true,
+  // Whitespace and syntax only: identifiers keep the names oclif and error messages show
+  // (SwitchboardError) without esbuild's keepNames, which wraps every function and class and
+  // cost 3.5 MiB of heap (docs/benchmarks.md, "Issue 22 row 4").
+  minifyWhitespace: true,
+  minifySyntax: true,
   treeShaking: true,
-  // Minified names would change class names oclif and error messages show (SwitchboardError).
-  keepNames: true,
   external,
   metafile: true,
   legalComments: 'none',
