@@ -87,7 +87,7 @@ inputs_hash() {
     for pkg in "${DEBS[@]}"; do echo "deb $pkg ${DEB_VERSION[$pkg]}"; done
     echo "source $SOURCE"
     cd "$ROOT"
-    find Containerfile scripts/image bin lib dist index.yaml LICENSE package.json package-lock.json \
+    find Containerfile scripts/image scripts/lib bin lib dist index.yaml LICENSE package.json package-lock.json \
       packages/sdk/package.json packages/sdk/dist node_modules/better-sqlite3/build/Release/better_sqlite3.node \
       -type f ! -name .build-stamp -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-16

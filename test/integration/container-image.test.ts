@@ -407,6 +407,7 @@ describe('scripts/image: refusals', () => {
     for (const path of [
       'Containerfile',
       'scripts/image',
+      'scripts/lib',
       'package.json',
       'package-lock.json',
       'LICENSE',
