@@ -33,7 +33,10 @@ export function dynamicCommonJsNames(external) {
           (n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n),
         );
         return {
-          contents: `import m from ${JSON.stringify(args.path)};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`,
+          // A namespace import, not a default one: a CommonJS file compiled from ESM (`__esModule`,
+          // as @nats-io/* is) has no default in esbuild's interop, while its names are all there.
+          // Node's default is module.exports; that is the namespace's `default` for plain CommonJS.
+          contents: `import * as ns from ${JSON.stringify(args.path)};\nexport default ns.default ?? ns;\nexport const { ${names.join(', ')} } = ns;\n`,
           loader: 'js',
           resolveDir: dirname(args.path),
         };

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -66,5 +67,47 @@ describe('the bundle switchboard start runs', () => {
     expect(fromNodeModules.map((url) => /\/node_modules\/([^/]+)\//.exec(url)?.[1])).toEqual([
       'better-sqlite3',
     ]);
+  });
+
+  it('a dynamic import of a CommonJS package keeps its names, compiled from ESM or not (esbuild plugin of both bundlers)', async () => {
+    const { build } = await import('esbuild');
+    // @ts-expect-error: a build script without types
+    const { dynamicCommonJsNames } = await import('../../scripts/lib/esbuild-dynamic-cjs.mjs');
+    const dir = await mkdtemp(join(tmpdir(), 'sb-dyn-cjs-'));
+    try {
+      // The shapes the agent uses: @nats-io/kv is CommonJS compiled from ESM (__esModule), undici
+      // plain CommonJS read by name, yauzl plain CommonJS read as the default.
+      await writeFile(
+        join(dir, 'entry.mjs'),
+        `export async function load() {
+  const { Kvm } = await import('@nats-io/kv');
+  const { EnvHttpProxyAgent } = await import('undici');
+  const { default: yauzl } = await import('yauzl');
+  return [typeof Kvm, typeof EnvHttpProxyAgent, typeof yauzl.open];
+}
+`,
+      );
+      await build({
+        entryPoints: [join(dir, 'entry.mjs')],
+        outdir: join(dir, 'out'),
+        absWorkingDir: repoRoot,
+        nodePaths: [join(repoRoot, 'node_modules')],
+        bundle: true,
+        splitting: true,
+        format: 'esm',
+        platform: 'node',
+        logLevel: 'error',
+        banner: {
+          js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);",
+        },
+        plugins: [dynamicCommonJsNames([])],
+      });
+      const bundled = (await import(pathToFileURL(join(dir, 'out/entry.js')).href)) as {
+        load(): Promise<string[]>;
+      };
+      expect(await bundled.load()).toEqual(['function', 'function', 'function']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
