@@ -18,6 +18,8 @@ interface Seen {
   inFlight: boolean;
   posted: boolean;
   ref: PostedRef | undefined;
+  /** Set by the index when the entry is added. */
+  expiresAt: number;
 }
 
 /** What to do with an incoming event. */
@@ -82,6 +84,7 @@ export class EventDedup {
           inFlight: false,
           posted: true,
           ref: { channelId, messageId: '' },
+          expiresAt: 0,
         },
         postedAt,
       );
@@ -93,7 +96,14 @@ export class EventDedup {
     if (this.#on && key !== undefined)
       this.#index.add(
         key,
-        { item, sources: item.outbound.sources ?? [], inFlight: false, posted: false, ref: undefined },
+        {
+          item,
+          sources: item.outbound.sources ?? [],
+          inFlight: false,
+          posted: false,
+          ref: undefined,
+          expiresAt: 0,
+        },
         now,
       );
   }
