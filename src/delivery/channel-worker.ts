@@ -55,6 +55,7 @@ export class ChannelWorker {
     this.#dedup = new EventDedup(
       options.settings.dedupWindow.ms,
       Math.max(1000, options.settings.queueLimit.perChannel * 2),
+      (id) => options.queue.get(id),
     );
     for (const key of options.posted ?? [])
       this.#dedup.remember(key.dedupKey, key.channelId, key.sources, key.postedAt);
