@@ -1,5 +1,9 @@
 /** A value the index can expire: the index sets `expiresAt` when the value is added. */
 export interface Expiring {
+  /**
+   * When the entry expires, in ms since the index's first entry: a small integer, which V8 keeps
+   * in the object itself, where an epoch time would be a separate 16-byte number per entry.
+   */
   expiresAt: number;
 }
 
@@ -26,6 +30,8 @@ export class DedupIndex<T extends Expiring> {
   #keys: string[] = [];
   #expiries: number[] = [];
   #head = 0;
+  /** The time of the first entry; expiries are kept relative to it. */
+  #epoch: number | undefined;
 
   constructor(windowMs: number, maxEntries: number) {
     this.#windowMs = windowMs;
@@ -46,7 +52,8 @@ export class DedupIndex<T extends Expiring> {
   /** Records `key` as seen now (restarting its window); sets `value.expiresAt`. */
   add(key: string, value: T, now: number): void {
     this.#prune(now);
-    value.expiresAt = now + this.#windowMs;
+    this.#epoch ??= now;
+    value.expiresAt = now - this.#epoch + this.#windowMs;
     this.#entries.set(key, value);
     this.#keys.push(key);
     this.#expiries.push(value.expiresAt);
@@ -72,8 +79,10 @@ export class DedupIndex<T extends Expiring> {
   }
 
   #prune(now: number): void {
+    if (this.#epoch === undefined) return;
+    const at = now - this.#epoch;
     const expiries = this.#expiries;
-    while (this.#head < expiries.length && (expiries[this.#head] as number) <= now) this.#dropHead();
+    while (this.#head < expiries.length && (expiries[this.#head] as number) <= at) this.#dropHead();
   }
 
   /** Forgets the oldest record's key, unless the key was added again since (a stale record). */
