@@ -9,7 +9,7 @@ import { EventDedup } from './event-dedup.js';
 import { decideAfterFailure } from './failure-policy.js';
 import { Overflow, SinkDrops } from './overflow.js';
 import type { QueuedDelivery, QueueKey, QueueLane } from './queue.js';
-import { Waiters } from './waiters.js';
+import { type Resolve, Waiters } from './waiters.js';
 
 export type { ChannelWorkerOptions, Leftover } from './channel-worker-types.js';
 
@@ -55,6 +55,7 @@ export class ChannelWorker {
     this.#dedup = new EventDedup(
       options.settings.dedupWindow.ms,
       Math.max(1000, options.settings.queueLimit.perChannel * 2),
+      (id) => options.queue.get(id),
     );
     for (const key of options.posted ?? [])
       this.#dedup.remember(key.dedupKey, key.channelId, key.sources, key.postedAt);
@@ -101,19 +102,31 @@ export class ChannelWorker {
 
   /** Queues one message; resolves with where it was posted, or undefined when it was not. */
   enqueue(outbound: Outbound, now = Date.now()): Promise<PostedRef | undefined> {
-    if (outbound.kind === 'event') return this.#enqueueEvent(outbound, now);
+    return new Promise((resolve) => this.accept(outbound, resolve, now));
+  }
+
+  /**
+   * Queues one message without a promise: `done`, when given, is called once with what
+   * `enqueue` would resolve with (at once for a duplicate already posted or a folded event).
+   */
+  accept(outbound: Outbound, done: Resolve | undefined, now = Date.now()): void {
+    if (outbound.kind === 'event') {
+      this.#enqueueEvent(outbound, now, done);
+      return;
+    }
     const replaced = this.#edits.replace(outbound);
     if (replaced) {
       // Only the newest text of a message matters; the older edit's caller learns when it is shown.
       this.#o.queue.put(replaced);
       this.#report.editCollapsed();
-      return this.#waiters.wait(replaced.id);
+      if (done) this.#waiters.listen(replaced.id, done);
+      return;
     }
     const item: QueuedDelivery = { id: this.#o.nextId(), lane: 'reply', outbound, enqueuedAt: now };
     this.#o.queue.put(item);
     this.#edits.queued(item);
     this.#o.onDepth(0, 1);
-    return this.#waitAndPump(item.id);
+    this.#listenAndPump(item.id, done);
   }
 
   /** Resolves once nothing is queued, in flight or unreported. */
@@ -139,17 +152,21 @@ export class ChannelWorker {
     };
   }
 
-  #enqueueEvent(outbound: Outbound, now: number): Promise<PostedRef | undefined> {
+  #enqueueEvent(outbound: Outbound, now: number, done: Resolve | undefined): void {
     const verdict = this.#dedup.check(outbound, now);
     if (verdict.duplicate) {
       this.#report.duplicate();
-      if (verdict.posted) return Promise.resolve(verdict.ref);
-      if (verdict.merged) this.#o.queue.put(verdict.merged);
-      return this.#waiters.wait(verdict.itemId);
+      if (verdict.posted) done?.(verdict.ref);
+      else {
+        if (verdict.merged) this.#o.queue.put(verdict.merged);
+        if (done) this.#waiters.listen(verdict.itemId, done);
+      }
+      return;
     }
     if (!this.#o.room(this.#o.queue.size('event'))) {
       this.#fold(outbound, now);
-      return Promise.resolve(undefined);
+      done?.(undefined);
+      return;
     }
     const id = this.#o.nextId();
     const keyed =
@@ -160,7 +177,7 @@ export class ChannelWorker {
     this.#o.queue.put(item);
     this.#dedup.queued(item, now);
     this.#o.onDepth(1, 0);
-    return this.#waitAndPump(item.id);
+    this.#listenAndPump(item.id, done);
   }
 
   /** The queue is full: the event is only counted (and, for chat, reported in the next digest). */
@@ -176,10 +193,9 @@ export class ChannelWorker {
     this.#pump();
   }
 
-  #waitAndPump(id: number): Promise<PostedRef | undefined> {
-    const posted = this.#waiters.wait(id);
+  #listenAndPump(id: number, done: Resolve | undefined): void {
+    if (done) this.#waiters.listen(id, done);
     this.#pump();
-    return posted;
   }
 
   /** Something is queued and not being sent, or an overflow waits to be reported. */

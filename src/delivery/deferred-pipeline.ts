@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { PostedRef } from './destination.js';
+import type { Outbound, PostedRef } from './destination.js';
 import type { DeliveryPipeline } from './pipeline.js';
 
 /**
@@ -41,15 +41,22 @@ export function createDeferredPipeline(
     },
   );
 
+  const send = (outbound: Outbound): Promise<PostedRef | undefined> => {
+    if (pipeline) return pipeline.send(outbound);
+    if (closing) return Promise.resolve(undefined);
+    held += 1;
+    return ready.then((p) => {
+      held -= 1;
+      return p?.send(outbound);
+    });
+  };
+
   return {
-    send(outbound): Promise<PostedRef | undefined> {
-      if (pipeline) return pipeline.send(outbound);
-      if (closing) return Promise.resolve(undefined);
-      held += 1;
-      return ready.then((p) => {
-        held -= 1;
-        return p?.send(outbound);
-      });
+    send,
+    post(outbound, done) {
+      // Once open, nothing per message is added on the way; while held, a promise is cheap next to the wait.
+      if (pipeline?.post) pipeline.post(outbound, done);
+      else void send(outbound).then((ref) => done?.(ref));
     },
     persisted() {
       // Until the store is open the agent runs in its documented degraded mode: messages are

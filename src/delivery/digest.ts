@@ -78,10 +78,12 @@ export function buildDigest(request: DigestRequest): Digest {
     throw new RangeError(`maxChars must be at least 100, got ${request.maxChars}`);
   const summaries = request.summaries ?? new SummaryCache();
   const lines = request.events.map((event) => describe(event, summaries));
+  // Grouped once for every round below: a storm's digest has thousands of lines.
+  const groups = request.files ? groupsOf(lines) : undefined;
   let budget = request.maxChars;
   // The header and notes vary a little with the counts; measure the rendering and tighten.
   for (let round = 0; round < 6; round++) {
-    const digest = request.files ? withFile(request, lines, budget) : inline(request, lines, budget);
+    const digest = groups ? withFile(request, groups, budget) : inline(request, lines, budget);
     const over = renderedLength(digest.message) - request.maxChars;
     if (over <= 0)
       return digest.file ? { ...digest, file: fileOf(request, lines, digest, summaries) } : digest;
@@ -186,15 +188,34 @@ function inline(request: DigestRequest, lines: readonly EventLine[], budget: num
   return compose(request, represented, items, notes);
 }
 
-/** With files: every event is represented; the message shows the largest groups, the file all. */
-function withFile(request: DigestRequest, lines: readonly EventLine[], budget: number): Digest {
-  const all = lines.length;
+/** The distinct lines of `lines`, in order of first appearance, each with its count and time range. */
+function groupsOf(lines: readonly EventLine[]): Grouped {
   const groups = new Map<string, Group>();
   for (const line of lines) addTo(groups, line);
-  const ordered = [...groups.values()];
-  const allItems = ordered.map(groupLine);
-  const whole = compose(request, all, allItems, []);
-  if (renderedLength(whole.message) <= budget) return whole;
+  return { all: lines.length, ordered: [...groups.values()] };
+}
+
+interface Grouped {
+  all: number;
+  ordered: Group[];
+  /** `ordered`, largest groups first (sorted once, when a round needs it). */
+  byCount?: Group[];
+}
+
+/** With files: every event is represented; the message shows the largest groups, the file all. */
+function withFile(request: DigestRequest, groups: Grouped, budget: number): Digest {
+  const { all, ordered } = groups;
+  // Every line is at least its label and summary long: when those alone exceed the budget, the
+  // whole list cannot fit, and rendering it (thousands of lines in a storm) would be wasted.
+  let least = 0;
+  for (let i = 0; i < ordered.length && least <= budget; i++) {
+    const g = ordered[i] as Group;
+    least += g.label.length + g.summary.length;
+  }
+  if (least <= budget) {
+    const whole = compose(request, all, ordered.map(groupLine), []);
+    if (renderedLength(whole.message) <= budget) return whole;
+  }
 
   const name = `digest-${new Date(request.now)
     .toISOString()
@@ -203,10 +224,13 @@ function withFile(request: DigestRequest, lines: readonly EventLine[], budget: n
   const note = `Details of all ${number(all)} ${plural(all, 'event')} are in the attached file ${name}.`;
   const fixed = renderedLength(compose(request, all, [], [note]).message);
   // Largest groups first: in a storm, what repeats most is what a reader wants to see.
-  const byCount = ordered.map((g, i) => ({ g, i })).sort((a, b) => b.g.count - a.g.count || a.i - b.i);
+  groups.byCount ??= ordered
+    .map((g, i) => ({ g, i }))
+    .sort((a, b) => b.g.count - a.g.count || a.i - b.i)
+    .map(({ g }) => g);
   const items: string[] = [];
   let used = fixed;
-  for (const { g } of byCount) {
+  for (const g of groups.byCount) {
     const line = groupLine(g);
     if (used + line.length + 3 > budget) break;
     used += line.length + 3;

@@ -11,6 +11,7 @@ import type { Destination, Outbound } from './destination.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from './pipeline.js';
 import { createMemoryStore } from './queue-store.js';
 import { openSqliteStore } from './sqlite-store.js';
+import { storedQueueFactory } from './stored-queue.js';
 
 class RecordingSink extends RecordingDestination {
   override readonly kind = 'sink' as const;
@@ -127,6 +128,44 @@ describe('delivery pipeline over the SQLite store', () => {
     // A new occurrence from the group it came through is delivered (only the fan-out copy is suppressed).
     await second.pipeline.send(event('team/chat', 'C1', 'pod restarted', 'group-a'));
     expect(texts(again)).toEqual(['pod restarted']);
+  });
+
+  test('a copy through another group merges its source into a sink event whose body was spilled to the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-durable-spill-'));
+    const { logger } = createTestLogger('silent');
+    const { store, recovered } = openSqliteStore({
+      file: join(dir, 'queue.sqlite'),
+      synchronous: 'normal',
+      dedupWindowMs: settings.dedupWindow.ms,
+      log: logger,
+    });
+    const sink = new RecordingSink('team/hook');
+    sink.failNext = Number.POSITIVE_INFINITY;
+    const pipeline = createDeliveryPipeline({
+      destination: (id) => (id === sink.id ? sink : undefined),
+      settings: { ...settings, sinkConcurrency: 1 },
+      logger,
+      store,
+      recovered,
+      capBytes: 64 * 1024 * 1024,
+      // Two bodies in memory: the later events keep only their place, their bodies are in the file.
+      queue: storedQueueFactory(store, { sinkBodiesInMemory: 2 }),
+    });
+    try {
+      for (let n = 1; n <= 20; n++) pipeline.post?.(event('team/hook', '', `e${n}`, 'group-a'));
+      await pipeline.persisted();
+      await new Promise((r) => setTimeout(r, 20));
+      const merged = pipeline.send(event('team/hook', '', 'e15', 'group-b'));
+      sink.failNext = 0;
+      expect(await merged).toBeDefined();
+      await waitFor(() => sink.received.length >= 20, 5000, 'twenty events at the sink');
+      expect(texts(sink)).toEqual(Array.from({ length: 20 }, (_, k) => `e${k + 1}`));
+      expect(sink.received[14]?.sources).toEqual(['group-a', 'group-b']);
+      expect(sink.received.filter((o) => o.sources?.includes('group-b'))).toHaveLength(1);
+    } finally {
+      await pipeline.close({ drainMs: 0 });
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a message for a destination not configured now stays stored until its channel is used', async ({

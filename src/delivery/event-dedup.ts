@@ -14,10 +14,16 @@ interface Seen {
    * starts as the queued copy's own array (copied when a group is added, never changed in place).
    */
   sources: readonly string[];
-  item: QueuedDelivery | undefined;
+  /**
+   * The queued item while it waits or is sent, by id: the item itself is looked up in the queue
+   * when a copy's sources are merged into it, so the index does not keep a spilled item's body.
+   */
+  itemId: number | undefined;
   inFlight: boolean;
   posted: boolean;
   ref: PostedRef | undefined;
+  /** Set by the index when the entry is added. */
+  expiresAt: number;
 }
 
 /** What to do with an incoming event. */
@@ -40,9 +46,12 @@ export type DedupVerdict =
 export class EventDedup {
   readonly #index: DedupIndex<Seen>;
   readonly #on: boolean;
+  readonly #lookup: (id: number) => QueuedDelivery | undefined;
 
-  constructor(windowMs: number, maxEntries: number) {
+  /** `lookup` finds a queued item by id (whole, also when its body was spilled to the store). */
+  constructor(windowMs: number, maxEntries: number, lookup: (id: number) => QueuedDelivery | undefined) {
     this.#on = windowMs > 0;
+    this.#lookup = lookup;
     this.#index = new DedupIndex(windowMs, maxEntries);
   }
 
@@ -61,10 +70,13 @@ export class EventDedup {
       const added = incoming.filter((source) => !seen.sources.includes(source));
       if (added.length > 0) seen.sources = [...seen.sources, ...added];
       if (seen.posted) return { duplicate: true, posted: true, ref: seen.ref };
-      if (seen.item) {
-        const merged = seen.inFlight ? undefined : mergeSources(seen.item, incoming);
-        if (merged) seen.item = merged;
-        return { duplicate: true, posted: false, itemId: seen.item.id, ...(merged ? { merged } : {}) };
+      if (seen.itemId !== undefined) {
+        const item = seen.inFlight ? undefined : this.#lookup(seen.itemId);
+        // Not in flight and not in the queue (its stored body was unreadable): delivered as new.
+        if (seen.inFlight || item) {
+          const merged = item && mergeSources(item, incoming);
+          return { duplicate: true, posted: false, itemId: seen.itemId, ...(merged ? { merged } : {}) };
+        }
       }
     }
     return {
@@ -83,10 +95,11 @@ export class EventDedup {
         key,
         {
           sources: [...sources],
-          item: undefined,
+          itemId: undefined,
           inFlight: false,
           posted: true,
           ref: { channelId, messageId: '' },
+          expiresAt: 0,
         },
         postedAt,
       );
@@ -98,7 +111,14 @@ export class EventDedup {
     if (this.#on && key !== undefined)
       this.#index.add(
         key,
-        { item, sources: item.outbound.sources ?? [], inFlight: false, posted: false, ref: undefined },
+        {
+          itemId: item.id,
+          sources: item.outbound.sources ?? [],
+          inFlight: false,
+          posted: false,
+          ref: undefined,
+          expiresAt: 0,
+        },
         now,
       );
   }
@@ -108,7 +128,7 @@ export class EventDedup {
     for (const item of items) {
       const seen = this.#seen(item);
       if (seen) {
-        seen.item = item;
+        seen.itemId = item.id;
         seen.inFlight = true;
       }
     }
@@ -119,7 +139,7 @@ export class EventDedup {
     for (const item of items) {
       const seen = this.#seen(item);
       if (seen) {
-        seen.item = item;
+        seen.itemId = item.id;
         seen.inFlight = false;
       }
     }
@@ -130,7 +150,7 @@ export class EventDedup {
     for (const item of items) {
       const seen = this.#seen(item);
       if (seen) {
-        seen.item = undefined;
+        seen.itemId = undefined;
         seen.inFlight = false;
         seen.posted = true;
         seen.ref = ref;

@@ -2,12 +2,13 @@ import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import { CapReport } from './cap-report.js';
 import { ChannelWorker, type Leftover } from './channel-worker.js';
-import type { DeliverySettings, Destination, PostedRef } from './destination.js';
+import type { DeliverySettings, Destination, Outbound, PostedRef } from './destination.js';
 import type { Outbox } from './outbox.js';
 import { createMemoryQueue, type DeliveryQueueFactory, type QueuedDelivery } from './queue.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
 import { storedQueueFactory } from './stored-queue.js';
 import { SummaryCache } from './summary-cache.js';
+import type { Resolve } from './waiters.js';
 
 export interface DeliveryPipelineOptions {
   /** The destination (bot or sink) with this id, looked up on every message (reloads replace them). */
@@ -257,30 +258,43 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     );
   };
 
+  /** `send` and `post`: `done` hears where the message was posted, or undefined. */
+  const accept = (outbound: Outbound, done: Resolve | undefined): void => {
+    const id = outbound.address.destinationId;
+    if (closing) {
+      log.warn(
+        { destination: id, channel: outbound.address.channelId, kind: outbound.kind ?? 'reply' },
+        'message sent after the delivery pipeline closed; not delivered',
+      );
+      options.metrics?.sendErrors.inc({ destination: id, reason: 'other' });
+      done?.(undefined);
+      return;
+    }
+    const destination = options.destination(id);
+    if (!destination) {
+      log.warn({ destination: id }, 'message for an unknown destination dropped');
+      options.metrics?.sendErrors.inc({ destination: id, reason: 'unknown-channel' });
+      done?.(undefined);
+      return;
+    }
+    const { modalTrigger, ...inline } = outbound;
+    const worker = () => workerFor(destination.kind, id, outbound.address.channelId);
+    if (!modalTrigger) {
+      worker().accept(outbound, done);
+      return;
+    }
+    // A modal is not a channel post and its trigger expires in seconds: it cannot wait for the
+    // channel's tokens. When it does not open, the message is posted, paced like any reply.
+    const open = destination.openModal?.(outbound) ?? Promise.resolve(undefined);
+    void open.catch(() => undefined).then((shown) => (shown ? done?.(shown) : worker().accept(inline, done)));
+  };
+
   return {
     send(outbound): Promise<PostedRef | undefined> {
-      const id = outbound.address.destinationId;
-      if (closing) {
-        log.warn(
-          { destination: id, channel: outbound.address.channelId, kind: outbound.kind ?? 'reply' },
-          'message sent after the delivery pipeline closed; not delivered',
-        );
-        options.metrics?.sendErrors.inc({ destination: id, reason: 'other' });
-        return Promise.resolve(undefined);
-      }
-      const destination = options.destination(id);
-      if (!destination) {
-        log.warn({ destination: id }, 'message for an unknown destination dropped');
-        options.metrics?.sendErrors.inc({ destination: id, reason: 'unknown-channel' });
-        return Promise.resolve(undefined);
-      }
-      const { modalTrigger, ...inline } = outbound;
-      const worker = () => workerFor(destination.kind, id, outbound.address.channelId);
-      if (!modalTrigger) return worker().enqueue(outbound);
-      // A modal is not a channel post and its trigger expires in seconds: it cannot wait for the
-      // channel's tokens. When it does not open, the message is posted, paced like any reply.
-      const open = destination.openModal?.(outbound) ?? Promise.resolve(undefined);
-      return open.catch(() => undefined).then((shown) => shown ?? worker().enqueue(inline));
+      return new Promise((resolve) => accept(outbound, resolve));
+    },
+    post(outbound, done) {
+      accept(outbound, done);
     },
     persisted() {
       // Store writes are ordered: an empty append settles after every write issued before it.

@@ -35,6 +35,8 @@ export interface DeliveryQueue {
   remove(ids: Iterable<number>, outcome?: 'posted' | 'abandoned'): void;
   /** Items waiting in `lane`, or in both lanes when omitted. */
   size(lane?: QueueLane): number;
+  /** The queued item with this id, whole (a durable backend reads back a body it let go of). */
+  get(id: number): QueuedDelivery | undefined;
 }
 
 /** Identifies the queue of one channel of a destination (`channelId` is empty for sinks). */
@@ -61,7 +63,7 @@ export function createMemoryQueue(
   _key?: QueueKey,
   _kind?: 'chat' | 'sink',
   initial: readonly QueuedDelivery[] = [],
-): DeliveryQueue & { get(id: number): QueuedDelivery | undefined } {
+): DeliveryQueue {
   const lanes: Record<QueueLane, Map<number, QueuedDelivery>> = { reply: new Map(), event: new Map() };
   for (const item of initial) lanes[item.lane].set(item.id, item);
   return {

@@ -110,6 +110,10 @@ export function storedQueueFactory(
         toSpill.ids.push(id);
       },
       peek: (lane, max) => unspill(memory.peek(lane, max)),
+      get(id) {
+        const item = memory.get(id);
+        return item && unspill([item])[0];
+      },
       remove(ids, outcome) {
         const list = [...ids];
         const posted: PostedKey[] = [];

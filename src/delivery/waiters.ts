@@ -1,6 +1,7 @@
 import type { PostedRef } from './destination.js';
 
-type Resolve = (ref: PostedRef | undefined) => void;
+/** Told where an item was posted, or undefined when it was given up. */
+export type Resolve = (ref: PostedRef | undefined) => void;
 
 /**
  * The callers waiting for each queued item: several when edits collapse or duplicates merge.
@@ -11,10 +12,16 @@ export class Waiters {
 
   /** Resolves when item `id` is posted (with where) or given up (undefined). */
   wait(id: number): Promise<PostedRef | undefined> {
-    return new Promise((resolve) => {
-      if (this.#byId.has(id)) this.#add(id, [resolve]);
-      else this.#byId.set(id, resolve);
-    });
+    return new Promise((resolve) => this.listen(id, resolve));
+  }
+
+  /**
+   * Calls `done` when item `id` is posted or given up: the same as `wait` without a promise,
+   * for callers that pass one function for many items.
+   */
+  listen(id: number, done: Resolve): void {
+    if (this.#byId.has(id)) this.#add(id, [done]);
+    else this.#byId.set(id, done);
   }
 
   settle(id: number, ref: PostedRef | undefined): void {

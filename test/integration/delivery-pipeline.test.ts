@@ -203,6 +203,55 @@ describe('delivery pipeline', () => {
     ]);
   });
 
+  test('post() tells one shared callback about every message, once each: posted, duplicate, unknown', async ({
+    rig,
+  }) => {
+    const platform = await rig.platform({ ratePerSecond: 1, burst: 3 });
+    const chat = platform.destination('team/slack', { pacing: slack });
+    const { pipeline } = rig.pipeline([chat], { dedupWindow: '30s' });
+    const heard: (PostedRef | undefined)[] = [];
+    const done = (ref: PostedRef | undefined) => heard.push(ref);
+    for (let i = 0; i < 200; i++) pipeline.post?.(event('C-post', i), done);
+    // Through another group while the first copy waits: merged into it, heard when it is posted.
+    pipeline.post?.(event('C-post', 3, 'k8s-all'), done);
+    pipeline.post?.(
+      { ...event('C-post', 1), address: { destinationId: 'gone/slack', channelId: 'C' } },
+      done,
+    );
+    // Nothing waits for a promise: the unknown destination is answered at once.
+    expect(heard).toEqual([undefined]);
+
+    await waitFor(() => heard.length === 202, 15_000, 'every post answered');
+    const posted = heard.slice(1);
+    expect(posted.every((ref) => ref?.channelId === 'C-post' && ref.messageId !== '')).toBe(true);
+    expect(platform.messages('C-post').reduce((n, m) => n + eventsIn(m), 0)).toBe(200);
+    expect(platform.messages('C-post').flatMap((m) => m.sources ?? [])).toContain('k8s-all');
+  });
+
+  test('the dispatcher counts each posted event once per destination, without a promise per copy', async ({
+    rig,
+  }) => {
+    // The platform takes the sink's posts as fast as they come; the channel is paced (digests).
+    const platform = await rig.platform({ ratePerSecond: 1000, burst: 1000 });
+    const chat = platform.destination('team/slack', { pacing: slack });
+    const sink = platform.destination('team/webhook', { kind: 'sink' });
+    const { pipeline, metrics } = rig.pipeline([chat, sink]);
+    const dispatch = dispatcher({ chat, sink, pipeline, metrics });
+    for (let i = 0; i < 300; i++)
+      dispatch('k8s-errors', encodeEvent({ message: plaintextMessage(`event ${i}`) }));
+    await waitFor(
+      () => platform.messages('sink').length >= 300 && pipeline.depths().every((d) => d.pending === 0),
+      15_000,
+      'every event posted',
+    );
+    // The counter is added to once per turn: let the last turn's count land.
+    await sleep(0);
+    expect(await calls(metrics, 'switchboard_events_delivered_total', 'destination=')).toEqual([
+      'switchboard_events_delivered_total{source="k8s-errors",destination="team/slack"} 300',
+      'switchboard_events_delivered_total{source="k8s-errors",destination="team/webhook"} 300',
+    ]);
+  });
+
   test('sends a skipMessage event to sinks but posts nothing to chat', async ({ rig }) => {
     const platform = await rig.platform({ ratePerSecond: 10, burst: 10 });
     const chat = platform.destination('team/slack', { pacing: slack });

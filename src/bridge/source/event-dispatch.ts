@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseEvent, type SourceEvent } from '../../contract/event.js';
-import type { Address, DestinationCapabilities, Outbound } from '../../delivery/destination.js';
+import type { Address, DestinationCapabilities, Outbound, PostedRef } from '../../delivery/destination.js';
 import { eventFingerprint } from '../../delivery/fingerprint.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { Logger } from '../../log/logger.js';
@@ -54,13 +54,45 @@ export interface EventDispatcherOptions {
  */
 export function createEventDispatcher(options: EventDispatcherOptions) {
   const log = options.logger.child({ component: 'source-bridge' });
+  const metrics = options.metrics;
+  /**
+   * One function per source group and destination hears back about every copy it sent, and
+   * adds the posted ones to the counter once per turn: a fan-out then allocates no promise or
+   * closure per copy, and does not hash the counter's labels per copy.
+   */
+  const counters = new Map<string, Map<string, (ref: PostedRef | undefined) => void>>();
+  const counterFor = (group: string, destination: string) => {
+    let byDestination = counters.get(group);
+    if (!byDestination) {
+      byDestination = new Map();
+      counters.set(group, byDestination);
+    }
+    let count = byDestination.get(destination);
+    if (!count) {
+      let posted = 0;
+      const flush = () => {
+        metrics?.eventsOut.inc({ source: group, destination }, posted);
+        posted = 0;
+      };
+      count = (ref) => {
+        if (ref === undefined) return;
+        if (posted === 0) queueMicrotask(flush);
+        posted += 1;
+      };
+      byDestination.set(destination, count);
+    }
+    return count;
+  };
   const handOver = (group: string, unfitted: Outbound) => {
     const destination = unfitted.address.destinationId;
     const outbound = fitOutbound(unfitted, options.capabilities(destination), 'event.txt');
+    const done = metrics ? counterFor(group, destination) : undefined;
+    if (options.outbox.post) {
+      options.outbox.post(outbound, done);
+      return;
+    }
     options.outbox.send(outbound).then(
-      (posted) => {
-        if (posted !== undefined) options.metrics?.eventsOut.inc({ source: group, destination });
-      },
+      (posted) => done?.(posted),
       // The outbox contract is to resolve undefined on failure; a rejection is a bug worth a line.
       (err: unknown) =>
         log.error({ source: group, destination, err: (err as Error).message }, 'outbox rejected an event'),
