@@ -91,9 +91,13 @@ export class ElectionTimeline {
     return found;
   }
 
-  /** The first term that started at or after `at`. */
+  /**
+   * The first term that started after `at`. Strictly after: times are milliseconds, and the term
+   * running when `at` was taken may have begun in that same millisecond (CI saw a stop called
+   * within the millisecond of the election), while a successor needs at least a store round trip.
+   */
   firstTermAfter(at: number): Term | undefined {
-    return this.terms().find((t) => t.start >= at);
+    return this.terms().find((t) => t.start > at);
   }
 
   /** For failure messages. */
