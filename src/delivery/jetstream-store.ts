@@ -1,21 +1,35 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
-  AckPolicy,
   type Consumer,
-  DeliverPolicy,
   type JetStreamClient,
-  type JetStreamManager,
   type JsMsg,
   jetstream,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
 } from '@nats-io/jetstream';
-import { headers, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Message } from '../contract/message.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { Logger } from '../log/logger.js';
-import { connectNatsWithRetry } from './nats-connection.js';
-import { decodeOutbound, encodeOutbound } from './outbound-codec.js';
+import {
+  encodeAcks,
+  encodeEvent,
+  encodePosted,
+  type Ref,
+  recordHeader,
+  refOverhead,
+  restEncoder,
+} from './jetstream-records.js';
+import { type AcksRecord, type AnyRecord, type EventRecord, Replay } from './jetstream-replay.js';
+import {
+  connectWithRetry,
+  ensureStreams,
+  readPosted,
+  recreateConsumer,
+  sleep,
+  watchConnection,
+} from './jetstream-setup.js';
+import { RecordWriter } from './jetstream-writer.js';
+import { encodeMessage } from './outbound-codec.js';
 import type { PostedKey, QueueStore, Recovered, StoredItem } from './queue-store.js';
 
 /** How to reach the servers and which stream, subjects and consumer hold this agent's queue. */
@@ -47,51 +61,26 @@ export interface OpenedJetStreamStore {
   recovered: Recovered;
 }
 
-/** The stream's message-id dedup window: a retried publish within it is stored once. */
-const duplicateWindowMs = 120_000;
-/**
- * How long a delivered, unacknowledged item stays with this agent before JetStream hands it out
- * again. Items wait here while their destination is slow or down, so it is long; a redelivery is
- * recognised by its stream sequence and changes nothing.
- */
-const ackWaitMs = 300_000;
-/** Publishes in flight at once; more wait in the backlog, in order. */
-const publishWindow = 512;
-/** Failed writes and unreachable servers are logged at most this often, with counts. */
-const logEveryMs = 30_000;
 /** Recovery gives up when the consumer delivers nothing for this long. */
 const recoveryStallMs = 30_000;
+/**
+ * An event record takes no more copies past this size (a new record starts for the same
+ * message), far below the server's 1 MiB default payload limit.
+ */
+const maxRecordBytes = 256 * 1024;
 
-/** What one stream message carries: the stored item, its outbound encoded by outbound-codec. */
-interface Envelope {
-  id: number;
-  destinationId: string;
-  channelId: string;
-  kind: 'chat' | 'sink';
-  lane: 'event' | 'reply';
-  enqueuedAt: number;
-  outbound: string;
+/** An event record being filled during the current turn. */
+interface OpenEvent {
+  record: EventRecord;
+  message: Message;
+  messageText: string;
+  refs: Map<number, Ref>;
+  rests: Set<string>;
+  /** Records holding older versions of its copies: it is published after them. */
+  after: AnyRecord[];
 }
-
-/** An unpublished write: retried with the same message id until JetStream stores it. */
-interface Write {
-  id: number;
-  data: Uint8Array;
-  msgID: string;
-  done: () => void;
-}
-
-/** Where an item's newest stored copy is, to acknowledge it (which removes it from the stream). */
-interface Handle {
-  seq: number;
-  msg: JsMsg;
-}
-
-/** Header naming the item id, so a copy coming back is matched without parsing its body. */
-const itemHeader = 'Sb-Item';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Opens the JetStream store: connects (retrying while no server answers, with the error
@@ -133,189 +122,44 @@ export async function openJetStreamStore(options: JetStreamStoreOptions): Promis
 }
 
 /**
- * The first connection (see connectNatsWithRetry): retried every `retryMs`, logged as
- * SB_ERR_QUEUE_STORE, until `signal` stops it.
- */
-function connectWithRetry(options: JetStreamStoreOptions): Promise<NatsConnection> {
-  return connectNatsWithRetry({
-    endpoint: { servers: options.servers, auth: options.auth, ...(options.tls ? { tls: options.tls } : {}) },
-    name: `switchboard ${options.consumer}`,
-    purpose: 'the delivery queue; messages wait in memory until then',
-    log: options.log,
-    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Logs losing and regaining the server while running (writes are retried meanwhile). */
-function watchConnection(nc: NatsConnection, options: JetStreamStoreOptions): void {
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect')
-        options.log.warn(
-          { code: 'SB_ERR_QUEUE_STORE', servers: options.servers },
-          'lost the connection to NATS; queued messages are kept in memory and written when it is back',
-        );
-      else if (s.type === 'reconnect') options.log.info({ servers: options.servers }, 'reconnected to NATS');
-    }
-  })().catch(() => undefined);
-}
-
-const postedStream = (stream: string) => `${stream}_POSTED`;
-
-async function ensureStreams(jsm: JetStreamManager, options: JetStreamStoreOptions): Promise<void> {
-  const items = await jsm.streams.info(options.stream).catch((err: Error) => {
-    if (/stream not found/i.test(err.message)) return undefined;
-    throw err;
-  });
-  if (!items) {
-    await jsm.streams.add({
-      name: options.stream,
-      subjects: [`${options.subject}.items.>`],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      num_replicas: options.replicas,
-      duplicate_window: nanos(duplicateWindowMs),
-    });
-  } else if (items.config.retention !== RetentionPolicy.Workqueue) {
-    throw new SwitchboardError(
-      'SB_ERR_QUEUE_STORE',
-      `JetStream stream ${options.stream} exists with retention "${items.config.retention}", but the delivery queue needs a work-queue stream; choose another settings.delivery.store.jetstream.stream or delete that stream`,
-    );
-  }
-  if (options.dedupWindowMs <= 0) return;
-  const posted = await jsm.streams.info(postedStream(options.stream)).catch(() => undefined);
-  if (!posted)
-    await jsm.streams.add({
-      name: postedStream(options.stream),
-      subjects: [`${options.subject}.posted.>`],
-      storage: StorageType.File,
-      num_replicas: options.replicas,
-      // One message per key (the newest), gone after the dedup window: the stream stays small.
-      max_msgs_per_subject: 1,
-      max_age: nanos(Math.max(options.dedupWindowMs, 1000)),
-    });
-}
-
-/** Reads this agent's posted keys still within the dedup window, through a short-lived consumer. */
-async function readPosted(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  options: JetStreamStoreOptions,
-): Promise<PostedKey[]> {
-  const stream = postedStream(options.stream);
-  const info = await jsm.consumers.add(stream, {
-    ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: `${options.subject}.posted.${options.consumer}.>`,
-    inactive_threshold: nanos(60_000),
-  });
-  const since = (options.now ?? Date.now)() - options.dedupWindowMs;
-  const keys: PostedKey[] = [];
-  try {
-    let left = info.num_pending;
-    const consumer = await js.consumers.get(stream, info.name);
-    while (left > 0) {
-      const wanted = Math.min(left, 1000);
-      // Keys age out of the stream (max_age) while they are read, so fewer than counted may be
-      // left: a short expiry, and a batch that comes back short ends the read, instead of
-      // waiting 5 s per batch for keys that are gone (it held every new leader's start 10 s).
-      const batch = await consumer.fetch({ max_messages: wanted, expires: 1000 });
-      let got = 0;
-      for await (const m of batch) {
-        got += 1;
-        try {
-          const key = JSON.parse(decoder.decode(m.data)) as PostedKey;
-          if (key.postedAt >= since) keys.push(key);
-        } catch {
-          // A key that cannot be read only costs a possible re-post of that event.
-        }
-      }
-      left -= got;
-      if (got < wanted) break;
-    }
-  } finally {
-    await jsm.consumers.delete(stream, info.name).catch(() => undefined);
-  }
-  return keys;
-}
-
-/**
- * Recreates this agent's durable consumer, starting at the stream's first item. Deleting it
- * first returns what a killed run had been handed but not acknowledged, at once instead of
- * after the ack wait; it is also why one consumer name must belong to one running agent.
- */
-async function recreateConsumer(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  options: JetStreamStoreOptions,
-): Promise<Consumer> {
-  await jsm.consumers.delete(options.stream, options.consumer).catch((err: Error) => {
-    if (!/consumer not found/i.test(err.message)) throw err;
-  });
-  await jsm.consumers.add(options.stream, {
-    durable_name: options.consumer,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: `${options.subject}.items.${options.consumer}`,
-    ack_wait: nanos(ackWaitMs),
-    // The agent holds every unacknowledged item anyway; JetStream must not stop handing them out.
-    max_ack_pending: -1,
-  });
-  return js.consumers.get(options.stream, options.consumer);
-}
-
-function decodeEnvelope(data: Uint8Array): StoredItem {
-  const e = JSON.parse(decoder.decode(data)) as Envelope;
-  if (typeof e.id !== 'number' || typeof e.destinationId !== 'string' || typeof e.outbound !== 'string')
-    throw new Error('not a delivery queue item');
-  return {
-    id: e.id,
-    destinationId: e.destinationId,
-    channelId: e.channelId ?? '',
-    kind: e.kind === 'sink' ? 'sink' : 'chat',
-    lane: e.lane === 'event' ? 'event' : 'reply',
-    enqueuedAt: e.enqueuedAt,
-    outbound: decodeOutbound(e.outbound),
-  };
-}
-
-/**
- * The store over an open connection. Every append is published to the stream with a message id
- * (this run's random prefix, the item id and a hash of its content), so a publish retried after
- * a timeout or a lost connection is stored once. The durable consumer hands every stored item
- * back to this store, which keeps its newest copy's handle; acking an item acks that copy, and a
- * work-queue stream then deletes it. An item acked before its copy came back is acked on
- * arrival (it is no longer live), so an ack never overtakes its append.
+ * The store over an open connection (see docs/delivery.md, "JetStream"). Copies appended in one
+ * turn that share a Message (an event fanned out to its channels and sinks) are published as one
+ * event record; confirmations of one turn as one acks record naming, per event record (by
+ * stream sequence), the copies confirmed in it. An event record with no live copy left is acked
+ * through the durable consumer, and the work-queue stream deletes it; an acks record goes once
+ * every event record it names is gone. Every record is published with a message id (this run's
+ * random prefix and a counter), so a publish retried after a timeout or a lost connection is
+ * stored once; a record is published only after the records it refers to are stored, so the
+ * stream order is the order of the calls.
  */
 class JetStreamQueue implements QueueStore {
-  /** Encoded sizes of live items (appended or recovered, not acked yet). */
-  readonly #sizes = new Map<number, number>();
-  readonly #handles = new Map<number, Handle>();
+  /** The record holding the newest version of every live copy. */
+  #holder = new Map<number, EventRecord>();
+  /** Records whose stored copy is known by sequence (to match deliveries, and for acks records). */
+  readonly #bySeq = new Map<number, AnyRecord>();
+  /** Records published by this run whose stored copy has not come back yet. */
+  readonly #byKey = new Map<string, AnyRecord>();
   #bytes = 0;
-  #backlog: Write[] = [];
-  #pumping: Promise<void> | undefined;
+  readonly #writer: RecordWriter;
   #closed = false;
   readonly #run = randomBytes(6).toString('hex');
-  readonly #itemSubject: string;
-  #failedWrites = 0;
-  #loggedAt = Number.NEGATIVE_INFINITY;
+  #keys = 0;
   #consuming: Promise<void> | undefined;
-  /** Settles once every append so far is stored. */
+  /** Settles once every write so far is stored. */
   #settled: Promise<void> = Promise.resolve();
   #onMessage: (m: JsMsg) => void = () => undefined;
+  readonly #restOf = restEncoder();
+  // The current turn: what append and ack asked for since the last write.
+  #turn: { promise: Promise<void>; resolve: (settled: Promise<void>) => void } | undefined;
+  readonly #open = new Map<Message, OpenEvent>();
+  #opened: OpenEvent[] = [];
+  readonly #openOf = new Map<EventRecord, OpenEvent>();
+  #turnAcks = new Map<EventRecord, number[]>();
+  /** New records the turn's acks record waits for (it confirms older versions they replace). */
+  #turnAfter: AnyRecord[] = [];
+  #turnPosted: PostedKey[] = [];
+  /** Records whose copies were all replaced, per replacing record not stored yet. */
+  readonly #replaced = new Map<AnyRecord, EventRecord[]>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -323,18 +167,33 @@ class JetStreamQueue implements QueueStore {
     private readonly consumer: Consumer,
     private readonly options: JetStreamStoreOptions,
   ) {
-    this.#itemSubject = `${options.subject}.items.${options.consumer}`;
+    this.#writer = new RecordWriter({
+      js,
+      subject: `${options.subject}.items.${options.consumer}`,
+      options,
+      stored: (record, seq) => {
+        if (record.seq === undefined) {
+          record.seq = seq;
+          this.#bySeq.set(seq, record);
+        }
+        this.#settle(record);
+      },
+      skipped: (record) => {
+        this.#byKey.delete(record.key);
+        this.#settle(record);
+      },
+    });
   }
 
   /**
-   * Reads every item the consumer holds (the count it reported when created), newest copy per
-   * id, in id order; then keeps consuming, to learn the handles of items appended from now on.
+   * Reads every message the consumer holds (the count it reported when created) and replays
+   * them (see jetstream-replay.ts); then keeps consuming, to learn the handles of records
+   * published from now on. Records nothing needs any more are deleted now.
    */
   async recover(): Promise<Omit<Recovered, 'posted'>> {
     const expected = (await this.consumer.info()).num_pending;
-    const byId = new Map<number, StoredItem>();
+    const replay = new Replay(this.options.log, this.options.stream);
     let received = 0;
-    let unreadable = 0;
     let finish: () => void = () => undefined;
     const done = new Promise<void>((resolve) => {
       finish = resolve;
@@ -342,23 +201,7 @@ class JetStreamQueue implements QueueStore {
     this.#onMessage = (m) => {
       if (received < expected) {
         received += 1;
-        try {
-          const item = decodeEnvelope(m.data);
-          this.#take(item.id, m, m.data.length);
-          byId.set(item.id, item);
-        } catch (err) {
-          unreadable += 1;
-          m.ack();
-          this.options.log.error(
-            {
-              code: 'SB_ERR_QUEUE_CORRUPT',
-              stream: this.options.stream,
-              seq: m.seq,
-              err: (err as Error).message,
-            },
-            'delivery queue item in JetStream unreadable; dropped',
-          );
-        }
+        replay.take(m);
         if (received === expected) finish();
         return;
       }
@@ -375,9 +218,17 @@ class JetStreamQueue implements QueueStore {
         );
     });
     if (expected > 0) await this.#stallGuard(done, () => received, expected);
-    // A replaced item's older copies were acked as the newer came; byId holds the newest.
-    const items = [...byId.values()].sort((a, b) => a.id - b.id);
-    return { items, unreadable };
+    const state = replay.finish();
+    this.#holder = state.holder;
+    for (const record of state.live) {
+      this.#bySeq.set(record.seq as number, record);
+      this.#bytes += record.size;
+    }
+    for (const record of state.dead) record.msg?.ack();
+    for (const [record, ids] of state.replaced) this.#turnAcks.set(record, ids);
+    if (state.replaced.size > 0) void this.#schedule();
+    const items = [...state.items.values()].sort((a, b) => a.id - b.id);
+    return { items, unreadable: state.unreadable };
   }
 
   async #stallGuard(done: Promise<void>, received: () => number, expected: number): Promise<void> {
@@ -389,182 +240,273 @@ class JetStreamQueue implements QueueStore {
       if (now === last)
         throw new SwitchboardError(
           'SB_ERR_QUEUE_STORE',
-          `reading the delivery queue from JetStream stream ${this.options.stream} stalled after ${now} of ${expected} items`,
+          `reading the delivery queue from JetStream stream ${this.options.stream} stalled after ${now} of ${expected} messages`,
         );
       last = now;
     }
   }
 
-  /** Records the newest stored copy of a live item; older copies (replaced items) are acked. */
-  #take(id: number, m: JsMsg, size: number): void {
-    const previous = this.#handles.get(id);
-    if (previous && previous.seq > m.seq) {
-      // A redelivered older copy of an item that was replaced since.
-      m.ack();
-      return;
-    }
-    if (previous && previous.seq < m.seq) previous.msg.ack();
-    this.#handles.set(id, { seq: m.seq, msg: m });
-    if (!this.#sizes.has(id)) {
-      this.#sizes.set(id, size);
-      this.#bytes += size;
-    }
-  }
-
+  /** A stored copy delivered by the consumer: remembered to ack it later, or acked now if dead. */
   #arrived(m: JsMsg): void {
-    let id = Number(m.headers?.get(itemHeader) || Number.NaN);
-    if (!Number.isSafeInteger(id))
-      try {
-        id = (JSON.parse(decoder.decode(m.data)) as Envelope).id;
-      } catch {
+    let record = this.#bySeq.get(m.seq);
+    if (!record) {
+      const key = m.headers?.get(recordHeader);
+      const published = key ? this.#byKey.get(key) : undefined;
+      // Not a record of this run: left alone (a restart reads it).
+      if (!published) return;
+      if (published.seq !== undefined && published.seq !== m.seq) {
+        // A second stored copy of one record (its publish retried past the duplicate window).
         m.ack();
         return;
       }
-    // Acked (delivered or dropped) before its stored copy came back: remove it now.
-    if (!this.#sizes.has(id)) m.ack();
-    else this.#take(id, m, 0);
+      record = published;
+      record.seq = m.seq;
+      this.#bySeq.set(m.seq, record);
+    }
+    // A redelivery (after the ack wait) replaces the handle.
+    record.msg = m;
+    if (record.dead) this.#release(record);
   }
 
-  #forget(id: number): void {
-    this.#bytes -= this.#sizes.get(id) ?? 0;
-    this.#sizes.delete(id);
+  /** The record is no longer needed: bytes, acks records that wait for it, and its stored copy. */
+  #kill(record: AnyRecord): void {
+    if (record.dead) return;
+    record.dead = true;
+    this.#bytes -= record.size;
+    if (record.type === 'event')
+      for (const acks of record.acks) {
+        acks.live -= 1;
+        if (acks.live <= 0) this.#kill(acks);
+      }
+    this.#release(record);
+  }
+
+  /**
+   * Deletes a dead record's stored copy: acked now when its delivery is known, else when it
+   * arrives (published or being published), else never published at all.
+   */
+  #release(record: AnyRecord): void {
+    if (record.msg) {
+      record.msg.ack();
+      record.msg = undefined;
+      if (record.seq !== undefined) this.#bySeq.delete(record.seq);
+      this.#byKey.delete(record.key);
+    } else if (record.state === 'open' || record.state === 'queued' || record.state === 'skipped')
+      this.#byKey.delete(record.key);
+  }
+
+  /** The copy `id` of `record` no longer needs delivering (confirmed, dropped or replaced). */
+  #leave(record: EventRecord, id: number, replacedBy?: AnyRecord): void {
+    record.live.delete(id);
+    if (record.state === 'open') {
+      // Not written yet: the copy just leaves the record being filled.
+      const open = this.#openOf.get(record);
+      const ref = open?.refs.get(id);
+      if (open && ref) {
+        open.refs.delete(id);
+        this.#grow(record, -refOverhead(ref.item));
+      }
+      return;
+    }
+    if (record.live.size === 0) {
+      // Replaced: the old version is deleted only once the new one is stored, so a crash in
+      // between leaves one of them.
+      if (replacedBy) this.#killAfter(replacedBy, record);
+      else this.#kill(record);
+      return;
+    }
+    let ids = this.#turnAcks.get(record);
+    if (!ids) {
+      ids = [];
+      this.#turnAcks.set(record, ids);
+    }
+    ids.push(id);
+    if (replacedBy) this.#turnAfter.push(replacedBy);
+  }
+
+  #killAfter(replacement: AnyRecord, record: EventRecord): void {
+    const waiting = this.#replaced.get(replacement);
+    if (waiting) waiting.push(record);
+    else this.#replaced.set(replacement, [record]);
+  }
+
+  /** The replacement is stored (or will never be, its copies confirmed): the records it emptied go. */
+  #settle(replacement: AnyRecord): void {
+    const emptied = this.#replaced.get(replacement);
+    if (!emptied) return;
+    this.#replaced.delete(replacement);
+    for (const record of emptied) if (record.live.size === 0) this.#kill(record);
+  }
+
+  #grow(record: AnyRecord, by: number): void {
+    record.size += by;
+    this.#bytes += by;
   }
 
   append(items: readonly StoredItem[]): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const writes = items.map((item) => {
-      const outbound = encodeOutbound(item.outbound);
-      const envelope: Envelope = {
-        id: item.id,
-        destinationId: item.destinationId,
-        channelId: item.channelId,
-        kind: item.kind,
-        lane: item.lane,
-        enqueuedAt: item.enqueuedAt,
-        outbound,
-      };
-      const data = encoder.encode(JSON.stringify(envelope));
-      this.#bytes += data.length - (this.#sizes.get(item.id) ?? 0);
-      this.#sizes.set(item.id, data.length);
-      const digest = createHash('sha256').update(data).digest('hex').slice(0, 16);
-      return new Promise<void>((resolve) => {
-        this.#backlog.push({ id: item.id, data, msgID: `${this.#run}-${item.id}-${digest}`, done: resolve });
-      });
-    });
-    this.#pump();
-    // Resolves once these and every earlier append are stored (writes of a window settle in any order).
-    const settled = Promise.all([this.#settled, ...writes]).then(() => undefined);
-    this.#settled = settled;
-    return settled;
-  }
-
-  /**
-   * Publishes the backlog in order, `publishWindow` at a time. Two writes of one id (an item and
-   * its replacement) never share a window, so the newer one is always stored after the older.
-   * Failed publishes are retried (same message id) after `retryMs`, for as long as it takes.
-   */
-  #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = (async () => {
-      while (this.#backlog.length > 0 && !this.#closed) {
-        const window: Write[] = [];
-        const ids = new Set<number>();
-        const rest: Write[] = [];
-        for (const w of this.#backlog) {
-          // Acked before it was written: nothing to keep.
-          if (!this.#sizes.has(w.id)) w.done();
-          else if (window.length < publishWindow && !ids.has(w.id)) {
-            window.push(w);
-            ids.add(w.id);
-          } else rest.push(w);
-        }
-        this.#backlog = rest;
-        const results = await Promise.allSettled(
-          window.map((w) =>
-            this.js.publish(this.#itemSubject, w.data, {
-              msgID: w.msgID,
-              headers: itemHeaders(w.id),
-              timeout: this.options.publishTimeoutMs ?? 5000,
-            }),
-          ),
-        );
-        const failed: Write[] = [];
-        results.forEach((r, i) => {
-          const w = window[i] as Write;
-          if (r.status === 'fulfilled') w.done();
-          else failed.push(w);
-        });
-        if (failed.length > 0) {
-          this.#backlog = [...failed, ...this.#backlog];
-          this.#reportFailure(
-            failed.length,
-            (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason,
-          );
-          await sleep(this.options.retryMs ?? 1000);
-        }
+    for (const item of items) {
+      const message = item.outbound.message;
+      let open = this.#open.get(message);
+      if (!open || open.record.size > maxRecordBytes) {
+        const messageText = encodeMessage(message);
+        const record: EventRecord = {
+          type: 'event',
+          key: this.#nextKey(),
+          seq: undefined,
+          msg: undefined,
+          state: 'open',
+          dead: false,
+          size: 0,
+          live: new Set(),
+          acks: [],
+        };
+        open = { record, message, messageText, refs: new Map(), rests: new Set(), after: [] };
+        this.#open.set(message, open);
+        this.#opened.push(open);
+        this.#openOf.set(record, open);
+        this.#grow(record, messageText.length + 64);
       }
-    })().finally(() => {
-      this.#pumping = undefined;
-      if (this.#backlog.length > 0 && !this.#closed) this.#pump();
-    });
-  }
-
-  #reportFailure(count: number, reason: unknown): void {
-    this.#failedWrites += count;
-    const now = Date.now();
-    if (now - this.#loggedAt < logEveryMs) return;
-    this.#loggedAt = now;
-    this.options.log.error(
-      {
-        code: 'SB_ERR_QUEUE_STORE',
-        stream: this.options.stream,
-        servers: this.options.servers,
-        failedWrites: this.#failedWrites,
-        waiting: this.#backlog.length,
-        err: (reason as Error)?.message,
-      },
-      'writing the delivery queue to JetStream failed; retrying (messages are delivered from memory meanwhile, but would not survive a restart until written)',
-    );
+      const previous = this.#holder.get(item.id);
+      if (previous) {
+        // A replaced copy (a collapsed edit): the new version is published after the old one.
+        if (previous.state !== 'open' && !open.after.includes(previous)) open.after.push(previous);
+        this.#leave(previous, item.id, open.record);
+      }
+      const rest = this.#restOf(item);
+      if (!open.rests.has(rest)) {
+        open.rests.add(rest);
+        this.#grow(open.record, rest.length + 1);
+      }
+      open.refs.set(item.id, { item, rest });
+      open.record.live.add(item.id);
+      this.#grow(open.record, refOverhead(item));
+      this.#holder.set(item.id, open.record);
+    }
+    return this.#schedule();
   }
 
   ack(ids: readonly number[], posted: readonly PostedKey[] = []): Promise<void> {
     if (this.#closed) return Promise.resolve();
     for (const id of ids) {
-      this.#forget(id);
-      const handle = this.#handles.get(id);
-      if (handle) {
-        this.#handles.delete(id);
-        handle.msg.ack();
-      }
+      const record = this.#holder.get(id);
+      if (!record) continue;
+      this.#holder.delete(id);
+      this.#leave(record, id);
     }
-    const writes = posted.map((key) => {
-      const hash = createHash('sha256')
-        .update(`${key.destinationId}\0${key.channelId}\0${key.dedupKey}`)
-        .digest('hex')
-        .slice(0, 32);
-      return this.js
-        .publish(`${this.options.subject}.posted.${this.options.consumer}.${hash}`, JSON.stringify(key))
-        .then(
-          () => undefined,
-          // A lost key costs at most one re-post of that event after a restart.
-          () => undefined,
-        );
-    });
-    return Promise.all(writes).then(() => undefined);
+    for (const key of posted) this.#turnPosted.push(key);
+    return this.#schedule();
+  }
+
+  #nextKey(): string {
+    this.#keys += 1;
+    return `${this.#run}-${this.#keys}`;
+  }
+
+  /** Every call of one turn shares one promise, settled once the turn's writes (and all earlier) are stored. */
+  #schedule(): Promise<void> {
+    if (!this.#turn) {
+      let resolve: (settled: Promise<void>) => void = () => undefined;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#turn = { promise, resolve };
+      queueMicrotask(() => this.#flush());
+    }
+    return this.#turn.promise;
+  }
+
+  /** Turns the calls of the turn into records and queues them for publishing. */
+  #flush(): void {
+    const turn = this.#turn;
+    if (!turn) return;
+    this.#turn = undefined;
+    const writes: Promise<void>[] = [];
+    for (const open of this.#opened) {
+      const record = open.record;
+      if (record.live.size === 0) {
+        // Every copy left before it was written.
+        record.dead = true;
+        record.state = 'skipped';
+        this.#bytes -= record.size;
+        this.#settle(record);
+        continue;
+      }
+      const data = encoder.encode(encodeEvent(open.messageText, open.refs.values()));
+      this.#grow(record, data.length - record.size);
+      record.state = 'queued';
+      this.#byKey.set(record.key, record);
+      writes.push(this.#writer.queue({ record, after: open.after, data }));
+    }
+    this.#open.clear();
+    this.#openOf.clear();
+    this.#opened = [];
+    const entries = new Map<EventRecord, number[]>();
+    for (const [record, ids] of this.#turnAcks) if (!record.dead) entries.set(record, ids);
+    if (entries.size > 0) {
+      const record: AcksRecord = {
+        type: 'acks',
+        key: this.#nextKey(),
+        seq: undefined,
+        msg: undefined,
+        state: 'queued',
+        dead: false,
+        size: 0,
+        live: entries.size,
+      };
+      let estimate = 16;
+      for (const [target, ids] of entries) {
+        target.acks.push(record);
+        estimate += 16 + ids.length * 8;
+      }
+      this.#grow(record, estimate);
+      this.#byKey.set(record.key, record);
+      writes.push(
+        this.#writer.queue({
+          record,
+          after: [...entries.keys(), ...this.#turnAfter],
+          data: () => this.#encodeAcks(record, entries),
+        }),
+      );
+    }
+    this.#turnAcks = new Map();
+    this.#turnAfter = [];
+    if (this.#turnPosted.length > 0) writes.push(this.#publishPosted(this.#turnPosted.splice(0)));
+    this.#writer.start();
+    const settled = Promise.all([this.#settled, ...writes]).then(() => undefined);
+    this.#settled = settled;
+    turn.resolve(settled);
+  }
+
+  /** An acks record's body, when it is published: confirmations in records that died meanwhile are left out (those records are deleted). */
+  #encodeAcks(record: AcksRecord, entries: Map<EventRecord, number[]>): Uint8Array {
+    const live: [number, readonly number[]][] = [];
+    for (const [target, ids] of entries)
+      if (!target.dead && target.seq !== undefined) live.push([target.seq, ids]);
+    const data = encoder.encode(encodeAcks(live));
+    this.#grow(record, data.length - record.size);
+    return data;
+  }
+
+  /** Posted keys of a turn, one message; a lost one costs at most a re-post after a restart. */
+  #publishPosted(posted: PostedKey[]): Promise<void> {
+    const subject = `${this.options.subject}.posted.${this.options.consumer}.${this.#nextKey()}`;
+    return this.js.publish(subject, encodePosted(posted)).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   counts() {
-    return { items: this.#sizes.size, bytes: this.#bytes };
+    return { items: this.#holder.size, bytes: this.#bytes };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     // Writes still waiting get one last chance (bounded: the server may be gone).
-    const pending = this.#pumping;
-    if (pending) await Promise.race([pending, sleep(5000)]);
+    const unwritten = await this.#writer.close(5000);
     this.#closed = true;
-    const unwritten = this.#backlog.length;
-    for (const w of this.#backlog.splice(0)) w.done();
     if (unwritten > 0)
       this.options.log.error(
         { code: 'SB_ERR_QUEUE_STORE', stream: this.options.stream, unwritten },
@@ -575,10 +517,4 @@ class JetStreamQueue implements QueueStore {
     await this.nc.close().catch(() => undefined);
     await Promise.race([this.#consuming, sleep(2000)]);
   }
-}
-
-function itemHeaders(id: number) {
-  const h = headers();
-  h.set(itemHeader, String(id));
-  return h;
 }
