@@ -116,7 +116,12 @@ export async function haAgentsBench(ctx: BenchContext): Promise<BenchResult> {
       await startReplica(replica, children);
     }
     await sender.stop();
-    const missing = () => [...sender.accepted].filter((n) => !receiver.unique().has(n));
+    // One set per check: rebuilding it per accepted event made this O(n²), which at 9,000 events
+    // kept the bench's own receiver (same process) from answering, so the sink crawled.
+    const missing = () => {
+      const arrived = receiver.unique();
+      return [...sender.accepted].filter((n) => !arrived.has(n));
+    };
     await until(() => (missing().length === 0 ? true : undefined), 120_000, 'every accepted event').catch(
       () => undefined,
     );
